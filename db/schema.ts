@@ -1,0 +1,106 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Table types for Kysely. The migrations in `db/migrations/` create exactly these columns;
+ * timestamps are `timestamptz` and come back as Date.
+ */
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Json<T = unknown> = ColumnType<T, string, string>;
+type NullableJson<T = unknown> = ColumnType<T | null, string | null | undefined, string | null>;
+
+/** gpuops's lifecycle state of an instance (the provider's own status is kept beside it). */
+export type InstanceState =
+  | 'provisioning'
+  | 'running'
+  | 'stopping'
+  | 'stopped'
+  | 'starting'
+  | 'failed'
+  | 'destroying'
+  | 'destroyed';
+
+export interface InstancesTable {
+  /** Shown to people as `i-<id>`. */
+  id: Generated<number>;
+  provider: string;
+  /** Null until the provider has accepted the rental. */
+  provider_instance_id: string | null;
+  offer_id: number | null;
+  /** Written on the provider's instance too, so a retried deploy can find what it already rented. */
+  label: string;
+  gpu_name: string;
+  gpu_count: number;
+  price_per_hour: number;
+  state: InstanceState;
+  provider_status: string | null;
+  image: string;
+  disk_gb: number;
+  location: string | null;
+  ssh_host: string | null;
+  ssh_port: number | null;
+  owner: string;
+  channel: string;
+  /** The operation that created it. */
+  operation_id: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  running_since: NullableTimestamp;
+  destroyed_at: NullableTimestamp;
+}
+
+export type OperationKind = 'deploy' | 'pause' | 'resume' | 'destroy';
+export type OperationState = 'queued' | 'running' | 'succeeded' | 'failed';
+
+/** Where a job's progress and result should be posted: opaque to everything but the bots. */
+export interface ReplyTarget {
+  surface: string;
+  channel: string;
+  thread?: string;
+  message?: string;
+}
+
+export interface OperationsTable {
+  /** Also the BullMQ job id, so enqueuing the same operation twice is a no-op. */
+  id: string;
+  kind: OperationKind;
+  args: Json<Record<string, unknown>>;
+  requester: string;
+  channel: string;
+  reply_to: Json<ReplyTarget>;
+  state: OperationState;
+  instance_id: number | null;
+  step: string | null;
+  attempts: Generated<number>;
+  created_at: Timestamp;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  result: NullableJson<Record<string, unknown>>;
+  error: NullableJson<{ code: string; message: string }>;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: Timestamp;
+  actor: string;
+  action: string;
+  target: string | null;
+  channel: string;
+  outcome: 'ok' | 'error' | 'refused' | 'requested';
+  price_per_hour: number | null;
+  details: NullableJson<Record<string, unknown>>;
+}
+
+export interface Database {
+  instances: InstancesTable;
+  operations: OperationsTable;
+  audit_log: AuditLogTable;
+}
+
+export type InstanceRow = Selectable<InstancesTable>;
+export type NewInstance = Insertable<InstancesTable>;
+export type InstanceUpdate = Updateable<InstancesTable>;
+export type OperationRow = Selectable<OperationsTable>;
+export type NewOperation = Insertable<OperationsTable>;
+export type AuditRow = Selectable<AuditLogTable>;

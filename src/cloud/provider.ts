@@ -1,0 +1,103 @@
+/**
+ * What tools and jobs see of a GPU marketplace. `vast/vast-provider.ts` implements it over the
+ * vast.ai REST API (and so also against the simulated marketplace, which speaks the same API).
+ */
+
+/** Regions people ask for, mapped to ISO country codes by `regions.ts`. */
+export type Region = 'north-america' | 'south-america' | 'europe' | 'asia' | 'oceania' | 'africa';
+
+export interface OfferQuery {
+  /** Marketplace GPU names (`gpu_name`), any of which is acceptable. */
+  gpuNames?: string[];
+  /** Exact number of GPUs in the offer. */
+  numGpus?: number;
+  /** Ceiling on the offer's total price per hour (all GPUs, storage included). */
+  maxPricePerHour?: number;
+  /** Minimum memory per GPU, GB. */
+  minGpuRamGb?: number;
+  /** Country codes the machine may be in (from a Region or given directly). */
+  countries?: string[];
+  minReliability?: number;
+  minCudaVersion?: number;
+  /** Disk the instance will be created with; offers with less free disk are left out. */
+  diskGb?: number;
+  /** Default: price ascending. */
+  order?: 'price' | 'reliability' | 'performance_per_dollar';
+  /** Default 20, at most 1000. */
+  limit?: number;
+}
+
+export interface Offer {
+  id: number;
+  machineId: number;
+  hostId: number;
+  gpuName: string;
+  numGpus: number;
+  gpuRamGb: number;
+  /** Total price per hour for the whole offer (all GPUs and storage), USD. */
+  pricePerHour: number;
+  reliability: number;
+  /** "Oregon, US" */
+  location: string;
+  /** "US" */
+  country: string;
+  cudaVersion: number;
+  diskGb: number;
+  inetDownMbps: number;
+  inetUpMbps: number;
+  dlperf: number;
+  verified: boolean;
+}
+
+/** The instance states gpuops reasons about, mapped from vast.ai's `actual_status`. */
+export type ProviderInstanceStatus =
+  | 'provisioning'
+  | 'loading'
+  | 'running'
+  | 'stopped'
+  | 'exited'
+  | 'offline'
+  | 'unknown';
+
+export interface ProviderInstance {
+  id: string;
+  machineId: number;
+  status: ProviderInstanceStatus;
+  intendedStatus: 'running' | 'stopped' | string;
+  statusMessage: string | null;
+  gpuName: string;
+  numGpus: number;
+  pricePerHour: number;
+  sshHost: string | null;
+  sshPort: number | null;
+  label: string | null;
+  image: string | null;
+  diskGb: number;
+  /** Epoch milliseconds, or null before it started. */
+  startedAt: number | null;
+}
+
+export interface CreateInstanceRequest {
+  offerId: number;
+  image: string;
+  diskGb: number;
+  /** gpuops writes its operation id here so a retried deploy finds the machine it already rented. */
+  label: string;
+  env?: Record<string, string>;
+  onstart?: string;
+}
+
+export interface GpuProvider {
+  readonly name: string;
+  searchOffers(query: OfferQuery): Promise<Offer[]>;
+  /** Rents the offer. Returns the provider's instance id. */
+  createInstance(request: CreateInstanceRequest): Promise<string>;
+  /** Null when the instance no longer exists. */
+  getInstance(id: string): Promise<ProviderInstance | null>;
+  listInstances(): Promise<ProviderInstance[]>;
+  startInstance(id: string): Promise<void>;
+  stopInstance(id: string): Promise<void>;
+  destroyInstance(id: string): Promise<void>;
+  /** Adds an SSH public key (OpenSSH format) to the account; new instances accept it. */
+  registerSshKey(publicKey: string): Promise<void>;
+}

@@ -1,0 +1,154 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ErrorCode, GpuopsError } from './errors.ts';
+
+/**
+ * The one place that reads the environment. Every setting has a default that runs locally with
+ * nothing but Node; a bad value stops start-up with a message naming the variable.
+ */
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const optionalUrl = optionalString.pipe(z.url().optional());
+
+const boolFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+const num = (def: number, min: number, max: number) => z.coerce.number().min(min).max(max).default(def);
+
+const envSchema = z.object({
+  GPUOPS_DATA_DIR: z.string().default('.gpuops'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where logs go. Default: a file in the data folder, so the terminal chat stays readable. */
+  GPUOPS_LOG_FILE: optionalString,
+
+  DATABASE_URL: optionalUrl,
+  REDIS_URL: optionalUrl,
+  /** auto: Redis when REDIS_URL is set or a Redis answers on 127.0.0.1:6379, else Postgres. */
+  GPUOPS_QUEUE_BACKEND: z.enum(['auto', 'redis', 'postgres']).default('auto'),
+  GPUOPS_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('gpuops'),
+  GPUOPS_ROLE: z.enum(['bot', 'worker', 'all']).default('all'),
+  GPUOPS_WORKER_CONCURRENCY: int(4, 1, 256),
+  /** How long a job's lock lasts; a killed worker's job is picked up again after about this long. */
+  GPUOPS_JOB_LOCK_MS: int(30_000, 1_000, 600_000),
+  GPUOPS_JOB_ATTEMPTS: int(3, 1, 20),
+  /** Minimum gap between two edits of one chat message. */
+  GPUOPS_PROGRESS_INTERVAL_MS: int(1_000, 0, 60_000),
+
+  VAST_API_KEY: optionalString,
+  /** vast.ai's API. Unset: gpuops starts the simulated marketplace in-process and talks to it. */
+  VAST_BASE_URL: optionalUrl,
+  GPUOPS_PROVIDER_TIMEOUT_MS: int(15_000, 100, 300_000),
+  GPUOPS_PROVIDER_RETRIES: int(4, 0, 10),
+
+  GPUOPS_SIM_HOST: z.string().default('127.0.0.1'),
+  GPUOPS_SIM_PORT: int(0, 0, 65_535),
+  GPUOPS_SIM_SEED: int(42, 0, 2 ** 31 - 1),
+  GPUOPS_SIM_OFFERS: int(2_400, 10, 100_000),
+  /** Multiplies every simulated delay: 1 is vast.ai-like (tens of seconds), 0.01 is test speed. */
+  GPUOPS_SIM_TIME_SCALE: num(0.1, 0, 100),
+
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalUrl,
+  GPUOPS_LLM_MODEL: z.string().default('gpt-4o-mini'),
+  GPUOPS_LLM_TIMEOUT_MS: int(60_000, 1_000, 600_000),
+  /** Force the offline planner even when an LLM is configured. */
+  GPUOPS_OFFLINE: boolFlag,
+
+  /** Refuse to rent above this price per hour for the whole deployment, whatever was asked. */
+  GPUOPS_MAX_PRICE_PER_HOUR: num(50, 0.01, 10_000),
+  GPUOPS_DEFAULT_IMAGE: z.string().default('pytorch/pytorch:latest'),
+  GPUOPS_DEFAULT_DISK_GB: int(40, 1, 100_000),
+  /** How long a deploy waits for the instance to reach running before giving up (and destroying it). */
+  GPUOPS_DEPLOY_TIMEOUT_MS: int(15 * 60_000, 1_000, 24 * 3_600_000),
+});
+
+export interface Config {
+  dataDir: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  logFile: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  queueBackend: 'auto' | 'redis' | 'postgres';
+  queuePrefix: string;
+  role: 'bot' | 'worker' | 'all';
+  workerConcurrency: number;
+  jobLockMs: number;
+  jobAttempts: number;
+  progressIntervalMs: number;
+  vast: { apiKey: string | undefined; baseUrl: string | undefined; timeoutMs: number; retries: number };
+  sim: { host: string; port: number; seed: number; offers: number; timeScale: number };
+  llm: { apiKey: string | undefined; baseUrl: string | undefined; model: string; timeoutMs: number; offline: boolean };
+  maxPricePerHour: number;
+  defaultImage: string;
+  defaultDiskGb: number;
+  deployTimeoutMs: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? '?');
+      const raw = env[variable];
+      return `${variable}=${JSON.stringify(raw ?? '')}: ${issue.message}`;
+    });
+    throw new GpuopsError(ErrorCode.ConfigInvalid, `Invalid configuration.\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.GPUOPS_DATA_DIR);
+  if (e.GPUOPS_QUEUE_BACKEND === 'redis' && !e.REDIS_URL) {
+    // Forcing Redis without a URL means the local default; say so rather than guess silently.
+    e.REDIS_URL = 'redis://127.0.0.1:6379';
+  }
+  return {
+    dataDir,
+    logLevel: e.LOG_LEVEL,
+    logFile: e.GPUOPS_LOG_FILE ?? path.join(dataDir, 'gpuops.log'),
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    queueBackend: e.GPUOPS_QUEUE_BACKEND,
+    queuePrefix: e.GPUOPS_QUEUE_PREFIX,
+    role: e.GPUOPS_ROLE,
+    workerConcurrency: e.GPUOPS_WORKER_CONCURRENCY,
+    jobLockMs: e.GPUOPS_JOB_LOCK_MS,
+    jobAttempts: e.GPUOPS_JOB_ATTEMPTS,
+    progressIntervalMs: e.GPUOPS_PROGRESS_INTERVAL_MS,
+    vast: {
+      apiKey: e.VAST_API_KEY,
+      baseUrl: e.VAST_BASE_URL,
+      timeoutMs: e.GPUOPS_PROVIDER_TIMEOUT_MS,
+      retries: e.GPUOPS_PROVIDER_RETRIES,
+    },
+    sim: {
+      host: e.GPUOPS_SIM_HOST,
+      port: e.GPUOPS_SIM_PORT,
+      seed: e.GPUOPS_SIM_SEED,
+      offers: e.GPUOPS_SIM_OFFERS,
+      timeScale: e.GPUOPS_SIM_TIME_SCALE,
+    },
+    llm: {
+      apiKey: e.OPENAI_API_KEY,
+      baseUrl: e.OPENAI_BASE_URL,
+      model: e.GPUOPS_LLM_MODEL,
+      timeoutMs: e.GPUOPS_LLM_TIMEOUT_MS,
+      offline: e.GPUOPS_OFFLINE,
+    },
+    maxPricePerHour: e.GPUOPS_MAX_PRICE_PER_HOUR,
+    defaultImage: e.GPUOPS_DEFAULT_IMAGE,
+    defaultDiskGb: e.GPUOPS_DEFAULT_DISK_GB,
+    deployTimeoutMs: e.GPUOPS_DEPLOY_TIMEOUT_MS,
+  };
+}
+
+/** True when an LLM endpoint is configured and not overridden by GPUOPS_OFFLINE. */
+export function llmConfigured(config: Config): boolean {
+  return !config.llm.offline && (config.llm.apiKey !== undefined || config.llm.baseUrl !== undefined);
+}

@@ -1,0 +1,66 @@
+/**
+ * Every error a user can see carries a code from this list, a message that says what to do, and
+ * whether trying again can help. Job processors rethrow non-retryable ones as BullMQ's
+ * UnrecoverableError so the queue does not waste attempts on them.
+ */
+export const ErrorCode = {
+  ConfigInvalid: 'config_invalid',
+  BadInput: 'bad_input',
+  UnknownGpu: 'unknown_gpu',
+  PriceOutOfRange: 'price_out_of_range',
+  InstanceNotFound: 'instance_not_found',
+  InstanceNotYours: 'instance_not_yours',
+  InvalidState: 'invalid_state',
+  NoMatchingOffer: 'no_matching_offer',
+  OfferGone: 'offer_gone',
+  ProviderRateLimited: 'provider_rate_limited',
+  ProviderUnavailable: 'provider_unavailable',
+  ProviderRejected: 'provider_rejected',
+  ProviderAuth: 'provider_auth',
+  HostFailed: 'host_failed',
+  ResumeUnavailable: 'resume_unavailable',
+  SshFailed: 'ssh_failed',
+  Timeout: 'timeout',
+  Cancelled: 'cancelled',
+  LlmUnavailable: 'llm_unavailable',
+  Internal: 'internal',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface GpuopsErrorOptions {
+  /** True when the same call may succeed later (rate limits, 5xx, timeouts). Default false. */
+  retryable?: boolean;
+  cause?: unknown;
+  /** Extra facts for logs and for the chat rendering (never secrets). */
+  details?: Record<string, unknown>;
+}
+
+export class GpuopsError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: GpuopsErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Set explicitly so `name` survives serialisation through the queue.
+    this.name = 'GpuopsError';
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    this.details = options.details ?? {};
+  }
+
+  toJSON(): { code: ErrorCode; message: string; retryable: boolean } {
+    return { code: this.code, message: this.message, retryable: this.retryable };
+  }
+}
+
+export function isGpuopsError(err: unknown): err is GpuopsError {
+  return err instanceof GpuopsError;
+}
+
+/** Wraps anything thrown into a GpuopsError, keeping the original as its cause. */
+export function asGpuopsError(err: unknown): GpuopsError {
+  if (err instanceof GpuopsError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new GpuopsError(ErrorCode.Internal, `Something went wrong inside gpuops: ${message}`, { cause: err });
+}
