@@ -72,13 +72,16 @@ export const GPU_CATALOG: readonly GpuModel[] = [
 const byId = new Map(GPU_CATALOG.map((m) => [m.id, m]));
 const byMarketName = new Map(GPU_CATALOG.map((m) => [m.marketName.toLowerCase(), m]));
 
-/** Lower case with spaces, dashes, underscores and brand words removed: "NVIDIA GeForce RTX-4090" → "rtx4090". */
+/**
+ * Lower case with spaces, punctuation and brand words removed: "NVIDIA GeForce RTX-4090" → "rtx4090",
+ * "4090's" → "4090s". Apostrophes and brackets go too because chat text carries them ("(A100)").
+ */
 export function normaliseGpuText(text: string): string {
   return text
     .toLowerCase()
     .replace(/\b(nvidia|geforce|amd|instinct)\b/g, '')
     .replace(/gib|gigabytes?/g, 'gb')
-    .replace(/[\s\-_./]+/g, '');
+    .replace(/[\s\-_./'’,()]+/g, '');
 }
 
 const aliasIndex = new Map<string, GpuModel>();
@@ -97,16 +100,42 @@ export function gpuByMarketName(name: string): GpuModel | undefined {
   return byMarketName.get(name.toLowerCase());
 }
 
+/** A separate memory-size word such as "24GB", "80 g" or "-141gb" inside a GPU name. */
+const MEMORY_WORD = /(?:^|[\s\-_/])(\d{1,3})\s*(?:gb|gib|g)(?=$|[\s\-_/])/i;
+
 /**
- * Resolves a loosely written GPU name ("4090", "rtx4090", "A100 80G", "h100 sxm") to a catalog
- * model, or undefined. "80G" reads as 80GB; a trailing "gb" suffix is optional.
+ * Resolves a loosely written GPU name ("4090", "rtx4090", "A100 80G", "h100 sxm", "3090s",
+ * "RTX 4090 24GB") to a catalog model, or undefined. "80G" reads as 80GB; a trailing "gb" suffix is
+ * optional.
  */
 export function resolveGpu(text: string): GpuModel | undefined {
-  let norm = normaliseGpuText(text).replace(/(\d+)g$/, '$1gb');
+  const found = lookupNormalised(normaliseGpuText(text));
+  if (found) return found;
+  // People put the memory size next to names that do not carry it ("RTX 4090 24GB", "H100 SXM
+  // 80GB"). Accept it only when it is the model's size, so "4090 48GB" still fails loudly.
+  const sized = MEMORY_WORD.exec(text);
+  if (!sized) return undefined;
+  const rest = `${text.slice(0, sized.index)} ${text.slice(sized.index + sized[0].length)}`;
+  const model = lookupNormalised(normaliseGpuText(rest));
+  return model && Math.abs(model.vramGb - Number(sized[1])) <= 2 ? model : undefined;
+}
+
+function lookupNormalised(normalised: string): GpuModel | undefined {
+  // Exact first: "a10g" is a model of its own, not "A10 with 10GB".
+  const exact = aliasIndex.get(normalised) ?? aliasIndex.get(normalised.replace(/^rtx/, ''));
+  if (exact) return exact;
+  let norm = normalised.replace(/(\d+)g$/, '$1gb');
   const direct = aliasIndex.get(norm) ?? aliasIndex.get(norm.replace(/^rtx/, ''));
   if (direct) return direct;
   norm = norm.replace(/gb$/, '');
-  return aliasIndex.get(norm) ?? aliasIndex.get(`${norm}gb`);
+  const loose = aliasIndex.get(norm) ?? aliasIndex.get(`${norm}gb`);
+  if (loose) return loose;
+  // Plurals ("3090s", "a100s", "4090's"); names that end in "s" themselves ("l40s") matched above.
+  if (/\ds$/.test(norm)) {
+    const single = norm.slice(0, -1);
+    return aliasIndex.get(single) ?? aliasIndex.get(single.replace(/^rtx/, ''));
+  }
+  return undefined;
 }
 
 /** The catalog models whose names are closest to the text, for "did you mean" answers. */

@@ -1,0 +1,182 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type Logger, pino } from 'pino';
+import { FailureInjector } from './failure-injector.ts';
+import { InstanceRegistry } from './instance-registry.ts';
+import { Market } from './market.ts';
+import { buildSimServer } from './server.ts';
+import { createSimAdmin, type SimAdmin } from './sim-admin.ts';
+import { SshKeyring } from './ssh-keyring.ts';
+import { type PersistedSimState, STATE_FILE_VERSION, StateFile } from './state-file.ts';
+
+export type { FailNextRule, FailStatus, FailTarget, SimEndpoint } from './failure-injector.ts';
+export type { AdminInstanceView } from './instance-registry.ts';
+export { BASE_DELAYS_MS } from './instance-registry.ts';
+export type { MachineSpec, Market } from './market.ts';
+export type { SimAdmin, SimStateView } from './sim-admin.ts';
+export type { VastInstanceWire, VastOfferWire, VastSshKeyWire } from './wire-types.ts';
+
+export interface SimulatorOptions {
+  /** Address the HTTP API listens on. Default 127.0.0.1. SSH endpoints always use 127.0.0.1. */
+  host?: string;
+  /** Default 0: a free port. */
+  port?: number;
+  /** Seeds the market. Default 42. */
+  seed?: number;
+  /** Number of offers (machines) in the market. Default 2400. */
+  offers?: number;
+  /** Multiplies every delay: 1 is vast.ai-like (tens of seconds to boot), 0.01 suits tests, 0 is immediate. Default 1. */
+  timeScale?: number;
+  /**
+   * Where instance workspaces live and state.json persists, so a restart keeps the account's
+   * instances and keys. Default: a fresh temporary folder, removed on close, and no persistence.
+   */
+  dataDir?: string;
+  /** When set, API requests must carry `Authorization: Bearer <key>` (or `?api_key=`); otherwise any key works. */
+  apiKey?: string;
+  /** Default: silent. */
+  logger?: Logger;
+}
+
+export interface Simulator {
+  /** Base URL, e.g. http://127.0.0.1:41234; the API is under /api/v0 and /api/v1. */
+  url: string;
+  /** `${url}/admin`: failure injection and inspection. */
+  adminUrl: string;
+  market: Market;
+  /** The admin API in-process (the same operations as the HTTP endpoints). */
+  admin: SimAdmin;
+  dataDir: string;
+  /** Stops the HTTP server, every SSH endpoint and process, and saves the state. */
+  close(): Promise<void>;
+}
+
+function checkOptions(o: Required<Pick<SimulatorOptions, 'port' | 'seed' | 'offers' | 'timeScale'>>): void {
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65_535) {
+    throw new Error(`Simulator port must be 0-65535 (0 picks a free one), not ${o.port}.`);
+  }
+  if (!Number.isInteger(o.seed)) throw new Error(`Simulator seed must be a whole number, not ${o.seed}.`);
+  if (!Number.isInteger(o.offers) || o.offers < 1) {
+    throw new Error(`Simulator offers must be a whole number of at least 1, not ${o.offers}.`);
+  }
+  if (!Number.isFinite(o.timeScale) || o.timeScale < 0) {
+    throw new Error(`Simulator timeScale must be 0 or more (1 = realistic delays), not ${o.timeScale}.`);
+  }
+}
+
+function urlHost(host: string): string {
+  // A wildcard address is not something to connect to; clients on this machine use loopback.
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Starts the simulated vast.ai marketplace. */
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  const host = opts.host ?? '127.0.0.1';
+  const port = opts.port ?? 0;
+  const seed = opts.seed ?? 42;
+  const offers = opts.offers ?? 2_400;
+  const timeScale = opts.timeScale ?? 1;
+  checkOptions({ port, seed, offers, timeScale });
+  const logger = opts.logger ?? pino({ level: 'silent' });
+
+  const ownsDataDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'gpuops-sim-')));
+  await mkdir(dataDir, { recursive: true });
+
+  const market = new Market(seed, offers);
+  const keyring = new SshKeyring();
+  const injector = new FailureInjector();
+  let stateFile: StateFile | null = null;
+  const changed = () => stateFile?.scheduleSave();
+  const registry = new InstanceRegistry({ market, keyring, dataDir, timeScale, logger, onChange: changed });
+
+  if (!ownsDataDir) {
+    const statePath = path.join(dataDir, 'state.json');
+    const saved = await StateFile.load(statePath);
+    if (saved) {
+      if (saved.seed === seed && saved.offers === offers) market.restore(saved.market);
+      else {
+        logger.warn(
+          { savedSeed: saved.seed, savedOffers: saved.offers, seed, offers },
+          'sim state was saved for another market; instances kept, market rentals dropped',
+        );
+      }
+      keyring.restore(saved.sshKeys);
+      await registry.restore(saved.instances);
+    }
+    const collect = (): PersistedSimState => ({
+      version: STATE_FILE_VERSION,
+      seed,
+      offers,
+      savedAt: new Date().toISOString(),
+      market: market.snapshot(),
+      sshKeys: keyring.snapshot(),
+      instances: registry.snapshot(),
+    });
+    stateFile = new StateFile(statePath, collect, logger);
+  }
+
+  const admin = createSimAdmin({ market, registry, injector, keyring, timeScale });
+  const app = buildSimServer({
+    market,
+    registry,
+    keyring,
+    injector,
+    admin,
+    apiKey: opts.apiKey,
+    logger,
+    onChange: changed,
+  });
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    await registry.close();
+    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const address = app.server.address();
+  const boundPort = typeof address === 'object' && address !== null ? address.port : port;
+  const url = `http://${urlHost(host)}:${boundPort}`;
+  logger.info({ url, seed, offers, timeScale, dataDir }, 'simulated marketplace listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    adminUrl: `${url}/admin`,
+    market,
+    admin,
+    dataDir,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await registry.close();
+        if (stateFile) {
+          stateFile.scheduleSave();
+          await stateFile.flush();
+        }
+        if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * `gpuops sim`: starts the simulator and says where it is. The caller owns the process's
+ * lifetime (signals, close).
+ */
+export async function runSimulatorForeground(
+  opts: SimulatorOptions = {},
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<Simulator> {
+  const sim = await startSimulator(opts);
+  const keyNote = opts.apiKey ? 'API key required' : 'any API key works';
+  out.write(`Simulated vast.ai marketplace: ${sim.url}/api/v0 (${keyNote})\n`);
+  out.write(`Failure injection and state:    ${sim.adminUrl} (e.g. GET ${sim.adminUrl}/state)\n`);
+  out.write(
+    `Market: ${sim.market.machines.length} offers, seed ${sim.market.seed}; data in ${sim.dataDir}\n`,
+  );
+  return sim;
+}

@@ -1,0 +1,730 @@
+import type { ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import ssh2 from 'ssh2';
+import { invalidArgs, SimApiError } from './api-error.ts';
+import { instancePrice, type Market } from './market.ts';
+import { SerialQueue } from './serial-queue.ts';
+import { killProcessGroup, spawnShell } from './shell-process.ts';
+import { SshHost } from './ssh-host.ts';
+import type { SshKeyring } from './ssh-keyring.ts';
+import type { VastActualStatus, VastInstanceWire, VastOfferWire } from './wire-types.ts';
+import { instanceDirs, prepareInstanceDirs, removeInstanceDirs } from './workspace.ts';
+
+/** Delays at timeScale 1, in milliseconds, in the range vast.ai shows. */
+export const BASE_DELAYS_MS = {
+  /** Created → loading: the host accepts the contract and starts the pull. */
+  provision: 8_000,
+  /** Loading → running on the first start: pulling the image. */
+  pullImage: 20_000,
+  /** Running → stopped. */
+  stop: 3_000,
+  /** Stopped → loading after a start request (the image is cached on the machine). */
+  restartLoading: 2_000,
+  /** Stopped → running after a start request. */
+  restart: 5_000,
+  /** How long a stopped instance keeps its machine's GPUs before others may rent them. */
+  stoppedHold: 600_000,
+} as const;
+
+/** Where in the pull a host injected with `host-failure {on: "next-create"}` dies. */
+const FAILURE_POINT_IN_PULL = 0.4;
+
+const FIRST_INSTANCE_ID = 20_000_001;
+
+type TransitionKind = 'loading' | 'running' | 'stopped' | 'host-failure';
+
+interface Transition {
+  /** Epoch ms. */
+  at: number;
+  to: TransitionKind;
+}
+
+/** Everything the simulator keeps about an instance; plain JSON so it persists as is. */
+export interface InstanceRecord {
+  id: number;
+  offerId: number;
+  machineId: number;
+  /** The offer as it was rented, priced for this instance's disk. */
+  offer: VastOfferWire;
+  image: string;
+  env: Record<string, string>;
+  disk: number;
+  label: string | null;
+  onstart: string | null;
+  runtype: string;
+  args: string[];
+  bidPrice: number | null;
+  dphBase: number;
+  dphTotal: number;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch seconds of the first time it reached running. */
+  startDate: number | null;
+  actualStatus: VastActualStatus | null;
+  intendedStatus: 'running' | 'stopped';
+  statusMsg: string | null;
+  /** Status changes still to come, earliest first. */
+  pending: Transition[];
+  /** A start asked for while another renter held the GPUs; it runs when they come free. */
+  queuedStart: boolean;
+  /** The next load ends in a host failure (failure injection). */
+  failWhileLoading: boolean;
+  hostFailed: boolean;
+  destroyed: boolean;
+  destroyedAt: number | null;
+  /** OpenSSH private host key of the instance's SSH endpoint. Never leaves the simulator. */
+  hostKey: string;
+}
+
+export interface CreateInstanceInput {
+  offerId: number;
+  image: string;
+  env: Record<string, string>;
+  disk: number;
+  label: string | null;
+  onstart: string | null;
+  runtype: string;
+  args: string[];
+  /** Set for an interruptible (bid) rental. */
+  bidPrice: number | null;
+}
+
+export interface StateChangeResult {
+  success: boolean;
+  error?: string;
+  msg: string;
+}
+
+/** An instance as GET /admin/state shows it: the API's view plus what only the simulator knows. */
+export interface AdminInstanceView extends VastInstanceWire {
+  offer_id: number;
+  destroyed: boolean;
+  destroyed_at: number | null;
+  host_failed: boolean;
+  gpus_held: boolean;
+  queued_start: boolean;
+}
+
+export interface InstanceRegistryOptions {
+  market: Market;
+  keyring: SshKeyring;
+  dataDir: string;
+  timeScale: number;
+  logger: Logger;
+  /** Called after every change worth persisting. */
+  onChange: () => void;
+}
+
+export interface InstanceRegistrySnapshot {
+  nextId: number;
+  instances: InstanceRecord[];
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The account's instances and their lifecycle over scaled time. State changes are scheduled as
+ * timestamped transitions and applied in order, both by timers and at the start of every
+ * operation, so a read always sees exactly the state its moment calls for, whatever the timer
+ * jitter. Every operation runs through one queue (see SerialQueue).
+ */
+export class InstanceRegistry {
+  private readonly records = new Map<number, InstanceRecord>();
+  private readonly sshHosts = new Map<number, SshHost>();
+  private readonly onstarts = new Map<number, ChildProcess>();
+  private readonly timers = new Map<number, NodeJS.Timeout>();
+  private readonly queue = new SerialQueue();
+  private nextId = FIRST_INSTANCE_ID;
+  private closed = false;
+
+  constructor(private readonly o: InstanceRegistryOptions) {}
+
+  /** Runs an operation after bringing every instance up to date. */
+  run<T>(operation: (now: number) => Promise<T> | T): Promise<T> {
+    return this.queue.run(async () => {
+      if (this.closed)
+        throw new SimApiError(503, 'shutting_down', 'The simulated marketplace is shutting down.');
+      await this.advance();
+      return operation(Date.now());
+    });
+  }
+
+  create(input: CreateInstanceInput, inject: { offerGone: boolean; hostFailure: boolean }): Promise<number> {
+    return this.run(async (now) => {
+      const { market } = this.o;
+      const spec = market.offer(input.offerId);
+      const gone = () =>
+        new SimApiError(410, 'no_such_ask', `Instance type by id ${input.offerId} is not available.`);
+      if (!spec) throw gone();
+      if (inject.offerGone && market.isAvailable(spec.machineId, now)) {
+        market.rent(spec.machineId, { kind: 'external' });
+        this.o.onChange();
+      }
+      if (!market.isAvailable(spec.machineId, now)) throw gone();
+      if (input.disk > spec.listing.disk_space) {
+        throw invalidArgs(
+          `disk ${input.disk} GB is more than the ${spec.listing.disk_space} GB machine ${spec.machineId} has free.`,
+        );
+      }
+      if (input.bidPrice !== null && input.bidPrice < spec.minBid) {
+        throw invalidArgs(`price ${input.bidPrice} is below this offer's min_bid of ${spec.minBid}.`);
+      }
+
+      const id = this.nextId++;
+      // Files first: if they cannot be made, nothing has been rented.
+      await prepareInstanceDirs(instanceDirs(this.o.dataDir, id), {
+        model: spec.model,
+        numGpus: spec.numGpus,
+        memoryMb: spec.listing.gpu_ram,
+        driverVersion: spec.listing.driver_version,
+        cudaVersion: spec.listing.cuda_max_good,
+        instanceId: id,
+      });
+      const price = instancePrice(spec, input.disk, input.bidPrice ?? undefined);
+      const offer = market.offerWire(spec, now, input.disk, input.bidPrice === null ? 'on-demand' : 'bid');
+      market.rent(spec.machineId, { kind: 'instance', instanceId: id, releasableAt: null });
+      const record: InstanceRecord = {
+        id,
+        offerId: spec.offerId,
+        machineId: spec.machineId,
+        offer,
+        image: input.image,
+        env: input.env,
+        disk: input.disk,
+        label: input.label,
+        onstart: input.onstart,
+        runtype: input.runtype,
+        args: input.args,
+        bidPrice: input.bidPrice,
+        dphBase: price.dphBase,
+        dphTotal: price.dphTotal,
+        createdAt: now,
+        startDate: null,
+        actualStatus: null,
+        intendedStatus: 'running',
+        statusMsg: null,
+        pending: [],
+        queuedStart: false,
+        failWhileLoading: inject.hostFailure,
+        hostFailed: false,
+        destroyed: false,
+        destroyedAt: null,
+        hostKey: ssh2.utils.generateKeyPairSync('ed25519').private,
+      };
+      this.records.set(id, record);
+      const loadingAt = now + this.delay(BASE_DELAYS_MS.provision);
+      this.schedule(record, [
+        { at: loadingAt, to: 'loading' },
+        { at: loadingAt + this.delay(BASE_DELAYS_MS.pullImage), to: 'running' },
+      ]);
+      this.o.logger.info(
+        { instanceId: id, offerId: spec.offerId, gpu: spec.model.marketName },
+        'sim instance created',
+      );
+      this.o.onChange();
+      return id;
+    });
+  }
+
+  /** The instance as the API shows it, or null when it does not exist (any more). */
+  show(id: number): Promise<VastInstanceWire | null> {
+    return this.run(() => {
+      const r = this.records.get(id);
+      return r && !r.destroyed ? this.toWire(r) : null;
+    });
+  }
+
+  /** The account's instances, oldest first. */
+  list(): Promise<VastInstanceWire[]> {
+    return this.run(() => [...this.records.values()].filter((r) => !r.destroyed).map((r) => this.toWire(r)));
+  }
+
+  /** Every instance ever created, destroyed ones included. */
+  adminView(): Promise<AdminInstanceView[]> {
+    return this.run(() => [...this.records.values()].map((r) => this.toAdminView(r)));
+  }
+
+  setLabel(id: number, label: string): Promise<void> {
+    return this.run(() => {
+      this.live(id).label = label;
+      this.o.onChange();
+    });
+  }
+
+  /**
+   * Asks for a state. Stop: the instance stops a few (scaled) seconds later and keeps its GPUs
+   * for a while (BASE_DELAYS_MS.stoppedHold). Start: runs again only if its machine's GPUs are
+   * still its own or free; otherwise, as on vast.ai, the answer is `success: false` with
+   * "Required resources are currently unavailable" and the start is queued until the GPUs come
+   * free, unless `cancelUnavail` asks for no queueing.
+   */
+  changeState(id: number, state: 'running' | 'stopped', cancelUnavail: boolean): Promise<StateChangeResult> {
+    return this.run((now) => (state === 'stopped' ? this.stop(id, now) : this.start(id, now, cancelUnavail)));
+  }
+
+  destroy(id: number): Promise<void> {
+    return this.run(async (now) => {
+      const r = this.live(id);
+      r.pending = [];
+      this.disarm(r.id);
+      await this.bringDown(r);
+      r.destroyed = true;
+      r.destroyedAt = now;
+      r.queuedStart = false;
+      if (this.o.market.release(r.machineId, r.id)) this.machineFreed(r.machineId, now);
+      await removeInstanceDirs(instanceDirs(this.o.dataDir, r.id));
+      this.o.logger.info({ instanceId: id }, 'sim instance destroyed');
+      this.o.onChange();
+    });
+  }
+
+  /** The host of the instance's machine dies. Returns the machine and the instances that went offline. */
+  failHostOfInstance(instanceId: number): Promise<{ machineId: number; instanceIds: number[] }> {
+    return this.run(async (now) => {
+      const r = this.live(instanceId);
+      return { machineId: r.machineId, instanceIds: await this.failMachine(r.machineId, now) };
+    });
+  }
+
+  failMachineNow(machineId: number): Promise<{ machineId: number; instanceIds: number[] }> {
+    return this.run(async (now) => {
+      if (!this.o.market.machine(machineId)) {
+        throw new SimApiError(404, 'no_such_machine', `There is no machine ${machineId}.`);
+      }
+      return { machineId, instanceIds: await this.failMachine(machineId, now) };
+    });
+  }
+
+  /** Someone else rents the GPUs a stopped instance was keeping; its resume will then fail. */
+  takeGpusOf(instanceId: number): Promise<{ machineId: number }> {
+    return this.run(() => {
+      const r = this.live(instanceId);
+      if (r.hostFailed)
+        throw new SimApiError(409, 'invalid_state', `Instance ${instanceId}'s host is offline.`);
+      if (r.actualStatus !== 'stopped') {
+        throw new SimApiError(
+          409,
+          'invalid_state',
+          `Instance ${instanceId} is ${r.actualStatus ?? 'provisioning'}; only a stopped instance's GPUs can be taken.`,
+        );
+      }
+      const h = this.o.market.holder(r.machineId);
+      // Already another renter's (possibly another of the account's instances): nothing to take.
+      if (!h || (h.kind === 'instance' && h.instanceId === r.id)) {
+        this.o.market.rent(r.machineId, { kind: 'external' });
+        this.o.onChange();
+      }
+      return { machineId: r.machineId };
+    });
+  }
+
+  /** Someone else rents the offer's machine, so search stops listing it and create fails. */
+  takeOffer(offerId: number): Promise<{ machineId: number }> {
+    return this.run((now) => {
+      const spec = this.o.market.offer(offerId);
+      if (!spec) throw new SimApiError(404, 'no_such_ask', `There is no offer ${offerId}.`);
+      const h = this.o.market.holder(spec.machineId);
+      if (h?.kind === 'instance' && !this.o.market.isAvailable(spec.machineId, now)) {
+        throw new SimApiError(
+          409,
+          'invalid_state',
+          `Offer ${offerId} is rented by instance ${h.instanceId}; use market-pressure on a stopped instance.`,
+        );
+      }
+      this.o.market.rent(spec.machineId, { kind: 'external' });
+      this.o.onChange();
+      return { machineId: spec.machineId };
+    });
+  }
+
+  /** Gives back what failure injection took from the market; queued starts may then run. */
+  clearMarketInjections(): Promise<void> {
+    return this.run((now) => {
+      for (const machineId of this.o.market.clearInjected()) this.machineFreed(machineId, now);
+      this.o.onChange();
+    });
+  }
+
+  snapshot(): InstanceRegistrySnapshot {
+    return { nextId: this.nextId, instances: structuredClone([...this.records.values()]) };
+  }
+
+  /**
+   * Loads persisted instances and brings the running ones back up, with new SSH ports: the
+   * simulator was down, the machines were not.
+   */
+  restore(snapshot: InstanceRegistrySnapshot): Promise<void> {
+    return this.run(async () => {
+      this.records.clear();
+      for (const r of snapshot.instances) this.records.set(r.id, structuredClone(r));
+      this.nextId = Math.max(snapshot.nextId, ...snapshot.instances.map((r) => r.id + 1), FIRST_INSTANCE_ID);
+      for (const r of this.records.values()) {
+        if (r.destroyed) continue;
+        if (r.actualStatus === 'running' && !r.hostFailed) {
+          await mkdir(instanceDirs(this.o.dataDir, r.id).workspace, { recursive: true });
+          await this.bringUp(r, r.startDate === null ? Date.now() : r.startDate * 1000);
+        }
+        this.armTimer(r);
+      }
+      await this.advance();
+    });
+  }
+
+  /** Stops timers, SSH endpoints and processes. Records stay as they are, for persistence. */
+  close(): Promise<void> {
+    return this.queue.run(async () => {
+      this.closed = true;
+      for (const t of this.timers.values()) clearTimeout(t);
+      this.timers.clear();
+      for (const child of this.onstarts.values()) killProcessGroup(child);
+      this.onstarts.clear();
+      await Promise.all([...this.sshHosts.values()].map((h) => h.stop()));
+      this.sshHosts.clear();
+    });
+  }
+
+  private delay(baseMs: number): number {
+    return baseMs * this.o.timeScale;
+  }
+
+  /** A live (not destroyed) instance, or the 404 vast.ai answers. */
+  private live(id: number): InstanceRecord {
+    const r = this.records.get(id);
+    if (!r || r.destroyed) throw new SimApiError(404, 'no_such_instance', `Instance ${id} not found.`);
+    return r;
+  }
+
+  private stop(id: number, now: number): StateChangeResult {
+    const r = this.live(id);
+    if (r.intendedStatus === 'stopped') return { success: true, msg: `Instance ${id} is already stopping.` };
+    r.intendedStatus = 'stopped';
+    r.queuedStart = false;
+    if (r.hostFailed || r.actualStatus === 'stopped') {
+      // Nothing to do on the machine: a start was queued, or the host is gone.
+      r.pending = [];
+      this.disarm(r.id);
+      if (r.actualStatus === 'stopped') {
+        r.statusMsg = 'Instance stopped.';
+        this.o.market.setReleasableAt(r.machineId, r.id, now + this.delay(BASE_DELAYS_MS.stoppedHold));
+      }
+    } else {
+      this.schedule(r, [{ at: now + this.delay(BASE_DELAYS_MS.stop), to: 'stopped' }]);
+    }
+    this.o.onChange();
+    return { success: true, msg: `Stopping instance ${id}.` };
+  }
+
+  private start(id: number, now: number, cancelUnavail: boolean): StateChangeResult {
+    const r = this.live(id);
+    if (r.intendedStatus === 'running')
+      return { success: true, msg: `Instance ${id} is already starting or running.` };
+    if (r.hostFailed) {
+      r.intendedStatus = 'running';
+      this.o.onChange();
+      return {
+        success: true,
+        msg: `Instance ${id}'s host is offline; it will start if the host comes back.`,
+      };
+    }
+    if (r.actualStatus !== 'stopped') {
+      // Still stopping: call the stop off and carry on from wherever it is.
+      r.intendedStatus = 'running';
+      this.scheduleBootFrom(r, now);
+      this.o.onChange();
+      return { success: true, msg: `Starting instance ${id}.` };
+    }
+    const { market } = this.o;
+    if (!market.holdsGpus(r.machineId, r.id)) {
+      if (market.holder(r.machineId) || market.isDead(r.machineId)) {
+        if (cancelUnavail) {
+          return {
+            success: false,
+            error: 'resources_unavailable',
+            msg: 'Required resources are currently unavailable.',
+          };
+        }
+        r.intendedStatus = 'running';
+        r.queuedStart = true;
+        r.statusMsg = 'Waiting for the GPUs: another renter holds them; the start is queued.';
+        this.o.onChange();
+        return {
+          success: false,
+          error: 'resources_unavailable',
+          msg: 'Required resources are currently unavailable, state change queued.',
+        };
+      }
+      market.rent(r.machineId, { kind: 'instance', instanceId: r.id, releasableAt: null });
+    }
+    this.restartOnMachine(r, now);
+    this.o.onChange();
+    return { success: true, msg: `Starting instance ${id}.` };
+  }
+
+  private restartOnMachine(r: InstanceRecord, now: number): void {
+    this.o.market.setReleasableAt(r.machineId, r.id, null);
+    r.intendedStatus = 'running';
+    r.queuedStart = false;
+    r.statusMsg = 'Starting.';
+    this.schedule(r, [
+      { at: now + this.delay(BASE_DELAYS_MS.restartLoading), to: 'loading' },
+      { at: now + this.delay(BASE_DELAYS_MS.restart), to: 'running' },
+    ]);
+  }
+
+  /** Resumes booting an instance whose stop was called off before it took effect. */
+  private scheduleBootFrom(r: InstanceRecord, now: number): void {
+    if (r.actualStatus === 'running') {
+      r.pending = [];
+      this.disarm(r.id);
+    } else if (r.actualStatus === 'loading') {
+      this.schedule(r, [{ at: now + this.delay(BASE_DELAYS_MS.pullImage), to: 'running' }]);
+    } else {
+      const loadingAt = now + this.delay(BASE_DELAYS_MS.provision);
+      this.schedule(r, [
+        { at: loadingAt, to: 'loading' },
+        { at: loadingAt + this.delay(BASE_DELAYS_MS.pullImage), to: 'running' },
+      ]);
+    }
+  }
+
+  /** A machine came free: the oldest instance waiting for it with a queued start gets it. */
+  private machineFreed(machineId: number, now: number): void {
+    if (this.o.market.isDead(machineId)) return;
+    for (const r of this.records.values()) {
+      if (r.machineId !== machineId || r.destroyed || r.hostFailed || !r.queuedStart) continue;
+      this.o.market.rent(machineId, { kind: 'instance', instanceId: r.id, releasableAt: null });
+      this.restartOnMachine(r, now);
+      return;
+    }
+  }
+
+  private async failMachine(machineId: number, now: number): Promise<number[]> {
+    this.o.market.kill(machineId);
+    const failed: number[] = [];
+    for (const r of this.records.values()) {
+      if (r.machineId !== machineId || r.destroyed || r.hostFailed) continue;
+      r.pending = [];
+      this.disarm(r.id);
+      await this.bringDown(r);
+      r.hostFailed = true;
+      r.queuedStart = false;
+      r.actualStatus = 'offline';
+      r.statusMsg = `Host machine ${machineId} went offline at ${new Date(now).toISOString()} (lost contact with the host); the instance will not come back: destroy it and rent another.`;
+      failed.push(r.id);
+    }
+    if (failed.length > 0) this.o.logger.info({ machineId, instanceIds: failed }, 'sim host failed');
+    this.o.onChange();
+    return failed;
+  }
+
+  private schedule(r: InstanceRecord, transitions: Transition[]): void {
+    r.pending = transitions;
+    this.armTimer(r);
+  }
+
+  private disarm(id: number): void {
+    const t = this.timers.get(id);
+    if (t) clearTimeout(t);
+    this.timers.delete(id);
+  }
+
+  private armTimer(r: InstanceRecord): void {
+    this.disarm(r.id);
+    const next = r.pending[0];
+    if (!next || this.closed) return;
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(r.id);
+        this.queue
+          .run(() => this.advance())
+          .catch((err: unknown) =>
+            this.o.logger.error({ err, instanceId: r.id }, 'sim lifecycle step failed'),
+          );
+      },
+      Math.max(0, next.at - Date.now()),
+    );
+    this.timers.set(r.id, timer);
+  }
+
+  /** Applies every transition that is due, in time order per instance. */
+  private async advance(): Promise<void> {
+    if (this.closed) return;
+    const now = Date.now();
+    for (const r of this.records.values()) {
+      let moved = false;
+      while (r.pending[0] && r.pending[0].at <= now && !r.destroyed) {
+        const t = r.pending.shift()!;
+        await this.apply(r, t);
+        moved = true;
+      }
+      if (moved) {
+        this.armTimer(r);
+        this.o.onChange();
+      }
+    }
+  }
+
+  private async apply(r: InstanceRecord, t: Transition): Promise<void> {
+    switch (t.to) {
+      case 'loading':
+        r.actualStatus = 'loading';
+        r.statusMsg =
+          r.startDate === null ? `Pulling image ${r.image}` : `Starting container from ${r.image}`;
+        if (r.failWhileLoading) {
+          r.failWhileLoading = false;
+          r.pending = [
+            { at: t.at + this.delay(BASE_DELAYS_MS.pullImage) * FAILURE_POINT_IN_PULL, to: 'host-failure' },
+          ];
+        }
+        return;
+      case 'running':
+        await this.bringUp(r, t.at);
+        return;
+      case 'stopped':
+        await this.bringDown(r);
+        r.actualStatus = 'stopped';
+        r.statusMsg = 'Instance stopped.';
+        this.o.market.setReleasableAt(r.machineId, r.id, t.at + this.delay(BASE_DELAYS_MS.stoppedHold));
+        return;
+      case 'host-failure':
+        await this.failMachine(r.machineId, t.at);
+        return;
+    }
+  }
+
+  private async bringUp(r: InstanceRecord, at: number): Promise<void> {
+    const dirs = instanceDirs(this.o.dataDir, r.id);
+    try {
+      const host = await SshHost.start({
+        instanceId: r.id,
+        hostKey: r.hostKey,
+        cwd: dirs.workspace,
+        env: this.commandEnv(r),
+        keyring: this.o.keyring,
+        logger: this.o.logger,
+      });
+      this.sshHosts.set(r.id, host);
+    } catch (err) {
+      this.o.logger.error({ err, instanceId: r.id }, 'sim could not start the SSH endpoint');
+      r.actualStatus = 'exited';
+      r.statusMsg = `Container exited: ${(err as Error).message}`;
+      return;
+    }
+    r.actualStatus = 'running';
+    r.statusMsg = `success, running ${r.image}`;
+    r.startDate ??= Math.floor(at / 1000);
+    if (r.onstart) this.runOnstart(r);
+  }
+
+  private async bringDown(r: InstanceRecord): Promise<void> {
+    const child = this.onstarts.get(r.id);
+    if (child) killProcessGroup(child);
+    this.onstarts.delete(r.id);
+    const host = this.sshHosts.get(r.id);
+    this.sshHosts.delete(r.id);
+    await host?.stop();
+  }
+
+  /** The onstart script runs at every start, as vast.ai runs it when the container starts. */
+  private runOnstart(r: InstanceRecord): void {
+    const dirs = instanceDirs(this.o.dataDir, r.id);
+    const fd = openSync(dirs.onstartLog, 'a');
+    try {
+      const child = spawnShell(r.onstart, {
+        cwd: dirs.workspace,
+        env: this.commandEnv(r),
+        stdio: ['ignore', fd, fd],
+      });
+      child.on('error', (err) =>
+        this.o.logger.warn({ err, instanceId: r.id }, 'sim onstart failed to start'),
+      );
+      this.onstarts.set(r.id, child);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Only what an instance would have: nothing of the simulator's own environment but PATH. */
+  private commandEnv(r: InstanceRecord): Record<string, string> {
+    const dirs = instanceDirs(this.o.dataDir, r.id);
+    const userEnv = Object.fromEntries(Object.entries(r.env).filter(([k]) => ENV_NAME.test(k)));
+    return {
+      HOME: dirs.workspace,
+      USER: 'root',
+      LOGNAME: 'root',
+      SHELL: '/bin/sh',
+      LANG: 'C.UTF-8',
+      ...userEnv,
+      PATH: `${dirs.bin}:${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`,
+      // There is no /workspace here (commands run on the simulator's own file system), so scripts
+      // that want the workspace should use $WORKSPACE, $HOME or relative paths.
+      WORKSPACE: dirs.workspace,
+      GPUOPS_SIM_INSTANCE_ID: String(r.id),
+      CONTAINER_ID: String(r.id),
+      VAST_CONTAINERLABEL: `C.${r.id}`,
+    };
+  }
+
+  private toWire(r: InstanceRecord): VastInstanceWire {
+    const host = this.sshHosts.get(r.id);
+    const up = r.actualStatus === 'running' && host !== undefined;
+    const o = r.offer;
+    return {
+      id: r.id,
+      machine_id: r.machineId,
+      host_id: o.host_id,
+      actual_status: r.actualStatus,
+      intended_status: r.intendedStatus,
+      cur_state: r.intendedStatus,
+      next_state: r.intendedStatus,
+      status_msg: r.statusMsg,
+      ssh_host: up ? '127.0.0.1' : null,
+      ssh_port: up ? host.port : null,
+      public_ipaddr: '127.0.0.1',
+      ports: up ? { '22/tcp': [{ HostIp: '0.0.0.0', HostPort: String(host.port) }] } : {},
+      dph_total: r.dphTotal,
+      dph_base: r.dphBase,
+      storage_cost: o.storage_cost,
+      start_date: r.startDate,
+      label: r.label,
+      image_uuid: r.image,
+      image_runtype: r.runtype,
+      image_args: r.args,
+      onstart: r.onstart,
+      gpu_name: o.gpu_name,
+      num_gpus: o.num_gpus,
+      gpu_ram: o.gpu_ram,
+      gpu_totalram: o.gpu_total_ram,
+      gpu_util: up ? 0 : null,
+      gpu_temp: up ? 30 : null,
+      cpu_util: up ? 0 : null,
+      cpu_cores: o.cpu_cores,
+      cpu_ram: o.cpu_ram,
+      reliability2: o.reliability,
+      disk_space: r.disk,
+      disk_util: 0,
+      extra_env: Object.entries(r.env),
+      geolocation: o.geolocation,
+      cuda_max_good: o.cuda_max_good,
+      driver_version: o.driver_version,
+      inet_down: o.inet_down,
+      inet_up: o.inet_up,
+      is_bid: r.bidPrice !== null,
+      min_bid: o.min_bid,
+    };
+  }
+
+  private toAdminView(r: InstanceRecord): AdminInstanceView {
+    return {
+      ...this.toWire(r),
+      offer_id: r.offerId,
+      destroyed: r.destroyed,
+      destroyed_at: r.destroyedAt === null ? null : Math.floor(r.destroyedAt / 1000),
+      host_failed: r.hostFailed,
+      gpus_held: this.o.market.holdsGpus(r.machineId, r.id),
+      queued_start: r.queuedStart,
+    };
+  }
+}

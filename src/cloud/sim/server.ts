@@ -1,0 +1,420 @@
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import type { Logger } from 'pino';
+import { invalidArgs, SimApiError } from './api-error.ts';
+import type { FailNextRule, FailureInjector, SimEndpoint } from './failure-injector.ts';
+import type { CreateInstanceInput, InstanceRegistry } from './instance-registry.ts';
+import type { Market } from './market.ts';
+import { matchesAll, parseFilters, parseOfferSearch } from './offer-query.ts';
+import type { HostFailureTarget, OfferGoneTarget, SimAdmin } from './sim-admin.ts';
+import type { SshKeyring } from './ssh-keyring.ts';
+
+export interface SimServerDeps {
+  market: Market;
+  registry: InstanceRegistry;
+  keyring: SshKeyring;
+  injector: FailureInjector;
+  admin: SimAdmin;
+  /** When set, API requests must carry it; otherwise any non-empty key is accepted. */
+  apiKey?: string;
+  logger: Logger;
+  /** Called after account changes (SSH keys) that should be persisted. */
+  onChange: () => void;
+}
+
+const DEFAULT_DISK_GB = 10;
+const V1_PAGE_DEFAULT = 25;
+const V1_PAGE_MAX = 100;
+
+/** vast.ai's 429 body: plain text, no Retry-After header. */
+const TOO_FREQUENT = 'API requests too frequent';
+
+/** What the gateway in front of vast.ai answers when the backend is in trouble. */
+function gatewayPage(status: number): string {
+  const title =
+    status === 502
+      ? '502 Bad Gateway'
+      : status === 503
+        ? '503 Service Temporarily Unavailable'
+        : '504 Gateway Time-out';
+  return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+}
+
+function sendInjected(reply: FastifyReply, status: number): FastifyReply {
+  reply.code(status);
+  if (status === 429) return reply.type('text/plain; charset=utf-8').send(TOO_FREQUENT);
+  if (status === 500) {
+    return reply
+      .type('application/json')
+      .send({ success: false, error: 'server_error', msg: 'Internal server error.' });
+  }
+  return reply.type('text/html').send(gatewayPage(status));
+}
+
+/** Which API call a request is, for failure injection; null for what is not the vast API. */
+function endpointOf(request: FastifyRequest): SimEndpoint | null {
+  const route = request.routeOptions.url;
+  if (!route?.startsWith('/api/')) return null;
+  if (route.includes('/bundles') || route.includes('/search/asks')) return 'search';
+  if (route.startsWith('/api/v0/asks/')) return 'create';
+  if (route.startsWith('/api/v0/ssh/')) return 'ssh-keys';
+  if (route.endsWith('/instances/:id/')) {
+    if (request.method === 'GET') return 'show';
+    if (request.method === 'DELETE') return 'destroy';
+    const state = (request.body as { state?: unknown } | undefined)?.state;
+    return state === 'running' ? 'start' : state === 'stopped' ? 'stop' : 'label';
+  }
+  if (route.endsWith('/instances/')) return 'list';
+  return null;
+}
+
+function apiKeyOf(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (header) {
+    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+    return match?.[1]?.trim() || null;
+  }
+  const fromQuery = (request.query as Record<string, unknown> | undefined)?.api_key;
+  return typeof fromQuery === 'string' && fromQuery !== '' ? fromQuery : null;
+}
+
+function isLoopback(ip: string): boolean {
+  return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1' || ip.startsWith('127.');
+}
+
+function parseJsonText(text: string, what: string): unknown {
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidArgs(`${what} is not valid JSON.`);
+  }
+}
+
+function idParam(raw: string): number | null {
+  return /^\d+$/.test(raw) ? Number(raw) : null;
+}
+
+function asObject(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw invalidArgs('The request body must be a JSON object.');
+  return body as Record<string, unknown>;
+}
+
+/** vast.ai also takes env as docker options: "-e KEY=value -p 8080:8080". */
+function parseDockerOptions(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  const tokens = text.trim().split(/\s+/);
+  for (let i = 0; i < tokens.length; i++) {
+    const flag = tokens[i];
+    const value = tokens[i + 1];
+    if (value === undefined) break;
+    if (flag === '-e') {
+      const eq = value.indexOf('=');
+      if (eq > 0) env[value.slice(0, eq)] = value.slice(eq + 1);
+      i++;
+    } else if (flag === '-p') {
+      env[`-p ${value}`] = '1';
+      i++;
+    }
+  }
+  return env;
+}
+
+function parseCreateBody(offerId: number, raw: unknown): CreateInstanceInput {
+  const body = asObject(raw);
+  const image = body.image;
+  if (typeof image !== 'string' || image.trim() === '') {
+    throw invalidArgs(
+      body.template_hash_id
+        ? 'The simulator has no templates: give image.'
+        : 'image is required: the Docker image to run, e.g. "pytorch/pytorch:latest".',
+    );
+  }
+  const diskRaw = body.disk ?? DEFAULT_DISK_GB;
+  const disk = typeof diskRaw === 'string' ? Number(diskRaw) : diskRaw;
+  if (typeof disk !== 'number' || !Number.isFinite(disk) || disk <= 0) {
+    throw invalidArgs('disk must be a positive number of GB.');
+  }
+  let env: Record<string, string> = {};
+  if (typeof body.env === 'string') env = parseDockerOptions(body.env);
+  else if (body.env !== undefined && body.env !== null) {
+    env = Object.fromEntries(Object.entries(asObject(body.env)).map(([k, v]) => [k, String(v)]));
+  }
+  if (body.label !== undefined && body.label !== null && typeof body.label !== 'string') {
+    throw invalidArgs('label must be a string.');
+  }
+  if (body.onstart !== undefined && body.onstart !== null && typeof body.onstart !== 'string') {
+    throw invalidArgs('onstart must be a string (a shell script).');
+  }
+  const args = body.args;
+  if (
+    args !== undefined &&
+    args !== null &&
+    (!Array.isArray(args) || !args.every((a) => typeof a === 'string'))
+  ) {
+    throw invalidArgs('args must be a list of strings.');
+  }
+  const price = body.price;
+  if (price !== undefined && price !== null && (typeof price !== 'number' || !(price > 0))) {
+    throw invalidArgs('price (a bid, USD per hour) must be a positive number.');
+  }
+  return {
+    offerId,
+    image: image.trim(),
+    env,
+    disk,
+    label: typeof body.label === 'string' ? body.label : null,
+    onstart: typeof body.onstart === 'string' && body.onstart.trim() !== '' ? body.onstart : null,
+    runtype: typeof body.runtype === 'string' && body.runtype !== '' ? body.runtype : 'ssh',
+    args: (args as string[] | undefined | null) ?? [],
+    bidPrice: typeof price === 'number' ? price : null,
+  };
+}
+
+function encodeToken(lastId: number): string {
+  return Buffer.from(JSON.stringify({ after: lastId })).toString('base64url');
+}
+
+function decodeToken(token: string): number {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after?: unknown };
+    if (typeof parsed.after === 'number') return parsed.after;
+  } catch {
+    // Falls through to the error below.
+  }
+  throw invalidArgs('after_token is not a token this API gave out.');
+}
+
+/**
+ * The HTTP face of the simulator: the vast.ai REST subset under /api, failure injection and
+ * inspection under /admin (loopback callers only, no key).
+ */
+export function buildSimServer(deps: SimServerDeps): FastifyInstance {
+  const { market, registry, keyring, injector, admin } = deps;
+  const app = Fastify({
+    // pino's Logger is what fastify logs through; only the generic parameter differs.
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  // Lenient like vast.ai's backend: an empty body is {}, and JSON is read whatever the
+  // content type says (fetch sends text/plain for a string body).
+  const jsonParser = (
+    _req: FastifyRequest,
+    body: string,
+    done: (err: Error | null, body?: unknown) => void,
+  ) => {
+    try {
+      done(null, parseJsonText(body, 'The request body'));
+    } catch (err) {
+      done(err as Error);
+    }
+  };
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonParser);
+  app.addContentTypeParser('*', { parseAs: 'string' }, jsonParser);
+
+  const appliedFailures = new WeakMap<FastifyRequest, FailNextRule>();
+
+  app.addHook('preHandler', async (request, reply) => {
+    const url = request.url;
+    if (url.startsWith('/admin')) {
+      if (!isLoopback(request.ip)) {
+        return reply
+          .code(403)
+          .send({ success: false, error: 'forbidden', msg: 'The admin API answers loopback callers only.' });
+      }
+      return;
+    }
+    const endpoint = endpointOf(request);
+    if (endpoint === null) return;
+    const key = apiKeyOf(request);
+    if (key === null || (deps.apiKey !== undefined && key !== deps.apiKey)) {
+      return reply.code(401).send({
+        success: false,
+        error: 'auth_error',
+        msg: key === null ? 'No API key: send Authorization: Bearer <key>.' : 'Invalid API key.',
+      });
+    }
+    if (injector.isRateLimited(endpoint, Date.now())) return sendInjected(reply, 429);
+    const rule = injector.takeFailNext(endpoint);
+    if (rule && !rule.applied) return sendInjected(reply, rule.status);
+    if (rule) appliedFailures.set(request, rule);
+  });
+
+  // A failure injected with `applied`: the work is done, the answer replaced.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const rule = appliedFailures.get(request);
+    if (!rule) return payload;
+    appliedFailures.delete(request);
+    reply.code(rule.status);
+    if (rule.status === 429) {
+      reply.type('text/plain; charset=utf-8');
+      return TOO_FREQUENT;
+    }
+    if (rule.status === 500) {
+      reply.type('application/json');
+      return JSON.stringify({ success: false, error: 'server_error', msg: 'Internal server error.' });
+    }
+    reply.type('text/html');
+    return gatewayPage(rule.status);
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof SimApiError) return reply.code(err.status).send(err.toBody());
+    const e = err as { statusCode?: number; message?: string };
+    if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
+      return reply
+        .code(e.statusCode)
+        .send({ success: false, error: 'invalid_args', msg: e.message ?? 'Bad request.' });
+    }
+    request.log.error({ err, url: request.url }, 'sim request failed');
+    return reply.code(500).send({ success: false, error: 'server_error', msg: 'Internal server error.' });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      success: false,
+      error: 'not_found',
+      msg: `No such endpoint: ${request.method} ${request.url}`,
+    }),
+  );
+
+  // ---- offers
+  const search = async (body: unknown) => {
+    const query = parseOfferSearch(body);
+    return { offers: await registry.run((now) => market.search(query, now)) };
+  };
+  app.post('/api/v0/bundles/', (request) => search(request.body));
+  app.get('/api/v0/bundles/', (request) => {
+    const q = (request.query as Record<string, unknown>).q;
+    return search(typeof q === 'string' ? parseJsonText(q, 'q') : {});
+  });
+  // The older CLI's search path.
+  app.put('/api/v0/search/asks/', (request) => search(request.body));
+
+  // ---- instances
+  app.put<{ Params: { id: string } }>('/api/v0/asks/:id/', async (request) => {
+    const offerId = idParam(request.params.id);
+    if (offerId === null)
+      throw new SimApiError(410, 'no_such_ask', `Instance type by id ${request.params.id} is not available.`);
+    const input = parseCreateBody(offerId, request.body);
+    const inject = injector.takeNextCreate();
+    try {
+      const id = await registry.create(input, inject);
+      return { success: true, new_contract: id };
+    } catch (err) {
+      // A host failure waits for a create that actually rents something.
+      if (inject.hostFailure) injector.armNextCreate('hostFailure');
+      throw err;
+    }
+  });
+
+  app.get('/api/v0/instances/', async () => ({ instances: await registry.list() }));
+
+  app.get('/api/v1/instances/', async (request) => {
+    const query = request.query as Record<string, unknown>;
+    const limitRaw = query.limit === undefined ? V1_PAGE_DEFAULT : Number(query.limit);
+    if (!Number.isInteger(limitRaw) || limitRaw < 1)
+      throw invalidArgs('limit must be a positive whole number.');
+    const limit = Math.min(limitRaw, V1_PAGE_MAX);
+    const after =
+      typeof query.after_token === 'string' && query.after_token !== '' ? decodeToken(query.after_token) : 0;
+    const filtersRaw =
+      typeof query.select_filters === 'string' ? parseJsonText(query.select_filters, 'select_filters') : {};
+    const filters = parseFilters(asObject(filtersRaw));
+    const all = (await registry.list()).filter(
+      (i) => i.id > after && matchesAll(i as unknown as Record<string, unknown>, filters),
+    );
+    const page = all.slice(0, limit);
+    const last = page[page.length - 1];
+    return { instances: page, next_token: all.length > limit && last ? encodeToken(last.id) : null };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v0/instances/:id/', async (request) => {
+    const id = idParam(request.params.id);
+    return { instances: id === null ? null : await registry.show(id) };
+  });
+
+  app.put<{ Params: { id: string } }>('/api/v0/instances/:id/', async (request) => {
+    const id = idParam(request.params.id);
+    if (id === null)
+      throw new SimApiError(404, 'no_such_instance', `Instance ${request.params.id} not found.`);
+    const body = asObject(request.body);
+    const { state, label } = body;
+    if (state === undefined && label === undefined) {
+      throw invalidArgs('Nothing to change: give state ("running" or "stopped") or label.');
+    }
+    if (state !== undefined && state !== 'running' && state !== 'stopped') {
+      throw invalidArgs(`state must be "running" or "stopped", not ${JSON.stringify(state)}.`);
+    }
+    if (label !== undefined && label !== null && typeof label !== 'string')
+      throw invalidArgs('label must be a string.');
+    if (label !== undefined) await registry.setLabel(id, label ?? '');
+    if (state === undefined) return { success: true, msg: `Label of instance ${id} set.` };
+    return registry.changeState(id, state, body.cancel_unavail === true);
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/v0/instances/:id/', async (request) => {
+    const id = idParam(request.params.id);
+    if (id === null)
+      throw new SimApiError(404, 'no_such_instance', `Instance ${request.params.id} not found.`);
+    await registry.destroy(id);
+    return { success: true, msg: `Destroying instance ${id}.` };
+  });
+
+  // ---- SSH keys of the account
+  app.post('/api/v0/ssh/', async (request) => {
+    const sshKey = asObject(request.body).ssh_key;
+    if (typeof sshKey !== 'string' || sshKey.trim() === '') {
+      throw invalidArgs('ssh_key is required: an OpenSSH public key ("ssh-ed25519 AAAA... comment").');
+    }
+    const key = keyring.add(sshKey);
+    deps.onChange();
+    return { success: true, key: keyring.toWire(key) };
+  });
+  // vast.ai answers the list as a bare JSON array.
+  app.get('/api/v0/ssh/', async () => keyring.list().map((k) => keyring.toWire(k)));
+  app.delete<{ Params: { id: string } }>('/api/v0/ssh/:id/', async (request) => {
+    const id = idParam(request.params.id);
+    if (id === null || !keyring.remove(id)) {
+      throw new SimApiError(404, 'no_ssh_key', `SSH key ${request.params.id} not found.`);
+    }
+    deps.onChange();
+    return { success: true };
+  });
+
+  // ---- admin
+  app.post('/admin/fail-next', async (request) => ({
+    success: true,
+    rule: admin.failNext(asObject(request.body)),
+  }));
+  app.post('/admin/rate-limit', async (request) => ({
+    success: true,
+    rule: admin.rateLimit(asObject(request.body)),
+  }));
+  app.post('/admin/host-failure', (request) =>
+    admin.hostFailure(asObject(request.body) as unknown as HostFailureTarget),
+  );
+  app.post('/admin/offer-gone', (request) =>
+    admin.offerGone(asObject(request.body) as unknown as OfferGoneTarget),
+  );
+  app.post('/admin/market-pressure', (request) =>
+    admin.marketPressure(asObject(request.body) as unknown as { instance_id: number }),
+  );
+  app.get('/admin/state', () => admin.state());
+  app.post('/admin/reset', async () => {
+    await admin.reset();
+    return { success: true };
+  });
+
+  return app;
+}

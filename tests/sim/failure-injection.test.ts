@@ -1,0 +1,167 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  failHost,
+  failNext,
+  getSimState,
+  makeOfferGone,
+  resetFailures,
+  setRateLimit,
+} from '../../src/cloud/sim/admin-client.ts';
+import type { Simulator } from '../../src/cloud/sim/index.ts';
+import {
+  cheapestOffer,
+  newKeyPair,
+  sshExec,
+  startTestSimulator,
+  type VastApi,
+  vastApi,
+  waitFor,
+  waitForStatus,
+} from './sim-test-kit.ts';
+
+describe('simulated marketplace failure injection', () => {
+  let sim: Simulator;
+  let api: VastApi;
+  const key = newKeyPair();
+
+  beforeAll(async () => {
+    sim = await startTestSimulator();
+    api = vastApi(sim);
+    await api.registerKey(key.public);
+  });
+  afterEach(() => resetFailures(sim.adminUrl));
+  afterAll(() => sim.close());
+
+  it('answers 429 "API requests too frequent" as plain text without Retry-After, then succeeds', async () => {
+    await failNext(sim.adminUrl, { endpoint: 'search', status: 429, count: 2 });
+    for (let i = 0; i < 2; i++) {
+      const limited = await api.call('POST', '/api/v0/bundles/', { limit: 1 });
+      expect(limited.status).toBe(429);
+      expect(limited.text).toBe('API requests too frequent');
+      expect(limited.contentType).toMatch(/^text\/plain/);
+      expect(limited.retryAfter).toBeNull();
+    }
+    const ok = await api.call<{ offers: unknown[] }>('POST', '/api/v0/bundles/', { limit: 1 });
+    expect(ok.status).toBe(200);
+    expect(ok.json.offers).toHaveLength(1);
+  });
+
+  it('fails only the endpoint it targets, with a 5xx body of the gateway or the API', async () => {
+    await failNext(sim.adminUrl, { endpoint: 'list', status: 502 });
+    await failNext(sim.adminUrl, { endpoint: 'list', status: 500 });
+    expect((await api.call('POST', '/api/v0/bundles/', { limit: 1 })).status).toBe(200);
+    const gateway = await api.call('GET', '/api/v0/instances/?owner=me');
+    expect(gateway.status).toBe(502);
+    expect(gateway.text).toContain('502 Bad Gateway');
+    const server = await api.call('GET', '/api/v0/instances/?owner=me');
+    expect(server.status).toBe(500);
+    expect(server.json).toMatchObject({ success: false });
+    expect((await api.call('GET', '/api/v0/instances/?owner=me')).status).toBe(200);
+  });
+
+  it('with applied, does the work and loses only the answer, as a gateway timeout would', async () => {
+    const offer = await cheapestOffer(api);
+    await failNext(sim.adminUrl, { endpoint: 'create', status: 504, applied: true });
+    const lost = await api.create(offer.id, { label: 'lost-answer' });
+    expect(lost.status).toBe(504);
+    const state = await getSimState(sim.adminUrl);
+    const rented = state.instances.filter((i) => i.label === 'lost-answer');
+    expect(rented).toHaveLength(1);
+    expect(rented[0]?.offer_id).toBe(offer.id);
+  });
+
+  it('limits request rate when asked, answering 429 to requests that come too soon', async () => {
+    await setRateLimit(sim.adminUrl, { endpoint: 'show', minIntervalMs: 10_000 });
+    expect((await api.call('GET', '/api/v0/instances/1/')).status).toBe(200);
+    const tooSoon = await api.call('GET', '/api/v0/instances/1/');
+    expect(tooSoon.status).toBe(429);
+    expect(tooSoon.text).toBe('API requests too frequent');
+    expect((await api.call('GET', '/api/v0/instances/?owner=me')).status).toBe(200);
+  });
+
+  it('a host failure takes the instance offline for good and closes its SSH endpoint', async () => {
+    const offer = await cheapestOffer(api);
+    const id = (await api.create(offer.id)).json.new_contract!;
+    const running = await waitForStatus(api, id, 'running');
+    const target = { host: '127.0.0.1', port: running.ssh_port!, privateKey: key.private };
+    expect((await sshExec(target, 'echo up')).stdout).toBe('up\n');
+
+    const failed = await failHost(sim.adminUrl, { instance_id: id });
+    expect(failed).toMatchObject({ success: true, machine_id: offer.machine_id, instance_ids: [id] });
+    const offline = await api.show(id);
+    expect(offline).toMatchObject({ actual_status: 'offline', ssh_port: null });
+    expect(offline?.status_msg).toMatch(/offline/);
+    await expect(sshExec(target, 'echo up')).rejects.toThrow();
+
+    await api.setState(id, 'stopped');
+    await api.setState(id, 'running');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await api.show(id))?.actual_status).toBe('offline');
+    expect(
+      await api.search({ machine_id: { eq: offer.machine_id }, rentable: { in: [true, false] } }),
+    ).toEqual([]);
+    expect((await api.destroy(id)).json).toMatchObject({ success: true });
+  });
+
+  it('a host failure armed for the next create kills that instance while it loads', async () => {
+    await failHost(sim.adminUrl, { on: 'next-create' });
+    const offer = await cheapestOffer(api);
+    const id = (await api.create(offer.id)).json.new_contract!;
+    const statuses = new Set<string | null>();
+    const offline = await waitFor(async () => {
+      const instance = await api.show(id);
+      statuses.add(instance?.actual_status ?? null);
+      return instance?.actual_status === 'offline' ? instance : undefined;
+    }, 'the host to fail');
+    expect(statuses.has('running')).toBe(false);
+    expect(statuses.has('loading')).toBe(true);
+    expect(offline.ssh_port).toBeNull();
+
+    const next = await api.create((await cheapestOffer(api)).id);
+    expect((await waitForStatus(api, next.json.new_contract!, 'running')).actual_status).toBe('running');
+  });
+
+  it('offer-gone drops the offer from search and makes create answer no_such_ask', async () => {
+    const offer = await cheapestOffer(api, { gpu_name: { eq: 'RTX 3090' } });
+    expect(await makeOfferGone(sim.adminUrl, { offer_id: offer.id })).toMatchObject({ success: true });
+    const listed = await api.search({ gpu_name: { eq: 'RTX 3090' }, limit: 1000 });
+    expect(listed.map((o) => o.id)).not.toContain(offer.id);
+    const create = await api.create(offer.id);
+    expect(create.status).toBe(410);
+    expect(create.json).toEqual({
+      success: false,
+      error: 'no_such_ask',
+      msg: expect.stringContaining(String(offer.id)),
+    });
+  });
+
+  it('offer-gone armed for the next create fails that create only', async () => {
+    await makeOfferGone(sim.adminUrl, { on: 'next-create' });
+    const offer = await cheapestOffer(api);
+    const first = await api.create(offer.id);
+    expect(first.json).toMatchObject({ success: false, error: 'no_such_ask' });
+    const second = await api.create((await cheapestOffer(api)).id);
+    expect(second.json).toMatchObject({ success: true });
+  });
+
+  it('reset clears waiting failures and gives back machines others took', async () => {
+    const offer = await cheapestOffer(api);
+    await makeOfferGone(sim.adminUrl, { offer_id: offer.id });
+    await failNext(sim.adminUrl, { endpoint: 'any', status: 503, count: 5 });
+    expect((await getSimState(sim.adminUrl)).injected.failNext).toHaveLength(1);
+    await resetFailures(sim.adminUrl);
+    expect((await getSimState(sim.adminUrl)).injected.failNext).toHaveLength(0);
+    expect((await cheapestOffer(api)).id).toBe(offer.id);
+  });
+
+  it('counts instances by status in the admin state, destroyed ones included', async () => {
+    const state = await getSimState(sim.adminUrl);
+    expect(state.counts.instances).toBe(state.instances.length);
+    expect(state.counts.active + state.counts.destroyed).toBe(state.instances.length);
+    expect(state.counts.running).toBe(
+      state.instances.filter((i) => !i.destroyed && i.actual_status === 'running').length,
+    );
+    expect(state.market.machines).toBe(2_400);
+    expect(JSON.stringify(state)).not.toContain('PRIVATE KEY');
+  });
+});
