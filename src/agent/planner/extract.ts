@@ -1,0 +1,38 @@
+import { extractCount } from './extract-count.ts';
+import { extractDisk } from './extract-disk.ts';
+import { extractLimit, extractMemory, extractOrder, extractReliability } from './extract-filters.ts';
+import { extractGpus, extractUnknownGpus } from './extract-gpu.ts';
+import { extractImage } from './extract-image.ts';
+import { extractInstances } from './extract-instances.ts';
+import { extractPrice } from './extract-price.ts';
+import { extractRegion } from './extract-region.ts';
+import type { Scratch } from './text.ts';
+import { type Extraction, emptyExtraction } from './types.ts';
+
+/**
+ * Runs the extractors over one request. The order matters because each consumes what it
+ * understood: image references go first (their tags hold digits and colons), then instance ids,
+ * disk sizes ("200 GB disk" is not GPU memory), sort phrases ("bang for the buck" is not a price),
+ * reliability ("99%"), prices, GPU names, limits and counts (which read the GPU markers), memory
+ * (after "A100 80GB" has been taken as a name), regions, and last the GPU-looking leftovers.
+ */
+const PIPELINE: ReadonlyArray<(scratch: Scratch, out: Extraction) => void> = [
+  extractImage,
+  extractInstances,
+  extractDisk,
+  extractOrder,
+  extractReliability,
+  extractPrice,
+  extractGpus,
+  extractLimit,
+  extractCount,
+  extractMemory,
+  extractRegion,
+  extractUnknownGpus,
+];
+
+export function extract(scratch: Scratch): Extraction {
+  const out = emptyExtraction();
+  for (const step of PIPELINE) step(scratch, out);
+  return out;
+}

@@ -1,0 +1,135 @@
+import { buildPlan } from './build.ts';
+import { extract } from './extract.ts';
+import { classify } from './intent.ts';
+import * as say from './messages.ts';
+import { cleanRequest, MAX_REQUEST_CHARS, Scratch } from './text.ts';
+import type { Extraction, Intent, Plan } from './types.ts';
+
+/**
+ * The offline planner: turns an everyday request ("deploy two 4090s under $0.45/hr with the
+ * pytorch image", "pause i-3 and i-4") into the same typed tool calls the LLM agent makes, when no
+ * LLM is configured. Small extractors pull out prices, counts, GPUs, regions, images, disks,
+ * instance ids and offer filters; keyword scoring picks the intent; every call is checked against
+ * its tool's zod schema before it is returned.
+ */
+
+export { EXAMPLE_REQUESTS } from './messages.ts';
+export type { Extraction, Intent, Plan } from './types.ts';
+
+const HELP =
+  /^(?:help|h|\?+|commands|usage|menu|about|info|what\s+can\s+(?:you|i)\s+(?:do|say|ask)|what\s+do\s+you\s+do|how\s+does\s+(?:this|it)\s+work|how\s+do\s+i\s+use\s+(?:this|you|it|gpuops)|what\s+are\s+(?:the|your)\s+commands|(?:show\s+(?:me\s+)?(?:the\s+)?)?(?:help|commands)|(?:please\s+)?help(?:\s+me)?(?:\s+please)?|can\s+you\s+help(?:\s+me)?|who\s+are\s+you|what\s+are\s+you)$/;
+
+// An action verb that starts a second request in the same message: "stop i-3 and destroy i-4".
+const CLAUSE_VERB = String.raw`(?:pause|stop|suspend|resume|unpause|restart|start|destroy|terminate|delete|kill|tear|remove|nuke|deploy|rent|launch|spin|provision|show|list|check|find|search|status)\b`;
+// A break only counts where the next words start a request of their own, so "deploy a 4090.
+// With pytorch." stays one request while "pause i-3. Destroy i-4." is two.
+const NEXT_REQUEST = String.raw`(?=(?:(?:please|also|then|and|just|now|can\s+you|could\s+you)\s+)*${CLAUSE_VERB})`;
+const CLAUSE_BREAK = new RegExp(
+  String.raw`\s*(?:[;\n]|[.!?]\s+|,|\s(?:and\s+then|and\s+also|then|and|also|plus|but)\s)\s*${NEXT_REQUEST}`,
+  'i',
+);
+const CLAUSE_BREAKS = new RegExp(CLAUSE_BREAK.source, 'gi');
+const BARE_VERB = new RegExp(`^${CLAUSE_VERB}$`, 'i');
+
+export function planRequest(text: string): Plan {
+  if (typeof text !== 'string') return { kind: 'unknown', message: say.emptyRequest() };
+  const trimmed = text.trim();
+  if (trimmed.length > MAX_REQUEST_CHARS) return { kind: 'unknown', message: say.tooLong(trimmed.length) };
+  const cleaned = cleanRequest(trimmed);
+  if (cleaned === '') return { kind: 'unknown', message: say.emptyRequest() };
+  if (isHelp(cleaned)) return { kind: 'help' };
+
+  if (CLAUSE_BREAK.test(cleaned)) {
+    const clauses = cleaned
+      .split(CLAUSE_BREAKS)
+      .map((c) => c.trim())
+      .filter((c) => c !== '');
+    // "find and deploy a 4090" is one request with two verbs sharing an object, not a bare "find"
+    // plus a deploy; a bare verb at the end ("pause i-3 and deploy") is a request of its own.
+    if (clauses.length > 1 && !clauses.slice(0, -1).some((c) => BARE_VERB.test(c))) {
+      const combined = planClauses(clauses);
+      if (combined) return combined;
+    }
+  }
+  const plan = planClause(cleaned).plan;
+  // "help with deploying" and the like: better the help text than "I didn't understand".
+  if (plan.kind === 'unknown' && /^help\b/i.test(cleaned)) return { kind: 'help' };
+  return plan;
+}
+
+function isHelp(text: string): boolean {
+  const lower = text.toLowerCase();
+  if (/^\?+$/.test(lower)) return true;
+  return HELP.test(
+    lower
+      .replace(/[!.,?]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
+  );
+}
+
+interface ClausePlan {
+  plan: Plan;
+  extraction: Extraction;
+}
+
+function planClause(text: string, previous?: Extraction): ClausePlan {
+  const scratch = new Scratch(text);
+  const extraction = extract(scratch);
+  const verdict = classify(scratch.text, extraction);
+  switch (verdict.kind) {
+    case 'intent':
+      if (previous) inherit(verdict.intent, extraction, previous);
+      return { plan: buildPlan(verdict.intent, extraction, scratch.text), extraction };
+    case 'unsupported':
+      return { plan: { kind: 'unknown', message: say.unsupported(verdict.word) }, extraction };
+    case 'negated':
+      return { plan: { kind: 'unknown', message: say.negated(verdict.word) }, extraction };
+    case 'conflict':
+      return { plan: { kind: 'clarify', message: say.conflictingActions(verdict.intents) }, extraction };
+    case 'none':
+      return { plan: { kind: 'unknown', message: say.notUnderstood() }, extraction };
+  }
+}
+
+/**
+ * "stop i-3 and then destroy it", "find a 4090 and deploy it": a later clause that needs ids or a
+ * GPU and names none is about the ones the clause before named.
+ */
+function inherit(intent: Intent, extraction: Extraction, previous: Extraction): void {
+  const needsIds = intent === 'pause' || intent === 'resume' || intent === 'destroy' || intent === 'status';
+  if (needsIds && extraction.instances.length === 0) extraction.instances.push(...previous.instances);
+  const needsGpu = intent === 'deploy' || intent === 'search';
+  if (needsGpu && extraction.gpus.length === 0 && extraction.unknownGpus.length === 0) {
+    extraction.gpus.push(...previous.gpus);
+  }
+}
+
+/**
+ * Plans each clause of a compound request. Clauses that say nothing ("thanks") are dropped; if any
+ * clause needs a question, that question is the answer, so nothing runs half-understood. Returns
+ * undefined when no clause was understood, to let the whole text be read as one request.
+ */
+function planClauses(clauses: readonly string[]): Plan | undefined {
+  const plans: Plan[] = [];
+  let previous: Extraction | undefined;
+  for (const clause of clauses) {
+    const result = planClause(clause, previous);
+    if (result.plan.kind !== 'unknown') plans.push(result.plan);
+    // Even a clause that did nothing ("don't destroy i-3") names what the next one is about.
+    if (result.extraction.instances.length > 0 || result.extraction.gpus.length > 0)
+      previous = result.extraction;
+  }
+  const question = plans.find((p) => p.kind !== 'calls');
+  if (question) return question;
+  const calls = plans.flatMap((p) => (p.kind === 'calls' ? p.calls : []));
+  if (calls.length === 0) return undefined;
+  const seen = new Set<string>();
+  const unique = calls.filter((c) => {
+    const key = JSON.stringify(c);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { kind: 'calls', calls: unique };
+}

@@ -1,0 +1,142 @@
+/**
+ * Text handling shared by the extractors: cleaning what chat platforms add to a message, and the
+ * scratch copy the extractors consume piece by piece.
+ */
+
+/** Longest request the planner reads; longer text is almost always a paste, not a request. */
+export const MAX_REQUEST_CHARS = 2000;
+
+const HTML_ENTITIES: Record<string, string> = {
+  '&amp;': '&',
+  '&lt;': '<',
+  '&gt;': '>',
+  '&quot;': '"',
+  '&#39;': "'",
+};
+
+/**
+ * Removes what Slack, Discord and Markdown add around a request: user/role/channel mentions,
+ * link wrappers, HTML entities (Slack escapes &, < and >), emphasis markers, smart quotes, and a
+ * leading bot name ("@gpuops", "gpuops,", "/gpuops", "hey gpuops").
+ */
+export function cleanRequest(raw: string): string {
+  // NFKC folds full-width digits and symbols ("＄０.５") into ASCII; skip it for plain ASCII.
+  let text = /[^\x20-\x7e]/.test(raw) ? raw.normalize('NFKC') : raw;
+  text = text
+    .replace(/<(?:@|#|!)[^>\s]*>/g, ' ')
+    .replace(/<(https?:\/\/[^>|\s]+)(?:\|([^>]*))?>/g, (_m, url: string, label?: string) => label ?? url)
+    .replace(/&(?:amp|lt|gt|quot|#39);/g, (entity) => HTML_ENTITIES[entity] ?? entity)
+    .replace(/[‘’‛`´]/g, "'")
+    .replace(/[“”„]/g, '"')
+    .replace(/[‐‑‒–—―−]/g, '-')
+    .replace(/[*~]/g, ' ')
+    // The scratch copy uses § as its own marker.
+    .replace(/§/g, ' ')
+    // Keep line breaks: a message with one request per line is several requests.
+    .replace(/[^\S\n]+/g, ' ')
+    .replace(/ ?\n[\s]*/g, '\n')
+    .trim();
+  return text.replace(/^(?:(?:hey|hi|hello|yo|ok|okay)\s+)?[@/]?gpuops\b[\s,:;.!-]*/i, '').trim();
+}
+
+/**
+ * The request as the extractors see it: a lower-case copy in which each extractor blanks out what
+ * it understood, so the next one cannot read the same words again (the "200" of "200 GB disk" is
+ * not a price, the "80GB" of "A100 80GB" is not a memory filter). Blanking keeps every offset, so
+ * `original` still gives the case-preserved text at the same positions (Docker image tags,
+ * upper-case country codes).
+ */
+export class Scratch {
+  readonly original: string;
+  private masked: string;
+
+  constructor(text: string) {
+    const lower = text.toLowerCase();
+    // A few characters change length when lower-cased; then offsets into the original would drift.
+    this.original = lower.length === text.length ? text : lower;
+    this.masked = lower;
+  }
+
+  get text(): string {
+    return this.masked;
+  }
+
+  /** Blanks [start, end), optionally leaving a marker (such as "§g" for a GPU) at its start. */
+  consume(start: number, end: number, marker = ''): void {
+    const width = end - start;
+    this.masked =
+      this.masked.slice(0, start) + marker.slice(0, width).padEnd(width, ' ') + this.masked.slice(end);
+  }
+
+  /**
+   * Runs a global regex over what is left and hands each match to `accept`; matches it accepts
+   * (returns true for) are consumed. Matches are collected first so consuming cannot shift them.
+   */
+  take(pattern: RegExp, accept: (match: RegExpExecArray) => boolean): void {
+    pattern.lastIndex = 0;
+    const matches: RegExpExecArray[] = [];
+    for (let m = pattern.exec(this.masked); m !== null; m = pattern.exec(this.masked)) {
+      matches.push(m);
+      if (m[0] === '') pattern.lastIndex++;
+    }
+    for (const m of matches) {
+      if (accept(m)) this.consume(m.index, m.index + m[0].length);
+    }
+  }
+}
+
+/** The marker a recognised GPU name leaves in the scratch text, so counts can find "2x §g". */
+export const GPU_MARK = '§g';
+
+const NUMBER_WORDS: Record<string, number> = {
+  zero: 0,
+  one: 1,
+  a: 1,
+  an: 1,
+  single: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  thirteen: 13,
+  fourteen: 14,
+  fifteen: 15,
+  sixteen: 16,
+  seventeen: 17,
+  eighteen: 18,
+  nineteen: 19,
+  twenty: 20,
+  'twenty-four': 24,
+  thirty: 30,
+  'thirty-two': 32,
+  forty: 40,
+  fifty: 50,
+  'sixty-four': 64,
+  hundred: 100,
+};
+
+/** Regex source for a small whole number written as digits or as a word ("2", "two"). */
+export const SMALL_NUMBER = String.raw`(\d{1,3}|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty(?:-four)?|thirty(?:-two)?|forty|fifty|sixty-four|hundred)`;
+
+/** Reads "2", "two" or "twenty-four"; undefined for anything else. */
+export function readNumber(word: string): number | undefined {
+  if (/^\d+(?:\.\d+)?$/.test(word)) return Number(word);
+  return NUMBER_WORDS[word.replace(/\s+/g, '-')];
+}
+
+/** Reads "1,250.50" or ".4" as a number. */
+export function readAmount(text: string): number {
+  return Number(text.replace(/,/g, ''));
+}
+
+/** Rounds away binary noise (0.45 / 24 and friends) without losing meaningful digits. */
+export function tidy(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}

@@ -1,0 +1,51 @@
+import type { GpuModel } from '../../cloud/gpu-catalog.ts';
+import type { PlannedCall } from '../../tools/schemas.ts';
+
+/** What the offline planner makes of one chat message. */
+export type Plan =
+  | { kind: 'calls'; calls: PlannedCall[] }
+  | { kind: 'help' }
+  | { kind: 'clarify'; message: string }
+  | { kind: 'unknown'; message: string };
+
+/** The request kinds the planner tells apart; each maps to one tool. */
+export type Intent = 'search' | 'deploy' | 'pause' | 'resume' | 'destroy' | 'list' | 'status';
+
+export type OfferOrder = 'price' | 'reliability' | 'performance_per_dollar';
+
+/** Which extracted value a problem belongs to, so a plan only complains about what it uses. */
+export type Field = 'price' | 'count' | 'disk' | 'reliability' | 'memory' | 'instance' | 'limit';
+
+/** A value the user gave that no tool can take, with the sentence that tells them why. */
+export interface Problem {
+  field: Field;
+  message: string;
+}
+
+/** Everything the extractors pulled out of one request, before the intent is known. */
+export interface Extraction {
+  /** Instance ids in the order written, without duplicates ("i-3"). */
+  instances: string[];
+  /** Catalog models named, in order, without duplicates. */
+  gpus: GpuModel[];
+  /** GPU-looking words that match no catalog model ("rtx 9090", "a200"), as written. */
+  unknownGpus: string[];
+  count?: number;
+  /** USD per GPU per hour, or per machine-hour when `priceIsTotal`. */
+  maxPrice?: number;
+  /** The price was for the whole machine ("$2/hr total"), to be split over the GPU count. */
+  priceIsTotal: boolean;
+  /** A region enum value or an ISO 3166-1 alpha-2 code. */
+  region?: string;
+  image?: string;
+  diskGb?: number;
+  minReliability?: number;
+  minGpuRamGb?: number;
+  order?: OfferOrder;
+  limit?: number;
+  problems: Problem[];
+}
+
+export function emptyExtraction(): Extraction {
+  return { instances: [], gpus: [], unknownGpus: [], priceIsTotal: false, problems: [] };
+}
