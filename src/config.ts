@@ -33,7 +33,10 @@ const envSchema = z.object({
   REDIS_URL: optionalUrl,
   /** auto: Redis when REDIS_URL is set or a Redis answers on 127.0.0.1:6379, else Postgres. */
   GPUOPS_QUEUE_BACKEND: z.enum(['auto', 'redis', 'postgres']).default('auto'),
-  GPUOPS_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('gpuops'),
+  GPUOPS_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]+$/)
+    .default('gpuops'),
   GPUOPS_ROLE: z.enum(['bot', 'worker', 'all']).default('all'),
   GPUOPS_WORKER_CONCURRENCY: int(4, 1, 256),
   /** How long a job's lock lasts; a killed worker's job is picked up again after about this long. */
@@ -59,6 +62,8 @@ const envSchema = z.object({
   OPENAI_BASE_URL: optionalUrl,
   GPUOPS_LLM_MODEL: z.string().default('gpt-4o-mini'),
   GPUOPS_LLM_TIMEOUT_MS: int(60_000, 1_000, 600_000),
+  /** Retries of a failed model call (rate limits, 5xx, connection errors), with backoff. */
+  GPUOPS_LLM_RETRIES: int(2, 0, 10),
   /** Force the offline planner even when an LLM is configured. */
   GPUOPS_OFFLINE: boolFlag,
 
@@ -68,6 +73,10 @@ const envSchema = z.object({
   GPUOPS_DEFAULT_DISK_GB: int(40, 1, 100_000),
   /** How long a deploy waits for the instance to reach running before giving up (and destroying it). */
   GPUOPS_DEPLOY_TIMEOUT_MS: int(15 * 60_000, 1_000, 24 * 3_600_000),
+  /** How often a job asks the provider how its instance is doing. */
+  GPUOPS_POLL_INTERVAL_MS: int(2_000, 10, 60_000),
+  /** gpuops's SSH key pair; created on first start when missing. */
+  GPUOPS_SSH_KEY_PATH: optionalString,
 });
 
 export interface Config {
@@ -85,11 +94,20 @@ export interface Config {
   progressIntervalMs: number;
   vast: { apiKey: string | undefined; baseUrl: string | undefined; timeoutMs: number; retries: number };
   sim: { host: string; port: number; seed: number; offers: number; timeScale: number };
-  llm: { apiKey: string | undefined; baseUrl: string | undefined; model: string; timeoutMs: number; offline: boolean };
+  llm: {
+    apiKey: string | undefined;
+    baseUrl: string | undefined;
+    model: string;
+    timeoutMs: number;
+    retries: number;
+    offline: boolean;
+  };
   maxPricePerHour: number;
   defaultImage: string;
   defaultDiskGb: number;
   deployTimeoutMs: number;
+  pollIntervalMs: number;
+  sshKeyPath: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -139,12 +157,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       baseUrl: e.OPENAI_BASE_URL,
       model: e.GPUOPS_LLM_MODEL,
       timeoutMs: e.GPUOPS_LLM_TIMEOUT_MS,
+      retries: e.GPUOPS_LLM_RETRIES,
       offline: e.GPUOPS_OFFLINE,
     },
     maxPricePerHour: e.GPUOPS_MAX_PRICE_PER_HOUR,
     defaultImage: e.GPUOPS_DEFAULT_IMAGE,
     defaultDiskGb: e.GPUOPS_DEFAULT_DISK_GB,
     deployTimeoutMs: e.GPUOPS_DEPLOY_TIMEOUT_MS,
+    pollIntervalMs: e.GPUOPS_POLL_INTERVAL_MS,
+    sshKeyPath: e.GPUOPS_SSH_KEY_PATH ?? path.join(dataDir, 'ssh', 'id_ed25519'),
   };
 }
 

@@ -62,5 +62,7 @@ export function isGpuopsError(err: unknown): err is GpuopsError {
 export function asGpuopsError(err: unknown): GpuopsError {
   if (err instanceof GpuopsError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  return new GpuopsError(ErrorCode.Internal, `Something went wrong inside gpuops: ${message}`, { cause: err });
+  return new GpuopsError(ErrorCode.Internal, `Something went wrong inside gpuops: ${message}`, {
+    cause: err,
+  });
 }

@@ -20,7 +20,9 @@ export const maxPriceArg = z
 
 export const regionArg = z
   .union([z.enum(REGIONS), z.string().regex(/^[A-Z]{2}$/)])
-  .describe('Where the machine may be: a region (europe, north-america, ...) or an ISO country code like "US"');
+  .describe(
+    'Where the machine may be: a region (europe, north-america, ...) or an ISO country code like "US"',
+  );
 
 export const instanceArg = z
   .string()

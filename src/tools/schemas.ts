@@ -14,12 +14,18 @@ export const searchOffersSchema = z.object({
   region: regionArg.optional(),
   min_gpu_ram_gb: z.number().positive().max(1024).optional().describe('Minimum memory per GPU in GB'),
   min_reliability: z.number().min(0).max(1).optional().describe('Minimum host reliability, 0-1'),
-  order: z.enum(['price', 'reliability', 'performance_per_dollar']).optional().describe('Sort order, default price'),
+  order: z
+    .enum(['price', 'reliability', 'performance_per_dollar'])
+    .optional()
+    .describe('Sort order, default price'),
   limit: z.number().int().min(1).max(50).optional().describe('How many offers to show, default 10'),
 });
 
 export const listInstancesSchema = z.object({
-  state: z.enum(['active', 'running', 'stopped', 'all']).optional().describe('Which instances, default active'),
+  state: z
+    .enum(['active', 'running', 'stopped', 'all'])
+    .optional()
+    .describe('Which instances, default active'),
 });
 
 export const instanceStatusSchema = z.object({ instance: instanceArg });

@@ -30,9 +30,13 @@ export function sshExec(target: SshTarget, command: string, timeoutMs = 15_000):
     const timer = setTimeout(
       () =>
         finish(
-          new GpuopsError(ErrorCode.SshFailed, `SSH to ${target.host}:${target.port} did not answer within ${timeoutMs} ms.`, {
-            retryable: true,
-          }),
+          new GpuopsError(
+            ErrorCode.SshFailed,
+            `SSH to ${target.host}:${target.port} did not answer within ${timeoutMs} ms.`,
+            {
+              retryable: true,
+            },
+          ),
         ),
       timeoutMs,
     );

@@ -1,0 +1,16 @@
+/** `npm run bench`: every benchmark in turn, each printing its own figures. */
+import { spawnSync } from 'node:child_process';
+
+const scripts = [
+  ['bench/plan-bench.ts'],
+  ['bench/first-progress-bench.ts', '--queue', 'redis'],
+  ['bench/first-progress-bench.ts', '--queue', 'postgres'],
+  ['bench/queue-bench.ts'],
+];
+let failed = 0;
+for (const [script, ...args] of scripts) {
+  console.log(`# ${script} ${args.join(' ')}`);
+  const result = spawnSync(process.execPath, ['--import', 'tsx', script!, ...args], { stdio: 'inherit' });
+  if (result.status !== 0) failed++;
+}
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,12 @@
+import type { Migration } from 'kysely';
+import * as initial from './0001-initial.ts';
+
+/**
+ * Every migration, by name, in the order they apply. Listed in code rather than read from the
+ * folder at run time so the set that runs is the set that was type-checked, whatever the working
+ * directory or bundling. Add a new file here with the next number; never rename or edit one that
+ * has shipped.
+ */
+export const migrations: Readonly<Record<string, Migration>> = {
+  '0001-initial': initial,
+};

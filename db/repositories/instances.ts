@@ -1,0 +1,77 @@
+import type { Kysely } from 'kysely';
+import { ErrorCode, GpuopsError } from '../../src/errors.ts';
+import type { Database, InstanceRow, InstanceState, InstanceUpdate, NewInstance } from '../schema.ts';
+
+/**
+ * Instances gpuops rents, one row per rental. Every function takes the Kysely instance or a
+ * transaction (`Transaction` extends `Kysely`), so callers choose the unit of work.
+ */
+
+export async function insertInstance(db: Kysely<Database>, values: NewInstance): Promise<InstanceRow> {
+  return db.insertInto('instances').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function getInstance(db: Kysely<Database>, id: number): Promise<InstanceRow | undefined> {
+  return db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findInstanceByLabel(
+  db: Kysely<Database>,
+  label: string,
+): Promise<InstanceRow | undefined> {
+  return db.selectFrom('instances').selectAll().where('label', '=', label).executeTakeFirst();
+}
+
+/** The instance an operation rented, if it got that far (a retried deploy asks before renting again). */
+export async function findInstanceByOperation(
+  db: Kysely<Database>,
+  operationId: string,
+): Promise<InstanceRow | undefined> {
+  return db
+    .selectFrom('instances')
+    .selectAll()
+    .where('operation_id', '=', operationId)
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+}
+
+/** Changes the given columns and stamps `updated_at`. Throws when there is no such instance. */
+export async function updateInstance(
+  db: Kysely<Database>,
+  id: number,
+  patch: Omit<InstanceUpdate, 'id' | 'created_at' | 'updated_at'>,
+): Promise<InstanceRow> {
+  const row = await db
+    .updateTable('instances')
+    .set({ ...patch, updated_at: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+  if (row === undefined) {
+    throw new GpuopsError(ErrorCode.InstanceNotFound, `Instance i-${id} is not in the database.`, {
+      details: { instanceId: id },
+    });
+  }
+  return row;
+}
+
+export interface ListInstancesFilter {
+  /** Only this channel's instances; unset: every channel (admin views, the reconciler). */
+  channel?: string;
+  /** Only these states; unset or empty: all of them. */
+  states?: readonly InstanceState[];
+  owner?: string;
+}
+
+/** Oldest first, so `i-<id>` numbers read in order. */
+export async function listInstances(
+  db: Kysely<Database>,
+  filter: ListInstancesFilter = {},
+): Promise<InstanceRow[]> {
+  let query = db.selectFrom('instances').selectAll();
+  if (filter.channel !== undefined) query = query.where('channel', '=', filter.channel);
+  if (filter.owner !== undefined) query = query.where('owner', '=', filter.owner);
+  if (filter.states !== undefined && filter.states.length > 0)
+    query = query.where('state', 'in', filter.states);
+  return query.orderBy('id', 'asc').execute();
+}

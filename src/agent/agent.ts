@@ -1,0 +1,188 @@
+import type { z } from 'zod';
+import type { ChatSurface } from '../bots/chat-surface.ts';
+import { ProgressRelay } from '../bots/progress-relay.ts';
+import { renderProgress } from '../bots/render.ts';
+import { asGpuopsError, ErrorCode, GpuopsError } from '../errors.ts';
+import type { JobWatcher } from '../jobs/job-watcher.ts';
+import type { ProgressView } from '../jobs/progress.ts';
+import { getTool } from '../tools/registry.ts';
+import type { PlannedCall, ToolName } from '../tools/schemas.ts';
+import type { RequestContext, ToolServices } from '../tools/tool.ts';
+import type { AgentMessage, AgentModel, ModelToolCall } from './agent-model.ts';
+import { notUnderstood } from './help.ts';
+
+/** Longer messages are refused before any model sees them. */
+export const MAX_MESSAGE_LENGTH = 4_000;
+/** Model turns per request; tool loops beyond this stop with an explanation. */
+const MAX_STEPS = 6;
+
+export interface AgentOptions {
+  progressIntervalMs: number;
+}
+
+export interface HandledRequest {
+  /** Final views of the jobs this request started, resolving as they end. */
+  jobs: Promise<ProgressView>[];
+  /** Tools that ran (after validation and confirmation). */
+  calls: PlannedCall[];
+}
+
+/**
+ * One agent loop over any AgentModel: the model proposes tool calls, the agent validates them
+ * against each tool's schema, asks for confirmation where the tool wants it, runs them, shows
+ * their output, and follows the jobs they start in a progress message.
+ */
+export class Agent {
+  constructor(
+    private readonly model: AgentModel,
+    private readonly services: ToolServices,
+    private readonly watcher: JobWatcher | undefined,
+    private readonly options: AgentOptions,
+  ) {}
+
+  get modelName(): string {
+    return this.model.name;
+  }
+
+  async handle(text: string, context: RequestContext, surface: ChatSurface): Promise<HandledRequest> {
+    const handled: HandledRequest = { jobs: [], calls: [] };
+    try {
+      const refusal = checkText(text);
+      if (refusal) {
+        await surface.post({ kind: 'reply', text: refusal });
+        return handled;
+      }
+      const messages: AgentMessage[] = [{ role: 'user', content: text }];
+      for (let step = 0; step < MAX_STEPS; step++) {
+        const turn = await this.model.next(messages);
+        if (turn.toolCalls.length === 0) {
+          if (turn.text) await surface.post({ kind: 'reply', text: turn.text });
+          else if (step === 0) await surface.post({ kind: 'reply', text: notUnderstood() });
+          return handled;
+        }
+        if (turn.text) await surface.post({ kind: 'reply', text: turn.text });
+        messages.push({ role: 'assistant', content: turn.text, toolCalls: turn.toolCalls });
+        for (const call of turn.toolCalls) {
+          const content = await this.runCall(call, context, surface, handled);
+          messages.push({ role: 'tool', toolCallId: call.id, name: call.name, content });
+        }
+      }
+      await surface.post({
+        kind: 'reply',
+        text: 'I stopped there: that took more steps than I allow for one request. Ask again more specifically.',
+      });
+    } catch (err) {
+      const error = asGpuopsError(err);
+      this.services.log.error({ err, user: context.user, code: error.code }, 'request failed');
+      await surface.post({ kind: 'error', code: error.code, text: `⚠️ ${error.message}` });
+    }
+    return handled;
+  }
+
+  /** Runs one tool call and returns what the model should read about it. */
+  private async runCall(
+    call: ModelToolCall,
+    context: RequestContext,
+    surface: ChatSurface,
+    handled: HandledRequest,
+  ): Promise<string> {
+    const tool = getTool(call.name);
+    if (!tool) {
+      const text = `There is no tool called "${call.name}".`;
+      await surface.post({ kind: 'error', code: ErrorCode.BadInput, text: `⚠️ ${text}` });
+      return text;
+    }
+    surface.toolCall?.({ tool: tool.name, args: call.args });
+    const parsed = tool.schema.safeParse(call.args);
+    if (!parsed.success) {
+      const text = `I can't run ${tool.name} with those details: ${describeIssues(parsed.error)}.`;
+      await surface.post({ kind: 'error', code: ErrorCode.BadInput, text: `⚠️ ${text}` });
+      return text;
+    }
+    try {
+      const question = await tool.confirmation?.(parsed.data, context, this.services);
+      if (question) {
+        const confirmed = await surface.confirm(question);
+        if (!confirmed) {
+          const text = `Cancelled: ${tool.name} was not run and nothing changed.`;
+          await surface.post({ kind: 'reply', text });
+          return text;
+        }
+      }
+      const result = await tool.run(parsed.data, context, this.services);
+      handled.calls.push({ tool: tool.name, args: call.args });
+      await surface.post({ kind: 'reply', text: result.text, data: result.data });
+      if (result.job)
+        handled.jobs.push(this.follow(result.job.operationId, result.job.kind, result.job.instance, surface));
+      return `${result.text}\n${JSON.stringify(result.data)}`;
+    } catch (err) {
+      const error = asGpuopsError(err);
+      if (error.code === ErrorCode.Internal) this.services.log.error({ err, tool: tool.name }, 'tool failed');
+      await surface.post({ kind: 'error', code: error.code, text: `⚠️ ${error.message}` });
+      return `Error ${error.code}: ${error.message}`;
+    }
+  }
+
+  /** Posts one progress message for a job and keeps it current until the job ends. */
+  private async follow(
+    operationId: string,
+    kind: ProgressView['kind'],
+    instance: string | undefined,
+    surface: ChatSurface,
+  ): Promise<ProgressView> {
+    const initial: ProgressView = {
+      operationId,
+      kind,
+      ...(instance && { instance }),
+      state: 'queued',
+      step: 'Queued',
+      stepIndex: 0,
+      stepCount: 1,
+      pct: 0,
+      startedAt: Date.now(),
+    };
+    const ref = await surface.post({ kind: 'progress', text: renderProgress(initial), progress: initial });
+    if (!this.watcher) {
+      throw new GpuopsError(
+        ErrorCode.Internal,
+        'This process has no job watcher; progress cannot be followed.',
+      );
+    }
+    const relay = new ProgressRelay(
+      (view) => surface.update(ref, { kind: 'progress', text: renderProgress(view), progress: view }),
+      this.options.progressIntervalMs,
+      (err) => this.services.log.warn({ err, op: operationId }, 'could not update progress message'),
+    );
+    const final = await this.watcher.watch(operationId, { progress: (view) => relay.progress(view) });
+    await relay.final(final);
+    return final;
+  }
+}
+
+/** The tool calls a model would make first for a request, without running anything. */
+export async function planWith(
+  model: AgentModel,
+  text: string,
+): Promise<{ calls: PlannedCall[]; reply: string }> {
+  const refusal = checkText(text);
+  if (refusal) return { calls: [], reply: refusal };
+  const turn = await model.next([{ role: 'user', content: text }]);
+  return { calls: turn.toolCalls.map((c) => ({ tool: c.name as ToolName, args: c.args })), reply: turn.text };
+}
+
+function checkText(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return notUnderstood('You sent an empty message.');
+  if (trimmed.length > MAX_MESSAGE_LENGTH) {
+    return notUnderstood(
+      `That message is ${trimmed.length.toLocaleString('en-US')} characters long; I read requests of up to ${MAX_MESSAGE_LENGTH.toLocaleString('en-US')}.`,
+    );
+  }
+  return undefined;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`)
+    .join('; ');
+}

@@ -1,0 +1,91 @@
+import {
+  AIMessage,
+  type BaseMessage,
+  HumanMessage,
+  SystemMessage,
+  ToolMessage,
+} from '@langchain/core/messages';
+import { ChatOpenAI } from '@langchain/openai';
+import type { Config } from '../config.ts';
+import { ErrorCode, GpuopsError } from '../errors.ts';
+import { TOOLS, toolJsonSchema } from '../tools/registry.ts';
+import type { AgentMessage, AgentModel, ModelTurn } from './agent-model.ts';
+import { EXAMPLES } from './help.ts';
+
+const SYSTEM_PROMPT = [
+  'You are gpuops, a chat-ops assistant that finds, rents and runs GPU machines on a GPU marketplace for a team.',
+  'Use the tools for anything about offers or instances; never invent prices, offers or instance ids.',
+  'Prices are in USD per GPU per hour. Instance ids look like i-3.',
+  'Deploy, pause, resume and destroy start jobs whose progress the chat shows by itself; after calling one, say in one short sentence what is happening.',
+  'Destroy is confirmed with the user by the system; just call the tool when asked.',
+  'If the request is unclear, ask one short question. Keep answers short; the tool output is already shown to the user.',
+  `Examples of requests: ${EXAMPLES.join('; ')}.`,
+].join('\n');
+
+/** An OpenAI-compatible chat model (OpenAI, Ollama, vLLM, LM Studio) with gpuops's tools bound. */
+export class LlmModel implements AgentModel {
+  readonly name: string;
+  private readonly model;
+
+  constructor(config: Config) {
+    this.name = `llm:${config.llm.model}`;
+    const chat = new ChatOpenAI({
+      model: config.llm.model,
+      apiKey: config.llm.apiKey ?? 'not-needed',
+      temperature: 0,
+      timeout: config.llm.timeoutMs,
+      maxRetries: config.llm.retries,
+      ...(config.llm.baseUrl && { configuration: { baseURL: config.llm.baseUrl } }),
+    });
+    this.model = chat.bindTools(
+      TOOLS.map((tool) => ({
+        type: 'function' as const,
+        function: { name: tool.name, description: tool.description, parameters: toolJsonSchema(tool) },
+      })),
+    );
+  }
+
+  async next(messages: AgentMessage[]): Promise<ModelTurn> {
+    let reply: AIMessage;
+    try {
+      reply = (await this.model.invoke(toLangChain(messages))) as AIMessage;
+    } catch (err) {
+      throw new GpuopsError(
+        ErrorCode.LlmUnavailable,
+        `The language model did not answer (${err instanceof Error ? err.message : String(err)}). Check OPENAI_BASE_URL and OPENAI_API_KEY, or set GPUOPS_OFFLINE=true to use the offline planner.`,
+        { retryable: true, cause: err },
+      );
+    }
+    const text =
+      typeof reply.content === 'string'
+        ? reply.content
+        : reply.content.map((part) => ('text' in part ? part.text : '')).join('');
+    return {
+      text: text.trim(),
+      toolCalls: (reply.tool_calls ?? []).map((call, i) => ({
+        id: call.id ?? `call_${i}`,
+        name: call.name,
+        args: (call.args ?? {}) as Record<string, unknown>,
+      })),
+    };
+  }
+}
+
+function toLangChain(messages: AgentMessage[]): BaseMessage[] {
+  return [new SystemMessage(SYSTEM_PROMPT), ...messages.map(toLangChainMessage)];
+}
+
+function toLangChainMessage(m: AgentMessage): BaseMessage {
+  if (m.role === 'user') return new HumanMessage(m.content);
+  if (m.role === 'tool')
+    return new ToolMessage({ tool_call_id: m.toolCallId, name: m.name, content: m.content });
+  return new AIMessage({
+    content: m.content,
+    tool_calls: m.toolCalls.map((c) => ({
+      id: c.id,
+      name: c.name,
+      args: c.args,
+      type: 'tool_call' as const,
+    })),
+  });
+}

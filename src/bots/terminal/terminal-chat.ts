@@ -1,0 +1,73 @@
+import { createInterface } from 'node:readline';
+import type { Agent } from '../../agent/agent.ts';
+import type { RequestContext } from '../../tools/tool.ts';
+import { TerminalSurface } from './terminal-surface.ts';
+
+export interface TerminalChatOptions {
+  agent: Agent;
+  context: RequestContext;
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WriteStream;
+  banner: string;
+}
+
+/**
+ * `gpuops chat`: a prompt that sends each line to the agent. Jobs keep reporting on their own
+ * lines while the next request is typed.
+ */
+export async function runTerminalChat(options: TerminalChatOptions): Promise<void> {
+  const input = options.input ?? process.stdin;
+  const output = options.output ?? process.stdout;
+  const tty = Boolean((output as NodeJS.WriteStream).isTTY) && Boolean((input as NodeJS.ReadStream).isTTY);
+  const rl = createInterface({ input, output, terminal: tty, historySize: 200 });
+  rl.setPrompt('you> ');
+
+  const ask = (question: string) =>
+    new Promise<boolean>((resolve) => {
+      surface.promptVisible = false;
+      rl.question(`${question}\nType "yes" to confirm, anything else cancels: `, (answer) => {
+        resolve(/^\s*(y|yes)\s*$/i.test(answer));
+      });
+    });
+  const surface = new TerminalSurface({ out: output, inPlace: tty, confirm: ask, prompt: rl });
+
+  output.write(`${options.banner}\n`);
+  const pending = new Set<Promise<unknown>>();
+  let busy = Promise.resolve();
+  const showPrompt = () => {
+    surface.promptVisible = true;
+    rl.prompt();
+  };
+
+  const closed = new Promise<void>((resolve) => rl.on('close', resolve));
+  rl.on('line', (line) => {
+    const text = line.trim();
+    if (text === '') {
+      showPrompt();
+      return;
+    }
+    if (/^(exit|quit|bye|\/exit|\/quit)$/i.test(text)) {
+      rl.close();
+      return;
+    }
+    surface.promptVisible = false;
+    // Requests run one after another, like a conversation; their jobs run on in the background.
+    busy = busy.then(async () => {
+      const handled = await options.agent.handle(text, options.context, surface);
+      for (const job of handled.jobs) {
+        const tracked = job.finally(() => pending.delete(tracked));
+        pending.add(tracked);
+      }
+      showPrompt();
+    });
+  });
+  showPrompt();
+  await closed;
+  await busy;
+  if (pending.size > 0) {
+    output.write(
+      `Waiting for ${pending.size} running job(s) to finish (Ctrl-C to leave them to the worker)...\n`,
+    );
+    await Promise.allSettled([...pending]);
+  }
+}

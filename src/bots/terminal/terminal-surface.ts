@@ -1,0 +1,57 @@
+import { clearScreenDown, cursorTo, type Interface, moveCursor } from 'node:readline';
+import type { ChatSurface, MessageRef, OutgoingMessage } from '../chat-surface.ts';
+
+export interface TerminalSurfaceOptions {
+  out: NodeJS.WriteStream | NodeJS.WritableStream;
+  /** True on a TTY: progress edits its own line instead of printing a new one. */
+  inPlace: boolean;
+  confirm(question: string): Promise<boolean>;
+  /** The chat prompt to redraw after output arrives while someone is typing. */
+  prompt?: Interface;
+}
+
+/** Plain-text chat in a terminal: messages print as lines; progress rewrites its line while it is the latest. */
+export class TerminalSurface implements ChatSurface {
+  readonly name = 'terminal';
+  private counter = 0;
+  private last: { ref: string; rows: number } | undefined;
+  private readonly lastText = new Map<string, string>();
+  promptVisible = false;
+
+  constructor(private readonly options: TerminalSurfaceOptions) {}
+
+  async post(message: OutgoingMessage): Promise<MessageRef> {
+    const ref = { id: `t${++this.counter}` };
+    this.write(ref.id, message.text, false);
+    return ref;
+  }
+
+  async update(ref: MessageRef, message: OutgoingMessage): Promise<void> {
+    if (this.lastText.get(ref.id) === message.text) return;
+    const canRewrite = this.options.inPlace && this.last?.ref === ref.id;
+    this.write(ref.id, message.text, canRewrite);
+  }
+
+  confirm(question: string): Promise<boolean> {
+    return this.options.confirm(question);
+  }
+
+  private write(id: string, text: string, rewrite: boolean): void {
+    const out = this.options.out as NodeJS.WriteStream;
+    if (this.options.inPlace) {
+      cursorTo(out, 0);
+      if (rewrite && this.last) moveCursor(out, 0, -this.last.rows);
+      clearScreenDown(out);
+    }
+    out.write(`${text}\n`);
+    this.last = { ref: id, rows: rowsOf(text, out.columns ?? 80) };
+    this.lastText.set(id, text);
+    if (this.promptVisible) this.options.prompt?.prompt(true);
+  }
+}
+
+function rowsOf(text: string, columns: number): number {
+  return text
+    .split('\n')
+    .reduce((sum, line) => sum + Math.max(1, Math.ceil([...line].length / Math.max(1, columns))), 0);
+}

@@ -1,0 +1,224 @@
+import { userInfo } from 'node:os';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { planWith } from '../agent/agent.ts';
+import { JsonTranscriptSurface } from '../bots/terminal/json-transcript.ts';
+import { runTerminalChat } from '../bots/terminal/terminal-chat.ts';
+import { TerminalSurface } from '../bots/terminal/terminal-surface.ts';
+import { startSimulator } from '../cloud/sim/index.ts';
+import { type Config, loadConfig } from '../config.ts';
+import { asGpuopsError } from '../errors.ts';
+import { createModel, type Role, startRuntime } from '../runtime.ts';
+import type { RequestContext } from '../tools/tool.ts';
+
+/** The command-line contract of DESIGN.md: chat, ask, plan, sim, serve, worker. */
+
+function requestContext(opts: { user?: string; channel?: string }): RequestContext {
+  const user = opts.user ?? safeUserName();
+  const channel = opts.channel ?? 'terminal';
+  return { user, channel, replyTo: { surface: 'terminal', channel } };
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'local';
+  }
+}
+
+function config(): Config {
+  return loadConfig(process.env);
+}
+
+function onShutdown(close: () => Promise<void>): void {
+  let closing = false;
+  const stop = (signal: string) => {
+    if (closing) process.exit(130);
+    closing = true;
+    process.stderr.write(`\n${signal}: shutting down (again to force)...\n`);
+    void close().finally(() => process.exit(0));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+const program = new Command();
+program
+  .name('gpuops')
+  .description('Find, rent and run GPUs from chat: an AI GPU advisor and chat-ops bot.')
+  .showHelpAfterError();
+
+program
+  .command('chat', { isDefault: true })
+  .description('interactive terminal chat')
+  .option('--user <name>', 'who you are in the audit log')
+  .option('--channel <name>', 'the channel your instances belong to', 'terminal')
+  .action(async (opts: { user?: string; channel?: string }) => {
+    const runtime = await startRuntime(config(), { role: 'all' });
+    onShutdown(runtime.close);
+    await runTerminalChat({
+      agent: runtime.agent!,
+      context: requestContext(opts),
+      banner: `gpuops · ${runtime.describe()}\nType "help" for what I can do, "exit" to leave.`,
+    });
+    await runtime.close();
+  });
+
+program
+  .command('ask')
+  .description('one request, run to the end; prints the transcript')
+  .argument('<text>', 'what to ask, in plain words')
+  .option('--yes', 'confirm destructive actions without asking')
+  .option('--json', 'one JSON object per line: replies, tool calls, progress, final result')
+  .option('--no-wait', 'return once jobs are queued instead of following them to the end')
+  .option('--user <name>', 'who you are in the audit log')
+  .option('--channel <name>', 'the channel your instances belong to', 'terminal')
+  .action(
+    async (
+      text: string,
+      opts: { yes?: boolean; json?: boolean; wait: boolean; user?: string; channel?: string },
+    ) => {
+      const cfg = config();
+      const runtime = await startRuntime(cfg, { role: cfg.role === 'bot' ? 'bot' : 'all' });
+      onShutdown(runtime.close);
+      const json = opts.json ? new JsonTranscriptSurface(process.stdout, Boolean(opts.yes)) : undefined;
+      const surface =
+        json ??
+        new TerminalSurface({
+          out: process.stdout,
+          inPlace: false,
+          confirm: async (question) => {
+            process.stdout.write(`${question}\n`);
+            if (!opts.yes) process.stdout.write('Not confirmed: run again with --yes to confirm.\n');
+            return Boolean(opts.yes);
+          },
+        });
+      let ok = true;
+      try {
+        const handled = await runtime.agent!.handle(text, requestContext(opts), {
+          name: surface.name,
+          post: async (message) => {
+            if (message.kind === 'error') ok = false;
+            return surface.post(message);
+          },
+          update: (ref, message) => surface.update(ref, message),
+          confirm: (q) => surface.confirm(q),
+          ...(json && { toolCall: (call: { tool: string; args: unknown }) => json.toolCall(call) }),
+        });
+        if (opts.wait) {
+          const finals = await Promise.all(handled.jobs);
+          for (const final of finals) {
+            if (final.state !== 'succeeded') ok = false;
+            json?.emit({
+              type: 'result',
+              operation: final.operationId,
+              kind: final.kind,
+              state: final.state,
+              ...(final.instance && { instance: final.instance }),
+              elapsed_ms: final.elapsedMs,
+              ...(final.result && { result: final.result }),
+              ...(final.error && { error: final.error }),
+            });
+          }
+        }
+        json?.emit({ type: 'done', ok });
+      } finally {
+        await runtime.close();
+      }
+      process.exitCode = ok ? 0 : 1;
+    },
+  );
+
+program
+  .command('plan')
+  .description('dry run: prints the tool calls the agent would make, and executes nothing')
+  .argument('<text>', 'what to ask, in plain words')
+  .option('--json', 'one JSON object per line: {"tool": ..., "args": {...}}')
+  .action(async (text: string, opts: { json?: boolean }) => {
+    const { calls, reply } = await planWith(createModel(config()), text);
+    for (const call of calls) {
+      process.stdout.write(
+        opts.json ? `${JSON.stringify(call)}\n` : `${call.tool} ${JSON.stringify(call.args)}\n`,
+      );
+    }
+    // The reply is for people; stdout stays pure tool calls so scripts can read it.
+    if (reply) process.stderr.write(`${reply}\n`);
+    if (calls.length === 0) process.exitCode = 1;
+  });
+
+const port = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new InvalidArgumentError('a port is a number from 0 to 65535');
+  return n;
+};
+
+program
+  .command('sim')
+  .description('run the simulated GPU marketplace alone (the vast.ai API subset gpuops uses)')
+  .option('--port <port>', 'port to listen on (0: any free port)', port, 8787)
+  .option('--host <host>', 'address to bind', '127.0.0.1')
+  .option('--seed <n>', 'market seed', (v) => Number.parseInt(v, 10))
+  .option('--offers <n>', 'number of offers', (v) => Number.parseInt(v, 10))
+  .option(
+    '--time-scale <x>',
+    'multiplies every simulated delay (1: realistic, 0.01: fast)',
+    Number.parseFloat,
+  )
+  .option('--data-dir <dir>', 'where instances, workspaces and state persist')
+  .action(
+    async (opts: {
+      port: number;
+      host: string;
+      seed?: number;
+      offers?: number;
+      timeScale?: number;
+      dataDir?: string;
+    }) => {
+      const cfg = config();
+      const sim = await startSimulator({
+        host: opts.host,
+        port: opts.port,
+        seed: opts.seed ?? cfg.sim.seed,
+        offers: opts.offers ?? cfg.sim.offers,
+        timeScale: opts.timeScale ?? cfg.sim.timeScale,
+        dataDir: opts.dataDir ?? `${cfg.dataDir}/sim`,
+      });
+      process.stdout.write(
+        `simulated marketplace listening on ${sim.url}\n  point gpuops at it with VAST_BASE_URL=${sim.url}\n  failure injection under ${sim.adminUrl}\n`,
+      );
+      onShutdown(() => sim.close());
+    },
+  );
+
+async function serve(role: Role): Promise<void> {
+  const runtime = await startRuntime(config(), { role });
+  onShutdown(runtime.close);
+  process.stdout.write(`gpuops ${role === 'worker' ? 'worker' : 'server'} running · ${runtime.describe()}\n`);
+  if (role !== 'worker') {
+    process.stdout.write(
+      'No chat platform is configured yet in this build; use `gpuops chat` for the terminal.\n',
+    );
+  }
+}
+
+program
+  .command('serve')
+  .description('run the bot and/or the job workers until stopped')
+  .addOption(
+    new Option('--role <role>', 'which parts to run').choices(['bot', 'worker', 'all']).default('all'),
+  )
+  .action(async (opts: { role: Role }) => serve(opts.role));
+
+program
+  .command('worker')
+  .description('run job workers only (several can share one Redis/Postgres)')
+  .action(async () => serve('worker'));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const error = asGpuopsError(err);
+  process.stderr.write(`gpuops: ${error.message}\n`);
+  process.exitCode = 2;
+}

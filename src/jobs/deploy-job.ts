@@ -1,0 +1,300 @@
+import { z } from 'zod';
+import { findInstanceByOperation, insertInstance, updateInstance } from '../../db/repositories/instances.ts';
+import type { InstanceRow } from '../../db/schema.ts';
+import { formatPrice } from '../bots/render.ts';
+import { type GpuModel, gpuById } from '../cloud/gpu-catalog.ts';
+import type { Offer, ProviderInstance } from '../cloud/provider.ts';
+import { sshCommand } from '../cloud/ssh/ssh-command.ts';
+import { ErrorCode, GpuopsError, isGpuopsError } from '../errors.ts';
+import { offerQuery } from '../tools/resolve.ts';
+import { checkGpusOverSsh } from './health-check.ts';
+import type { JobContext, JobHandler } from './job-context.ts';
+import type { OperationResult } from './progress.ts';
+import { waitForStatus } from './wait-for-status.ts';
+
+/** What the deploy tool puts on the queue (already validated and resolved to a catalog id). */
+export const deployJobArgs = z.object({
+  gpu: z.string(),
+  count: z.number().int().min(1),
+  image: z.string(),
+  disk_gb: z.number().int().positive(),
+  max_price_per_gpu_hour: z.number().positive().optional(),
+  region: z.string().optional(),
+  min_reliability: z.number().optional(),
+});
+
+/** How many offers to try when the best ones are taken between search and rent. */
+const OFFERS_TO_TRY = 5;
+
+export function deployLabel(operationId: string): string {
+  return `gpuops-${operationId}`;
+}
+
+export const runDeploy: JobHandler = async (ctx) => {
+  const args = deployJobArgs.parse(ctx.operation.args);
+  const gpu = gpuById(args.gpu);
+  if (!gpu) throw new GpuopsError(ErrorCode.UnknownGpu, `Unknown GPU id "${args.gpu}" in the job.`);
+  const label = deployLabel(ctx.operation.id);
+
+  await ctx.report(0, `${args.count}x ${gpu.displayName}`);
+  let row = await findInstanceByOperation(ctx.db, ctx.operation.id);
+  if (row) ctx.setInstance(row.id);
+
+  if (!row?.provider_instance_id) {
+    // A previous attempt may have rented the machine and died before writing it down: the label
+    // on the provider's side is how we find it, so a retry never rents a second one.
+    const adopted = (await ctx.provider.listInstances()).find((i) => i.label === label);
+    if (adopted) {
+      row = await recordRental(ctx, row, adopted.id, offerFromInstance(adopted), args, gpu);
+      await ctx.report(1, `found the machine an earlier attempt rented (${adopted.id})`);
+    } else {
+      row = await rentBestOffer(ctx, row, args, gpu, label);
+    }
+  }
+  const providerId = row.provider_instance_id!;
+
+  await ctx.report(2, 'waiting for the machine to boot and pull the image');
+  const outcome = await waitForStatus(ctx, providerId, {
+    want: 'running',
+    stepIndex: 2,
+    timeoutMs: ctx.config.deployTimeoutMs,
+    needSsh: true,
+  }).catch(async (err: unknown) => {
+    await releaseFailed(ctx, row, providerId, 'did not start in time');
+    throw err;
+  });
+  if (outcome.kind !== 'reached') {
+    const why =
+      outcome.kind === 'gone'
+        ? 'the provider removed it'
+        : `its host failed (${outcome.instance.status}${outcome.instance.statusMessage ? `: ${outcome.instance.statusMessage}` : ''})`;
+    await releaseFailed(ctx, row, providerId, why);
+    throw new GpuopsError(
+      ErrorCode.HostFailed,
+      `The machine for i-${row.id} failed while starting: ${why}. I destroyed it, so nothing is billed. Ask again to deploy on another offer.`,
+    );
+  }
+  const live = outcome.instance;
+
+  await ctx.report(3, `ssh ${live.sshHost}:${live.sshPort}`);
+  let gpus: string[];
+  try {
+    gpus = await checkGpusOverSsh(ctx, live);
+  } catch (err) {
+    await releaseFailed(ctx, row, providerId, 'SSH never answered');
+    throw err;
+  }
+
+  const running = await updateInstance(ctx.db, row.id, {
+    state: 'running',
+    provider_status: live.status,
+    ssh_host: live.sshHost,
+    ssh_port: live.sshPort,
+    running_since: new Date(),
+  });
+  return deployResult(running, gpus);
+};
+
+async function rentBestOffer(
+  ctx: JobContext,
+  existing: InstanceRow | undefined,
+  args: z.infer<typeof deployJobArgs>,
+  gpu: GpuModel,
+  label: string,
+): Promise<InstanceRow> {
+  const offers = await ctx.provider.searchOffers(
+    offerQuery(
+      {
+        gpu,
+        count: args.count,
+        ...(args.max_price_per_gpu_hour !== undefined && { maxPricePerGpuHour: args.max_price_per_gpu_hour }),
+        ...(args.region !== undefined && { region: args.region }),
+        ...(args.min_reliability !== undefined && { minReliability: args.min_reliability }),
+        diskGb: args.disk_gb,
+        limit: OFFERS_TO_TRY,
+      },
+      ctx.config,
+    ),
+  );
+  if (offers.length === 0) {
+    throw new GpuopsError(
+      ErrorCode.NoMatchingOffer,
+      `No ${args.count}x ${gpu.displayName} offer matches any more${args.max_price_per_gpu_hour ? ` under ${formatPrice(args.max_price_per_gpu_hour)} per GPU` : ''}. Try a higher price or another GPU.`,
+    );
+  }
+  let row = existing;
+  const taken: number[] = [];
+  for (const offer of offers) {
+    const current: InstanceRow = row
+      ? await updateInstance(ctx.db, row.id, offerColumns(offer))
+      : await insertInstance(ctx.db, {
+          provider: ctx.provider.name,
+          provider_instance_id: null,
+          label,
+          image: args.image,
+          disk_gb: args.disk_gb,
+          owner: ctx.operation.requester,
+          channel: ctx.operation.channel,
+          operation_id: ctx.operation.id,
+          state: 'provisioning',
+          ...offerColumns(offer),
+        });
+    row = current;
+    ctx.setInstance(current.id);
+    await ctx.report(
+      1,
+      `offer ${offer.id}: ${offer.numGpus}x ${offer.gpuName} at ${formatPrice(offer.pricePerHour)} in ${offer.location}`,
+    );
+    try {
+      const providerId = await ctx.provider.createInstance({
+        offerId: offer.id,
+        image: args.image,
+        diskGb: args.disk_gb,
+        label,
+      });
+      return updateInstance(ctx.db, current.id, {
+        provider_instance_id: providerId,
+        provider_status: 'provisioning',
+      });
+    } catch (err) {
+      if (isGpuopsError(err) && err.code === ErrorCode.OfferGone) {
+        taken.push(offer.id);
+        ctx.log.info(
+          { op: ctx.operation.id, offer: offer.id },
+          'offer taken before we could rent it; trying the next',
+        );
+        await ctx.report(1, `offer ${offer.id} was just taken; trying the next best`);
+        continue;
+      }
+      if (isGpuopsError(err) && err.retryable) {
+        // The rental may have happened even though the answer was lost: look before retrying.
+        const adopted = (await ctx.provider.listInstances()).find((i) => i.label === label);
+        if (adopted)
+          return updateInstance(ctx.db, current.id, {
+            provider_instance_id: adopted.id,
+            provider_status: adopted.status,
+          });
+      }
+      throw err;
+    }
+  }
+  throw new GpuopsError(
+    ErrorCode.NoMatchingOffer,
+    `All ${taken.length} matching offers (${taken.join(', ')}) were taken by others while I tried to rent them. Ask again in a minute, or raise the price.`,
+  );
+}
+
+function offerColumns(offer: Offer) {
+  return {
+    offer_id: offer.id,
+    gpu_name: offer.gpuName,
+    gpu_count: offer.numGpus,
+    price_per_hour: offer.pricePerHour,
+    location: offer.location,
+  };
+}
+
+function offerFromInstance(instance: ProviderInstance): Offer {
+  return {
+    id: 0,
+    machineId: instance.machineId,
+    hostId: 0,
+    gpuName: instance.gpuName,
+    numGpus: instance.numGpus,
+    gpuRamGb: 0,
+    pricePerHour: instance.pricePerHour,
+    reliability: 0,
+    location: '',
+    country: '',
+    cudaVersion: 0,
+    diskGb: instance.diskGb,
+    inetDownMbps: 0,
+    inetUpMbps: 0,
+    dlperf: 0,
+    verified: true,
+  };
+}
+
+async function recordRental(
+  ctx: JobContext,
+  existing: InstanceRow | undefined,
+  providerId: string,
+  offer: Offer,
+  args: z.infer<typeof deployJobArgs>,
+  gpu: GpuModel,
+): Promise<InstanceRow> {
+  const columns = {
+    provider_instance_id: providerId,
+    gpu_name: offer.gpuName || gpu.marketName,
+    gpu_count: offer.numGpus,
+    price_per_hour: offer.pricePerHour,
+  };
+  const row = existing
+    ? await updateInstance(ctx.db, existing.id, columns)
+    : await insertInstance(ctx.db, {
+        provider: ctx.provider.name,
+        label: deployLabel(ctx.operation.id),
+        image: args.image,
+        disk_gb: args.disk_gb,
+        owner: ctx.operation.requester,
+        channel: ctx.operation.channel,
+        operation_id: ctx.operation.id,
+        state: 'provisioning',
+        offer_id: null,
+        location: null,
+        ...columns,
+      });
+  ctx.setInstance(row.id);
+  return row;
+}
+
+/** Destroys a machine that will never serve, so a failed deploy leaves nothing billing. */
+async function releaseFailed(
+  ctx: JobContext,
+  row: InstanceRow,
+  providerId: string,
+  why: string,
+): Promise<void> {
+  try {
+    await ctx.provider.destroyInstance(providerId);
+  } catch (err) {
+    ctx.log.error(
+      { op: ctx.operation.id, providerId, err },
+      'could not destroy a failed instance; it may still bill',
+    );
+    await updateInstance(ctx.db, row.id, { state: 'failed', provider_status: 'destroy-failed' });
+    throw new GpuopsError(
+      ErrorCode.ProviderUnavailable,
+      `The deploy failed (${why}) and destroying the machine also failed; it may still bill. Say "destroy i-${row.id}" to try again.`,
+      { cause: err },
+    );
+  }
+  await updateInstance(ctx.db, row.id, {
+    state: 'failed',
+    provider_status: 'destroyed',
+    destroyed_at: new Date(),
+  });
+}
+
+function deployResult(row: InstanceRow, gpus: string[]): OperationResult {
+  const ssh = row.ssh_host && row.ssh_port ? sshCommand(row.ssh_host, row.ssh_port) : undefined;
+  return {
+    instance: `i-${row.id}`,
+    gpu: row.gpu_name,
+    gpuCount: row.gpu_count,
+    pricePerHour: row.price_per_hour,
+    state: row.state,
+    ...(row.location && { location: row.location }),
+    ...(ssh && { ssh }),
+    summary: [
+      `i-${row.id} running`,
+      `${row.gpu_count}x ${row.gpu_name}`,
+      formatPrice(row.price_per_hour),
+      row.location ?? '',
+      gpus.length > 0 ? `${gpus.length} GPU${gpus.length === 1 ? '' : 's'} seen` : '',
+      ssh ?? '',
+    ]
+      .filter(Boolean)
+      .join(' · '),
+  };
+}

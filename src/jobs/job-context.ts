@@ -1,0 +1,26 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database, OperationRow } from '../../db/schema.ts';
+import type { GpuProvider } from '../cloud/provider.ts';
+import type { SshKeyPair } from '../cloud/ssh/ssh-keys.ts';
+import type { Config } from '../config.ts';
+import type { OperationResult } from './progress.ts';
+
+export interface WorkerServices {
+  config: Config;
+  db: Kysely<Database>;
+  provider: GpuProvider;
+  sshKey: SshKeyPair;
+  log: Logger;
+}
+
+/** What a job handler gets: the operation, the services and a way to report its step. */
+export interface JobContext extends WorkerServices {
+  operation: OperationRow;
+  /** Reports step `stepIndex` of the job kind's steps, with a detail line and progress within the step. */
+  report(stepIndex: number, detail?: string, withinStep?: number): Promise<void>;
+  /** Tells the watchers which instance this operation is about, once known. */
+  setInstance(id: number): void;
+}
+
+export type JobHandler = (ctx: JobContext) => Promise<OperationResult>;

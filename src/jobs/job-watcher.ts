@@ -1,0 +1,120 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { getOperation } from '../../db/repositories/operations.ts';
+import type { Database, OperationRow } from '../../db/schema.ts';
+import type { QueueBackend } from './backend.ts';
+import { isProgressView, JOB_STEPS, type OperationResult, type ProgressView } from './progress.ts';
+import { OPERATIONS_QUEUE } from './queue-names.ts';
+
+export interface JobListener {
+  progress(view: ProgressView): void;
+  /** Called exactly once, with the final state read from the operation's row. */
+  final(view: ProgressView): void;
+}
+
+/** The final view of a finished operation, built from its row (the row is the truth, not the event). */
+export function finalView(row: OperationRow): ProgressView {
+  const steps = JOB_STEPS[row.kind];
+  const startedAt = (row.started_at ?? row.created_at).getTime();
+  const finishedAt = (row.finished_at ?? new Date()).getTime();
+  const result = row.result as OperationResult | null;
+  return {
+    operationId: row.id,
+    kind: row.kind,
+    ...(result?.instance
+      ? { instance: result.instance }
+      : row.instance_id !== null
+        ? { instance: `i-${row.instance_id}` }
+        : {}),
+    state: row.state === 'succeeded' ? 'succeeded' : 'failed',
+    step: row.step ?? steps[steps.length - 1] ?? 'done',
+    stepIndex: steps.length,
+    stepCount: steps.length,
+    pct: row.state === 'succeeded' ? 100 : 0,
+    startedAt,
+    elapsedMs: finishedAt - startedAt,
+    ...(result && { result }),
+    ...(row.error && { error: row.error }),
+  };
+}
+
+/**
+ * The bot side of jobs: one QueueEvents subscription per process, fanned out to the chat
+ * messages following each operation. Events can be missed (a job that finished before we
+ * subscribed, a reconnect), so a slow poll of the operation's row backs them up.
+ */
+export class JobWatcher {
+  private readonly listeners = new Map<string, JobListener>();
+  private readonly events;
+  private readonly poller: NodeJS.Timeout;
+  private ready: Promise<void>;
+
+  constructor(
+    backend: QueueBackend,
+    private readonly db: Kysely<Database>,
+    private readonly log: Logger,
+    pollMs = 3_000,
+  ) {
+    this.events = new backend.QueueEvents(OPERATIONS_QUEUE, {
+      connection: backend.connection,
+      prefix: backend.prefix,
+      ...backend.queueEventsDefaults,
+    });
+    this.events.on('progress', ({ jobId, data }) => {
+      const listener = this.listeners.get(jobId);
+      if (listener && isProgressView(data)) listener.progress(data);
+    });
+    const settle = ({ jobId }: { jobId: string }) => {
+      if (this.listeners.has(jobId)) void this.checkFinished(jobId);
+    };
+    this.events.on('completed', settle);
+    this.events.on('failed', settle);
+    this.events.on('error', (err) => this.log.warn({ err }, 'queue events error'));
+    this.ready = this.events.waitUntilReady().then(() => undefined);
+    this.poller = setInterval(() => {
+      for (const id of this.listeners.keys()) void this.checkFinished(id);
+    }, pollMs);
+    this.poller.unref();
+  }
+
+  waitUntilReady(): Promise<void> {
+    return this.ready;
+  }
+
+  /** Follows an operation until it ends. Resolves with its final view. */
+  async watch(operationId: string, listener: Partial<JobListener> = {}): Promise<ProgressView> {
+    await this.ready;
+    return new Promise<ProgressView>((resolve) => {
+      this.listeners.set(operationId, {
+        progress: (view) => listener.progress?.(view),
+        final: (view) => {
+          this.listeners.delete(operationId);
+          listener.final?.(view);
+          resolve(view);
+        },
+      });
+      // It may already be over: a fast job can finish before this subscription existed.
+      void this.checkFinished(operationId);
+    });
+  }
+
+  get watching(): number {
+    return this.listeners.size;
+  }
+
+  private async checkFinished(operationId: string): Promise<void> {
+    try {
+      const row = await getOperation(this.db, operationId);
+      if (!row || (row.state !== 'succeeded' && row.state !== 'failed')) return;
+      const listener = this.listeners.get(operationId);
+      if (listener) listener.final(finalView(row));
+    } catch (err) {
+      this.log.warn({ err, op: operationId }, 'could not read operation state');
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.poller);
+    await this.events.close();
+  }
+}

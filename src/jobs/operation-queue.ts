@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { recordAudit } from '../../db/repositories/audit.ts';
+import { createOperation } from '../../db/repositories/operations.ts';
+import type { Database, OperationKind } from '../../db/schema.ts';
+import type { Config } from '../config.ts';
+import type { JobRef, OperationEnqueuer, RequestContext } from '../tools/tool.ts';
+import type { QueueBackend } from './backend.ts';
+import { OPERATIONS_QUEUE } from './queue-names.ts';
+
+/** The payload of every operation job. The operation row holds the truth; this is a pointer. */
+export interface OperationJobData {
+  operationId: string;
+  kind: OperationKind;
+}
+
+export function newOperationId(): string {
+  // Not all digits and no ":" (BullMQ custom ids), short enough to read out in chat.
+  return `op-${randomBytes(5).toString('hex')}`;
+}
+
+/** Records an operation and puts it on the queue; the job id is the operation id. */
+export class OperationQueue implements OperationEnqueuer {
+  private readonly queue;
+
+  constructor(
+    backend: QueueBackend,
+    private readonly db: Kysely<Database>,
+    private readonly config: Config,
+    private readonly log: Logger,
+  ) {
+    this.queue = new backend.Queue<OperationJobData>(OPERATIONS_QUEUE, {
+      connection: backend.connection,
+      prefix: backend.prefix,
+    });
+  }
+
+  async enqueue(request: {
+    kind: OperationKind;
+    args: Record<string, unknown>;
+    context: RequestContext;
+    instanceId?: number;
+    operationId?: string;
+  }): Promise<JobRef> {
+    const operationId = request.operationId ?? newOperationId();
+    await createOperation(this.db, {
+      id: operationId,
+      kind: request.kind,
+      args: JSON.stringify(request.args),
+      requester: request.context.user,
+      channel: request.context.channel,
+      reply_to: JSON.stringify(request.context.replyTo),
+      state: 'queued',
+      instance_id: request.instanceId ?? null,
+      step: null,
+    });
+    await recordAudit(this.db, {
+      actor: request.context.user,
+      action: request.kind,
+      target: request.instanceId === undefined ? operationId : `i-${request.instanceId}`,
+      channel: request.context.channel,
+      outcome: 'requested',
+      price_per_hour: null,
+      details: JSON.stringify({ operation: operationId, args: request.args }),
+    });
+    await this.queue.add(
+      request.kind,
+      { operationId, kind: request.kind },
+      {
+        jobId: operationId,
+        attempts: this.config.jobAttempts,
+        backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 },
+        removeOnComplete: { age: 7 * 24 * 3600 },
+        removeOnFail: { age: 30 * 24 * 3600 },
+      },
+    );
+    this.log.info({ op: operationId, kind: request.kind, user: request.context.user }, 'operation queued');
+    return {
+      operationId,
+      kind: request.kind,
+      ...(request.instanceId !== undefined && { instance: `i-${request.instanceId}` }),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,75 @@
+import type { OperationKind } from '../../db/schema.ts';
+
+/**
+ * What a job reports while it runs, and what the bot side renders into one chat message. The
+ * same shape travels through BullMQ's progress events and is written to the operation's row.
+ */
+export interface ProgressView {
+  operationId: string;
+  kind: OperationKind;
+  /** "i-3" once the instance exists. */
+  instance?: string;
+  state: 'queued' | 'running' | 'succeeded' | 'failed';
+  step: string;
+  stepIndex: number;
+  stepCount: number;
+  /** 0-100. */
+  pct: number;
+  startedAt: number;
+  /** Set by the renderer from startedAt, or by the job at the end. */
+  elapsedMs?: number;
+  detail?: string;
+  result?: OperationResult;
+  error?: { code: string; message: string };
+}
+
+/** What a finished operation leaves behind, rendered as its final line. */
+export interface OperationResult {
+  instance: string;
+  gpu?: string;
+  gpuCount?: number;
+  pricePerHour?: number;
+  state?: string;
+  location?: string;
+  ssh?: string;
+  summary: string;
+}
+
+/** Steps of each job kind, in order; progress percentages come from the step index. */
+export const JOB_STEPS: Record<OperationKind, readonly string[]> = {
+  deploy: ['Finding an offer', 'Renting the machine', 'Starting the machine', 'Checking SSH and GPUs'],
+  pause: ['Stopping the instance', 'Waiting for it to stop'],
+  resume: ['Starting the instance', 'Waiting for it to run', 'Checking SSH'],
+  destroy: ['Destroying the instance', 'Confirming it is gone'],
+};
+
+export function stepProgress(
+  base: Pick<ProgressView, 'operationId' | 'kind' | 'startedAt' | 'instance'>,
+  stepIndex: number,
+  detail?: string,
+  withinStep = 0,
+): ProgressView {
+  const steps = JOB_STEPS[base.kind];
+  const pct = Math.min(
+    99,
+    Math.round(((stepIndex + Math.max(0, Math.min(1, withinStep))) / steps.length) * 100),
+  );
+  return {
+    ...base,
+    state: 'running',
+    step: steps[stepIndex] ?? 'Working',
+    stepIndex,
+    stepCount: steps.length,
+    pct,
+    ...(detail === undefined ? {} : { detail }),
+  };
+}
+
+export function isProgressView(value: unknown): value is ProgressView {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ProgressView).operationId === 'string' &&
+    typeof (value as ProgressView).step === 'string'
+  );
+}

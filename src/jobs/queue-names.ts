@@ -1,0 +1,10 @@
+/**
+ * Every BullMQ queue gpuops uses, in one place so producers, workers and QueueEvents cannot
+ * drift apart. Names must not contain ':' (BullMQ's Redis key separator).
+ */
+
+/** deploy, pause, resume, destroy and the other long operations: one queue, the job name is the kind. */
+export const OPERATIONS_QUEUE = 'operations';
+
+export const QUEUE_NAMES = [OPERATIONS_QUEUE] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];

@@ -1,0 +1,162 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { type DatabaseHandle, openDatabase } from '../db/database.ts';
+import { Agent } from './agent/agent.ts';
+import type { AgentModel } from './agent/agent-model.ts';
+import { LlmModel } from './agent/llm-model.ts';
+import { OfflineModel } from './agent/offline-model.ts';
+import type { GpuProvider } from './cloud/provider.ts';
+import { type Simulator, startSimulator } from './cloud/sim/index.ts';
+import { loadOrCreateKeyPair, type SshKeyPair } from './cloud/ssh/ssh-keys.ts';
+import { VastProvider } from './cloud/vast/vast-provider.ts';
+import { type Config, llmConfigured } from './config.ts';
+import { type QueueBackend, resolveQueueBackend } from './jobs/backend.ts';
+import { JobWatcher } from './jobs/job-watcher.ts';
+import { OperationQueue } from './jobs/operation-queue.ts';
+import { type OperationWorker, startOperationWorker } from './jobs/operation-worker.ts';
+import { createLogger } from './log.ts';
+import type { ToolServices } from './tools/tool.ts';
+
+export type Role = 'bot' | 'worker' | 'all';
+
+/** Everything one gpuops process runs, wired from the configuration. */
+export interface Runtime {
+  config: Config;
+  role: Role;
+  log: Logger;
+  database: DatabaseHandle;
+  queueBackend: QueueBackend;
+  provider: GpuProvider;
+  /** Present when no marketplace URL was configured and the simulated market runs in-process. */
+  simulator: Simulator | undefined;
+  sshKey: SshKeyPair;
+  operations: OperationQueue;
+  worker: OperationWorker | undefined;
+  watcher: JobWatcher | undefined;
+  agent: Agent | undefined;
+  /** One line a person can read: which database, queue, market and model are in use. */
+  describe(): string;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  role: Role;
+  logger?: Logger;
+  /** Replaces the configured model (tests drive the agent with their own). */
+  model?: AgentModel;
+}
+
+export function createModel(config: Config): AgentModel {
+  return llmConfigured(config) ? new LlmModel(config) : new OfflineModel();
+}
+
+export async function startRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
+  await mkdir(config.dataDir, { recursive: true });
+  const log = options.logger ?? createLogger({ logLevel: config.logLevel, logFile: config.logFile });
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        log.warn({ err }, 'error while shutting down');
+      }
+    }
+  };
+
+  try {
+    const database = await openDatabase({
+      ...(config.databaseUrl && { databaseUrl: config.databaseUrl }),
+      dataDir: config.dataDir,
+      logger: log,
+    });
+    closers.push(() => database.close());
+
+    let simulator: Simulator | undefined;
+    let baseUrl = config.vast.baseUrl;
+    if (!baseUrl) {
+      simulator = await startSimulator({
+        host: config.sim.host,
+        port: config.sim.port,
+        seed: config.sim.seed,
+        offers: config.sim.offers,
+        timeScale: config.sim.timeScale,
+        dataDir: path.join(config.dataDir, 'sim'),
+        logger: log.child({ component: 'sim' }),
+      });
+      closers.push(() => simulator!.close());
+      baseUrl = simulator.url;
+    }
+    const provider = new VastProvider({
+      baseUrl,
+      apiKey: config.vast.apiKey ?? 'local-simulator',
+      timeoutMs: config.vast.timeoutMs,
+      retries: config.vast.retries,
+      logger: log.child({ component: 'vast' }),
+    });
+
+    const sshKey = await loadOrCreateKeyPair(config.sshKeyPath);
+    if (options.role !== 'bot') await provider.registerSshKey(sshKey.publicKey);
+
+    const queueBackend = await resolveQueueBackend({
+      choice: config.queueBackend,
+      ...(config.redisUrl && { redisUrl: config.redisUrl }),
+      database,
+      prefix: config.queuePrefix,
+      logger: log,
+    });
+    closers.push(() => queueBackend.close());
+
+    const operations = new OperationQueue(queueBackend, database.db, config, log);
+    closers.push(() => operations.close());
+
+    let worker: OperationWorker | undefined;
+    if (options.role !== 'bot') {
+      worker = startOperationWorker(queueBackend, { config, db: database.db, provider, sshKey, log });
+      closers.push(() => worker!.close());
+    }
+
+    let watcher: JobWatcher | undefined;
+    let agent: Agent | undefined;
+    const model = options.model ?? createModel(config);
+    if (options.role !== 'worker') {
+      watcher = new JobWatcher(queueBackend, database.db, log);
+      closers.push(() => watcher!.close());
+      await watcher.waitUntilReady();
+      const services: ToolServices = { config, db: database.db, provider, operations, log };
+      agent = new Agent(model, services, watcher, { progressIntervalMs: config.progressIntervalMs });
+    }
+
+    log.info(
+      { role: options.role, db: database.kind, queue: queueBackend.kind, market: baseUrl },
+      'gpuops started',
+    );
+    return {
+      config,
+      role: options.role,
+      log,
+      database,
+      queueBackend,
+      provider,
+      simulator,
+      sshKey,
+      operations,
+      worker,
+      watcher,
+      agent,
+      describe: () =>
+        [
+          `database: ${database.kind === 'pglite' ? `embedded PGlite (${path.join(config.dataDir, 'pglite')})` : 'Postgres'}`,
+          `queue: ${queueBackend.describe}`,
+          `market: ${simulator ? `simulated marketplace at ${simulator.url}` : `vast.ai API at ${baseUrl}`}`,
+          `model: ${model.name}`,
+          `role: ${options.role}`,
+        ].join(' · '),
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

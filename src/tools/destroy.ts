@@ -1,0 +1,37 @@
+import { formatPrice } from '../bots/render.ts';
+import { ErrorCode, GpuopsError } from '../errors.ts';
+import { instanceRef, loadOwnedInstance } from './resolve.ts';
+import { destroySchema } from './schemas.ts';
+import { defineTool } from './tool.ts';
+
+export const destroyTool = defineTool({
+  name: 'destroy',
+  description:
+    'Destroy an instance for good: the machine is released and its disk deleted. Asks for confirmation.',
+  schema: destroySchema,
+  kind: 'job',
+  async confirmation(args, ctx, services) {
+    const row = await loadOwnedInstance(services.db, args.instance, ctx);
+    if (row.state === 'destroyed' || row.state === 'destroying') {
+      throw new GpuopsError(ErrorCode.InvalidState, `${instanceRef(row.id)} is already ${row.state}.`);
+    }
+    return `Destroy ${instanceRef(row.id)} (${row.gpu_count}x ${row.gpu_name}, ${formatPrice(row.price_per_hour)}, ${row.state})? Its disk and everything on it will be deleted; this cannot be undone.`;
+  },
+  async run(args, ctx, services) {
+    const row = await loadOwnedInstance(services.db, args.instance, ctx);
+    if (row.state === 'destroyed' || row.state === 'destroying') {
+      throw new GpuopsError(ErrorCode.InvalidState, `${instanceRef(row.id)} is already ${row.state}.`);
+    }
+    const job = await services.operations.enqueue({
+      kind: 'destroy',
+      args,
+      context: ctx,
+      instanceId: row.id,
+    });
+    return {
+      text: `Destroying ${instanceRef(row.id)}. Operation ${job.operationId}.`,
+      data: { operation: job.operationId, instance: instanceRef(row.id) },
+      job,
+    };
+  },
+});

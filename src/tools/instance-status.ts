@@ -1,0 +1,60 @@
+import { updateInstance } from '../../db/repositories/instances.ts';
+import { formatPrice } from '../bots/render.ts';
+import { sshCommand } from '../cloud/ssh/ssh-command.ts';
+import { instanceRef, loadOwnedInstance } from './resolve.ts';
+import { instanceStatusSchema } from './schemas.ts';
+import { defineTool } from './tool.ts';
+
+export const instanceStatusTool = defineTool({
+  name: 'instance_status',
+  description: 'Show one instance: its state, GPU, price, uptime, cost so far and SSH command.',
+  schema: instanceStatusSchema,
+  kind: 'quick',
+  async run(args, ctx, services) {
+    const row = await loadOwnedInstance(services.db, args.instance, ctx);
+    let providerStatus = row.provider_status;
+    let sshHost = row.ssh_host;
+    let sshPort = row.ssh_port;
+    if (row.provider_instance_id && row.state !== 'destroyed') {
+      const live = await services.provider.getInstance(row.provider_instance_id);
+      providerStatus = live ? live.status : 'gone';
+      sshHost = live?.sshHost ?? sshHost;
+      sshPort = live?.sshPort ?? sshPort;
+      if (providerStatus !== row.provider_status || sshPort !== row.ssh_port) {
+        await updateInstance(services.db, row.id, {
+          provider_status: providerStatus,
+          ssh_host: sshHost,
+          ssh_port: sshPort,
+        });
+      }
+    }
+    const ref = instanceRef(row.id);
+    const uptimeMs =
+      row.running_since && row.state === 'running' ? Date.now() - row.running_since.getTime() : 0;
+    const costSoFar = (uptimeMs / 3_600_000) * row.price_per_hour;
+    const ssh = sshHost && sshPort && row.state === 'running' ? sshCommand(sshHost, sshPort) : null;
+    const lines = [
+      `${ref}: ${row.gpu_count}x ${row.gpu_name}, ${row.state}${providerStatus && providerStatus !== row.state ? ` (provider says ${providerStatus})` : ''}`,
+      `price ${formatPrice(row.price_per_hour)} · ${row.location ?? 'unknown location'} · image ${row.image} · disk ${row.disk_gb} GB`,
+      row.state === 'running'
+        ? `running for ${Math.round(uptimeMs / 60_000)} min, about $${costSoFar.toFixed(2)} so far`
+        : '',
+      ssh ? `ssh: ${ssh}` : '',
+      `deployed by ${row.owner} on ${row.created_at.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    ].filter(Boolean);
+    return {
+      text: lines.join('\n'),
+      data: {
+        instance: ref,
+        state: row.state,
+        provider_status: providerStatus,
+        gpu: row.gpu_name,
+        gpu_count: row.gpu_count,
+        price_per_hour: row.price_per_hour,
+        location: row.location,
+        ssh,
+        cost_so_far: Number(costSoFar.toFixed(4)),
+      },
+    };
+  },
+});

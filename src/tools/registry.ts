@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { deployTool } from './deploy.ts';
+import { destroyTool } from './destroy.ts';
+import { instanceStatusTool } from './instance-status.ts';
+import { listInstancesTool } from './list-instances.ts';
+import { pauseTool } from './pause.ts';
+import { resumeTool } from './resume.ts';
+import type { ToolName } from './schemas.ts';
+import { searchOffersTool } from './search-offers.ts';
+import type { Tool } from './tool.ts';
+
+export const TOOLS: readonly Tool[] = [
+  searchOffersTool,
+  listInstancesTool,
+  instanceStatusTool,
+  deployTool,
+  pauseTool,
+  resumeTool,
+  destroyTool,
+] as unknown as readonly Tool[];
+
+const byName = new Map(TOOLS.map((t) => [t.name, t]));
+
+export function getTool(name: string): Tool | undefined {
+  return byName.get(name as ToolName);
+}
+
+/** JSON Schema of a tool's arguments, for OpenAI-style function definitions. */
+export function toolJsonSchema(tool: Tool): Record<string, unknown> {
+  return z.toJSONSchema(tool.schema, { io: 'input' }) as Record<string, unknown>;
+}

@@ -1,0 +1,26 @@
+import { ErrorCode, GpuopsError } from '../errors.ts';
+import { instanceRef, loadOwnedInstance } from './resolve.ts';
+import { resumeSchema } from './schemas.ts';
+import { defineTool } from './tool.ts';
+
+export const resumeTool = defineTool({
+  name: 'resume',
+  description: 'Start a paused (stopped) instance again on the same machine, if its GPUs are still free.',
+  schema: resumeSchema,
+  kind: 'job',
+  async run(args, ctx, services) {
+    const row = await loadOwnedInstance(services.db, args.instance, ctx);
+    if (row.state !== 'stopped') {
+      throw new GpuopsError(
+        ErrorCode.InvalidState,
+        `${instanceRef(row.id)} is ${row.state}; only a paused (stopped) instance can be resumed.`,
+      );
+    }
+    const job = await services.operations.enqueue({ kind: 'resume', args, context: ctx, instanceId: row.id });
+    return {
+      text: `Resuming ${instanceRef(row.id)} (${row.gpu_count}x ${row.gpu_name}). Operation ${job.operationId}.`,
+      data: { operation: job.operationId, instance: instanceRef(row.id) },
+      job,
+    };
+  },
+});

@@ -1,0 +1,145 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getSimState } from '../../src/cloud/sim/admin-client.ts';
+import { type Simulator, startSimulator } from '../../src/cloud/sim/index.ts';
+import { FAST_ENV } from '../support/gpuops-harness.ts';
+import { freshPostgresDatabase, uniquePrefix } from '../support/index.ts';
+
+const run = promisify(execFile);
+const BIN = path.resolve('bin/gpuops.js');
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function gpuops(args: string[], env: Record<string, string>): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      timeout: 90_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+function lines(stdout: string): Array<Record<string, unknown>> {
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe('the gpuops command line', () => {
+  let sim: Simulator;
+  let dataDir: string;
+  let pg: Awaited<ReturnType<typeof freshPostgresDatabase>>;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'gpuops-cli-'));
+    sim = await startSimulator({ timeScale: 0.01, offers: 800 });
+    pg = await freshPostgresDatabase();
+    env = {
+      ...FAST_ENV,
+      GPUOPS_DATA_DIR: dataDir,
+      DATABASE_URL: pg.url,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      GPUOPS_QUEUE_PREFIX: uniquePrefix(),
+      VAST_BASE_URL: sim.url,
+    };
+  });
+  afterAll(async () => {
+    await sim?.close();
+    await pg?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('ask --json deploys and prints replies, the tool call, progress and the final result as JSON lines', async () => {
+    const result = await gpuops(['ask', 'deploy a 3090 under 40 cents', '--json'], env);
+    expect(result.code, result.stderr).toBe(0);
+    const events = lines(result.stdout);
+    const types = events.map((e) => e.type);
+    expect(types[0]).toBe('tool_call');
+    expect(events[0]).toMatchObject({
+      tool: 'deploy',
+      args: { gpu: 'rtx-3090', max_price_per_gpu_hour: 0.4 },
+    });
+    expect(types).toContain('reply');
+    const progress = events.filter((e) => e.type === 'progress');
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress.at(-1)).toMatchObject({ state: 'succeeded' });
+    const final = events.find((e) => e.type === 'result')!;
+    expect(final).toMatchObject({ kind: 'deploy', state: 'succeeded', result: { gpu: 'RTX 3090' } });
+    expect((final.result as { ssh: string }).ssh).toMatch(/^ssh -p \d+ root@127\.0\.0\.1$/);
+    expect(events.at(-1)).toEqual({ type: 'done', ok: true });
+  });
+
+  it('ask does not destroy without --yes, and does with it', async () => {
+    const refused = await gpuops(['ask', 'destroy i-1', '--json'], env);
+    const refusedEvents = lines(refused.stdout);
+    expect(refusedEvents.find((e) => e.type === 'confirm')).toMatchObject({ answer: false });
+    expect(refusedEvents.some((e) => e.type === 'progress')).toBe(false);
+    expect((await getSimState(sim.adminUrl)).instances.filter((i) => !i.destroyed)).toHaveLength(1);
+
+    const confirmed = await gpuops(['ask', 'destroy i-1', '--json', '--yes'], env);
+    expect(confirmed.code, confirmed.stderr).toBe(0);
+    expect(lines(confirmed.stdout).find((e) => e.type === 'result')).toMatchObject({
+      kind: 'destroy',
+      state: 'succeeded',
+    });
+    expect((await getSimState(sim.adminUrl)).instances.filter((i) => !i.destroyed)).toHaveLength(0);
+  });
+
+  it('ask without --json prints a readable transcript and exits 1 on an error', async () => {
+    const result = await gpuops(['ask', 'pause i-424242'], env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('There is no instance i-424242');
+  });
+
+  it('plan --json prints the tool calls and runs nothing', async () => {
+    const before = (await getSimState(sim.adminUrl)).instances.length;
+    const result = await gpuops(['plan', 'rent 2x A100 80GB, 200 GB disk', '--json'], {});
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout)).toEqual([
+      { tool: 'deploy', args: { gpu: 'a100-80gb', count: 2, disk_gb: 200 } },
+    ]);
+    expect((await getSimState(sim.adminUrl)).instances.length).toBe(before);
+  });
+
+  it('runs on nothing but Node with no configuration: embedded simulator, PGlite and the Postgres queue', async () => {
+    const ownDir = await mkdtemp(path.join(tmpdir(), 'gpuops-offline-'));
+    try {
+      const offline = {
+        ...FAST_ENV,
+        GPUOPS_DATA_DIR: ownDir,
+        GPUOPS_QUEUE_BACKEND: 'postgres',
+        GPUOPS_SIM_TIME_SCALE: '0.01',
+      };
+      const deployed = await gpuops(['ask', 'deploy a 4090', '--json'], offline);
+      expect(deployed.code, deployed.stderr).toBe(0);
+      expect(lines(deployed.stdout).find((e) => e.type === 'result')).toMatchObject({ state: 'succeeded' });
+      // A second start finds the same embedded database and simulated market.
+      const listed = await gpuops(['ask', 'list my instances', '--json'], offline);
+      const reply = lines(listed.stdout).find((e) => e.type === 'reply')!;
+      expect(reply.text).toContain('i-1');
+      expect(reply.text).toContain('running');
+    } finally {
+      await rm(ownDir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops with a message naming a bad setting', async () => {
+    const result = await gpuops(['ask', 'help'], { GPUOPS_WORKER_CONCURRENCY: 'lots' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('GPUOPS_WORKER_CONCURRENCY');
+  });
+});

@@ -1,0 +1,152 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getInstance, listInstances } from '../../db/repositories/instances.ts';
+import { getOperation } from '../../db/repositories/operations.ts';
+import {
+  failHost,
+  failNext,
+  getSimState,
+  makeOfferGone,
+  resetFailures,
+} from '../../src/cloud/sim/admin-client.ts';
+import { type Simulator, startSimulator } from '../../src/cloud/sim/index.ts';
+import type { ProgressView } from '../../src/jobs/progress.ts';
+import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
+import { waitFor } from '../support/index.ts';
+
+function finalOf(g: TestGpuops): ProgressView {
+  const ref = g.surface.progressRefs().at(-1)!;
+  return g.surface.versionsOf(ref).at(-1)!.progress!;
+}
+
+describe('when the marketplace misbehaves during a deploy', () => {
+  let g: TestGpuops;
+  beforeAll(async () => {
+    g = await startTestGpuops({ db: 'postgres', queue: 'redis' });
+  });
+  afterEach(async () => {
+    await resetFailures(g.sim.adminUrl);
+    g.surface.clear();
+  });
+  afterAll(async () => {
+    await g?.close();
+  });
+
+  it('retries through HTTP 429 answers and still deploys', async () => {
+    await failNext(g.sim.adminUrl, { endpoint: 'search', status: 429, count: 2 });
+    await failNext(g.sim.adminUrl, { endpoint: 'create', status: 429, count: 1 });
+    await g.say('deploy a 3090 under $0.40/hr');
+    const final = finalOf(g);
+    expect(final.state).toBe('succeeded');
+    expect(final.result?.gpu).toBe('RTX 3090');
+    const state = await getSimState(g.sim.adminUrl);
+    expect(state.instances.filter((i) => i.label === `gpuops-${final.operationId}`)).toHaveLength(1);
+  });
+
+  it('fails clearly when the host dies while starting, and leaves no instance running or billed', async () => {
+    await failHost(g.sim.adminUrl, { on: 'next-create' });
+    await g.say('deploy an A100 80GB');
+    const final = finalOf(g);
+    expect(final.state).toBe('failed');
+    expect(final.error?.code).toBe('host_failed');
+    expect(final.error?.message).toMatch(/failed while starting.*destroyed it, so nothing is billed/);
+    const state = await getSimState(g.sim.adminUrl);
+    const mine = state.instances.filter((i) => i.label === `gpuops-${final.operationId}`);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.destroyed).toBe(true);
+    const row = await getInstance(g.runtime.database.db, Number(final.instance!.slice(2)));
+    expect(row!.state).toBe('failed');
+    const op = await getOperation(g.runtime.database.db, final.operationId);
+    expect(op).toMatchObject({ state: 'failed', error: { code: 'host_failed' } });
+  });
+
+  it('moves on to the next best offer when the chosen one is taken at the last moment', async () => {
+    await makeOfferGone(g.sim.adminUrl, { on: 'next-create' });
+    await g.say('deploy a 4090');
+    const ref = g.surface.progressRefs().at(-1)!;
+    const views = g.surface.versionsOf(ref).map((m) => m.progress!);
+    const final = views.at(-1)!;
+    expect(final.state).toBe('succeeded');
+    const state = await getSimState(g.sim.adminUrl);
+    expect(
+      state.instances.filter((i) => i.label === `gpuops-${final.operationId}` && !i.destroyed),
+    ).toHaveLength(1);
+  });
+
+  it('refuses at once when no offer matches, naming the cheapest price that would', async () => {
+    await g.say('deploy an H100 SXM under 10 cents an hour');
+    expect(g.surface.progressRefs()).toHaveLength(0);
+    const [error] = g.surface.errors();
+    expect(error!.code).toBe('no_matching_offer');
+    expect(error!.text).toMatch(/cheapest 1x H100 80GB SXM right now is \$\d+\.\d+\/hr/);
+  });
+});
+
+describe('a worker killed in the middle of a deploy', () => {
+  let sim: Simulator;
+  let g: TestGpuops;
+  const workers: ChildProcess[] = [];
+  const workerOutput: string[] = [];
+
+  beforeAll(async () => {
+    // Slow enough that the deploy is still waiting for the machine when its worker dies.
+    sim = await startSimulator({ timeScale: 0.25, offers: 600 });
+    g = await startTestGpuops({
+      db: 'postgres',
+      queue: 'redis',
+      role: 'bot',
+      sim,
+      env: { GPUOPS_JOB_LOCK_MS: '2000' },
+    });
+  });
+  afterAll(async () => {
+    for (const w of workers) w.kill('SIGKILL');
+    await g?.close();
+    await sim?.close();
+  });
+
+  function startWorker(): ChildProcess {
+    const child = spawn(process.execPath, [path.resolve('bin/gpuops.js'), 'worker'], {
+      env: { ...process.env, ...g.env, GPUOPS_LOG_FILE: '-', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    workers.push(child);
+    // Kept so a failure can say what the worker printed.
+    child.stderr?.on('data', (d: Buffer) => workerOutput.push(d.toString()));
+    child.stdout?.on('data', (d: Buffer) => workerOutput.push(d.toString()));
+    return child;
+  }
+
+  it('is finished by another worker without renting a second machine', async () => {
+    const first = startWorker();
+    const handled = g.runtime.agent!.handle('deploy a 4090', g.context, g.surface);
+    const { jobs } = await handled;
+    expect(jobs).toHaveLength(1);
+
+    // Kill the worker once the rental exists but before the machine is running.
+    const rented = await waitFor(
+      async () => {
+        const state = await getSimState(sim.adminUrl);
+        return state.instances.find((i) => i.label?.startsWith('gpuops-op-'));
+      },
+      { timeoutMs: 30_000, intervalMs: 50 },
+    ).catch((err: unknown) => {
+      throw new Error(`no rental appeared; worker said:\n${workerOutput.join('')}`, { cause: err });
+    });
+    expect(rented.actual_status).not.toBe('running');
+    first.kill('SIGKILL');
+
+    startWorker();
+    const final = await jobs[0]!;
+    expect(final.state).toBe('succeeded');
+
+    const state = await getSimState(sim.adminUrl);
+    const rentals = state.instances.filter((i) => i.label === `gpuops-${final.operationId}`);
+    expect(rentals).toHaveLength(1);
+    expect(rentals[0]!.destroyed).toBe(false);
+    const rows = await listInstances(g.runtime.database.db, { channel: g.context.channel });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.state).toBe('running');
+  });
+});

@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { getInstance } from '../../db/repositories/instances.ts';
+import { LlmModel } from '../../src/agent/llm-model.ts';
+import { loadConfig } from '../../src/config.ts';
+import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
+import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
+
+describe('the LLM path', () => {
+  let llm: OpenAiStandIn | undefined;
+  let g: TestGpuops | undefined;
+  afterEach(async () => {
+    await g?.close();
+    await llm?.close();
+    g = undefined;
+    llm = undefined;
+  });
+
+  it('deploys through tool calls that an OpenAI-compatible server sends over HTTP', async () => {
+    llm = await startOpenAiStandIn((request) => {
+      const last = request.messages.at(-1)!;
+      if (last.role === 'user') {
+        return {
+          toolCalls: [
+            { name: 'deploy', arguments: { gpu: 'RTX 4090', count: 1, max_price_per_gpu_hour: 0.6 } },
+          ],
+        };
+      }
+      return { content: 'Your RTX 4090 is on its way; progress is below.' };
+    });
+    const model = new LlmModel(
+      loadConfig({
+        OPENAI_BASE_URL: llm.baseUrl,
+        OPENAI_API_KEY: 'sk-local',
+        GPUOPS_LLM_MODEL: 'local-model',
+      }),
+    );
+    g = await startTestGpuops({ db: 'postgres', queue: 'redis', model });
+
+    const handled = await g.say('I need a 4090 for an hour, nothing fancy');
+
+    expect(handled.calls).toEqual([
+      { tool: 'deploy', args: { gpu: 'RTX 4090', count: 1, max_price_per_gpu_hour: 0.6 } },
+    ]);
+    // The model saw every tool with its JSON schema, and got the tool's result back.
+    const tools = llm.requests[0]!.tools!.map((t) => t.function.name).sort();
+    expect(tools).toEqual([
+      'deploy',
+      'destroy',
+      'instance_status',
+      'list_instances',
+      'pause',
+      'resume',
+      'search_offers',
+    ]);
+    const deploySchema = llm.requests[0]!.tools!.find((t) => t.function.name === 'deploy')!.function
+      .parameters;
+    expect(deploySchema).toMatchObject({ type: 'object', required: expect.arrayContaining(['gpu']) });
+    expect(
+      llm.requests[1]!.messages.some(
+        (m) => m.role === 'tool' && String(m.content).includes('Deploying 1x RTX 4090'),
+      ),
+    ).toBe(true);
+    expect(g.surface.posts('reply')).toContain('Your RTX 4090 is on its way; progress is below.');
+
+    const final = g.surface.versionsOf(g.surface.progressRefs()[0]!).at(-1)!.progress!;
+    expect(final.state).toBe('succeeded');
+    const row = await getInstance(g.runtime.database.db, Number(final.result!.instance.slice(2)));
+    expect(row).toMatchObject({ state: 'running', gpu_name: 'RTX 4090' });
+  });
+
+  it('shows a clear error when the model asks for a tool with invalid arguments, and runs nothing', async () => {
+    llm = await startOpenAiStandIn((request) =>
+      request.messages.at(-1)!.role === 'user'
+        ? { toolCalls: [{ name: 'deploy', arguments: { gpu: 'RTX 4090', count: 40 } }] }
+        : { content: 'One machine has at most 16 GPUs; how many do you need?' },
+    );
+    const model = new LlmModel(
+      loadConfig({
+        OPENAI_BASE_URL: llm.baseUrl,
+        OPENAI_API_KEY: 'sk-local',
+        GPUOPS_LLM_MODEL: 'local-model',
+      }),
+    );
+    g = await startTestGpuops({ db: 'postgres', queue: 'redis', model });
+
+    const handled = await g.say('give me forty 4090s in one box');
+    expect(handled.calls).toEqual([]);
+    expect(g.surface.errors()[0]!.text).toMatch(/can't run deploy.*count/);
+    expect(g.surface.progressRefs()).toHaveLength(0);
+  });
+
+  it('tells the user what to do when the model endpoint is down', async () => {
+    const model = new LlmModel(
+      loadConfig({
+        OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
+        OPENAI_API_KEY: 'sk-local',
+        GPUOPS_LLM_TIMEOUT_MS: '2000',
+        GPUOPS_LLM_RETRIES: '0',
+      }),
+    );
+    g = await startTestGpuops({ db: 'pglite', queue: 'postgres', model });
+    await g.say('list my instances');
+    const [error] = g.surface.errors();
+    expect(error!.code).toBe('llm_unavailable');
+    expect(error!.text).toContain('GPUOPS_OFFLINE');
+    expect(error!.text).not.toContain('sk-local');
+  });
+});

@@ -1,0 +1,62 @@
+import Fastify from 'fastify';
+
+/** One reply of the stand-in: text, or tool calls as the OpenAI chat completions API sends them. */
+export type ScriptedReply =
+  | { content: string }
+  | { toolCalls: Array<{ name: string; arguments: Record<string, unknown> }> };
+
+export interface ChatRequest {
+  model: string;
+  messages: Array<{ role: string; content: unknown; tool_calls?: unknown[]; tool_call_id?: string }>;
+  tools?: Array<{
+    type: string;
+    function: { name: string; description?: string; parameters: Record<string, unknown> };
+  }>;
+}
+
+export interface OpenAiStandIn {
+  baseUrl: string;
+  requests: ChatRequest[];
+  close(): Promise<void>;
+}
+
+/**
+ * A local OpenAI-compatible server (POST /v1/chat/completions) that answers from a script, so
+ * the real OpenAI client and LangChain run over real HTTP.
+ */
+export async function startOpenAiStandIn(
+  script: (request: ChatRequest, index: number) => ScriptedReply,
+): Promise<OpenAiStandIn> {
+  const app = Fastify();
+  const requests: ChatRequest[] = [];
+  let callCounter = 0;
+  app.post('/v1/chat/completions', async (req, reply) => {
+    const body = req.body as ChatRequest;
+    requests.push(body);
+    const scripted = script(body, requests.length - 1);
+    const message =
+      'content' in scripted
+        ? { role: 'assistant', content: scripted.content }
+        : {
+            role: 'assistant',
+            content: null,
+            tool_calls: scripted.toolCalls.map((call) => ({
+              id: `call_${++callCounter}`,
+              type: 'function',
+              function: { name: call.name, arguments: JSON.stringify(call.arguments) },
+            })),
+          };
+    return reply.send({
+      id: `chatcmpl-${requests.length}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: body.model,
+      choices: [
+        { index: 0, message, finish_reason: 'content' in scripted ? 'stop' : 'tool_calls', logprobs: null },
+      ],
+      usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 },
+    });
+  });
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { baseUrl: `${address}/v1`, requests, close: () => app.close() };
+}
