@@ -7,23 +7,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import { planRequest } from '../src/agent/planner/index.ts';
+import { createRng } from '../src/cloud/sim/prng.ts';
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
   const value = at >= 0 ? Number(process.argv[at + 1]) : Number.NaN;
   return Number.isFinite(value) ? value : fallback;
-}
-
-/** mulberry32: a tiny seeded PRNG, so the request mix is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const GPUS = [
@@ -144,7 +133,7 @@ const TEMPLATES: readonly Template[] = [
 ];
 
 function generate(n: number, seed: number): string[] {
-  const random = rng(seed);
+  const random = createRng(seed).next;
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const requests: string[] = [];
   for (let i = 0; i < n; i++) requests.push(pick(TEMPLATES)(pick).replace(/\s+/g, ' ').trim());

@@ -132,7 +132,7 @@ async function openOnPool(
   } catch (err) {
     await close().catch(() => {});
     throw new GpuopsError(
-      ErrorCode.ConfigInvalid,
+      ErrorCode.DatabaseUnavailable,
       `Cannot reach the database (${where}): ${err instanceof Error ? err.message : String(err)}. ` +
         (kind === 'postgres'
           ? 'Check DATABASE_URL, or unset it to use the embedded database.'

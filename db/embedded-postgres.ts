@@ -115,7 +115,7 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
           ? 'this process already has it open'
           : `process ${holder} has it open; if that is not a gpuops, delete ${lockFile}`;
       throw new GpuopsError(
-        ErrorCode.ConfigInvalid,
+        ErrorCode.DatabaseUnavailable,
         `The embedded database in ${dataDir} is in use (${who}). Stop that gpuops first, give this one its own ` +
           'GPUOPS_DATA_DIR, or set DATABASE_URL so several processes share one PostgreSQL.',
       );
@@ -124,7 +124,7 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
     await rm(lockFile, { force: true });
   }
   throw new GpuopsError(
-    ErrorCode.ConfigInvalid,
+    ErrorCode.DatabaseUnavailable,
     `Could not lock the embedded database in ${dataDir} (${lockFile}).`,
   );
 }

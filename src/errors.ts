@@ -23,6 +23,8 @@ export const ErrorCode = {
   Timeout: 'timeout',
   Cancelled: 'cancelled',
   LlmUnavailable: 'llm_unavailable',
+  DatabaseUnavailable: 'database_unavailable',
+  QueueUnavailable: 'queue_unavailable',
   Internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -40,6 +40,11 @@ export interface QueueBackend {
   QueueEvents: Classes['QueueEvents'];
   connection: QueueConnection;
   /**
+   * For Queues that only add jobs: on Redis, commands fail at once while Redis is down instead of
+   * waiting for it to come back, so a chat request gets an answer. Same as `connection` on Postgres.
+   */
+  producerConnection: QueueConnection;
+  /**
    * Redis key prefix. The Postgres backend ignores it (its namespace is the database and schema),
    * so there, queues are shared by everything using the same database.
    */
@@ -86,7 +91,7 @@ export async function resolveQueueBackend(opts: ResolveQueueBackendOptions): Pro
     const url = opts.redisUrl ?? probeUrl;
     if (!(await redisAnswers(url, 3_000))) {
       throw new GpuopsError(
-        ErrorCode.ConfigInvalid,
+        ErrorCode.QueueUnavailable,
         `The queue's Redis (${describeRedisUrl(url)}) does not answer. Start it or fix REDIS_URL; or unset ` +
           'REDIS_URL and GPUOPS_QUEUE_BACKEND to keep jobs in PostgreSQL.',
         { retryable: true },
@@ -138,12 +143,14 @@ function redisBackend(url: string, prefix: string, logger: Logger): QueueBackend
   // Workers and QueueEvents block on Redis and must wait out a reconnect rather than fail the
   // command: BullMQ requires maxRetriesPerRequest null for them, and it is harmless for Queues.
   const connection: ConnectionOptions = { url, maxRetriesPerRequest: null };
+  const producerConnection: ConnectionOptions = { url, maxRetriesPerRequest: 1, enableOfflineQueue: false };
   return bind(
     withBackend(createRedisBackend),
     {
       kind: 'redis',
       describe: describeRedisUrl(url),
       connection,
+      producerConnection,
       prefix,
       workerDefaults: {},
       queueEventsDefaults: {},
@@ -177,6 +184,7 @@ async function postgresBackend(opts: ResolveQueueBackendOptions, logger: Logger)
         ? 'PostgreSQL (the embedded database)'
         : `${describePostgresUrl(database.connectionString)}, schema ${schema}`,
       connection,
+      producerConnection: connection,
       prefix: opts.prefix,
       // NOTIFY sent on PGlite does not reach the other socket connections, so nothing wakes a
       // waiting Worker or QueueEvents: they poll, and these intervals keep jobs starting and

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { recordAudit } from '../../db/repositories/audit.ts';
-import { createOperation } from '../../db/repositories/operations.ts';
+import { createOperation, finishOperation } from '../../db/repositories/operations.ts';
 import type { Database, OperationKind } from '../../db/schema.ts';
 import type { Config } from '../config.ts';
+import { ErrorCode, GpuopsError } from '../errors.ts';
 import type { JobRef, OperationEnqueuer, RequestContext } from '../tools/tool.ts';
 import type { QueueBackend } from './backend.ts';
 import { OPERATIONS_QUEUE } from './queue-names.ts';
@@ -13,6 +14,16 @@ import { OPERATIONS_QUEUE } from './queue-names.ts';
 export interface OperationJobData {
   operationId: string;
   kind: OperationKind;
+}
+
+const ENQUEUE_TIMEOUT_MS = 10_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export function newOperationId(): string {
@@ -31,7 +42,7 @@ export class OperationQueue implements OperationEnqueuer {
     private readonly log: Logger,
   ) {
     this.queue = new backend.Queue<OperationJobData>(OPERATIONS_QUEUE, {
-      connection: backend.connection,
+      connection: backend.producerConnection,
       prefix: backend.prefix,
     });
   }
@@ -64,7 +75,7 @@ export class OperationQueue implements OperationEnqueuer {
       price_per_hour: null,
       details: JSON.stringify({ operation: operationId, args: request.args }),
     });
-    await this.queue.add(
+    const added = this.queue.add(
       request.kind,
       { operationId, kind: request.kind },
       {
@@ -75,6 +86,20 @@ export class OperationQueue implements OperationEnqueuer {
         removeOnFail: { age: 30 * 24 * 3600 },
       },
     );
+    try {
+      await withTimeout(added, ENQUEUE_TIMEOUT_MS);
+    } catch (err) {
+      // The operation row stays "queued" with no job: mark it failed so it is not mistaken for pending work.
+      await finishOperation(this.db, operationId, {
+        state: 'failed',
+        error: { code: ErrorCode.QueueUnavailable, message: 'The job queue did not accept the operation.' },
+      }).catch(() => {});
+      throw new GpuopsError(
+        ErrorCode.QueueUnavailable,
+        `The job queue did not take the ${request.kind} within ${ENQUEUE_TIMEOUT_MS / 1000} s (${err instanceof Error ? err.message : String(err)}); nothing was started. Try again shortly.`,
+        { retryable: true, cause: err },
+      );
+    }
     this.log.info({ op: operationId, kind: request.kind, user: request.context.user }, 'operation queued');
     return {
       operationId,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planRequest } from '../../src/agent/planner/index.ts';
 import { GPU_CATALOG, resolveGpu } from '../../src/cloud/gpu-catalog.ts';
+import { createRng } from '../../src/cloud/sim/prng.ts';
 import { TOOL_SCHEMAS } from '../../src/tools/schemas.ts';
 
 /** Every way the catalog itself spells each model, plus the loose forms people type. */
@@ -21,18 +22,6 @@ function gpuOf(text: string): string | undefined {
   if (plan.kind !== 'calls') return undefined;
   const gpu = plan.calls[0]?.args.gpu;
   return typeof gpu === 'string' ? gpu : undefined;
-}
-
-/** mulberry32, so the generated requests are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('GPU ids the planner emits', () => {
@@ -75,7 +64,7 @@ describe('GPU ids the planner emits', () => {
   });
 
   it('keeps every emitted id resolvable across 500 generated requests', () => {
-    const random = rng(7);
+    const random = createRng(7).next;
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
     const names = spellings();
     const verbs = ['deploy', 'find', 'rent', 'show me', 'cheapest', 'spin up', 'any'];
