@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getInstance, listInstances } from '../../db/repositories/instances.ts';
 import { getOperation } from '../../db/repositories/operations.ts';
 import {
+  applyMarketPressure,
   failHost,
   failNext,
   getSimState,
@@ -72,6 +73,29 @@ describe('when the marketplace misbehaves during a deploy', () => {
     expect(
       state.instances.filter((i) => i.label === `gpuops-${final.operationId}` && !i.destroyed),
     ).toHaveLength(1);
+  });
+
+  it('says a paused instance cannot resume when its GPUs were taken, and offers to move it', async () => {
+    await g.say('deploy a 3090');
+    const deployed = finalOf(g);
+    expect(deployed.state).toBe('succeeded');
+    const instance = deployed.result!.instance;
+    await g.say(`pause ${instance}`);
+    expect(finalOf(g)).toMatchObject({ state: 'succeeded', kind: 'pause' });
+    const row = await getInstance(g.runtime.database.db, Number(instance.slice(2)));
+    await applyMarketPressure(g.sim.adminUrl, { instance_id: Number(row!.provider_instance_id) });
+
+    g.surface.clear();
+    await g.say(`resume ${instance}`);
+    const resumed = finalOf(g);
+    expect(resumed.state).toBe('failed');
+    expect(resumed.error?.code).toBe('resume_unavailable');
+    expect(resumed.error?.message).toContain(`deploy 1x RTX 3090`);
+    expect(resumed.error?.message).toContain(`destroy ${instance}`);
+    // Nothing pretends it is running: the instance is still paused and can be destroyed.
+    expect((await getInstance(g.runtime.database.db, row!.id))!.state).toBe('stopped');
+    const op = await getOperation(g.runtime.database.db, resumed.operationId);
+    expect(op!.attempts).toBe(1);
   });
 
   it('refuses at once when no offer matches, naming the cheapest price that would', async () => {

@@ -362,7 +362,7 @@ describe('VastClient', () => {
       await c.setState(7, 'stopped');
       await c.setLabel(7, 'gpuops:op-1');
       expect(s.requests.map((r) => [r.method, r.path, r.body])).toEqual([
-        ['PUT', '/api/v0/instances/7/', { state: 'running' }],
+        ['PUT', '/api/v0/instances/7/', { state: 'running', cancel_unavail: true }],
         ['PUT', '/api/v0/instances/7/', { state: 'stopped' }],
         ['PUT', '/api/v0/instances/7/', { label: 'gpuops:op-1' }],
       ]);

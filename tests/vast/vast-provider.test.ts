@@ -262,7 +262,10 @@ describe('VastProvider instances', () => {
     const { provider, stub } = await providerWith(() => ({ json: { success: true } }));
     await provider.startInstance('7');
     await provider.stopInstance('7');
-    expect(stub.requests.map((r) => r.body)).toEqual([{ state: 'running' }, { state: 'stopped' }]);
+    expect(stub.requests.map((r) => r.body)).toEqual([
+      { state: 'running', cancel_unavail: true },
+      { state: 'stopped' },
+    ]);
   });
 
   it('reports a start the machine cannot serve as ResumeUnavailable', async () => {

@@ -290,7 +290,9 @@ export class VastClient {
       action: `${verb} instance ${instanceId}`,
       method: 'PUT',
       path: `/api/v0/instances/${instanceId}/`,
-      body: { state },
+      // A start that cannot get its GPUs would otherwise stay queued on vast.ai and begin billing
+      // later, unannounced; gpuops would rather say it failed and offer to move the instance.
+      body: state === 'running' ? { state, cancel_unavail: true } : { state },
       idempotent: true,
       classifyRejection: (r) => {
         const gone = instanceGone(instanceId, r);
