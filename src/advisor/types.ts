@@ -1,0 +1,130 @@
+/**
+ * The GPU advisor's vocabulary: what a model is, what the user wants to do with it, and the
+ * figures the arithmetic produces. Memory figures are in GB of 10^9 bytes, the unit model cards
+ * and Hugging Face's memory tables use; GPU memory is compared in the same unit.
+ */
+
+export type ModelKind = 'llm' | 'moe' | 'embedding' | 'speech' | 'diffusion';
+
+export interface ModelSpec {
+  /** Stable id, e.g. "llama-3.1-70b". */
+  id: string;
+  /** Display name, e.g. "Llama 3.1 70B". */
+  name: string;
+  family: string;
+  kind: ModelKind;
+  /** Total parameters, billions. */
+  paramsB: number;
+  /** Parameters used per token (MoE), billions; equals paramsB for dense models. */
+  activeParamsB: number;
+  layers: number;
+  hiddenSize: number;
+  attentionHeads: number;
+  kvHeads: number;
+  headDim: number;
+  /** Context length the model supports. */
+  maxContext: number;
+  /**
+   * Multi-head latent attention (DeepSeek V2/V3/R1): the KV cache holds one compressed vector of
+   * this many values per token per layer instead of 2 × kvHeads × headDim.
+   */
+  mlaCacheDim?: number;
+  /** Diffusion and speech models: the parts that sit in GPU memory, billions of parameters. */
+  components?: Record<string, number>;
+  /** Native dtype of the released weights. */
+  nativePrecision: 'fp32' | 'bf16' | 'fp16' | 'fp8';
+  /** Normalised extra names ("llama370b", "qwen2.57binstruct"); see normaliseModelText. */
+  aliases: string[];
+  /** Where the architecture figures come from (config.json or model card URL). */
+  source: string;
+}
+
+/** Weight formats, with their bytes per parameter defined in memory.ts. */
+export type WeightPrecision =
+  | 'fp32'
+  | 'bf16'
+  | 'fp16'
+  | 'fp8'
+  | 'int8'
+  | 'awq'
+  | 'gptq'
+  | 'nf4'
+  | 'int4'
+  | 'q8_0'
+  | 'q6_k'
+  | 'q5_k_m'
+  | 'q4_k_m'
+  | 'q3_k_m'
+  | 'q2_k';
+
+export type KvPrecision = 'fp32' | 'fp16' | 'bf16' | 'fp8' | 'int8' | 'int4';
+
+export type Task = 'inference' | 'full-finetune' | 'lora' | 'qlora';
+
+export interface Workload {
+  model: ModelSpec;
+  /** True when the model was not in the catalog and was sized from a parameter count alone. */
+  modelEstimated: boolean;
+  task: Task;
+  precision: WeightPrecision;
+  kvPrecision: KvPrecision;
+  /** Tokens per sequence held in the KV cache (inference) or trained on (sequence length). */
+  contextTokens: number;
+  /** Concurrent sequences: users being served, or the training micro-batch. */
+  batch: number;
+  /** Training only. */
+  gradientCheckpointing: boolean;
+  /** LoRA/QLoRA rank. */
+  loraRank: number;
+  /** Training only: tokens in the whole run, for cost per run. */
+  trainingTokens?: number;
+  /** What the user named explicitly (the rest are defaults), for the "as understood" echo. */
+  stated: Array<'precision' | 'context' | 'batch' | 'task' | 'seq' | 'rank' | 'checkpointing'>;
+}
+
+/** GB (10^9 bytes) by part; `total` is their sum. */
+export interface MemoryBreakdown {
+  weights: number;
+  kv_cache: number;
+  activations: number;
+  optimizer: number;
+  gradients: number;
+  overhead: number;
+  total: number;
+}
+
+export interface FitRow {
+  gpu: string;
+  count: number;
+  vram_gb_total: number;
+  fits: boolean;
+}
+
+export interface SpeedEstimate {
+  /** Inference: aggregate decode tokens per second across the batch. */
+  decodeTokensPerS?: number;
+  /** Inference: tokens per second one user sees. */
+  perUserTokensPerS?: number;
+  /** Inference: prompt tokens processed per second. */
+  prefillTokensPerS?: number;
+  /** Training: tokens per second, and hours for the run when its size is known. */
+  trainTokensPerS?: number;
+  trainHours?: number;
+  /** The bound that limits it: memory bandwidth, compute, or the interconnect. */
+  boundBy: 'memory-bandwidth' | 'compute' | 'interconnect';
+}
+
+export interface Recommendation {
+  gpu: string;
+  count: number;
+  price_per_hour: number;
+  offer_id: number;
+  location: string;
+  reliability: number;
+  est_tokens_per_s?: number;
+  /** USD per million generated tokens (inference) at the estimated throughput. */
+  usd_per_million_tokens?: number;
+  /** USD for the whole training run (training, when its size is known). */
+  usd_per_run?: number;
+  reason: string;
+}
