@@ -6,6 +6,7 @@ const scripts = [
   ['bench/first-progress-bench.ts', '--queue', 'redis'],
   ['bench/first-progress-bench.ts', '--queue', 'postgres'],
   ['bench/queue-bench.ts'],
+  ['bench/rank-bench.ts'],
 ];
 let failed = 0;
 for (const [script, ...args] of scripts) {

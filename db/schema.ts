@@ -92,10 +92,34 @@ export interface AuditLogTable {
   details: NullableJson<Record<string, unknown>>;
 }
 
+/** One configuration the advisor put forward: enough to deploy it without asking again. */
+export interface RecommendedConfig {
+  /** Catalog GPU id, e.g. "rtx-4090". */
+  gpu: string;
+  count: number;
+  offer_id: number;
+  price_per_hour: number;
+  /** Disk to rent with it: room for the weights plus a working margin. */
+  disk_gb: number;
+  image?: string;
+}
+
+export interface RecommendationsTable {
+  id: Generated<number>;
+  channel: string;
+  requester: string;
+  question: string;
+  workload: Json<Record<string, unknown>>;
+  pick: NullableJson<RecommendedConfig>;
+  alternatives: Json<RecommendedConfig[]>;
+  created_at: Timestamp;
+}
+
 export interface Database {
   instances: InstancesTable;
   operations: OperationsTable;
   audit_log: AuditLogTable;
+  recommendations: RecommendationsTable;
 }
 
 export type InstanceRow = Selectable<InstancesTable>;
@@ -104,3 +128,4 @@ export type InstanceUpdate = Updateable<InstancesTable>;
 export type OperationRow = Selectable<OperationsTable>;
 export type NewOperation = Insertable<OperationsTable>;
 export type AuditRow = Selectable<AuditLogTable>;
+export type RecommendationRow = Selectable<RecommendationsTable>;

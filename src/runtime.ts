@@ -20,6 +20,9 @@ import type { ToolServices } from './tools/tool.ts';
 
 export type Role = 'bot' | 'worker' | 'all';
 
+/** How long each part may take to close before shutdown moves on without it. */
+const CLOSE_TIMEOUT_MS = 5_000;
+
 /** Everything one gpuops process runs, wired from the configuration. */
 export interface Runtime {
   config: Config;
@@ -51,16 +54,65 @@ export function createModel(config: Config): AgentModel {
   return llmConfigured(config) ? new LlmModel(config) : new OfflineModel();
 }
 
+export interface Market {
+  provider: GpuProvider;
+  /** Present when no marketplace URL was configured and the simulated market runs in-process. */
+  simulator: Simulator | undefined;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** The marketplace gpuops talks to: vast.ai (or any URL speaking its API), else the in-process simulator. */
+export async function startMarket(
+  config: Config,
+  log: Logger,
+  options: { persist?: boolean } = {},
+): Promise<Market> {
+  let simulator: Simulator | undefined;
+  let baseUrl = config.vast.baseUrl;
+  if (!baseUrl) {
+    simulator = await startSimulator({
+      host: config.sim.host,
+      port: config.sim.port,
+      seed: config.sim.seed,
+      offers: config.sim.offers,
+      timeScale: config.sim.timeScale,
+      // A read-only look at the market (gpuops advise) must not write over the state of a chat
+      // that may be running on the same data folder.
+      ...(options.persist !== false && { dataDir: path.join(config.dataDir, 'sim') }),
+      logger: log.child({ component: 'sim' }),
+    });
+    baseUrl = simulator.url;
+  }
+  const provider = new VastProvider({
+    baseUrl,
+    apiKey: config.vast.apiKey ?? 'local-simulator',
+    timeoutMs: config.vast.timeoutMs,
+    retries: config.vast.retries,
+    logger: log.child({ component: 'vast' }),
+  });
+  return { provider, simulator, baseUrl, close: async () => simulator?.close() };
+}
+
 export async function startRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   await mkdir(config.dataDir, { recursive: true });
   const log = options.logger ?? createLogger({ logLevel: config.logLevel, logFile: config.logFile });
   const closers: Array<() => Promise<void>> = [];
   const closeAll = async () => {
     for (const close of closers.reverse()) {
+      // A client whose server is gone (Redis down) can wait forever to close; shutting down must not.
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS);
+      });
       try {
-        await close();
+        const outcome = await Promise.race([close().then(() => 'closed' as const), gaveUp]);
+        if (outcome === 'timeout')
+          log.warn({ ms: CLOSE_TIMEOUT_MS }, 'a component did not close in time; moving on');
       } catch (err) {
         log.warn({ err }, 'error while shutting down');
+      } finally {
+        clearTimeout(timer);
       }
     }
   };
@@ -73,28 +125,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     });
     closers.push(() => database.close());
 
-    let simulator: Simulator | undefined;
-    let baseUrl = config.vast.baseUrl;
-    if (!baseUrl) {
-      simulator = await startSimulator({
-        host: config.sim.host,
-        port: config.sim.port,
-        seed: config.sim.seed,
-        offers: config.sim.offers,
-        timeScale: config.sim.timeScale,
-        dataDir: path.join(config.dataDir, 'sim'),
-        logger: log.child({ component: 'sim' }),
-      });
-      closers.push(() => simulator!.close());
-      baseUrl = simulator.url;
-    }
-    const provider = new VastProvider({
-      baseUrl,
-      apiKey: config.vast.apiKey ?? 'local-simulator',
-      timeoutMs: config.vast.timeoutMs,
-      retries: config.vast.retries,
-      logger: log.child({ component: 'vast' }),
-    });
+    const market = await startMarket(config, log);
+    closers.push(market.close);
+    const { provider, simulator, baseUrl } = market;
 
     const sshKey = await loadOrCreateKeyPair(config.sshKeyPath);
     if (options.role !== 'bot') await provider.registerSshKey(sshKey.publicKey);

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as initial from './0001-initial.ts';
+import * as recommendations from './0002-recommendations.ts';
 
 /**
  * Every migration, by name, in the order they apply. Listed in code rather than read from the
@@ -9,4 +10,5 @@ import * as initial from './0001-initial.ts';
  */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
+  '0002-recommendations': recommendations,
 };

@@ -1,13 +1,18 @@
 import { userInfo } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { advise } from '../advisor/advise.ts';
+import { parseAdviceQuestion } from '../advisor/question.ts';
+import { renderAdvice } from '../advisor/render-advice.ts';
 import { planWith } from '../agent/agent.ts';
+import { planRequest } from '../agent/planner/index.ts';
 import { JsonTranscriptSurface } from '../bots/terminal/json-transcript.ts';
 import { runTerminalChat } from '../bots/terminal/terminal-chat.ts';
 import { TerminalSurface } from '../bots/terminal/terminal-surface.ts';
 import { startSimulator } from '../cloud/sim/index.ts';
 import { type Config, loadConfig } from '../config.ts';
-import { asGpuopsError } from '../errors.ts';
-import { createModel, type Role, startRuntime } from '../runtime.ts';
+import { asGpuopsError, ErrorCode, GpuopsError } from '../errors.ts';
+import { createLogger } from '../log.ts';
+import { createModel, type Role, startMarket, startRuntime } from '../runtime.ts';
 import type { RequestContext } from '../tools/tool.ts';
 
 /** The command-line contract of DESIGN.md: chat, ask, plan, sim, serve, worker. */
@@ -146,6 +151,35 @@ program
     if (calls.length === 0) process.exitCode = 1;
   });
 
+program
+  .command('advise')
+  .description('the GPU advisor: memory arithmetic, setups that fit, and the best live offers')
+  .argument(
+    '<question>',
+    'e.g. "what do I need to serve Qwen2.5-72B in 4-bit with 32k context for 16 users?"',
+  )
+  .option('--json', 'the answer as one JSON object')
+  .action(async (question: string, opts: { json?: boolean }) => {
+    const cfg = config();
+    const log = createLogger({ logLevel: cfg.logLevel, logFile: cfg.logFile });
+    const parsed = parseAdviceQuestion(question);
+    if (!parsed) {
+      const plan = planRequest(question);
+      const message =
+        plan.kind === 'clarify' || plan.kind === 'unknown'
+          ? plan.message
+          : 'That is not a question about which GPU to use. Try "what do I need to serve Llama 3.1 70B in 4-bit?"';
+      throw new GpuopsError(ErrorCode.BadInput, message);
+    }
+    const market = await startMarket(cfg, log, { persist: false });
+    try {
+      const advice = await advise(parsed.args, market.provider, cfg);
+      process.stdout.write(opts.json ? `${JSON.stringify(advice)}\n` : `${renderAdvice(advice)}\n`);
+    } finally {
+      await market.close();
+    }
+  });
+
 const port = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65_535)
@@ -220,5 +254,9 @@ try {
 } catch (err) {
   const error = asGpuopsError(err);
   process.stderr.write(`gpuops: ${error.message}\n`);
-  process.exitCode = 2;
+  // Scripts reading --json get the error in the same shape as everything else.
+  if (process.argv.includes('--json')) {
+    process.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
+  }
+  process.exitCode = error.code === ErrorCode.ConfigInvalid ? 2 : 1;
 }

@@ -11,6 +11,10 @@ export interface OfferQuery {
   gpuNames?: string[];
   /** Exact number of GPUs in the offer. */
   numGpus?: number;
+  /** At least this many GPUs in the offer (ignored when numGpus is set). */
+  minNumGpus?: number;
+  /** Only this offer (to rent exactly what was recommended, if it is still there). */
+  offerId?: number;
   /** Ceiling on the offer's total price per hour (all GPUs, storage included). */
   maxPricePerHour?: number;
   /** Minimum memory per GPU, GB. */

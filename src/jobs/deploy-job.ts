@@ -21,6 +21,8 @@ export const deployJobArgs = z.object({
   max_price_per_gpu_hour: z.number().positive().optional(),
   region: z.string().optional(),
   min_reliability: z.number().optional(),
+  /** A specific offer to rent first (a recommendation); the best matching others if it is gone. */
+  offer_id: z.number().int().positive().optional(),
 });
 
 /** How many offers to try when the best ones are taken between search and rent. */
@@ -102,7 +104,7 @@ async function rentBestOffer(
   gpu: GpuModel,
   label: string,
 ): Promise<InstanceRow> {
-  const offers = await ctx.provider.searchOffers(
+  const matching = await ctx.provider.searchOffers(
     offerQuery(
       {
         gpu,
@@ -116,6 +118,14 @@ async function rentBestOffer(
       ctx.config,
     ),
   );
+  const wanted =
+    args.offer_id === undefined
+      ? []
+      : await ctx.provider.searchOffers({ offerId: args.offer_id, numGpus: args.count, limit: 1 });
+  if (args.offer_id !== undefined && wanted.length === 0) {
+    await ctx.report(1, `recommended offer ${args.offer_id} is no longer available; taking the best match`);
+  }
+  const offers = [...wanted, ...matching.filter((o) => o.id !== args.offer_id)];
   if (offers.length === 0) {
     throw new GpuopsError(
       ErrorCode.NoMatchingOffer,

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { deployTool } from './deploy.ts';
+import { deployRecommendationTool } from './deploy-recommendation.ts';
 import { destroyTool } from './destroy.ts';
 import { instanceStatusTool } from './instance-status.ts';
 import { listInstancesTool } from './list-instances.ts';
 import { pauseTool } from './pause.ts';
+import { recommendGpuTool } from './recommend-gpu.ts';
 import { resumeTool } from './resume.ts';
 import type { ToolName } from './schemas.ts';
 import { searchOffersTool } from './search-offers.ts';
@@ -17,6 +19,8 @@ export const TOOLS: readonly Tool[] = [
   pauseTool,
   resumeTool,
   destroyTool,
+  recommendGpuTool,
+  deployRecommendationTool,
 ] as unknown as readonly Tool[];
 
 const byName = new Map(TOOLS.map((t) => [t.name, t]));

@@ -74,26 +74,54 @@ export const recommendGpuSchema = z.object({
     .string()
     .min(1)
     .max(100)
-    .describe('Model name as the user wrote it ("Llama 3.1 70B", "qwen2.5 7b"), or a size like "20B" for an unnamed model'),
+    .describe(
+      'Model name as the user wrote it ("Llama 3.1 70B", "qwen2.5 7b"), or a size like "20B" for an unnamed model',
+    ),
   task: z.enum(TASKS).optional().describe('inference (default), full-finetune, lora or qlora'),
   precision: z
     .enum(PRECISIONS)
     .optional()
-    .describe('Weight precision: fp16/bf16 (default for inference), fp8, int8, 4-bit formats (awq, gptq, nf4, int4), or a GGUF quant'),
-  context_tokens: z.number().int().min(1).max(2_000_000).optional().describe('Context length per sequence in tokens'),
-  concurrent_users: z.number().int().min(1).max(4096).optional().describe('Sequences served at once (inference)'),
+    .describe(
+      'Weight precision: fp16/bf16 (default for inference), fp8, int8, 4-bit formats (awq, gptq, nf4, int4), or a GGUF quant',
+    ),
+  context_tokens: z
+    .number()
+    .int()
+    .min(1)
+    .max(2_000_000)
+    .optional()
+    .describe('Context length per sequence in tokens'),
+  concurrent_users: z
+    .number()
+    .int()
+    .min(1)
+    .max(4096)
+    .optional()
+    .describe('Sequences served at once (inference)'),
   batch_size: z.number().int().min(1).max(4096).optional().describe('Micro-batch size (training)'),
   seq_len: z.number().int().min(1).max(2_000_000).optional().describe('Training sequence length in tokens'),
   lora_rank: z.number().int().min(1).max(1024).optional(),
   gradient_checkpointing: z.boolean().optional(),
-  training_tokens: z.number().positive().max(1e13).optional().describe('Tokens in the whole training run, for its cost'),
-  gpus: z.array(gpuArg).max(6).optional().describe('GPUs to compare or check, e.g. ["RTX 4090", "A100 80GB"]'),
+  training_tokens: z
+    .number()
+    .positive()
+    .max(1e13)
+    .optional()
+    .describe('Tokens in the whole training run, for its cost'),
+  gpus: z
+    .array(gpuArg)
+    .max(6)
+    .optional()
+    .describe('GPUs to compare or check, e.g. ["RTX 4090", "A100 80GB"]'),
+  gpu_count: countArg.optional().describe('How many of the named GPUs, for "is 8x H100 enough for X?"'),
   max_price_per_gpu_hour: maxPriceArg.optional(),
   region: regionArg.optional(),
 });
 
 export const deployRecommendationSchema = z.object({
-  instead_gpu: gpuArg.optional().describe('Deploy this alternative from the last recommendation instead of the pick'),
+  instead_gpu: gpuArg
+    .optional()
+    .describe('Deploy this alternative from the last recommendation instead of the pick'),
 });
 
 export const TOOL_SCHEMAS = {

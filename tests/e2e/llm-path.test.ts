@@ -45,10 +45,12 @@ describe('the LLM path', () => {
     const tools = llm.requests[0]!.tools!.map((t) => t.function.name).sort();
     expect(tools).toEqual([
       'deploy',
+      'deploy_recommendation',
       'destroy',
       'instance_status',
       'list_instances',
       'pause',
+      'recommend_gpu',
       'resume',
       'search_offers',
     ]);

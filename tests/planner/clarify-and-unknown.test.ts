@@ -159,9 +159,12 @@ describe('requests it cannot plan', () => {
     },
   );
 
-  it('points GPU advice questions at the advisor', () => {
-    expect(unknown('recommend a gpu for llama 70b')).toContain('gpuops advise');
-    expect(unknown('which gpu should I use for fine-tuning?')).toContain('gpuops advise');
+  it('hands GPU advice questions to the advisor, asking for the model when none is named', () => {
+    expect(planRequest('recommend a gpu for llama 70b')).toEqual<Plan>({
+      kind: 'calls',
+      calls: [{ tool: 'recommend_gpu', args: { model: 'llama-3.3-70b' } }],
+    });
+    expect(clarify('which gpu should I use for fine-tuning?')).toMatch(/which model.*parameters/i);
   });
 
   it('does nothing for a negated action', () => {

@@ -1,3 +1,4 @@
+import { planAdvice, planDeployRecommendation } from './advice.ts';
 import { buildPlan } from './build.ts';
 import { extract } from './extract.ts';
 import { classify } from './intent.ts';
@@ -38,6 +39,10 @@ export function planRequest(text: string): Plan {
   const cleaned = cleanRequest(trimmed);
   if (cleaned === '') return { kind: 'unknown', message: say.emptyRequest() };
   if (isHelp(cleaned)) return { kind: 'help' };
+  // GPU advice ("what do I need to serve Qwen2.5-72B in 4-bit?") and "deploy it" after it are
+  // read first; each answers only for text that is clearly its own.
+  const advised = planDeployRecommendation(cleaned) ?? planAdvice(cleaned);
+  if (advised) return advised;
 
   if (CLAUSE_BREAK.test(cleaned)) {
     const clauses = cleaned

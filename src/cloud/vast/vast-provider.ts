@@ -57,6 +57,8 @@ export function buildVastQuery(query: OfferQuery): VastSearchQuery {
   if (gpuNames.length === 1) wire.gpu_name = { eq: gpuNames[0]! };
   else if (gpuNames.length > 1) wire.gpu_name = { in: gpuNames };
   if (query.numGpus !== undefined) wire.num_gpus = { eq: query.numGpus };
+  else if (query.minNumGpus !== undefined) wire.num_gpus = { gte: query.minNumGpus };
+  if (query.offerId !== undefined) wire.id = { eq: query.offerId };
   if (query.maxPricePerHour !== undefined) wire.dph_total = { lte: query.maxPricePerHour };
   if (query.minGpuRamGb !== undefined) wire.gpu_ram = { gte: minGpuRamMb(query.minGpuRamGb) };
   // An empty list would match nothing; it means no country constraint was derived.

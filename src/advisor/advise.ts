@@ -1,0 +1,291 @@
+import type { z } from 'zod';
+import { GPU_CATALOG, type GpuModel, gpuById } from '../cloud/gpu-catalog.ts';
+import type { GpuProvider, Offer, OfferQuery } from '../cloud/provider.ts';
+import type { Config } from '../config.ts';
+import { ErrorCode, GpuopsError } from '../errors.ts';
+import { countriesFor, resolveGpuArg } from '../tools/resolve.ts';
+import type { recommendGpuSchema } from '../tools/schemas.ts';
+import { fitsOn, fitTable, smallestConfigs } from './fit.ts';
+import { estimateMemory } from './memory.ts';
+import { DEFAULT_MIN_RELIABILITY, type RankedOffer, rankOffers, topConfigurations } from './rank.ts';
+import { estimateSpeed, assumptions as speedAssumptions } from './speed.ts';
+import type { FitRow, MemoryBreakdown, Recommendation, Workload } from './types.ts';
+import { buildWorkload } from './workload.ts';
+
+export type RecommendGpuArgs = z.output<typeof recommendGpuSchema>;
+
+/** The advisor's answer: `gpuops advise --json` prints exactly this object. */
+export interface Advice {
+  workload: {
+    model: string;
+    model_id: string;
+    model_estimated: boolean;
+    params_b: number;
+    active_params_b: number;
+    task: Workload['task'];
+    precision: Workload['precision'];
+    kv_precision: Workload['kvPrecision'];
+    context: number;
+    batch: number;
+    gradient_checkpointing?: boolean;
+    lora_rank?: number;
+    training_tokens?: number;
+    defaults_used: string[];
+  };
+  memory_gb: MemoryBreakdown;
+  fits: FitRow[];
+  /** The smallest configuration of each GPU model that holds the workload, smallest memory first. */
+  configurations: Array<{ gpu: string; count: number; vram_gb_total: number }>;
+  /** For the GPUs the question named: whether and how they can run it. */
+  checked?: Array<{ gpu: string; fits_on_one: boolean; count_needed: number | null; verdict: string }>;
+  recommendation: Recommendation | null;
+  reason?: string;
+  alternatives: Recommendation[];
+  /** How many live offers were ranked. */
+  offers_considered: number;
+  assumptions: string[];
+}
+
+/** Offers fetched per query: enough for the price and the perf-per-dollar ends of the market. */
+const OFFERS_PER_QUERY = 500;
+const TOP_N = 3;
+
+export async function advise(args: RecommendGpuArgs, provider: GpuProvider, config: Config): Promise<Advice> {
+  const built = buildWorkload(args);
+  if ('needSize' in built) throw new GpuopsError(ErrorCode.BadInput, built.needSize);
+  if ('unknownModel' in built) {
+    const hint = built.suggestions.length > 0 ? ` Did you mean ${built.suggestions.join(', ')}?` : '';
+    throw new GpuopsError(
+      ErrorCode.BadInput,
+      `I don't know the model "${built.unknownModel}".${hint} Or tell me its size, e.g. "a 20B model in int4".`,
+    );
+  }
+  const workload = built.workload;
+  const named = (args.gpus ?? []).map((g) => resolveGpuArg(g));
+  const memory = estimateMemory(workload);
+  const fits = fitTable(workload);
+  const configs = smallestConfigs(workload);
+  const minCount = new Map(configs.map((c) => [c.gpu.id, c.count]));
+
+  // When the question names GPUs, the recommendation is among them (if any can hold it).
+  const namedFitting = named.filter((g) => minCount.has(g.id));
+  const candidateIds = new Set(
+    (namedFitting.length > 0 ? namedFitting : configs.map((c) => c.gpu)).map((g) => g.id),
+  );
+  const candidateCounts = new Map([...minCount].filter(([id]) => candidateIds.has(id)));
+
+  const offers = candidateCounts.size === 0 ? [] : await fetchOffers(provider, candidateCounts, args, config);
+  const ranking = rankOffers({
+    workload,
+    offers,
+    minCount: candidateCounts,
+    speed: (gpu, count) => estimateSpeed(workload, gpu, count),
+    ...(args.max_price_per_gpu_hour !== undefined && { maxPricePerGpuHour: args.max_price_per_gpu_hour }),
+  });
+  const top = topConfigurations(ranking.ranked, TOP_N);
+  const recommendations = top.map((r, i) => toRecommendation(r, i, top, workload));
+
+  const assumptions = [
+    ...speedAssumptions(),
+    `Offers below ${Math.round(DEFAULT_MIN_RELIABILITY * 100)}% host reliability are left out${ranking.reliabilityRelaxed ? ' (none met it this time, so all were ranked)' : ''}.`,
+    ...(workload.modelEstimated
+      ? [`${workload.model.name} is not in the catalog: its shape is estimated from its parameter count.`]
+      : []),
+  ];
+
+  const advice: Advice = {
+    workload: describeWorkload(workload),
+    memory_gb: round(memory),
+    fits,
+    configurations: configs.map((c) => ({
+      gpu: c.gpu.displayName,
+      count: c.count,
+      vram_gb_total: c.gpu.vramGb * c.count,
+    })),
+    recommendation: recommendations[0] ?? null,
+    alternatives: recommendations.slice(1),
+    offers_considered: ranking.considered,
+    assumptions,
+  };
+  if (named.length > 0) {
+    advice.checked = named.map((gpu) => checkNamed(gpu, minCount, memory, workload, args.gpu_count));
+  }
+  if (!advice.recommendation)
+    advice.reason = noRecommendationReason(workload, memory, configs.length, named, namedFitting);
+  return advice;
+}
+
+async function fetchOffers(
+  provider: GpuProvider,
+  candidateCounts: ReadonlyMap<string, number>,
+  args: RecommendGpuArgs,
+  config: Config,
+): Promise<Offer[]> {
+  // One query per minimum GPU count, each from both ends of the market (cheapest, and best
+  // performance per dollar), so fast datacenter GPUs are not crowded out by cheap small ones.
+  const byCount = new Map<number, string[]>();
+  for (const [id, count] of candidateCounts) {
+    const gpu = gpuById(id);
+    if (gpu) byCount.set(count, [...(byCount.get(count) ?? []), gpu.marketName]);
+  }
+  const countries = countriesFor(args.region);
+  const queries: OfferQuery[] = [];
+  for (const [count, names] of byCount) {
+    for (const order of ['price', 'performance_per_dollar'] as const) {
+      queries.push({
+        gpuNames: names,
+        minNumGpus: count,
+        order,
+        limit: OFFERS_PER_QUERY,
+        maxPricePerHour: config.maxPricePerHour,
+        ...(countries && { countries }),
+      });
+    }
+  }
+  const results = await Promise.all(queries.map((q) => provider.searchOffers(q)));
+  const unique = new Map<number, Offer>();
+  for (const offer of results.flat()) unique.set(offer.id, offer);
+  return [...unique.values()];
+}
+
+function toRecommendation(
+  r: RankedOffer,
+  index: number,
+  top: RankedOffer[],
+  workload: Workload,
+): Recommendation {
+  const rec: Recommendation = {
+    gpu: r.gpu.displayName,
+    count: r.count,
+    price_per_hour: round3(r.offer.pricePerHour),
+    offer_id: r.offer.id,
+    location: r.offer.location,
+    reliability: r.offer.reliability,
+    reason: reasonFor(r, index, top, workload),
+  };
+  if (r.tokensPerS !== undefined) rec.est_tokens_per_s = Math.round(r.tokensPerS);
+  if (r.unit === 'usd_per_million_tokens') rec.usd_per_million_tokens = round3(r.unitCost);
+  if (r.unit === 'usd_per_run') rec.usd_per_run = Math.round(r.unitCost * 100) / 100;
+  return rec;
+}
+
+function reasonFor(r: RankedOffer, index: number, top: RankedOffer[], workload: Workload): string {
+  const unit = describeUnitCost(r);
+  const vram = r.gpu.vramGb * r.count;
+  if (index === 0) {
+    const next = top[1];
+    const margin = next
+      ? ` (${Math.round((next.unitCost / r.unitCost - 1) * 100)}% less than ${next.count}x ${next.gpu.displayName})`
+      : '';
+    return `lowest ${unit}${margin}; ${vram} GB holds the ${round1(estimateMemory(workload).total)} GB needed; ${(r.offer.reliability * 100).toFixed(1)}% reliable host`;
+  }
+  const best = top[0]!;
+  const dearer = Math.round((r.unitCost / best.unitCost - 1) * 100);
+  const faster = r.tokensPerS && best.tokensPerS ? r.tokensPerS / best.tokensPerS : 1;
+  const why = faster > 1.15 ? `${faster.toFixed(1)}x the throughput` : `${vram} GB of memory`;
+  return `${dearer}% more ${unit}, but ${why}`;
+}
+
+function describeUnitCost(r: RankedOffer): string {
+  switch (r.unit) {
+    case 'usd_per_million_tokens':
+      return 'cost per million tokens';
+    case 'usd_per_run':
+      return 'cost for the training run';
+    case 'usd_per_million_training_tokens':
+      return 'cost per million training tokens';
+    case 'usd_per_hour':
+      return 'price per hour';
+  }
+}
+
+function checkNamed(
+  gpu: GpuModel,
+  minCount: ReadonlyMap<string, number>,
+  memory: MemoryBreakdown,
+  workload: Workload,
+  askedCount: number | undefined,
+): NonNullable<Advice['checked']>[number] {
+  const need = minCount.get(gpu.id);
+  const total = round1(memory.total);
+  if (askedCount !== undefined && askedCount > 1) {
+    const enough = fitsOn(workload, gpu, askedCount);
+    const setup = `${askedCount}x ${gpu.displayName} (${askedCount * gpu.vramGb} GB)`;
+    return {
+      gpu: gpu.displayName,
+      fits_on_one: need === 1,
+      count_needed: need ?? null,
+      verdict: enough
+        ? `Yes: ${setup} holds the ${total} GB ${workload.model.name} needs here${need !== undefined && need < askedCount ? `; ${need}x would do` : ''}.`
+        : `No: ${workload.model.name} at ${workload.precision} needs ${total} GB, more than ${setup} can hold${need !== undefined ? `; it takes ${need}x` : '; not even 8x is enough'}.`,
+    };
+  }
+  if (need === 1) {
+    return {
+      gpu: gpu.displayName,
+      fits_on_one: true,
+      count_needed: 1,
+      verdict: `Yes: one ${gpu.displayName} (${gpu.vramGb} GB) holds the ${total} GB ${workload.model.name} needs here.`,
+    };
+  }
+  const base = `No: ${workload.model.name} at ${workload.precision} needs ${total} GB, one ${gpu.displayName} has ${gpu.vramGb} GB.`;
+  return {
+    gpu: gpu.displayName,
+    fits_on_one: false,
+    count_needed: need ?? null,
+    verdict:
+      need !== undefined
+        ? `${base} It fits on ${need}x ${gpu.displayName} (${need * gpu.vramGb} GB).`
+        : `${base} Not even 8x ${gpu.displayName} is enough.`,
+  };
+}
+
+function noRecommendationReason(
+  workload: Workload,
+  memory: MemoryBreakdown,
+  fittingConfigs: number,
+  named: GpuModel[],
+  namedFitting: GpuModel[],
+): string {
+  const total = round1(memory.total);
+  if (fittingConfigs === 0) {
+    const biggest = GPU_CATALOG.reduce((a, b) => (b.vramGb > a.vramGb ? b : a));
+    return `${workload.model.name} needs ${total} GB here, more than any machine of up to 8 GPUs holds (8x ${biggest.displayName} = ${8 * biggest.vramGb} GB). A lower precision (fp8, or 4-bit awq) or a shorter context would shrink it.`;
+  }
+  if (named.length > 0 && namedFitting.length === 0) {
+    return `None of ${named.map((g) => g.displayName).join(', ')} can hold the ${total} GB needed, even 8 to a machine.`;
+  }
+  return `No offer on the market right now matches (${total} GB needed). Try a higher price, another region, or later.`;
+}
+
+function describeWorkload(w: Workload): Advice['workload'] {
+  const training = w.task !== 'inference';
+  const all = ['precision', 'context', 'batch', 'task', ...(training ? ['seq', 'checkpointing'] : [])];
+  if (w.task === 'lora' || w.task === 'qlora') all.push('rank');
+  return {
+    model: w.model.name,
+    model_id: w.model.id,
+    model_estimated: w.modelEstimated,
+    params_b: w.model.paramsB,
+    active_params_b: w.model.activeParamsB,
+    task: w.task,
+    precision: w.precision,
+    kv_precision: w.kvPrecision,
+    context: w.contextTokens,
+    batch: w.batch,
+    ...(training && { gradient_checkpointing: w.gradientCheckpointing }),
+    ...((w.task === 'lora' || w.task === 'qlora') && { lora_rank: w.loraRank }),
+    ...(w.trainingTokens !== undefined && { training_tokens: w.trainingTokens }),
+    defaults_used: all.filter((k) => !w.stated.includes(k as Workload['stated'][number])),
+  };
+}
+
+function round(m: MemoryBreakdown): MemoryBreakdown {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, round1(v)])) as unknown as MemoryBreakdown;
+}
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
