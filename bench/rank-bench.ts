@@ -7,6 +7,7 @@
  *   npx tsx bench/rank-bench.ts [--offers 10000] [--runs 50]
  */
 import { performance } from 'node:perf_hooks';
+import { unsupportedReason } from '../src/advisor/compat.ts';
 import { smallestConfigs } from '../src/advisor/fit.ts';
 import { estimateMemory } from '../src/advisor/memory.ts';
 import { parseAdviceQuestion } from '../src/advisor/question.ts';
@@ -45,7 +46,11 @@ for (const question of QUESTIONS) {
     if (!('workload' in built)) throw new Error(`no workload for ${question}`);
     const workload = built.workload;
     estimateMemory(workload);
-    const minCount = new Map(smallestConfigs(workload).map((c) => [c.gpu.id, c.count]));
+    const minCount = new Map(
+      smallestConfigs(workload)
+        .filter((c) => !unsupportedReason(c.gpu, workload))
+        .map((c) => [c.gpu.id, c.count]),
+    );
     const ranking = rankOffers({
       workload,
       offers,

@@ -1,10 +1,12 @@
 import type { z } from 'zod';
+import { formatPrice } from '../bots/render.ts';
 import { GPU_CATALOG, type GpuModel, gpuById } from '../cloud/gpu-catalog.ts';
 import type { GpuProvider, Offer, OfferQuery } from '../cloud/provider.ts';
 import type { Config } from '../config.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { countriesFor, resolveGpuArg } from '../tools/resolve.ts';
 import type { recommendGpuSchema } from '../tools/schemas.ts';
+import { unsupportedReason } from './compat.ts';
 import { fitsOn, fitTable, smallestConfigs } from './fit.ts';
 import { estimateMemory } from './memory.ts';
 import { DEFAULT_MIN_RELIABILITY, type RankedOffer, rankOffers, topConfigurations } from './rank.ts';
@@ -39,6 +41,8 @@ export interface Advice {
   /** For the GPUs the question named: whether and how they can run it. */
   checked?: Array<{ gpu: string; fits_on_one: boolean; count_needed: number | null; verdict: string }>;
   recommendation: Recommendation | null;
+  /** For "X or Y?" questions: the two named GPUs' best setups side by side, in one sentence. */
+  comparison?: string;
   reason?: string;
   alternatives: Recommendation[];
   /** How many live offers were ranked. */
@@ -64,30 +68,48 @@ export async function advise(args: RecommendGpuArgs, provider: GpuProvider, conf
   const named = (args.gpus ?? []).map((g) => resolveGpuArg(g));
   const memory = estimateMemory(workload);
   const fits = fitTable(workload);
-  const configs = smallestConfigs(workload);
+  const memoryFits = smallestConfigs(workload);
+  // Enough memory is not enough: the kernels for the format must exist on the GPU.
+  const unsupported = new Map(
+    memoryFits.flatMap((c) => {
+      const why = unsupportedReason(c.gpu, workload);
+      return why ? [[c.gpu.id, why] as const] : [];
+    }),
+  );
+  const configs = memoryFits.filter((c) => !unsupported.has(c.gpu.id));
   const minCount = new Map(configs.map((c) => [c.gpu.id, c.count]));
 
-  // When the question names GPUs, the recommendation is among them (if any can hold it).
+  // When the question names GPUs that can hold it, the pick is the best of those; the rest of
+  // the market still supplies the alternatives, so the answer says what else would do better.
   const namedFitting = named.filter((g) => minCount.has(g.id));
-  const candidateIds = new Set(
-    (namedFitting.length > 0 ? namedFitting : configs.map((c) => c.gpu)).map((g) => g.id),
-  );
-  const candidateCounts = new Map([...minCount].filter(([id]) => candidateIds.has(id)));
-
-  const offers = candidateCounts.size === 0 ? [] : await fetchOffers(provider, candidateCounts, args, config);
+  const offers = minCount.size === 0 ? [] : await fetchOffers(provider, minCount, args, config);
   const ranking = rankOffers({
     workload,
     offers,
-    minCount: candidateCounts,
+    minCount,
     speed: (gpu, count) => estimateSpeed(workload, gpu, count),
     ...(args.max_price_per_gpu_hour !== undefined && { maxPricePerGpuHour: args.max_price_per_gpu_hour }),
   });
-  const top = topConfigurations(ranking.ranked, TOP_N);
-  const recommendations = top.map((r, i) => toRecommendation(r, i, top, workload));
+  // The best setup of each GPU the question named, cheapest per unit of work first, then the rest.
+  const namedBest = namedFitting
+    .map((g) => ranking.ranked.find((r) => r.gpu.id === g.id))
+    .filter((r): r is RankedOffer => r !== undefined)
+    .sort((a, b) => a.unitCost - b.unitCost);
+  const bestNamed = namedBest[0];
+  const ordered = [...namedBest, ...ranking.ranked.filter((r) => !namedBest.includes(r))];
+  const top = topConfigurations(ordered, Math.max(TOP_N, namedBest.length + 1));
+  const recommendations = top.map((r, i) => toRecommendation(r, i, top, workload, r === bestNamed));
 
   const assumptions = [
     ...speedAssumptions(),
     `Offers below ${Math.round(DEFAULT_MIN_RELIABILITY * 100)}% host reliability are left out${ranking.reliabilityRelaxed ? ' (none met it this time, so all were ranked)' : ''}.`,
+    ...(unsupported.size > 0
+      ? [
+          `Left out although they have the memory: ${[...unsupported]
+            .map(([id, why]) => `${gpuById(id)?.displayName ?? id} (${why})`)
+            .join('; ')}.`,
+        ]
+      : []),
     ...(workload.modelEstimated
       ? [`${workload.model.name} is not in the catalog: its shape is estimated from its parameter count.`]
       : []),
@@ -108,8 +130,20 @@ export async function advise(args: RecommendGpuArgs, provider: GpuProvider, conf
     assumptions,
   };
   if (named.length > 0) {
-    advice.checked = named.map((gpu) => checkNamed(gpu, minCount, memory, workload, args.gpu_count));
+    advice.checked = named.map((gpu) => {
+      const why = unsupportedReason(gpu, workload);
+      if (why) {
+        return {
+          gpu: gpu.displayName,
+          fits_on_one: false,
+          count_needed: null,
+          verdict: `No: ${workload.precision} ${workload.task} does not run on ${gpu.displayName}: ${why}.`,
+        };
+      }
+      return checkNamed(gpu, minCount, memory, workload, args.gpu_count);
+    });
   }
+  if (namedBest.length >= 2) advice.comparison = compareNamed(namedBest[0]!, namedBest[1]!);
   if (!advice.recommendation)
     advice.reason = noRecommendationReason(workload, memory, configs.length, named, namedFitting);
   return advice;
@@ -153,6 +187,7 @@ function toRecommendation(
   index: number,
   top: RankedOffer[],
   workload: Workload,
+  asked: boolean,
 ): Recommendation {
   const rec: Recommendation = {
     gpu: r.gpu.displayName,
@@ -161,29 +196,63 @@ function toRecommendation(
     offer_id: r.offer.id,
     location: r.offer.location,
     reliability: r.offer.reliability,
-    reason: reasonFor(r, index, top, workload),
+    reason: reasonFor(r, index, top, workload, asked),
   };
   if (r.tokensPerS !== undefined) rec.est_tokens_per_s = Math.round(r.tokensPerS);
   if (r.unit === 'usd_per_million_tokens') rec.usd_per_million_tokens = round3(r.unitCost);
   if (r.unit === 'usd_per_run') rec.usd_per_run = Math.round(r.unitCost * 100) / 100;
+  if (r.speed.trainHours !== undefined) rec.est_hours = Math.round(r.speed.trainHours * 10) / 10;
+  if (r.unit === 'usd_per_million_training_tokens') rec.usd_per_million_training_tokens = round3(r.unitCost);
   return rec;
 }
 
-function reasonFor(r: RankedOffer, index: number, top: RankedOffer[], workload: Workload): string {
+function reasonFor(
+  r: RankedOffer,
+  index: number,
+  top: RankedOffer[],
+  workload: Workload,
+  asked: boolean,
+): string {
   const unit = describeUnitCost(r);
   const vram = r.gpu.vramGb * r.count;
+  const cheaper = top.slice(1).find((o) => o.unitCost < r.unitCost);
+  if (index === 0 && asked && cheaper) {
+    return `the best ${r.gpu.displayName} setup you asked about; ${vram} GB holds the ${round1(estimateMemory(workload).total)} GB needed (${cheaper.count}x ${cheaper.gpu.displayName} would cost ${Math.round((1 - cheaper.unitCost / r.unitCost) * 100)}% less ${unit.replace(/^cost /, '')})`;
+  }
   if (index === 0) {
     const next = top[1];
     const margin = next
       ? ` (${Math.round((next.unitCost / r.unitCost - 1) * 100)}% less than ${next.count}x ${next.gpu.displayName})`
       : '';
-    return `lowest ${unit}${margin}; ${vram} GB holds the ${round1(estimateMemory(workload).total)} GB needed; ${(r.offer.reliability * 100).toFixed(1)}% reliable host`;
+    // Nearly the same cost per unit of work for much less per hour is worth saying: less money at risk.
+    const thrifty =
+      next && next.unitCost / r.unitCost < 1.05 && next.offer.pricePerHour < r.offer.pricePerHour * 0.7
+        ? `; ${next.count}x ${next.gpu.displayName} costs about the same per unit of work at ${Math.round((1 - next.offer.pricePerHour / r.offer.pricePerHour) * 100)}% less per hour`
+        : '';
+    return `lowest ${unit}${margin}; ${vram} GB holds the ${round1(estimateMemory(workload).total)} GB needed; ${(r.offer.reliability * 100).toFixed(1)}% reliable host${thrifty}`;
   }
   const best = top[0]!;
+  if (r.unitCost < best.unitCost) {
+    return `${Math.round((1 - r.unitCost / best.unitCost) * 100)}% less ${unit} than the ${best.gpu.displayName} setup you asked about`;
+  }
   const dearer = Math.round((r.unitCost / best.unitCost - 1) * 100);
   const faster = r.tokensPerS && best.tokensPerS ? r.tokensPerS / best.tokensPerS : 1;
   const why = faster > 1.15 ? `${faster.toFixed(1)}x the throughput` : `${vram} GB of memory`;
   return `${dearer}% more ${unit}, but ${why}`;
+}
+
+function compareNamed(cheaper: RankedOffer, dearer: RankedOffer): string {
+  const unit = describeUnitCost(cheaper).replace(/^cost /, '');
+  const saving = Math.round((1 - cheaper.unitCost / dearer.unitCost) * 100);
+  const a = `${cheaper.count}x ${cheaper.gpu.displayName}`;
+  const b = `${dearer.count}x ${dearer.gpu.displayName}`;
+  const perUser = (r: RankedOffer) => r.speed.perUserTokensPerS ?? r.tokensPerS ?? 0;
+  const faster = perUser(dearer) / Math.max(perUser(cheaper), 1e-9);
+  const speed =
+    faster > 1.1
+      ? `; ${b} is ${faster.toFixed(1)}x faster per ${cheaper.unit === 'usd_per_million_tokens' ? 'user' : 'run'}, worth it only if you need that speed`
+      : `, and ${b} is not meaningfully faster`;
+  return `${a} costs ${saving}% less ${unit} than ${b} at ${formatPrice(cheaper.offer.pricePerHour)} vs ${formatPrice(dearer.offer.pricePerHour)}${speed}.`;
 }
 
 function describeUnitCost(r: RankedOffer): string {

@@ -29,6 +29,7 @@ export function renderAdvice(advice: Advice): string {
     `Memory: ${m.total} GB = ${parts}`,
   ];
   if (advice.checked) lines.push(...advice.checked.map((c) => c.verdict));
+  if (advice.comparison) lines.push(advice.comparison);
   const fitting = advice.configurations.slice(0, 6).map((c) => `${c.count}x ${c.gpu}`);
   if (fitting.length > 0)
     lines.push(
@@ -39,34 +40,7 @@ export function renderAdvice(advice: Advice): string {
     (r): r is Recommendation => r !== null,
   );
   if (picks.length > 0) {
-    const perWork =
-      picks[0]!.usd_per_million_tokens !== undefined
-        ? '$/Mtok'
-        : picks[0]!.usd_per_run !== undefined
-          ? '$/run'
-          : '';
-    lines.push(
-      '```',
-      renderTable(
-        ['#', 'setup', '$/hr', 'tok/s', perWork, 'where', 'reliab.'].filter((h) => h !== ''),
-        picks.map((r, i) =>
-          [
-            String(i + 1),
-            `${r.count}x ${r.gpu}`,
-            r.price_per_hour.toFixed(3),
-            r.est_tokens_per_s !== undefined ? String(r.est_tokens_per_s) : '-',
-            perWork === '$/Mtok'
-              ? (r.usd_per_million_tokens?.toFixed(3) ?? '-')
-              : perWork === '$/run'
-                ? (r.usd_per_run?.toFixed(2) ?? '-')
-                : null,
-            r.location,
-            `${(r.reliability * 100).toFixed(1)}%`,
-          ].filter((c): c is string => c !== null),
-        ),
-      ),
-      '```',
-    );
+    lines.push('```', renderTable(...pickTable(picks)), '```');
     const pick = advice.recommendation!;
     lines.push(
       `Pick: ${pick.count}x ${pick.gpu} at ${formatPrice(pick.price_per_hour)} (offer ${pick.offer_id}): ${pick.reason}.`,
@@ -78,4 +52,47 @@ export function renderAdvice(advice: Advice): string {
   const keyAssumption = speedAssumptions()[w.task === 'inference' ? 0 : 4];
   lines.push(`_Estimates, not measurements. ${keyAssumption ?? ''} All assumptions: gpuops advise --json._`);
   return lines.join('\n');
+}
+
+/** The top setups as table headers and rows; the cost column follows the unit of work. */
+function pickTable(picks: Recommendation[]): [string[], string[][]] {
+  const first = picks[0]!;
+  const cost: [string, (r: Recommendation) => number | undefined, number] | undefined =
+    first.usd_per_million_tokens !== undefined
+      ? ['$/Mtok', (r) => r.usd_per_million_tokens, 3]
+      : first.usd_per_run !== undefined
+        ? ['$/run', (r) => r.usd_per_run, 2]
+        : first.usd_per_million_training_tokens !== undefined
+          ? ['$/M train tok', (r) => r.usd_per_million_training_tokens, 3]
+          : undefined;
+  const hours = first.est_hours !== undefined;
+  const headers = [
+    '#',
+    'setup',
+    '$/hr',
+    'tok/s',
+    ...(cost ? [cost[0]] : []),
+    ...(hours ? ['hours'] : []),
+    'where',
+    'reliab.',
+  ];
+  const rows = picks.map((r, i) => [
+    String(i + 1),
+    `${r.count}x ${r.gpu}`,
+    r.price_per_hour.toFixed(3),
+    r.est_tokens_per_s !== undefined ? String(r.est_tokens_per_s) : '-',
+    ...(cost ? [cost[1](r)?.toFixed(cost[2]) ?? '-'] : []),
+    ...(hours
+      ? [
+          r.est_hours === undefined
+            ? '-'
+            : r.est_hours >= 100
+              ? Math.round(r.est_hours).toLocaleString('en-US')
+              : String(r.est_hours),
+        ]
+      : []),
+    r.location,
+    `${(r.reliability * 100).toFixed(1)}%`,
+  ]);
+  return [headers, rows];
 }

@@ -126,5 +126,9 @@ export interface Recommendation {
   usd_per_million_tokens?: number;
   /** USD for the whole training run (training, when its size is known). */
   usd_per_run?: number;
+  /** Hours the training run takes on this setup (training, when its size is known). */
+  est_hours?: number;
+  /** USD per million training tokens (training, when the run size is not given). */
+  usd_per_million_training_tokens?: number;
   reason: string;
 }

@@ -141,7 +141,11 @@ const TABLE: readonly Row[] = [
     { model: 'llama-3-8b', task: 'full-finetune', gpus: ['a100-40gb', 'h100-pcie'] },
   ],
   // GPUs to check or compare
-  ['can I run llama 3.1 405b on 8x h200?', 'can-run', { model: 'llama-3.1-405b', gpus: ['h200'], gpu_count: 8 }],
+  [
+    'can I run llama 3.1 405b on 8x h200?',
+    'can-run',
+    { model: 'llama-3.1-405b', gpus: ['h200'], gpu_count: 8 },
+  ],
   [
     'compare 4090 and 5090 for qwen 2.5 7b',
     'compare',
