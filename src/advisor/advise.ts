@@ -35,9 +35,9 @@ export interface Advice {
     defaults_used: string[];
   };
   memory_gb: MemoryBreakdown;
-  fits: FitRow[];
+  fits: Array<FitRow & { gpu_id: string }>;
   /** The smallest configuration of each GPU model that holds the workload, smallest memory first. */
-  configurations: Array<{ gpu: string; count: number; vram_gb_total: number }>;
+  configurations: Array<{ gpu_id: string; gpu: string; count: number; vram_gb_total: number }>;
   /** For the GPUs the question named: whether and how they can run it. */
   checked?: Array<{ gpu: string; fits_on_one: boolean; count_needed: number | null; verdict: string }>;
   recommendation: Recommendation | null;
@@ -118,8 +118,10 @@ export async function advise(args: RecommendGpuArgs, provider: GpuProvider, conf
   const advice: Advice = {
     workload: describeWorkload(workload),
     memory_gb: round(memory),
-    fits,
+    // Display names for people, catalog ids for scripts (and for "deploy the <gpu> option").
+    fits: fits.map((f) => ({ ...f, gpu: gpuById(f.gpu)?.displayName ?? f.gpu, gpu_id: f.gpu })),
     configurations: configs.map((c) => ({
+      gpu_id: c.gpu.id,
       gpu: c.gpu.displayName,
       count: c.count,
       vram_gb_total: c.gpu.vramGb * c.count,
@@ -191,6 +193,7 @@ function toRecommendation(
 ): Recommendation {
   const rec: Recommendation = {
     gpu: r.gpu.displayName,
+    gpu_id: r.gpu.id,
     count: r.count,
     price_per_hour: round3(r.offer.pricePerHour),
     offer_id: r.offer.id,

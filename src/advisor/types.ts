@@ -115,7 +115,10 @@ export interface SpeedEstimate {
 }
 
 export interface Recommendation {
+  /** Display name, e.g. "RTX 4090". */
   gpu: string;
+  /** Catalog id, e.g. "rtx-4090". */
+  gpu_id: string;
   count: number;
   price_per_hour: number;
   offer_id: number;

@@ -3,7 +3,7 @@ import type { RecommendedConfig } from '../../db/schema.ts';
 import { type Advice, advise } from '../advisor/advise.ts';
 import { renderAdvice } from '../advisor/render-advice.ts';
 import type { Recommendation } from '../advisor/types.ts';
-import { resolveGpu } from '../cloud/gpu-catalog.ts';
+import { gpuById } from '../cloud/gpu-catalog.ts';
 import { recommendGpuSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';
 
@@ -13,7 +13,7 @@ export function diskFor(advice: Advice): number {
 }
 
 function toConfig(rec: Recommendation, advice: Advice): RecommendedConfig | undefined {
-  const gpu = resolveGpu(rec.gpu);
+  const gpu = gpuById(rec.gpu_id);
   if (!gpu) return undefined;
   return {
     gpu: gpu.id,

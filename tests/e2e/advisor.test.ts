@@ -106,6 +106,7 @@ describe('gpuops advise --json', () => {
     expect(advice.fits.length).toBeGreaterThanOrEqual(30);
     expect(advice.fits[0]).toEqual({
       gpu: expect.any(String),
+      gpu_id: expect.any(String),
       count: expect.any(Number),
       vram_gb_total: expect.any(Number),
       fits: expect.any(Boolean),
