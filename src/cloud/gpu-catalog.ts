@@ -7,6 +7,8 @@
  * a rough per-GPU on-demand price seen on community marketplaces in 2025 and only seeds the
  * simulated market; the advisor always ranks on live offers.
  */
+import { editDistance } from '../util/edit-distance.ts';
+
 export interface GpuModel {
   /** Stable id used in tool arguments, e.g. "rtx-4090", "a100-80gb". */
   id: string;
@@ -655,18 +657,4 @@ export function suggestGpus(text: string, limit = 3): GpuModel[] {
   });
   scored.sort((a, b) => a.score - b.score);
   return scored.slice(0, limit).map((s) => s.model);
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }

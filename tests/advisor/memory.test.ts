@@ -18,6 +18,7 @@ import {
 } from '../../src/advisor/memory.ts';
 import type { Task, WeightPrecision, Workload } from '../../src/advisor/types.ts';
 import { GPU_CATALOG } from '../../src/cloud/gpu-catalog.ts';
+import { PRECISIONS as ALL_PRECISIONS } from '../../src/tools/schemas.ts';
 import {
   DEEPSEEK_V3,
   FLUX_DEV,
@@ -28,23 +29,7 @@ import {
 } from './fixtures/models.ts';
 import { gpu, workload } from './fixtures/workloads.ts';
 
-const PRECISIONS: WeightPrecision[] = [
-  'fp32',
-  'bf16',
-  'fp16',
-  'fp8',
-  'int8',
-  'awq',
-  'gptq',
-  'nf4',
-  'int4',
-  'q8_0',
-  'q6_k',
-  'q5_k_m',
-  'q4_k_m',
-  'q3_k_m',
-  'q2_k',
-];
+const PRECISIONS: readonly WeightPrecision[] = ALL_PRECISIONS;
 
 /** A spread of workloads for the properties: sizes, tasks, MoE, MLA, a diffusion pipeline. */
 const SAMPLES: Workload[] = [

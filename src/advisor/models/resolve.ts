@@ -1,3 +1,4 @@
+import { editDistance } from '../../util/edit-distance.ts';
 import type { ModelSpec } from '../types.ts';
 import { MODEL_CATALOG } from './catalog.ts';
 import { isNumberToken, isSizeToken, modelTokens, normaliseModelText } from './normalise.ts';
@@ -209,18 +210,4 @@ export function findModelMention(text: string): ModelMention | undefined {
     }
   }
   return undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }
