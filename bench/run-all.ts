@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 
 const scripts = [
   ['bench/plan-bench.ts'],
+  ['bench/cli-plan-bench.ts'],
   ['bench/first-progress-bench.ts', '--queue', 'redis'],
   ['bench/first-progress-bench.ts', '--queue', 'postgres'],
   ['bench/queue-bench.ts'],

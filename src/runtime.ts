@@ -4,13 +4,12 @@ import type { Logger } from 'pino';
 import { type DatabaseHandle, openDatabase } from '../db/database.ts';
 import { Agent } from './agent/agent.ts';
 import type { AgentModel } from './agent/agent-model.ts';
-import { LlmModel } from './agent/llm-model.ts';
-import { OfflineModel } from './agent/offline-model.ts';
+import { createModel } from './agent/create-model.ts';
 import type { GpuProvider } from './cloud/provider.ts';
 import { type Simulator, startSimulator } from './cloud/sim/index.ts';
 import { loadOrCreateKeyPair, type SshKeyPair } from './cloud/ssh/ssh-keys.ts';
 import { VastProvider } from './cloud/vast/vast-provider.ts';
-import { type Config, llmConfigured } from './config.ts';
+import type { Config } from './config.ts';
 import { type QueueBackend, resolveQueueBackend } from './jobs/backend.ts';
 import { JobWatcher } from './jobs/job-watcher.ts';
 import { OperationQueue } from './jobs/operation-queue.ts';
@@ -48,10 +47,6 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** Replaces the configured model (tests drive the agent with their own). */
   model?: AgentModel;
-}
-
-export function createModel(config: Config): AgentModel {
-  return llmConfigured(config) ? new LlmModel(config) : new OfflineModel();
 }
 
 export interface Market {
@@ -152,7 +147,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
 
     let watcher: JobWatcher | undefined;
     let agent: Agent | undefined;
-    const model = options.model ?? createModel(config);
+    const model = options.model ?? (await createModel(config));
     if (options.role !== 'worker') {
       watcher = new JobWatcher(queueBackend, database.db, log);
       closers.push(() => watcher!.close());

@@ -6,13 +6,12 @@ import { asGpuopsError, ErrorCode, GpuopsError } from '../errors.ts';
 import type { JobWatcher } from '../jobs/job-watcher.ts';
 import type { ProgressView } from '../jobs/progress.ts';
 import { getTool } from '../tools/registry.ts';
-import type { PlannedCall, ToolName } from '../tools/schemas.ts';
+import type { PlannedCall } from '../tools/schemas.ts';
 import type { RequestContext, ToolServices } from '../tools/tool.ts';
 import type { AgentMessage, AgentModel, ModelToolCall } from './agent-model.ts';
 import { notUnderstood } from './help.ts';
+import { checkText } from './plan.ts';
 
-/** Longer messages are refused before any model sees them. */
-export const MAX_MESSAGE_LENGTH = 4_000;
 /** Model turns per request; tool loops beyond this stop with an explanation. */
 const MAX_STEPS = 6;
 
@@ -157,28 +156,6 @@ export class Agent {
     await relay.final(final);
     return final;
   }
-}
-
-/** The tool calls a model would make first for a request, without running anything. */
-export async function planWith(
-  model: AgentModel,
-  text: string,
-): Promise<{ calls: PlannedCall[]; reply: string }> {
-  const refusal = checkText(text);
-  if (refusal) return { calls: [], reply: refusal };
-  const turn = await model.next([{ role: 'user', content: text }]);
-  return { calls: turn.toolCalls.map((c) => ({ tool: c.name as ToolName, args: c.args })), reply: turn.text };
-}
-
-function checkText(text: string): string | undefined {
-  const trimmed = text.trim();
-  if (trimmed === '') return notUnderstood('You sent an empty message.');
-  if (trimmed.length > MAX_MESSAGE_LENGTH) {
-    return notUnderstood(
-      `That message is ${trimmed.length.toLocaleString('en-US')} characters long; I read requests of up to ${MAX_MESSAGE_LENGTH.toLocaleString('en-US')}.`,
-    );
-  }
-  return undefined;
 }
 
 function describeIssues(error: z.ZodError): string {

@@ -1,21 +1,15 @@
 import { userInfo } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { advise } from '../advisor/advise.ts';
-import { parseAdviceQuestion } from '../advisor/question.ts';
-import { renderAdvice } from '../advisor/render-advice.ts';
-import { planWith } from '../agent/agent.ts';
-import { planRequest } from '../agent/planner/index.ts';
-import { JsonTranscriptSurface } from '../bots/terminal/json-transcript.ts';
-import { runTerminalChat } from '../bots/terminal/terminal-chat.ts';
-import { TerminalSurface } from '../bots/terminal/terminal-surface.ts';
-import { startSimulator } from '../cloud/sim/index.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { asGpuopsError, ErrorCode, GpuopsError } from '../errors.ts';
-import { createLogger } from '../log.ts';
-import { createModel, type Role, startMarket, startRuntime } from '../runtime.ts';
+import type { Role } from '../runtime.ts';
 import type { RequestContext } from '../tools/tool.ts';
 
-/** The command-line contract of DESIGN.md: chat, ask, plan, sim, serve, worker. */
+/**
+ * The command-line contract of DESIGN.md: chat, ask, plan, advise, sim, serve, worker. Each
+ * command loads what it needs when it runs, so `gpuops plan` starts without the queue, the
+ * database or LangChain.
+ */
 
 function requestContext(opts: { user?: string; channel?: string }): RequestContext {
   const user = opts.user ?? safeUserName();
@@ -59,6 +53,8 @@ program
   .option('--user <name>', 'who you are in the audit log')
   .option('--channel <name>', 'the channel your instances belong to', 'terminal')
   .action(async (opts: { user?: string; channel?: string }) => {
+    const { startRuntime } = await import('../runtime.ts');
+    const { runTerminalChat } = await import('../bots/terminal/terminal-chat.ts');
     const runtime = await startRuntime(config(), { role: 'all' });
     onShutdown(runtime.close);
     await runTerminalChat({
@@ -84,6 +80,9 @@ program
       opts: { yes?: boolean; json?: boolean; wait: boolean; user?: string; channel?: string },
     ) => {
       const cfg = config();
+      const { startRuntime } = await import('../runtime.ts');
+      const { JsonTranscriptSurface } = await import('../bots/terminal/json-transcript.ts');
+      const { TerminalSurface } = await import('../bots/terminal/terminal-surface.ts');
       const runtime = await startRuntime(cfg, { role: cfg.role === 'bot' ? 'bot' : 'all' });
       onShutdown(runtime.close);
       const json = opts.json ? new JsonTranscriptSurface(process.stdout, Boolean(opts.yes)) : undefined;
@@ -140,7 +139,9 @@ program
   .argument('<text>', 'what to ask, in plain words')
   .option('--json', 'one JSON object per line: {"tool": ..., "args": {...}}')
   .action(async (text: string, opts: { json?: boolean }) => {
-    const { calls, reply } = await planWith(createModel(config()), text);
+    const { planWith } = await import('../agent/plan.ts');
+    const { createModel } = await import('../agent/create-model.ts');
+    const { calls, reply } = await planWith(await createModel(config()), text);
     for (const call of calls) {
       process.stdout.write(
         opts.json ? `${JSON.stringify(call)}\n` : `${call.tool} ${JSON.stringify(call.args)}\n`,
@@ -161,9 +162,10 @@ program
   .option('--json', 'the answer as one JSON object')
   .action(async (question: string, opts: { json?: boolean }) => {
     const cfg = config();
-    const log = createLogger({ logLevel: cfg.logLevel, logFile: cfg.logFile });
+    const { parseAdviceQuestion } = await import('../advisor/question.ts');
     const parsed = parseAdviceQuestion(question);
     if (!parsed) {
+      const { planRequest } = await import('../agent/planner/index.ts');
       const plan = planRequest(question);
       const message =
         plan.kind === 'clarify' || plan.kind === 'unknown'
@@ -171,6 +173,13 @@ program
           : 'That is not a question about which GPU to use. Try "what do I need to serve Llama 3.1 70B in 4-bit?"';
       throw new GpuopsError(ErrorCode.BadInput, message);
     }
+    const [{ createLogger }, { startMarket }, { advise }, { renderAdvice }] = await Promise.all([
+      import('../log.ts'),
+      import('../runtime.ts'),
+      import('../advisor/advise.ts'),
+      import('../advisor/render-advice.ts'),
+    ]);
+    const log = createLogger({ logLevel: cfg.logLevel, logFile: cfg.logFile });
     const market = await startMarket(cfg, log, { persist: false });
     try {
       const advice = await advise(parsed.args, market.provider, cfg);
@@ -210,6 +219,7 @@ program
       dataDir?: string;
     }) => {
       const cfg = config();
+      const { startSimulator } = await import('../cloud/sim/index.ts');
       const sim = await startSimulator({
         host: opts.host,
         port: opts.port,
@@ -226,6 +236,7 @@ program
   );
 
 async function serve(role: Role): Promise<void> {
+  const { startRuntime } = await import('../runtime.ts');
   const runtime = await startRuntime(config(), { role });
   onShutdown(runtime.close);
   process.stdout.write(`gpuops ${role === 'worker' ? 'worker' : 'server'} running · ${runtime.describe()}\n`);

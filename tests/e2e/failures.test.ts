@@ -154,7 +154,8 @@ describe('a worker killed in the middle of a deploy', () => {
         const state = await getSimState(sim.adminUrl);
         return state.instances.find((i) => i.label?.startsWith('gpuops-op-'));
       },
-      { timeoutMs: 30_000, intervalMs: 50 },
+      // Generous: under a full parallel test run a fresh worker process takes a while to start.
+      { timeoutMs: 75_000, intervalMs: 50 },
     ).catch((err: unknown) => {
       throw new Error(`no rental appeared; worker said:\n${workerOutput.join('')}`, { cause: err });
     });
@@ -172,5 +173,5 @@ describe('a worker killed in the middle of a deploy', () => {
     const rows = await listInstances(g.runtime.database.db, { channel: g.context.channel });
     expect(rows).toHaveLength(1);
     expect(rows[0]!.state).toBe('running');
-  });
+  }, 150_000);
 });

@@ -144,7 +144,8 @@ export function sshExec(
         port: target.port,
         username: 'root',
         privateKey: target.privateKey,
-        readyTimeout: 5_000,
+        // Generous: handshakes are CPU-bound and the full suite runs two test files at once on two cores.
+        readyTimeout: 30_000,
       });
   });
 }
