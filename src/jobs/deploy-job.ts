@@ -47,7 +47,7 @@ export const runDeploy: JobHandler = async (ctx) => {
     // on the provider's side is how we find it, so a retry never rents a second one.
     const adopted = (await ctx.provider.listInstances()).find((i) => i.label === label);
     if (adopted) {
-      row = await recordRental(ctx, row, adopted.id, offerFromInstance(adopted), args, gpu);
+      row = await recordRental(ctx, row, adopted, args, gpu);
       await ctx.report(1, `found the machine an earlier attempt rented (${adopted.id})`);
     } else {
       row = await rentBestOffer(ctx, row, args, gpu, label);
@@ -204,40 +204,20 @@ function offerColumns(offer: Offer) {
   };
 }
 
-function offerFromInstance(instance: ProviderInstance): Offer {
-  return {
-    id: 0,
-    machineId: instance.machineId,
-    hostId: 0,
-    gpuName: instance.gpuName,
-    numGpus: instance.numGpus,
-    gpuRamGb: 0,
-    pricePerHour: instance.pricePerHour,
-    reliability: 0,
-    location: '',
-    country: '',
-    cudaVersion: 0,
-    diskGb: instance.diskGb,
-    inetDownMbps: 0,
-    inetUpMbps: 0,
-    dlperf: 0,
-    verified: true,
-  };
-}
-
+/** Writes down a rental found at the provider (by its label) that this operation made earlier. */
 async function recordRental(
   ctx: JobContext,
   existing: InstanceRow | undefined,
-  providerId: string,
-  offer: Offer,
+  instance: ProviderInstance,
   args: z.infer<typeof deployJobArgs>,
   gpu: GpuModel,
 ): Promise<InstanceRow> {
   const columns = {
-    provider_instance_id: providerId,
-    gpu_name: offer.gpuName || gpu.marketName,
-    gpu_count: offer.numGpus,
-    price_per_hour: offer.pricePerHour,
+    provider_instance_id: instance.id,
+    provider_status: instance.status,
+    gpu_name: instance.gpuName || gpu.marketName,
+    gpu_count: instance.numGpus,
+    price_per_hour: instance.pricePerHour,
   };
   const row = existing
     ? await updateInstance(ctx.db, existing.id, columns)

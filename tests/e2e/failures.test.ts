@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { getInstance, listInstances } from '../../db/repositories/instances.ts';
+import { getInstance, insertInstance, listInstances } from '../../db/repositories/instances.ts';
 import { getOperation } from '../../db/repositories/operations.ts';
 import {
   applyMarketPressure,
@@ -43,6 +43,61 @@ describe('when the marketplace misbehaves during a deploy', () => {
     expect(final.result?.gpu).toBe('RTX 3090');
     const state = await getSimState(g.sim.adminUrl);
     expect(state.instances.filter((i) => i.label === `gpuops-${final.operationId}`)).toHaveLength(1);
+  });
+
+  it('finds the machine it rented when the answer to the rental was lost, instead of renting another', async () => {
+    // The rental happens, but gpuops only sees a 502: it must look before trying again.
+    await failNext(g.sim.adminUrl, { endpoint: 'create', status: 502, count: 1, applied: true });
+    await g.say('deploy a 3090');
+    const final = finalOf(g);
+    expect(final.state).toBe('succeeded');
+    const state = await getSimState(g.sim.adminUrl);
+    const mine = state.instances.filter((i) => i.label === `gpuops-${final.operationId}`);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.destroyed).toBe(false);
+  });
+
+  it('adopts a machine an earlier attempt rented but never wrote down, instead of renting another', async () => {
+    // As if a worker died between the provider's "yes" and the database write.
+    const operationId = 'op-adoptme01';
+    const label = `gpuops-${operationId}`;
+    const [offer] = await g.runtime.provider.searchOffers({ gpuNames: ['RTX 4090'], numGpus: 1, limit: 1 });
+    const providerId = await g.runtime.provider.createInstance({
+      offerId: offer!.id,
+      image: 'pytorch/pytorch:latest',
+      diskGb: 40,
+      label,
+    });
+    await insertInstance(g.runtime.database.db, {
+      provider: 'vast',
+      provider_instance_id: null,
+      offer_id: offer!.id,
+      label,
+      gpu_name: 'RTX 4090',
+      gpu_count: 1,
+      price_per_hour: offer!.pricePerHour,
+      state: 'provisioning',
+      image: 'pytorch/pytorch:latest',
+      disk_gb: 40,
+      location: offer!.location,
+      owner: 'alice',
+      channel: g.context.channel,
+      operation_id: operationId,
+    });
+    await g.runtime.operations.enqueue({
+      kind: 'deploy',
+      args: { gpu: 'rtx-4090', count: 1, image: 'pytorch/pytorch:latest', disk_gb: 40 },
+      context: g.context,
+      operationId,
+    });
+    const final = await g.runtime.watcher!.watch(operationId);
+    expect(final.state).toBe('succeeded');
+    const state = await getSimState(g.sim.adminUrl);
+    const mine = state.instances.filter((i) => i.label === label);
+    expect(mine).toHaveLength(1);
+    expect(String(mine[0]!.id)).toBe(providerId);
+    const row = await getInstance(g.runtime.database.db, Number(final.instance!.slice(2)));
+    expect(row).toMatchObject({ provider_instance_id: providerId, state: 'running' });
   });
 
   it('fails clearly when the host dies while starting, and leaves no instance running or billed', async () => {
