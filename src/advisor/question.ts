@@ -3,7 +3,14 @@ import { extractCount } from '../agent/planner/extract-count.ts';
 import { extractGpus } from '../agent/planner/extract-gpu.ts';
 import { extractPrice } from '../agent/planner/extract-price.ts';
 import { extractRegion } from '../agent/planner/extract-region.ts';
-import { cleanRequest, GPU_MARK, MAX_REQUEST_CHARS, Scratch } from '../agent/planner/text.ts';
+import {
+  cleanRequest,
+  GPU_MARK,
+  MAX_REQUEST_CHARS,
+  readAmount,
+  readNumber,
+  Scratch,
+} from '../agent/planner/text.ts';
 import { emptyExtraction } from '../agent/planner/types.ts';
 import { recommendGpuSchema } from '../tools/schemas.ts';
 import { findModelMention } from './models/index.ts';
@@ -239,28 +246,6 @@ type Numbers = Partial<
 
 const AMT = String.raw`(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)`;
 const COUNT_WORD = String.raw`(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?\s*k?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|sixteen|twenty|thirty|forty|fifty|hundred|a\s+hundred|a\s+thousand|thousand)`;
-const WORD_NUMBERS: Record<string, number> = {
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  twelve: 12,
-  sixteen: 16,
-  twenty: 20,
-  thirty: 30,
-  forty: 40,
-  fifty: 50,
-  hundred: 100,
-  'a hundred': 100,
-  thousand: 1000,
-  'a thousand': 1000,
-};
 
 const TOKEN_AMOUNT = new RegExp(
   String.raw`(?<![\w.$])${AMT}\s*(k|m|b|t|bn|thousand|million|billion|trillion)?[\s-]*(?:tokens?|toks)\b`,
@@ -380,16 +365,14 @@ function setUsers(out: Numbers, value: number | undefined, training: boolean, is
   } else out.concurrent_users ??= value;
 }
 
-function readAmount(text: string): number {
-  return Number(text.replace(/,/g, ''));
-}
-
 function countValue(text: string): number | undefined {
   const t = text.trim().replace(/\s+/g, ' ');
   const k = /^(\d+(?:\.\d+)?)\s*k$/.exec(t);
   if (k) return Math.round(Number(k[1]) * 1000);
   if (/^[\d,.]+$/.test(t)) return readAmount(t);
-  return WORD_NUMBERS[t];
+  if (/^(?:a )?thousand$/.test(t)) return 1000;
+  if (t === 'a hundred') return 100;
+  return readNumber(t);
 }
 
 /** "32k" of context is 32,768 tokens (powers of two are meant in binary); "200k" is 200,000. */
