@@ -1,4 +1,4 @@
-import { listInstances } from '../../db/repositories/instances.ts';
+import { listInstances, updateInstance } from '../../db/repositories/instances.ts';
 import type { InstanceState } from '../../db/schema.ts';
 import { formatPrice, renderTable } from '../bots/render.ts';
 import { instanceRef } from './resolve.ts';
@@ -23,6 +23,32 @@ export const listInstancesTool = defineTool({
         data: { instances: [] },
       };
     }
+    // What the provider says now, in one call: a host can die or an instance vanish long after
+    // gpuops last looked. The list still answers (from the database) when the provider does not.
+    const live = new Map<string, string>();
+    let liveNote = '';
+    const rented = rows.filter(
+      (r) => r.provider_instance_id && r.state !== 'destroyed' && r.state !== 'failed',
+    );
+    if (rented.length > 0) {
+      try {
+        for (const instance of await services.provider.listInstances())
+          live.set(instance.id, instance.status);
+        for (const r of rented) {
+          const status = live.get(r.provider_instance_id!) ?? 'gone';
+          if (status !== r.provider_status)
+            await updateInstance(services.db, r.id, { provider_status: status });
+          live.set(r.provider_instance_id!, status);
+        }
+      } catch (err) {
+        live.clear();
+        liveNote = `\n(Live status unavailable: ${err instanceof Error ? err.message : String(err)})`;
+      }
+    }
+    const drift = (r: (typeof rows)[number]) => {
+      const status = r.provider_instance_id ? live.get(r.provider_instance_id) : undefined;
+      return status !== undefined && !agrees(r.state, status) ? status : undefined;
+    };
     const billing = rows.filter(
       (r) => r.state === 'running' || r.state === 'provisioning' || r.state === 'starting',
     );
@@ -32,13 +58,18 @@ export const listInstancesTool = defineTool({
       rows.map((r) => [
         instanceRef(r.id),
         `${r.gpu_count}x ${r.gpu_name}`,
-        r.state,
+        drift(r) ? `${r.state} ⚠ provider: ${drift(r)}` : r.state,
         formatPrice(r.price_per_hour),
         r.location ?? '',
         r.owner,
       ]),
     );
-    const text = `${rows.length} instance${rows.length === 1 ? '' : 's'}, ${billing.length} billing at ${formatPrice(burn)} in all:\n\`\`\`\n${table}\n\`\`\``;
+    const drifted = rows.filter((r) => drift(r));
+    const advice =
+      drifted.length > 0
+        ? `\n${drifted.map((r) => instanceRef(r.id)).join(', ')}: the provider no longer reports ${drifted.length === 1 ? 'it' : 'them'} as gpuops expects; say "status of ${instanceRef(drifted[0]!.id)}" for details or "destroy ${instanceRef(drifted[0]!.id)}" to stop any billing.`
+        : '';
+    const text = `${rows.length} instance${rows.length === 1 ? '' : 's'}, ${billing.length} billing at ${formatPrice(burn)} in all:\n\`\`\`\n${table}\n\`\`\`${advice}${liveNote}`;
     return {
       text,
       data: {
@@ -47,6 +78,7 @@ export const listInstancesTool = defineTool({
           gpu: r.gpu_name,
           gpu_count: r.gpu_count,
           state: r.state,
+          provider_status: (r.provider_instance_id && live.get(r.provider_instance_id)) ?? r.provider_status,
           price_per_hour: r.price_per_hour,
           location: r.location,
           owner: r.owner,
@@ -56,3 +88,20 @@ export const listInstancesTool = defineTool({
     };
   },
 });
+
+/** Whether gpuops's state and the provider's status tell the same story. */
+function agrees(state: InstanceState, status: string): boolean {
+  switch (state) {
+    case 'running':
+      return status === 'running';
+    case 'stopped':
+      return status === 'stopped';
+    case 'provisioning':
+    case 'starting':
+      return status === 'provisioning' || status === 'loading' || status === 'running';
+    case 'stopping':
+      return status === 'running' || status === 'stopped';
+    default:
+      return true;
+  }
+}

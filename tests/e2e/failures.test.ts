@@ -153,6 +153,23 @@ describe('when the marketplace misbehaves during a deploy', () => {
     expect(op!.attempts).toBe(1);
   });
 
+  it('shows in the instance list when a running machine has since died at the provider', async () => {
+    await g.say('deploy a 3090');
+    const final = finalOf(g);
+    expect(final.state).toBe('succeeded');
+    const instance = final.result!.instance;
+    const row = await getInstance(g.runtime.database.db, Number(instance.slice(2)));
+    await failHost(g.sim.adminUrl, { instance_id: Number(row!.provider_instance_id) });
+
+    g.surface.clear();
+    await g.say('list my instances');
+    const listing = g.surface.posts('reply').join('\n');
+    const line = listing.split('\n').find((l) => l.startsWith(`${instance} `))!;
+    expect(line).toContain('running ⚠ provider: offline');
+    expect(listing).toContain(`destroy ${instance}`);
+    expect((await getInstance(g.runtime.database.db, row!.id))!.provider_status).toBe('offline');
+  });
+
   it('refuses at once when no offer matches, naming the cheapest price that would', async () => {
     await g.say('deploy an H100 SXM under 10 cents an hour');
     expect(g.surface.progressRefs()).toHaveLength(0);
