@@ -6,13 +6,7 @@
  */
 import type { GpuModel } from '../cloud/gpu-catalog.ts';
 import { FIT_COUNTS, fitsOn, USABLE_VRAM_FRACTION } from './fit.ts';
-import {
-  bytesPerParam,
-  kvCacheBytesPerToken,
-  kvShareForGpus,
-  memoryAssumptions,
-  residentParams,
-} from './memory.ts';
+import { kvCacheBytesPerToken, kvShareForGpus, memoryAssumptions, weightBytes } from './memory.ts';
 import type { SpeedEstimate, Workload } from './types.ts';
 
 /**
@@ -74,9 +68,13 @@ function attentionFlopsPerToken(w: Workload, span: number): number {
   return 4 * w.model.layers * span * w.model.attentionHeads * w.model.headDim;
 }
 
-/** Bytes of weights one decode step reads. MoE: the experts the batch's tokens route to. */
+/**
+ * Bytes of weights one decode step reads. MoE: the experts the batch's tokens route to. The resident
+ * weights, 16-bit embedding and head of quantized formats included, are what memory.ts counts; an
+ * untied input embedding is only gathered row by row, so this errs slightly high.
+ */
 function weightBytesRead(w: Workload, batch: number): number {
-  const total = residentParams(w.model) * bytesPerParam(w.precision);
+  const total = weightBytes(w.model, w.precision);
   const active = w.model.paramsB > 0 ? Math.min(1, w.model.activeParamsB / w.model.paramsB) : 1;
   // Each token uses a share `active` of the expert weights; with `batch` tokens routed independently,
   // the share touched at least once is 1 − (1 − active)^batch (1 for dense models).

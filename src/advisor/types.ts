@@ -25,6 +25,19 @@ export interface ModelSpec {
   /** Context length the model supports. */
   maxContext: number;
   /**
+   * Rows of the token-embedding matrix (config.json vocab_size; for multimodal models the text
+   * model's). Quantized checkpoints keep the embedding and the output head in higher precision than
+   * the rest, and training materialises sequence × vocabulary logits, so both need it. 0 where no
+   * matrix of this shape sits beside `hiddenSize` (diffusion pipelines, see the catalog).
+   */
+  vocabSize: number;
+  /**
+   * Whether one vocab × hidden matrix serves as both the input embedding and the output head
+   * (config.json tie_word_embeddings). Also true for encoders and embedding models that have no
+   * output head: either way a single matrix is held; false means two.
+   */
+  tiedEmbeddings: boolean;
+  /**
    * Multi-head latent attention (DeepSeek V2/V3/R1): the KV cache holds one compressed vector of
    * this many values per token per layer instead of 2 × kvHeads × headDim.
    */

@@ -12,6 +12,8 @@ import type { AgentMessage, AgentModel, ModelToolCall } from './agent-model.ts';
 import { notUnderstood } from './help.ts';
 import { checkText } from './plan.ts';
 
+/** Characters of a tool's structured result passed back to the model alongside its text. */
+const MAX_TOOL_JSON_FOR_MODEL = 4_000;
 /** Model turns per request; tool loops beyond this stop with an explanation. */
 const MAX_STEPS = 6;
 
@@ -113,7 +115,10 @@ export class Agent {
       await surface.post({ kind: 'reply', text: result.text, data: result.data });
       if (result.job)
         handled.jobs.push(this.follow(result.job.operationId, result.job.kind, result.job.instance, surface));
-      return `${result.text}\n${JSON.stringify(result.data)}`;
+      // The model reads the structured result too, unless it is bulky (the advisor's full fit
+      // table): then the rendered text, which carries the figures that matter, is enough.
+      const json = JSON.stringify(result.data);
+      return json.length <= MAX_TOOL_JSON_FOR_MODEL ? `${result.text}\n${json}` : result.text;
     } catch (err) {
       const error = asGpuopsError(err);
       if (error.code === ErrorCode.Internal) this.services.log.error({ err, tool: tool.name }, 'tool failed');

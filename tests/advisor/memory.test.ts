@@ -9,12 +9,18 @@ import {
 } from '../../src/advisor/fit.ts';
 import {
   bytesPerParam,
+  embeddingBits,
+  embeddingParams,
+  estimateIntermediateSize,
   estimateMemory,
   estimateMemoryPerGpu,
   kvCacheBytesPerToken,
   kvCacheGb,
+  LOGITS_BYTES_PER_ENTRY,
   loraTrainableParams,
   totalMemoryForConfig,
+  trainingLogitsGb,
+  weightBytes,
 } from '../../src/advisor/memory.ts';
 import type { Task, WeightPrecision, Workload } from '../../src/advisor/types.ts';
 import { GPU_CATALOG } from '../../src/cloud/gpu-catalog.ts';
@@ -22,6 +28,7 @@ import { PRECISIONS as ALL_PRECISIONS } from '../../src/tools/schemas.ts';
 import {
   DEEPSEEK_V3,
   FLUX_DEV,
+  GEMMA_2_9B,
   LLAMA_31_8B,
   LLAMA_31_70B,
   MIXTRAL_8X7B,
@@ -52,7 +59,8 @@ describe('bytes per parameter', () => {
     expect(bytesPerParam('fp8')).toBe(1);
     expect(bytesPerParam('int8')).toBe(1);
     expect(bytesPerParam('q8_0')).toBeCloseTo(34 / 32, 10);
-    expect(bytesPerParam('awq')).toBeCloseTo(4.25 / 8, 10);
+    expect(bytesPerParam('awq')).toBeCloseTo(4.16 / 8, 10);
+    expect(bytesPerParam('gptq')).toBeCloseTo(4.16 / 8, 10);
     expect(bytesPerParam('nf4')).toBeCloseTo(4.127 / 8, 10);
   });
 
@@ -62,12 +70,71 @@ describe('bytes per parameter', () => {
     for (let i = 1; i < bytes.length; i++) expect(bytes[i]).toBeGreaterThan(bytes[i - 1] ?? 0);
   });
 
-  it('scales the weights exactly with bytes per parameter', () => {
-    const fp16 = estimateMemory(workload(LLAMA_31_70B, { precision: 'fp16' })).weights;
+  it('prices the body at its format and the embedding and output head at theirs', () => {
+    const embedding = embeddingParams(LLAMA_31_70B);
+    expect(embedding).toBe(2 * 128_256 * 8192);
+    const body = 70.55e9 - embedding;
     for (const precision of PRECISIONS) {
+      const { input, output } = embeddingBits(precision);
       const weights = estimateMemory(workload(LLAMA_31_70B, { precision })).weights;
-      expect(weights / fp16).toBeCloseTo(bytesPerParam(precision) / 2, 10);
+      const expected = body * bytesPerParam(precision) + (embedding / 2) * ((input + output) / 8);
+      expect(weights, precision).toBeCloseTo(expected / 1e9, 9);
     }
+  });
+
+  it('keeps the embedding and lm_head of AWQ, GPTQ, NF4, int8 and FP8 checkpoints in 16-bit', () => {
+    const embedding = embeddingParams(LLAMA_31_8B);
+    const body = 8.03e9 - embedding;
+    for (const precision of ['awq', 'gptq', 'int4', 'nf4', 'int8', 'fp8'] as const) {
+      expect(weightBytes(LLAMA_31_8B, precision)).toBeCloseTo(
+        body * bytesPerParam(precision) + embedding * 2,
+        0,
+      );
+    }
+    // So a 4-bit Llama 3.1 8B is far more than 8.03 B × 0.5 bytes: 2.1 GB of it is 16-bit.
+    expect(weightBytes(LLAMA_31_8B, 'awq') / 1e9).toBeGreaterThan(5.6);
+    // Unquantized formats store every weight alike.
+    expect(weightBytes(LLAMA_31_8B, 'bf16')).toBeCloseTo(8.03e9 * 2, 0);
+    expect(weightBytes(LLAMA_31_8B, 'fp32')).toBeCloseTo(8.03e9 * 4, 0);
+  });
+
+  it("stores a GGUF output head as q6_K and an untied token embedding at the file's base type", () => {
+    expect(embeddingBits('q4_k_m')).toEqual({ input: 4.5, output: 6.5625 });
+    expect(embeddingBits('q5_k_m')).toEqual({ input: 5.5, output: 6.5625 });
+    expect(embeddingBits('q8_0')).toEqual({ input: 8.5, output: 8.5 });
+    // Tied, the single matrix is the output head: q6_K.
+    const tied = { ...LLAMA_31_8B, tiedEmbeddings: true };
+    const body = 8.03e9 - embeddingParams(tied);
+    expect(weightBytes(tied, 'q4_k_m')).toBeCloseTo(
+      (body * bytesPerParam('q4_k_m') * 8 + embeddingParams(tied) * 6.5625) / 8,
+      0,
+    );
+  });
+
+  it('holds fewer embedding bytes for a tied model than for an untied one of the same shape', () => {
+    // Same layers, width and vocabulary: untying adds one vocab × hidden matrix and nothing else.
+    const matrix = 151_936 * 1536;
+    const untied = { ...QWEN_25_1_5B, tiedEmbeddings: false, paramsB: QWEN_25_1_5B.paramsB + matrix / 1e9 };
+    expect(embeddingParams(QWEN_25_1_5B)).toBe(matrix);
+    expect(embeddingParams(untied)).toBe(2 * matrix);
+    for (const precision of PRECISIONS) {
+      const extra = weightBytes(untied, precision) - weightBytes(QWEN_25_1_5B, precision);
+      expect(extra, precision).toBeGreaterThan(0);
+      expect(extra, precision).toBeCloseTo((matrix * embeddingBits(precision).input) / 8, 0);
+    }
+  });
+
+  it('caps the embeddings at the parameters, and has none for a pipeline without a vocabulary', () => {
+    const tiny = { ...QWEN_25_1_5B, paramsB: 0.1 };
+    expect(embeddingParams(tiny)).toBe(0.1e9);
+    expect(weightBytes(tiny, 'awq')).toBeCloseTo(0.1e9 * 2, 0);
+    expect(embeddingParams(FLUX_DEV)).toBe(0);
+  });
+
+  it('recovers the MLP width from the parameters less the embeddings', () => {
+    // config.json: intermediate_size 14336 (Llama 3.1 8B), 28672 (70B).
+    expect(estimateIntermediateSize(LLAMA_31_8B) / 14_336 - 1).toBeLessThan(0.001);
+    expect(Math.abs(estimateIntermediateSize(LLAMA_31_70B) / 28_672 - 1)).toBeLessThan(0.001);
   });
 
   it('loads every expert of a mixture-of-experts model', () => {
@@ -154,10 +221,9 @@ describe('breakdown', () => {
 
   it('counts LoRA adapters on all linear layers close to the real count', () => {
     // PEFT reports 41,943,040 trainable parameters for Llama 3 8B at rank 16 on all linear layers
-    // (d_ff 14336). Our d_ff comes from the parameter count, which includes the embeddings.
+    // (d_ff 14336). Our d_ff comes from the parameter count less the embeddings.
     const adapters = loraTrainableParams(LLAMA_31_8B, 16);
-    expect(adapters / 41_943_040 - 1).toBeGreaterThan(0);
-    expect(adapters / 41_943_040 - 1).toBeLessThan(0.15);
+    expect(Math.abs(adapters / 41_943_040 - 1)).toBeLessThan(0.001);
     expect(loraTrainableParams(LLAMA_31_8B, 32)).toBeCloseTo(2 * adapters, 3);
   });
 
@@ -166,14 +232,35 @@ describe('breakdown', () => {
     const qlora = estimateMemory(workload(LLAMA_31_70B, { task: 'qlora', precision: 'bf16' }));
     const adapters = loraTrainableParams(LLAMA_31_70B, 16);
     expect(lora.weights).toBeCloseTo(70.55 * 2 + (adapters * 2) / 1e9, 6);
-    expect(qlora.weights).toBeCloseTo((70.55 * 4.127) / 8 + (adapters * 2) / 1e9, 6);
+    const embedding = embeddingParams(LLAMA_31_70B);
+    const nf4Base = ((70.55e9 - embedding) * 4.127) / 8 + embedding * 2;
+    expect(qlora.weights).toBeCloseTo((nf4Base + adapters * 2) / 1e9, 6);
     expect(lora.optimizer).toBeCloseTo((adapters * 12) / 1e9, 9);
   });
 
-  it('saves activation memory with gradient checkpointing', () => {
+  it('saves layer activation memory with gradient checkpointing, but not the logits', () => {
     const off = workload(LLAMA_31_8B, { task: 'full-finetune', contextTokens: 4096, batch: 4 });
     const on = { ...off, gradientCheckpointing: true };
-    expect(estimateMemory(on).activations).toBeLessThan(estimateMemory(off).activations / 5);
+    const logits = trainingLogitsGb(off, 4);
+    expect(trainingLogitsGb(on, 4)).toBe(logits);
+    expect(estimateMemory(on).activations - logits).toBeLessThan(
+      (estimateMemory(off).activations - logits) / 5,
+    );
+  });
+
+  it('counts sequence × batch × vocabulary logits at 6 bytes when training, none when serving', () => {
+    const w = workload(GEMMA_2_9B, { task: 'lora', contextTokens: 2048, batch: 2 });
+    expect(LOGITS_BYTES_PER_ENTRY).toBe(6);
+    expect(trainingLogitsGb(w, 2)).toBeCloseTo((2048 * 2 * 256_000 * 6) / 1e9, 9);
+    expect(trainingLogitsGb({ ...w, contextTokens: 4096 }, 2)).toBeCloseTo(2 * trainingLogitsGb(w, 2), 9);
+    expect(trainingLogitsGb({ ...w, precision: 'fp32' }, 2)).toBeCloseTo((2048 * 2 * 256_000 * 4) / 1e9, 9);
+    // A 256k vocabulary costs twice a 128k one at the same sequence and batch.
+    const llama = workload(LLAMA_31_8B, { task: 'lora', contextTokens: 2048, batch: 2 });
+    expect(trainingLogitsGb(w, 2) / trainingLogitsGb(llama, 2)).toBeCloseTo(256_000 / 128_256, 9);
+    expect(estimateMemory(workload(GEMMA_2_9B, { contextTokens: 2048, batch: 2 })).activations).toBeLessThan(
+      trainingLogitsGb(w, 2),
+    );
+    expect(trainingLogitsGb(workload(FLUX_DEV, { task: 'lora' }), 1)).toBe(0);
   });
 
   it('needs more to train than to serve the same model at the same precision', () => {

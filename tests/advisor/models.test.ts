@@ -142,6 +142,39 @@ describe('the model catalog', () => {
     expect(kvBytesPerToken(byId(id))).toBe(bytes);
   });
 
+  it.each(MODEL_CATALOG.map((m) => [m.id, m] as const))(
+    'gives %s a vocabulary whose embedding matrices fit inside its parameters',
+    (_id, m) => {
+      expect(Number.isInteger(m.vocabSize)).toBe(true);
+      if (m.kind === 'diffusion') expect(m.vocabSize).toBe(0);
+      else expect(m.vocabSize).toBeGreaterThan(1000);
+      const matrices = m.tiedEmbeddings ? 1 : 2;
+      expect((m.vocabSize * m.hiddenSize * matrices) / 1e9).toBeLessThan(m.paramsB);
+    },
+  );
+
+  it.each([
+    // config.json vocab_size and tie_word_embeddings.
+    ['llama-2-70b', 32_000, false],
+    ['llama-3.1-8b', 128_256, false],
+    ['llama-3.2-1b', 128_256, true],
+    ['llama-3.2-3b', 128_256, true],
+    ['qwen2.5-0.5b', 151_936, true],
+    ['qwen2.5-3b', 151_936, true],
+    ['qwen2.5-7b', 152_064, false],
+    ['qwen3-8b', 151_936, false],
+    ['mistral-7b', 32_768, false],
+    ['mixtral-8x7b', 32_000, false],
+    ['gemma-2-9b', 256_000, true],
+    ['gemma-3-27b', 262_208, true],
+    ['phi-3-mini', 32_064, false],
+    ['phi-4', 100_352, false],
+    ['deepseek-v3', 129_280, false],
+    ['command-r-35b', 256_000, true],
+  ] as const)('gives %s a vocabulary of %i (tied: %s)', (id, vocab, tied) => {
+    expect(byId(id)).toMatchObject({ vocabSize: vocab, tiedEmbeddings: tied });
+  });
+
   it.each([
     // fp16 weights from Hugging Face's Llama 3.1 release post: 16, 140 and 810 GB.
     ['llama-3.1-8b', 16],
@@ -321,6 +354,16 @@ describe('models known only by their size', () => {
       expect(estimate / size).toBeGreaterThan(0.6);
       expect(estimate / size).toBeLessThan(1.4);
     }
+  });
+
+  it.each(SIZES)('gives a %sB model a 128k-class vocabulary, tied below 4B, at most 30% of it', (size) => {
+    const m = syntheticModel(size);
+    expect(m.vocabSize).toBeLessThanOrEqual(128_000);
+    expect(m.vocabSize).toBeGreaterThan(10_000);
+    expect(m.tiedEmbeddings).toBe(size < 4);
+    const share = (m.vocabSize * m.hiddenSize * (m.tiedEmbeddings ? 1 : 2)) / (size * 1e9);
+    expect(share).toBeLessThanOrEqual(0.3);
+    if (size >= 3) expect(m.vocabSize).toBe(128_000);
   });
 
   it('grows deeper and wider with size', () => {

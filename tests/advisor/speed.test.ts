@@ -158,7 +158,7 @@ describe('assumptions', () => {
     const text = assumptions();
     expect(text.length).toBeGreaterThan(10);
     const joined = text.join('\n');
-    for (const figure of ['70%', '50%', '40%', '90%', '75%', '95%', '18 bytes', '34 bytes', '4.25 bits']) {
+    for (const figure of ['70%', '50%', '40%', '90%', '75%', '95%', '18 bytes', '34 bytes', '4.16 bits']) {
       expect(joined).toContain(figure);
     }
   });

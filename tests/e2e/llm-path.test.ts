@@ -70,6 +70,44 @@ describe('the LLM path', () => {
     expect(row).toMatchObject({ state: 'running', gpu_name: 'RTX 4090' });
   });
 
+  it('answers a GPU question through recommend_gpu with the arguments the model chose', async () => {
+    llm = await startOpenAiStandIn((request) =>
+      request.messages.at(-1)!.role === 'user'
+        ? {
+            toolCalls: [
+              {
+                name: 'recommend_gpu',
+                arguments: {
+                  model: 'Llama 3.1 70B Instruct',
+                  precision: 'awq',
+                  concurrent_users: 4,
+                  context_tokens: 16384,
+                },
+              },
+            ],
+          }
+        : { content: 'The pick above is the cheapest per token; say "deploy it" to rent it.' },
+    );
+    const model = new LlmModel(
+      loadConfig({
+        OPENAI_BASE_URL: llm.baseUrl,
+        OPENAI_API_KEY: 'sk-local',
+        GPUOPS_LLM_MODEL: 'local-model',
+      }),
+    );
+    g = await startTestGpuops({ db: 'pglite', queue: 'postgres', model });
+    await g.say('I want to host llama 3.1 70b for a few people with long prompts, what should I get?');
+    const answer = g.surface.posts('reply').join('\n');
+    expect(answer).toContain('Llama 3.1 70B');
+    expect(answer).toMatch(/awq · 16,384 tokens × 4 concurrent/);
+    expect(answer).toContain('Pick: ');
+    // The model was given the advice (memory and pick) to talk about, without the bulky fit table.
+    const toolMessage = String(llm.requests[1]!.messages.find((m) => m.role === 'tool')?.content);
+    expect(toolMessage).toMatch(/Memory: [\d.]+ GB/);
+    expect(toolMessage).toContain('Pick: ');
+    expect(toolMessage.length).toBeLessThan(6_000);
+  });
+
   it('shows a clear error when the model asks for a tool with invalid arguments, and runs nothing', async () => {
     llm = await startOpenAiStandIn((request) =>
       request.messages.at(-1)!.role === 'user'

@@ -23,6 +23,16 @@ const ANCHORS: ReadonlyArray<readonly [number, number, number]> = [
 
 /** Context assumed for an unnamed model: what most current open models support. */
 const SYNTHETIC_CONTEXT = 32768;
+/** Vocabulary assumed for an unnamed model: current families use 128k–152k (Llama 3, Qwen2.5). */
+const SYNTHETIC_VOCAB = 128_000;
+/** Below this size current families tie the embedding and the head (Llama 3.2 1B/3B, Qwen2.5 ≤3B). */
+const TIED_BELOW_B = 4;
+/**
+ * Most of a model's parameters the embedding matrices may take: 28% in Qwen2.5 0.5B, the largest
+ * share among catalog decoders. A smaller made-up model gets a smaller vocabulary rather than a body
+ * that shrinks to nothing.
+ */
+const MAX_EMBEDDING_SHARE = 0.3;
 
 export interface SyntheticOptions {
   /** Parameters used per token, billions, for a mixture-of-experts model. */
@@ -34,8 +44,9 @@ export interface SyntheticOptions {
 /**
  * A plausible dense decoder shape for `paramsB` billion parameters: layers and width interpolated
  * (in log size) between the anchors, 128-wide heads (64 below 1.5B), grouped-query attention with
- * 8 KV heads from 7B up. For a mixture of experts the attention shape follows the active size,
- * as it does in Mixtral and DeepSeek, while the weights stay the total.
+ * 8 KV heads from 7B up, a 128k vocabulary (tied below 4B, capped at 30% of the parameters). For a
+ * mixture of experts the attention shape follows the active size, as it does in Mixtral and
+ * DeepSeek, while the weights stay the total.
  */
 export function syntheticModel(paramsB: number, opts: SyntheticOptions = {}): ModelSpec {
   if (!(paramsB > 0) || !Number.isFinite(paramsB)) throw new RangeError(`invalid parameter count ${paramsB}`);
@@ -50,6 +61,13 @@ export function syntheticModel(paramsB: number, opts: SyntheticOptions = {}): Mo
   const heads = Math.max(step, Math.round(hiddenF / headDim / step) * step);
   const kvHeads = gqa ? 8 : heads / 4;
   const layers = Math.max(2, Math.round(layersF));
+  const hiddenSize = heads * headDim;
+  const tiedEmbeddings = paramsB < TIED_BELOW_B;
+  const matrices = tiedEmbeddings ? 1 : 2;
+  const vocabSize = Math.min(
+    SYNTHETIC_VOCAB,
+    Math.floor((MAX_EMBEDDING_SHARE * paramsB * 1e9) / (matrices * hiddenSize)),
+  );
   const size = formatB(paramsB);
   const label = active !== undefined ? `${size}B MoE model (${formatB(active)}B active)` : `${size}B model`;
   return {
@@ -60,11 +78,13 @@ export function syntheticModel(paramsB: number, opts: SyntheticOptions = {}): Mo
     paramsB,
     activeParamsB: active ?? paramsB,
     layers,
-    hiddenSize: heads * headDim,
+    hiddenSize,
     attentionHeads: heads,
     kvHeads,
     headDim,
     maxContext: SYNTHETIC_CONTEXT,
+    vocabSize,
+    tiedEmbeddings,
     nativePrecision: 'bf16',
     aliases: [],
     source:
