@@ -166,7 +166,9 @@ describe('when the marketplace misbehaves during a deploy', () => {
     const listing = g.surface.posts('reply').join('\n');
     const line = listing.split('\n').find((l) => l.startsWith(`${instance} `))!;
     expect(line).toContain('running ⚠ provider: offline');
-    expect(listing).toContain(`destroy ${instance}`);
+    const adviceLine = listing.split('\n').find((l) => l.includes('the provider no longer reports'))!;
+    expect(adviceLine.split(':')[0]!.split(', ')).toContain(instance);
+    expect(adviceLine).toMatch(/"destroy i-\d+" to stop any billing/);
     expect((await getInstance(g.runtime.database.db, row!.id))!.provider_status).toBe('offline');
   });
 
