@@ -22,6 +22,7 @@ export interface Advice {
     model: string;
     model_id: string;
     model_estimated: boolean;
+    kind: Workload['model']['kind'];
     params_b: number;
     active_params_b: number;
     task: Workload['task'];
@@ -68,7 +69,13 @@ export async function advise(args: RecommendGpuArgs, provider: GpuProvider, conf
   const named = (args.gpus ?? []).map((g) => resolveGpuArg(g));
   const memory = estimateMemory(workload);
   const fits = fitTable(workload);
-  const memoryFits = smallestConfigs(workload);
+  // Image, speech and embedding models are served one copy per GPU and scaled out with replicas;
+  // splitting one across cards is not how anyone runs them.
+  const singleGpu =
+    workload.model.kind === 'diffusion' ||
+    workload.model.kind === 'speech' ||
+    workload.model.kind === 'embedding';
+  const memoryFits = smallestConfigs(workload).filter((c) => !singleGpu || c.count === 1);
   // Enough memory is not enough: the kernels for the format must exist on the GPU.
   const unsupported = new Map(
     memoryFits.flatMap((c) => {
@@ -82,7 +89,9 @@ export async function advise(args: RecommendGpuArgs, provider: GpuProvider, conf
   // When the question names GPUs that can hold it, the pick is the best of those; the rest of
   // the market still supplies the alternatives, so the answer says what else would do better.
   const namedFitting = named.filter((g) => minCount.has(g.id));
-  const offers = minCount.size === 0 ? [] : await fetchOffers(provider, minCount, args, config);
+  const offers = (minCount.size === 0 ? [] : await fetchOffers(provider, minCount, args, config)).filter(
+    (o) => !singleGpu || o.numGpus === 1,
+  );
   const ranking = rankOffers({
     workload,
     offers,
@@ -103,6 +112,11 @@ export async function advise(args: RecommendGpuArgs, provider: GpuProvider, conf
   const assumptions = [
     ...speedAssumptions(),
     `Offers below ${Math.round(DEFAULT_MIN_RELIABILITY * 100)}% host reliability are left out${ranking.reliabilityRelaxed ? ' (none met it this time, so all were ranked)' : ''}.`,
+    ...(singleGpu
+      ? [
+          `${workload.model.name} runs one copy per GPU: only single-GPU machines are considered; add replicas for more throughput.`,
+        ]
+      : []),
     ...(unsupported.size > 0
       ? [
           `Left out although they have the memory: ${[...unsupported]
@@ -338,6 +352,7 @@ function describeWorkload(w: Workload): Advice['workload'] {
     model: w.model.name,
     model_id: w.model.id,
     model_estimated: w.modelEstimated,
+    kind: w.model.kind,
     params_b: w.model.paramsB,
     active_params_b: w.model.activeParamsB,
     task: w.task,

@@ -8,9 +8,11 @@ export function renderAdvice(advice: Advice): string {
   const w = advice.workload;
   const m = advice.memory_gb;
   const task =
-    w.task === 'inference'
-      ? `inference · ${w.precision} · ${w.context.toLocaleString('en-US')} tokens × ${w.batch} concurrent`
-      : `${w.task} · ${w.precision} · seq ${w.context.toLocaleString('en-US')} × batch ${w.batch}${w.gradient_checkpointing ? ' · checkpointing' : ''}${w.lora_rank ? ` · rank ${w.lora_rank}` : ''}`;
+    w.kind === 'diffusion'
+      ? `image generation · ${w.precision} · ${w.context}px × ${w.batch} image${w.batch === 1 ? '' : 's'} at once`
+      : w.task === 'inference'
+        ? `inference · ${w.precision} · ${w.context.toLocaleString('en-US')} tokens × ${w.batch} concurrent`
+        : `${w.task} · ${w.precision} · seq ${w.context.toLocaleString('en-US')} × batch ${w.batch}${w.gradient_checkpointing ? ' · checkpointing' : ''}${w.lora_rank ? ` · rank ${w.lora_rank}` : ''}`;
   const parts = (
     [
       ['weights', m.weights],
@@ -66,11 +68,12 @@ function pickTable(picks: Recommendation[]): [string[], string[][]] {
           ? ['$/M train tok', (r) => r.usd_per_million_training_tokens, 3]
           : undefined;
   const hours = first.est_hours !== undefined;
+  const tokens = picks.some((r) => r.est_tokens_per_s !== undefined);
   const headers = [
     '#',
     'setup',
     '$/hr',
-    'tok/s',
+    ...(tokens ? ['tok/s'] : []),
     ...(cost ? [cost[0]] : []),
     ...(hours ? ['hours'] : []),
     'where',
@@ -80,7 +83,7 @@ function pickTable(picks: Recommendation[]): [string[], string[][]] {
     String(i + 1),
     `${r.count}x ${r.gpu}`,
     r.price_per_hour.toFixed(3),
-    r.est_tokens_per_s !== undefined ? String(r.est_tokens_per_s) : '-',
+    ...(tokens ? [r.est_tokens_per_s !== undefined ? String(r.est_tokens_per_s) : '-'] : []),
     ...(cost ? [cost[1](r)?.toFixed(cost[2]) ?? '-'] : []),
     ...(hours
       ? [

@@ -87,6 +87,13 @@ describe('the advisor against the live (simulated) market', () => {
     expect(awq.assumptions.join(' ')).toMatch(/Left out although they have the memory: .*V100/);
   });
 
+  it('puts an image model on one GPU per copy rather than splitting it across cards', () => {
+    const sd3 = answers.get('Stable Diffusion 3 medium')!;
+    expect(sd3.workload.kind).toBe('diffusion');
+    for (const rec of [sd3.recommendation!, ...sd3.alternatives]) expect(rec.count).toBe(1);
+    expect(sd3.configurations.every((c) => c.count === 1)).toBe(true);
+  });
+
   it('compares two named GPUs in one sentence', () => {
     const compare = answers.get('4090 or A100 for Llama 3 8B inference?')!;
     expect(compare.comparison).toMatch(/costs \d+% less per million tokens than/);
