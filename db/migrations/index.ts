@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as initial from './0001-initial.ts';
 import * as recommendations from './0002-recommendations.ts';
+import * as operationProgress from './0003-operation-progress.ts';
 
 /**
  * Every migration, by name, in the order they apply. Listed in code rather than read from the
@@ -11,4 +12,5 @@ import * as recommendations from './0002-recommendations.ts';
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-recommendations': recommendations,
+  '0003-operation-progress': operationProgress,
 };

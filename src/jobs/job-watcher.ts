@@ -38,13 +38,32 @@ export function finalView(row: OperationRow): ProgressView {
   };
 }
 
+/** A view's identity for de-duplication: the same step and detail seen twice is shown once. */
+function progressKey(view: ProgressView): string {
+  return `${view.stepIndex}|${view.pct}|${view.detail ?? ''}|${view.instance ?? ''}`;
+}
+
+interface Watch {
+  listener: JobListener;
+  lastKey: string;
+  last: ProgressView | undefined;
+}
+
+/** Whether a view from the row is ahead of what was shown; the row can lag an event by one write. */
+function isAhead(view: ProgressView, last: ProgressView | undefined): boolean {
+  return (
+    !last || view.stepIndex > last.stepIndex || (view.stepIndex === last.stepIndex && view.pct > last.pct)
+  );
+}
+
 /**
  * The bot side of jobs: one QueueEvents subscription per process, fanned out to the chat
  * messages following each operation. Events can be missed (a job that finished before we
- * subscribed, a reconnect), so a slow poll of the operation's row backs them up.
+ * subscribed, a reconnect, BullMQ's Postgres backend dropping one), so a slow poll of the
+ * operation's row, which keeps its last progress and its outcome, backs them up.
  */
 export class JobWatcher {
-  private readonly listeners = new Map<string, JobListener>();
+  private readonly listeners = new Map<string, Watch>();
   private readonly events;
   private readonly poller: NodeJS.Timeout;
   private ready: Promise<void>;
@@ -61,18 +80,17 @@ export class JobWatcher {
       ...backend.queueEventsDefaults,
     });
     this.events.on('progress', ({ jobId, data }) => {
-      const listener = this.listeners.get(jobId);
-      if (listener && isProgressView(data)) listener.progress(data);
+      if (isProgressView(data)) this.deliverProgress(jobId, data, 'event');
     });
     const settle = ({ jobId }: { jobId: string }) => {
-      if (this.listeners.has(jobId)) void this.checkFinished(jobId);
+      if (this.listeners.has(jobId)) void this.check(jobId);
     };
     this.events.on('completed', settle);
     this.events.on('failed', settle);
     this.events.on('error', (err) => this.log.warn({ err }, 'queue events error'));
     this.ready = this.events.waitUntilReady().then(() => undefined);
     this.poller = setInterval(() => {
-      for (const id of this.listeners.keys()) void this.checkFinished(id);
+      for (const id of this.listeners.keys()) void this.check(id);
     }, pollMs);
     this.poller.unref();
   }
@@ -86,15 +104,19 @@ export class JobWatcher {
     await this.ready;
     return new Promise<ProgressView>((resolve) => {
       this.listeners.set(operationId, {
-        progress: (view) => listener.progress?.(view),
-        final: (view) => {
-          this.listeners.delete(operationId);
-          listener.final?.(view);
-          resolve(view);
+        lastKey: '',
+        last: undefined,
+        listener: {
+          progress: (view) => listener.progress?.(view),
+          final: (view) => {
+            this.listeners.delete(operationId);
+            listener.final?.(view);
+            resolve(view);
+          },
         },
       });
-      // It may already be over: a fast job can finish before this subscription existed.
-      void this.checkFinished(operationId);
+      // It may already be under way or over: a fast job can finish before this subscription existed.
+      void this.check(operationId);
     });
   }
 
@@ -102,12 +124,25 @@ export class JobWatcher {
     return this.listeners.size;
   }
 
-  private async checkFinished(operationId: string): Promise<void> {
+  private deliverProgress(operationId: string, view: ProgressView, from: 'event' | 'row'): void {
+    const watch = this.listeners.get(operationId);
+    if (!watch) return;
+    const key = progressKey(view);
+    if (key === watch.lastKey || (from === 'row' && !isAhead(view, watch.last))) return;
+    watch.lastKey = key;
+    watch.last = view;
+    watch.listener.progress(view);
+  }
+
+  private async check(operationId: string): Promise<void> {
     try {
       const row = await getOperation(this.db, operationId);
-      if (!row || (row.state !== 'succeeded' && row.state !== 'failed')) return;
-      const listener = this.listeners.get(operationId);
-      if (listener) listener.final(finalView(row));
+      if (!row) return;
+      if (row.state === 'succeeded' || row.state === 'failed') {
+        this.listeners.get(operationId)?.listener.final(finalView(row));
+      } else if (isProgressView(row.progress)) {
+        this.deliverProgress(operationId, row.progress, 'row');
+      }
     } catch (err) {
       this.log.warn({ err, op: operationId }, 'could not read operation state');
     }

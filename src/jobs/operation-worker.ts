@@ -70,7 +70,7 @@ export async function processOperation(
       const view = stepProgress(base(), stepIndex, detail, withinStep);
       await job.updateProgress(view as unknown as Record<string, unknown>);
       await recordInstance();
-      await updateOperation(db, operation.id, { step: view.step });
+      await updateOperation(db, operation.id, { step: view.step, progress: JSON.stringify(view) });
     },
   };
 

@@ -58,6 +58,7 @@ const SCHEMA_COLUMNS = {
     'finished_at',
     'result',
     'error',
+    'progress',
   ],
   audit_log: ['id', 'at', 'actor', 'action', 'target', 'channel', 'outcome', 'price_per_hour', 'details'],
 };
