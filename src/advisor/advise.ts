@@ -107,7 +107,7 @@ export async function advise(args: RecommendGpuArgs, provider: GpuProvider, conf
   const bestNamed = namedBest[0];
   const ordered = [...namedBest, ...ranking.ranked.filter((r) => !namedBest.includes(r))];
   const top = topConfigurations(ordered, Math.max(TOP_N, namedBest.length + 1));
-  const recommendations = top.map((r, i) => toRecommendation(r, i, top, workload, r === bestNamed));
+  const recommendations = top.map((r, i) => toRecommendation(r, i, top, memory.total, r === bestNamed));
 
   const assumptions = [
     ...speedAssumptions(),
@@ -202,7 +202,7 @@ function toRecommendation(
   r: RankedOffer,
   index: number,
   top: RankedOffer[],
-  workload: Workload,
+  neededGb: number,
   asked: boolean,
 ): Recommendation {
   const rec: Recommendation = {
@@ -213,7 +213,7 @@ function toRecommendation(
     offer_id: r.offer.id,
     location: r.offer.location,
     reliability: r.offer.reliability,
-    reason: reasonFor(r, index, top, workload, asked),
+    reason: reasonFor(r, index, top, neededGb, asked),
   };
   if (r.tokensPerS !== undefined) rec.est_tokens_per_s = Math.round(r.tokensPerS);
   if (r.unit === 'usd_per_million_tokens') rec.usd_per_million_tokens = round3(r.unitCost);
@@ -227,14 +227,14 @@ function reasonFor(
   r: RankedOffer,
   index: number,
   top: RankedOffer[],
-  workload: Workload,
+  neededGb: number,
   asked: boolean,
 ): string {
   const unit = describeUnitCost(r);
   const vram = r.gpu.vramGb * r.count;
   const cheaper = top.slice(1).find((o) => o.unitCost < r.unitCost);
   if (index === 0 && asked && cheaper) {
-    return `the best ${r.gpu.displayName} setup you asked about; ${vram} GB holds the ${round1(estimateMemory(workload).total)} GB needed (${cheaper.count}x ${cheaper.gpu.displayName} would cost ${Math.round((1 - cheaper.unitCost / r.unitCost) * 100)}% less ${unit.replace(/^cost /, '')})`;
+    return `the best ${r.gpu.displayName} setup you asked about; ${vram} GB holds the ${round1(neededGb)} GB needed (${cheaper.count}x ${cheaper.gpu.displayName} would cost ${Math.round((1 - cheaper.unitCost / r.unitCost) * 100)}% less ${unit.replace(/^cost /, '')})`;
   }
   if (index === 0) {
     const next = top[1];
@@ -246,7 +246,7 @@ function reasonFor(
       next && next.unitCost / r.unitCost < 1.05 && next.offer.pricePerHour < r.offer.pricePerHour * 0.7
         ? `; ${next.count}x ${next.gpu.displayName} costs about the same per unit of work at ${Math.round((1 - next.offer.pricePerHour / r.offer.pricePerHour) * 100)}% less per hour`
         : '';
-    return `lowest ${unit}${margin}; ${vram} GB holds the ${round1(estimateMemory(workload).total)} GB needed; ${(r.offer.reliability * 100).toFixed(1)}% reliable host${thrifty}`;
+    return `lowest ${unit}${margin}; ${vram} GB holds the ${round1(neededGb)} GB needed; ${(r.offer.reliability * 100).toFixed(1)}% reliable host${thrifty}`;
   }
   const best = top[0]!;
   if (r.unitCost < best.unitCost) {

@@ -6,7 +6,7 @@ import { type GpuModel, gpuById } from '../cloud/gpu-catalog.ts';
 import type { Offer, ProviderInstance } from '../cloud/provider.ts';
 import { sshCommand } from '../cloud/ssh/ssh-command.ts';
 import { ErrorCode, GpuopsError, isGpuopsError } from '../errors.ts';
-import { offerQuery } from '../tools/resolve.ts';
+import { offerQuery, sharedFilters } from '../tools/resolve.ts';
 import { checkGpusOverSsh } from './health-check.ts';
 import type { JobContext, JobHandler } from './job-context.ts';
 import type { OperationResult } from './progress.ts';
@@ -105,18 +105,7 @@ async function rentBestOffer(
   label: string,
 ): Promise<InstanceRow> {
   const matching = await ctx.provider.searchOffers(
-    offerQuery(
-      {
-        gpu,
-        count: args.count,
-        ...(args.max_price_per_gpu_hour !== undefined && { maxPricePerGpuHour: args.max_price_per_gpu_hour }),
-        ...(args.region !== undefined && { region: args.region }),
-        ...(args.min_reliability !== undefined && { minReliability: args.min_reliability }),
-        diskGb: args.disk_gb,
-        limit: OFFERS_TO_TRY,
-      },
-      ctx.config,
-    ),
+    offerQuery({ ...sharedFilters(args), gpu, diskGb: args.disk_gb, limit: OFFERS_TO_TRY }, ctx.config),
   );
   const wanted =
     args.offer_id === undefined
@@ -138,15 +127,8 @@ async function rentBestOffer(
     const current: InstanceRow = row
       ? await updateInstance(ctx.db, row.id, offerColumns(offer))
       : await insertInstance(ctx.db, {
-          provider: ctx.provider.name,
+          ...newInstanceColumns(ctx, args, label),
           provider_instance_id: null,
-          label,
-          image: args.image,
-          disk_gb: args.disk_gb,
-          owner: ctx.operation.requester,
-          channel: ctx.operation.channel,
-          operation_id: ctx.operation.id,
-          state: 'provisioning',
           ...offerColumns(offer),
         });
     row = current;
@@ -194,6 +176,20 @@ async function rentBestOffer(
   );
 }
 
+/** What every instance row this operation creates has, whatever offer it ends up on. */
+function newInstanceColumns(ctx: JobContext, args: z.infer<typeof deployJobArgs>, label: string) {
+  return {
+    provider: ctx.provider.name,
+    label,
+    image: args.image,
+    disk_gb: args.disk_gb,
+    owner: ctx.operation.requester,
+    channel: ctx.operation.channel,
+    operation_id: ctx.operation.id,
+    state: 'provisioning' as const,
+  };
+}
+
 function offerColumns(offer: Offer) {
   return {
     offer_id: offer.id,
@@ -222,14 +218,7 @@ async function recordRental(
   const row = existing
     ? await updateInstance(ctx.db, existing.id, columns)
     : await insertInstance(ctx.db, {
-        provider: ctx.provider.name,
-        label: deployLabel(ctx.operation.id),
-        image: args.image,
-        disk_gb: args.disk_gb,
-        owner: ctx.operation.requester,
-        channel: ctx.operation.channel,
-        operation_id: ctx.operation.id,
-        state: 'provisioning',
+        ...newInstanceColumns(ctx, args, deployLabel(ctx.operation.id)),
         offer_id: null,
         location: null,
         ...columns,

@@ -1,6 +1,6 @@
 import { formatPrice } from '../bots/render.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
-import { checkBudget, offerQuery, resolveGpuArg } from './resolve.ts';
+import { checkBudget, offerQuery, resolveGpuArg, sharedFilters } from './resolve.ts';
 import { deploySchema } from './schemas.ts';
 import { defineTool } from './tool.ts';
 
@@ -13,14 +13,7 @@ export const deployTool = defineTool({
   async run(args, ctx, services) {
     const gpu = resolveGpuArg(args.gpu);
     checkBudget(args.max_price_per_gpu_hour, args.count, services.config);
-    const filters = {
-      gpu,
-      count: args.count,
-      ...(args.max_price_per_gpu_hour !== undefined && { maxPricePerGpuHour: args.max_price_per_gpu_hour }),
-      ...(args.region !== undefined && { region: args.region }),
-      ...(args.min_reliability !== undefined && { minReliability: args.min_reliability }),
-      diskGb: args.disk_gb ?? services.config.defaultDiskGb,
-    };
+    const filters = { ...sharedFilters(args), gpu, diskGb: args.disk_gb ?? services.config.defaultDiskGb };
     // Check the market before queueing, so an impossible request is refused at once.
     const [best] = await services.provider.searchOffers(
       offerQuery({ ...filters, limit: 1 }, services.config),

@@ -1,8 +1,19 @@
+import type { Kysely } from 'kysely';
+import type { Database, InstanceRow } from '../../db/schema.ts';
 import { formatPrice } from '../bots/render.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { instanceRef, loadOwnedInstance } from './resolve.ts';
 import { destroySchema } from './schemas.ts';
-import { defineTool } from './tool.ts';
+import { defineTool, type RequestContext } from './tool.ts';
+
+/** The instance, if it is this channel's and not destroyed already (checked before asking and again before acting). */
+async function loadDestroyable(db: Kysely<Database>, ref: string, ctx: RequestContext): Promise<InstanceRow> {
+  const row = await loadOwnedInstance(db, ref, ctx);
+  if (row.state === 'destroyed' || row.state === 'destroying') {
+    throw new GpuopsError(ErrorCode.InvalidState, `${instanceRef(row.id)} is already ${row.state}.`);
+  }
+  return row;
+}
 
 export const destroyTool = defineTool({
   name: 'destroy',
@@ -11,17 +22,11 @@ export const destroyTool = defineTool({
   schema: destroySchema,
   kind: 'job',
   async confirmation(args, ctx, services) {
-    const row = await loadOwnedInstance(services.db, args.instance, ctx);
-    if (row.state === 'destroyed' || row.state === 'destroying') {
-      throw new GpuopsError(ErrorCode.InvalidState, `${instanceRef(row.id)} is already ${row.state}.`);
-    }
+    const row = await loadDestroyable(services.db, args.instance, ctx);
     return `Destroy ${instanceRef(row.id)} (${row.gpu_count}x ${row.gpu_name}, ${formatPrice(row.price_per_hour)}, ${row.state})? Its disk and everything on it will be deleted; this cannot be undone.`;
   },
   async run(args, ctx, services) {
-    const row = await loadOwnedInstance(services.db, args.instance, ctx);
-    if (row.state === 'destroyed' || row.state === 'destroying') {
-      throw new GpuopsError(ErrorCode.InvalidState, `${instanceRef(row.id)} is already ${row.state}.`);
-    }
+    const row = await loadDestroyable(services.db, args.instance, ctx);
     const job = await services.operations.enqueue({
       kind: 'destroy',
       args,

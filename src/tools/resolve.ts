@@ -79,6 +79,21 @@ export interface MarketFilters {
   limit?: number;
 }
 
+/** The filters deploy and search share, from tool arguments (snake_case) to MarketFilters. */
+export function sharedFilters(args: {
+  count?: number | undefined;
+  max_price_per_gpu_hour?: number | undefined;
+  region?: string | undefined;
+  min_reliability?: number | undefined;
+}): MarketFilters {
+  return {
+    ...(args.count !== undefined && { count: args.count }),
+    ...(args.max_price_per_gpu_hour !== undefined && { maxPricePerGpuHour: args.max_price_per_gpu_hour }),
+    ...(args.region !== undefined && { region: args.region }),
+    ...(args.min_reliability !== undefined && { minReliability: args.min_reliability }),
+  };
+}
+
 /** Builds the provider query; the per-GPU price ceiling becomes a ceiling on the offer's total. */
 export function offerQuery(filters: MarketFilters, config: Config): OfferQuery {
   const query: OfferQuery = { order: filters.order ?? 'price', limit: filters.limit ?? 10 };

@@ -1,7 +1,7 @@
 import { formatPrice, renderTable } from '../bots/render.ts';
 import type { Offer } from '../cloud/provider.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
-import { offerQuery, resolveGpuArg, underPerGpuCeiling } from './resolve.ts';
+import { offerQuery, resolveGpuArg, sharedFilters, underPerGpuCeiling } from './resolve.ts';
 import { searchOffersSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';
 
@@ -44,12 +44,9 @@ export const searchOffersTool = defineTool({
     const limit = args.limit ?? (args.gpu === undefined ? 20 : 10);
     const query = offerQuery(
       {
+        ...sharedFilters(args),
         ...(gpu && { gpu }),
-        ...(args.count !== undefined && { count: args.count }),
-        ...(args.max_price_per_gpu_hour !== undefined && { maxPricePerGpuHour: args.max_price_per_gpu_hour }),
-        ...(args.region !== undefined && { region: args.region }),
         ...(args.min_gpu_ram_gb !== undefined && { minGpuRamGb: args.min_gpu_ram_gb }),
-        ...(args.min_reliability !== undefined && { minReliability: args.min_reliability }),
         ...(args.order !== undefined && { order: args.order }),
         limit,
       },
