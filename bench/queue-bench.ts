@@ -15,6 +15,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { openDatabase } from '../db/database.ts';
+import { deploymentId } from '../db/repositories/deployment.ts';
 import { startSimulator } from '../src/cloud/sim/index.ts';
 import { loadConfig } from '../src/config.ts';
 import { resolveQueueBackend } from '../src/jobs/backend.ts';
@@ -94,7 +95,13 @@ async function throughput(workers: number, concurrency: number): Promise<string>
     prefix,
     logger: silentLogger,
   });
-  const operations = new OperationQueue(backend, database.db, config, silentLogger);
+  const operations = new OperationQueue(
+    backend,
+    database.db,
+    config,
+    silentLogger,
+    await deploymentId(database.db),
+  );
   const watcher = new JobWatcher(backend, database.db, silentLogger, 500);
   await watcher.waitUntilReady();
   const children: ChildProcess[] = [];

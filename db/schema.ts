@@ -10,7 +10,13 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 type Json<T = unknown> = ColumnType<T, string, string>;
 type NullableJson<T = unknown> = ColumnType<T | null, string | null | undefined, string | null>;
 
-/** gpuops's lifecycle state of an instance (the provider's own status is kept beside it). */
+/**
+ * gpuops's lifecycle state of an instance (the provider's own status is kept beside it).
+ * `stopping`, `starting` and `destroying` only last while an operation moves the instance; when
+ * it ends, however it ends, the state is settled against the provider (db/instance-states.ts).
+ * `failed`: the machine still exists at the provider but is dead (exited, offline); it can only
+ * be destroyed. `destroyed`: the provider no longer has the machine; nothing bills.
+ */
 export type InstanceState =
   | 'provisioning'
   | 'running'
@@ -117,7 +123,26 @@ export interface RecommendationsTable {
   created_at: Timestamp;
 }
 
+/** One row: this deployment's id, shared by every process that uses this database. */
+export interface DeploymentTable {
+  id: string;
+  created_at: Timestamp;
+}
+
+/** Something a channel must be told that no request asked about (the reconciler's findings). */
+export interface NoticesTable {
+  id: Generated<number>;
+  channel: string;
+  reply_to: NullableJson<ReplyTarget>;
+  instance_id: number | null;
+  text: string;
+  created_at: Timestamp;
+  delivered_at: NullableTimestamp;
+}
+
 export interface Database {
+  deployment: DeploymentTable;
+  notices: NoticesTable;
   instances: InstancesTable;
   operations: OperationsTable;
   audit_log: AuditLogTable;
@@ -131,3 +156,4 @@ export type OperationRow = Selectable<OperationsTable>;
 export type NewOperation = Insertable<OperationsTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type RecommendationRow = Selectable<RecommendationsTable>;
+export type NoticeRow = Selectable<NoticesTable>;

@@ -31,17 +31,26 @@ const envSchema = z.object({
 
   DATABASE_URL: optionalUrl,
   REDIS_URL: optionalUrl,
-  /** auto: Redis when REDIS_URL is set or a Redis answers on 127.0.0.1:6379, else Postgres. */
+  /** auto: Redis when REDIS_URL is set, else BullMQ's PostgreSQL backend on gpuops's own database. */
   GPUOPS_QUEUE_BACKEND: z.enum(['auto', 'redis', 'postgres']).default('auto'),
-  GPUOPS_QUEUE_PREFIX: z
-    .string()
-    .regex(/^[a-zA-Z0-9_-]+$/)
-    .default('gpuops'),
+  /** Unset: "gpuops-" and this deployment's id, so two deployments on one Redis never share a queue. */
+  GPUOPS_QUEUE_PREFIX: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]+$/, 'letters, digits, "-" and "_" only')
+      .optional(),
+  ),
   GPUOPS_ROLE: z.enum(['bot', 'worker', 'all']).default('all'),
   GPUOPS_WORKER_CONCURRENCY: int(4, 1, 256),
   /** How long a job's lock lasts; a killed worker's job is picked up again after about this long. */
   GPUOPS_JOB_LOCK_MS: int(30_000, 1_000, 600_000),
   GPUOPS_JOB_ATTEMPTS: int(3, 1, 20),
+  /** How often a job may be taken over from a dead worker before its operation is ended as abandoned. */
+  GPUOPS_JOB_MAX_STALLS: int(5, 0, 100),
+  /** How often the reconciler compares records with the provider; 0 turns it off. */
+  GPUOPS_RECONCILE_INTERVAL_MS: int(60_000, 0, 24 * 3_600_000),
+  /** How long a rental of gpuops's that no record claims may live before the reconciler destroys it. */
+  GPUOPS_ORPHAN_GRACE_MS: int(10 * 60_000, 0, 7 * 24 * 3_600_000),
   /** Minimum gap between two edits of one chat message. */
   GPUOPS_PROGRESS_INTERVAL_MS: int(1_000, 0, 60_000),
 
@@ -86,11 +95,15 @@ export interface Config {
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   queueBackend: 'auto' | 'redis' | 'postgres';
-  queuePrefix: string;
+  /** Unset: derived from the deployment's id at start-up (runtime.ts). */
+  queuePrefix: string | undefined;
   role: 'bot' | 'worker' | 'all';
   workerConcurrency: number;
   jobLockMs: number;
   jobAttempts: number;
+  jobMaxStalls: number;
+  reconcileIntervalMs: number;
+  orphanGraceMs: number;
   progressIntervalMs: number;
   vast: { apiKey: string | undefined; baseUrl: string | undefined; timeoutMs: number; retries: number };
   sim: { host: string; port: number; seed: number; offers: number; timeScale: number };
@@ -138,6 +151,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: e.GPUOPS_WORKER_CONCURRENCY,
     jobLockMs: e.GPUOPS_JOB_LOCK_MS,
     jobAttempts: e.GPUOPS_JOB_ATTEMPTS,
+    jobMaxStalls: e.GPUOPS_JOB_MAX_STALLS,
+    reconcileIntervalMs: e.GPUOPS_RECONCILE_INTERVAL_MS,
+    orphanGraceMs: e.GPUOPS_ORPHAN_GRACE_MS,
     progressIntervalMs: e.GPUOPS_PROGRESS_INTERVAL_MS,
     vast: {
       apiKey: e.VAST_API_KEY,

@@ -11,6 +11,9 @@ export const ErrorCode = {
   InstanceNotFound: 'instance_not_found',
   InstanceNotYours: 'instance_not_yours',
   InvalidState: 'invalid_state',
+  OperationInFlight: 'operation_in_flight',
+  /** The job behind an operation was lost (its workers died too often, or it was removed). */
+  Abandoned: 'abandoned',
   NoMatchingOffer: 'no_matching_offer',
   OfferGone: 'offer_gone',
   ProviderRateLimited: 'provider_rate_limited',

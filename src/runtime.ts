@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { type DatabaseHandle, openDatabase } from '../db/database.ts';
+import { deploymentId as readDeploymentId } from '../db/repositories/deployment.ts';
 import { Agent } from './agent/agent.ts';
 import type { AgentModel } from './agent/agent-model.ts';
 import { createModel } from './agent/create-model.ts';
@@ -14,6 +15,7 @@ import { type QueueBackend, resolveQueueBackend } from './jobs/backend.ts';
 import { JobWatcher } from './jobs/job-watcher.ts';
 import { OperationQueue } from './jobs/operation-queue.ts';
 import { type OperationWorker, startOperationWorker } from './jobs/operation-worker.ts';
+import { type ReconcilerHandle, startReconciler } from './jobs/reconciler.ts';
 import { createLogger } from './log.ts';
 import type { ToolServices } from './tools/tool.ts';
 
@@ -33,6 +35,8 @@ export interface Runtime {
   /** Present when no marketplace URL was configured and the simulated market runs in-process. */
   simulator: Simulator | undefined;
   sshKey: SshKeyPair;
+  /** This deployment's id: shared by every process on the same database. */
+  deploymentId: string;
   operations: OperationQueue;
   worker: OperationWorker | undefined;
   watcher: JobWatcher | undefined;
@@ -89,6 +93,15 @@ export async function startMarket(
   return { provider, simulator, baseUrl, close: async () => simulator?.close() };
 }
 
+/**
+ * The queue's Redis key prefix when none is configured: this deployment's own, so two gpuops
+ * deployments on one Redis never see each other's jobs, while every process of one deployment
+ * (they share its database) lands on the same queue.
+ */
+export function defaultQueuePrefix(deploymentId: string): string {
+  return `gpuops-${deploymentId.slice(0, 12)}`;
+}
+
 export async function startRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   await mkdir(config.dataDir, { recursive: true });
   const log = options.logger ?? createLogger({ logLevel: config.logLevel, logFile: config.logFile });
@@ -127,22 +140,26 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     const sshKey = await loadOrCreateKeyPair(config.sshKeyPath);
     if (options.role !== 'bot') await provider.registerSshKey(sshKey.publicKey);
 
+    const deploymentId = await readDeploymentId(database.db);
     const queueBackend = await resolveQueueBackend({
       choice: config.queueBackend,
       ...(config.redisUrl && { redisUrl: config.redisUrl }),
       database,
-      prefix: config.queuePrefix,
+      prefix: config.queuePrefix ?? defaultQueuePrefix(deploymentId),
       logger: log,
     });
     closers.push(() => queueBackend.close());
 
-    const operations = new OperationQueue(queueBackend, database.db, config, log);
+    const operations = new OperationQueue(queueBackend, database.db, config, log, deploymentId);
     closers.push(() => operations.close());
 
     let worker: OperationWorker | undefined;
     if (options.role !== 'bot') {
-      worker = startOperationWorker(queueBackend, { config, db: database.db, provider, sshKey, log });
+      const services = { config, db: database.db, provider, sshKey, log, deploymentId };
+      worker = startOperationWorker(queueBackend, services);
       closers.push(() => worker!.close());
+      const reconciler: ReconcilerHandle | undefined = await startReconciler(queueBackend, services);
+      if (reconciler) closers.push(() => reconciler.close());
     }
 
     let watcher: JobWatcher | undefined;
@@ -169,6 +186,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       provider,
       simulator,
       sshKey,
+      deploymentId,
       operations,
       worker,
       watcher,

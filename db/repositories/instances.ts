@@ -11,6 +11,38 @@ export async function insertInstance(db: Kysely<Database>, values: NewInstance):
   return db.insertInto('instances').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
+/**
+ * Inserts the instance a deploy is about to rent and names it on the operation's row in one
+ * transaction, so no other operation can be started on the instance before the deploy owns it.
+ */
+export async function insertInstanceForOperation(
+  db: Kysely<Database>,
+  values: NewInstance & { operation_id: string },
+): Promise<InstanceRow> {
+  return db.transaction().execute(async (tx) => {
+    const row = await insertInstance(tx, values);
+    await tx
+      .updateTable('operations')
+      .set({ instance_id: row.id })
+      .where('id', '=', values.operation_id)
+      .execute();
+    return row;
+  });
+}
+
+/**
+ * Removes the record of a rental that never happened (no provider id): nothing exists to show.
+ * Refuses, returning false, once the record has a machine.
+ */
+export async function deleteUnrentedInstance(db: Kysely<Database>, id: number): Promise<boolean> {
+  const deleted = await db
+    .deleteFrom('instances')
+    .where('id', '=', id)
+    .where('provider_instance_id', 'is', null)
+    .executeTakeFirst();
+  return deleted.numDeletedRows > 0n;
+}
+
 export async function getInstance(db: Kysely<Database>, id: number): Promise<InstanceRow | undefined> {
   return db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -1,6 +1,13 @@
 import type { Kysely, Updateable } from 'kysely';
 import { ErrorCode, GpuopsError } from '../../src/errors.ts';
-import type { Database, NewOperation, OperationRow, OperationState, OperationsTable } from '../schema.ts';
+import type {
+  Database,
+  NewOperation,
+  OperationKind,
+  OperationRow,
+  OperationState,
+  OperationsTable,
+} from '../schema.ts';
 
 /**
  * Operations: one row per long-running request, keyed by the same id as its BullMQ job. JSON
@@ -14,16 +21,95 @@ export interface CreatedOperation {
   created: boolean;
 }
 
-/** Inserts the operation, or returns the existing one with the same id: safe to repeat. */
+/** Operation states that are not over yet. */
+export const IN_FLIGHT: readonly OperationState[] = ['queued', 'running'];
+
+/**
+ * Inserts the operation, or returns the existing one with the same id: safe to repeat. Refuses
+ * (OperationInFlight) a second operation on an instance that has one queued or running: the
+ * database enforces it, so two processes cannot both start one.
+ */
 export async function createOperation(db: Kysely<Database>, values: NewOperation): Promise<CreatedOperation> {
-  const inserted = await db
-    .insertInto('operations')
-    .values(values)
-    .onConflict((oc) => oc.column('id').doNothing())
-    .returningAll()
-    .executeTakeFirst();
+  let inserted: OperationRow | undefined;
+  try {
+    inserted = await db
+      .insertInto('operations')
+      .values(values)
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+  } catch (err) {
+    if (isOneInFlightViolation(err) && values.instance_id != null) {
+      const current = await findInFlightOperation(db, values.instance_id);
+      throw new GpuopsError(
+        ErrorCode.OperationInFlight,
+        `i-${values.instance_id} is busy: ${current ? `${describeInFlight(current)}` : 'another operation is under way'}. Try again when it has finished.`,
+        { cause: err, details: { instanceId: values.instance_id, operation: current?.id } },
+      );
+    }
+    throw err;
+  }
   if (inserted !== undefined) return { operation: inserted, created: true };
   return { operation: await requireOperation(db, values.id), created: false };
+}
+
+function isOneInFlightViolation(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string; message?: string };
+  return (
+    e?.code === '23505' &&
+    (e.constraint === 'operations_one_in_flight_per_instance' ||
+      (e.message ?? '').includes('operations_one_in_flight_per_instance'))
+  );
+}
+
+const KIND_VERB: Record<OperationKind, string> = {
+  deploy: 'being deployed',
+  pause: 'being paused',
+  resume: 'being resumed',
+  destroy: 'being destroyed',
+};
+
+/** "being paused (op-1a2b3c4d5e, queued)": an in-flight operation as a person reads it. */
+export function describeInFlight(op: OperationRow): string {
+  return `it is ${KIND_VERB[op.kind] ?? `in a ${op.kind}`} (${op.id}, ${op.state === 'queued' ? 'queued' : op.step ? `step: ${op.step}` : 'running'})`;
+}
+
+/** The operation queued or running on an instance, if any (at most one, by the unique index). */
+export async function findInFlightOperation(
+  db: Kysely<Database>,
+  instanceId: number,
+): Promise<OperationRow | undefined> {
+  return db
+    .selectFrom('operations')
+    .selectAll()
+    .where('instance_id', '=', instanceId)
+    .where('state', 'in', IN_FLIGHT)
+    .executeTakeFirst();
+}
+
+/**
+ * Ends the instance's operations of the given kinds that no worker has started yet, as
+ * cancelled; returns them. One that a worker took meanwhile is left alone (it is no longer queued).
+ */
+export async function cancelQueuedOperations(
+  db: Kysely<Database>,
+  instanceId: number,
+  kinds: readonly OperationKind[],
+  reason: string,
+): Promise<OperationRow[]> {
+  if (kinds.length === 0) return [];
+  return db
+    .updateTable('operations')
+    .set({
+      state: 'failed',
+      finished_at: new Date(),
+      error: JSON.stringify({ code: ErrorCode.Cancelled, message: reason }),
+    })
+    .where('instance_id', '=', instanceId)
+    .where('state', '=', 'queued')
+    .where('kind', 'in', kinds)
+    .returningAll()
+    .execute();
 }
 
 export async function getOperation(db: Kysely<Database>, id: string): Promise<OperationRow | undefined> {
@@ -55,7 +141,7 @@ export async function markOperationRunning(
   db: Kysely<Database>,
   id: string,
   step: string,
-): Promise<OperationRow> {
+): Promise<OperationRow | undefined> {
   const row = await db
     .updateTable('operations')
     .set((eb) => ({
@@ -65,22 +151,37 @@ export async function markOperationRunning(
       started_at: eb.fn.coalesce('started_at', eb.fn<Date>('now')),
     }))
     .where('id', '=', id)
+    // An operation that ended meanwhile (cancelled, finalised by the reconciler) stays ended.
+    .where('state', 'in', IN_FLIGHT)
     .returningAll()
     .executeTakeFirst();
-  return row ?? missing(id);
+  if (row === undefined) await requireOperation(db, id);
+  return row;
 }
 
 export type OperationOutcome =
   | { state: 'succeeded'; result: Record<string, unknown> }
   | { state: 'failed'; error: { code: string; message: string } };
 
-/** Final state with its result or error, and `finished_at`. Throws when there is no such operation. */
+/**
+ * Final state with its result or error, and `finished_at`, unless the operation has ended
+ * already: the first ending wins. Returns the row as it now is. Throws when there is no such operation.
+ */
 export async function finishOperation(
   db: Kysely<Database>,
   id: string,
   outcome: OperationOutcome,
 ): Promise<OperationRow> {
-  const row = await db
+  return (await finishOperationIfOpen(db, id, outcome)) ?? requireOperation(db, id);
+}
+
+/** As finishOperation, but returns undefined when the operation had ended already (or does not exist). */
+export async function finishOperationIfOpen(
+  db: Kysely<Database>,
+  id: string,
+  outcome: OperationOutcome,
+): Promise<OperationRow | undefined> {
+  return db
     .updateTable('operations')
     .set({
       state: outcome.state,
@@ -89,9 +190,20 @@ export async function finishOperation(
       error: outcome.state === 'failed' ? JSON.stringify(outcome.error) : null,
     })
     .where('id', '=', id)
+    .where('state', 'in', IN_FLIGHT)
     .returningAll()
     .executeTakeFirst();
-  return row ?? missing(id);
+}
+
+/** Operations not over yet that were created before `before`, oldest first (the reconciler's list). */
+export async function listUnfinishedOperations(db: Kysely<Database>, before: Date): Promise<OperationRow[]> {
+  return db
+    .selectFrom('operations')
+    .selectAll()
+    .where('state', 'in', IN_FLIGHT)
+    .where('created_at', '<', before)
+    .orderBy('created_at', 'asc')
+    .execute();
 }
 
 export interface ListOperationsFilter {

@@ -27,6 +27,9 @@ export function renderProgress(view: ProgressView, now = Date.now()): string {
   if (view.state === 'succeeded') {
     return `✅ ${subject} done in ${elapsed} · ${view.result?.summary ?? view.step}`;
   }
+  if (view.state === 'failed' && view.error?.code === 'cancelled') {
+    return `🚫 ${subject} cancelled after ${elapsed}: ${view.error.message}`;
+  }
   if (view.state === 'failed') {
     const code = view.error?.code ? ` [${view.error.code}]` : '';
     return `❌ ${subject} failed after ${elapsed}${code}: ${view.error?.message ?? view.step}`;

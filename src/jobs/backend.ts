@@ -65,10 +65,6 @@ export interface ResolveQueueBackendOptions {
   database: DatabaseHandle;
   prefix: string;
   logger?: Logger | undefined;
-  /** Where `auto` looks for a Redis when no URL is set. Default redis://127.0.0.1:6379. */
-  probeUrl?: string | undefined;
-  /** How long `auto` waits for that Redis. Default 300 ms. */
-  probeTimeoutMs?: number | undefined;
   /** The schema BullMQ's tables live in on a real PostgreSQL. Default "bullmq". */
   postgresSchema?: string | undefined;
 }
@@ -76,19 +72,18 @@ export interface ResolveQueueBackendOptions {
 export const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /**
- * Picks the queue's backend (DESIGN.md principle 2): Redis when REDIS_URL is set or, with `auto`,
- * when a Redis answers locally; otherwise BullMQ's PostgreSQL backend in gpuops's own database.
- * A Redis that was asked for by name must answer: silently queueing elsewhere would split a
- * fleet of processes across two queues that never see each other's jobs.
+ * Picks the queue's backend (DESIGN.md principle 2): Redis when REDIS_URL is set (or Redis is
+ * asked for by name); otherwise BullMQ's PostgreSQL backend in gpuops's own database. `auto`
+ * never goes looking for a Redis: a queue belongs to the deployment whose database it serves, and
+ * a Redis that merely happens to answer locally may be another deployment's (or may answer for
+ * one process of a fleet and not another, splitting it across two queues). A Redis that was asked
+ * for must answer.
  */
 export async function resolveQueueBackend(opts: ResolveQueueBackendOptions): Promise<QueueBackend> {
   const logger = opts.logger ?? silentLogger;
-  const probeUrl = opts.probeUrl ?? LOCAL_REDIS_URL;
   let backend: QueueBackend;
-  if (opts.choice === 'postgres') {
-    backend = await postgresBackend(opts, logger);
-  } else if (opts.choice === 'redis' || opts.redisUrl !== undefined) {
-    const url = opts.redisUrl ?? probeUrl;
+  if (opts.choice !== 'postgres' && (opts.choice === 'redis' || opts.redisUrl !== undefined)) {
+    const url = opts.redisUrl ?? LOCAL_REDIS_URL;
     if (!(await redisAnswers(url, 3_000))) {
       throw new GpuopsError(
         ErrorCode.QueueUnavailable,
@@ -98,8 +93,6 @@ export async function resolveQueueBackend(opts: ResolveQueueBackendOptions): Pro
       );
     }
     backend = redisBackend(url, opts.prefix, logger);
-  } else if (await redisAnswers(probeUrl, opts.probeTimeoutMs ?? 300)) {
-    backend = redisBackend(probeUrl, opts.prefix, logger);
   } else {
     backend = await postgresBackend(opts, logger);
   }

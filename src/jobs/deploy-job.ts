@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { findInstanceByOperation, insertInstance, updateInstance } from '../../db/repositories/instances.ts';
+import {
+  findInstanceByOperation,
+  insertInstanceForOperation,
+  updateInstance,
+} from '../../db/repositories/instances.ts';
 import type { InstanceRow } from '../../db/schema.ts';
 import { formatPrice } from '../bots/render.ts';
 import { type GpuModel, gpuById } from '../cloud/gpu-catalog.ts';
@@ -10,6 +14,7 @@ import { offerQuery, sharedFilters } from '../tools/resolve.ts';
 import { checkGpusOverSsh } from './health-check.ts';
 import type { JobContext, JobHandler } from './job-context.ts';
 import type { OperationResult } from './progress.ts';
+import { deployLabel } from './rental-label.ts';
 import { waitForStatus } from './wait-for-status.ts';
 
 /** What the deploy tool puts on the queue (already validated and resolved to a catalog id). */
@@ -27,10 +32,6 @@ export const deployJobArgs = z.object({
 
 /** How many offers to try when the best ones are taken between search and rent. */
 const OFFERS_TO_TRY = 5;
-
-export function deployLabel(operationId: string): string {
-  return `gpuops-${operationId}`;
-}
 
 export const runDeploy: JobHandler = async (ctx) => {
   const args = deployJobArgs.parse(ctx.operation.args);
@@ -55,37 +56,29 @@ export const runDeploy: JobHandler = async (ctx) => {
   }
   const providerId = row.provider_instance_id!;
 
+  // Whatever fails from here on, the operation's ending releases the machine (jobs/settle.ts), so
+  // a deploy that does not succeed leaves nothing billing.
   await ctx.report(2, 'waiting for the machine to boot and pull the image');
   const outcome = await waitForStatus(ctx, providerId, {
     want: 'running',
     stepIndex: 2,
     timeoutMs: ctx.config.deployTimeoutMs,
     needSsh: true,
-  }).catch(async (err: unknown) => {
-    await releaseFailed(ctx, row, providerId, 'did not start in time');
-    throw err;
   });
   if (outcome.kind !== 'reached') {
     const why =
       outcome.kind === 'gone'
         ? 'the provider removed it'
         : `its host failed (${outcome.instance.status}${outcome.instance.statusMessage ? `: ${outcome.instance.statusMessage}` : ''})`;
-    await releaseFailed(ctx, row, providerId, why);
     throw new GpuopsError(
       ErrorCode.HostFailed,
-      `The machine for i-${row.id} failed while starting: ${why}. I destroyed it, so nothing is billed. Ask again to deploy on another offer.`,
+      `The machine for i-${row.id} failed while starting: ${why}. Ask again to deploy on another offer.`,
     );
   }
   const live = outcome.instance;
 
   await ctx.report(3, `ssh ${live.sshHost}:${live.sshPort}`);
-  let gpus: string[];
-  try {
-    gpus = await checkGpusOverSsh(ctx, live);
-  } catch (err) {
-    await releaseFailed(ctx, row, providerId, 'SSH never answered');
-    throw err;
-  }
+  const gpus = await checkGpusOverSsh(ctx, live);
 
   const running = await updateInstance(ctx.db, row.id, {
     state: 'running',
@@ -126,7 +119,7 @@ async function rentBestOffer(
   for (const offer of offers) {
     const current: InstanceRow = row
       ? await updateInstance(ctx.db, row.id, offerColumns(offer))
-      : await insertInstance(ctx.db, {
+      : await insertInstanceForOperation(ctx.db, {
           ...newInstanceColumns(ctx, args, label),
           provider_instance_id: null,
           ...offerColumns(offer),
@@ -217,7 +210,7 @@ async function recordRental(
   };
   const row = existing
     ? await updateInstance(ctx.db, existing.id, columns)
-    : await insertInstance(ctx.db, {
+    : await insertInstanceForOperation(ctx.db, {
         ...newInstanceColumns(ctx, args, deployLabel(ctx.operation.id)),
         offer_id: null,
         location: null,
@@ -225,34 +218,6 @@ async function recordRental(
       });
   ctx.setInstance(row.id);
   return row;
-}
-
-/** Destroys a machine that will never serve, so a failed deploy leaves nothing billing. */
-async function releaseFailed(
-  ctx: JobContext,
-  row: InstanceRow,
-  providerId: string,
-  why: string,
-): Promise<void> {
-  try {
-    await ctx.provider.destroyInstance(providerId);
-  } catch (err) {
-    ctx.log.error(
-      { op: ctx.operation.id, providerId, err },
-      'could not destroy a failed instance; it may still bill',
-    );
-    await updateInstance(ctx.db, row.id, { state: 'failed', provider_status: 'destroy-failed' });
-    throw new GpuopsError(
-      ErrorCode.ProviderUnavailable,
-      `The deploy failed (${why}) and destroying the machine also failed; it may still bill. Say "destroy i-${row.id}" to try again.`,
-      { cause: err },
-    );
-  }
-  await updateInstance(ctx.db, row.id, {
-    state: 'failed',
-    provider_status: 'destroyed',
-    destroyed_at: new Date(),
-  });
 }
 
 function deployResult(row: InstanceRow, gpus: string[]): OperationResult {

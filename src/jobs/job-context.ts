@@ -12,6 +12,8 @@ export interface WorkerServices {
   provider: GpuProvider;
   sshKey: SshKeyPair;
   log: Logger;
+  /** This deployment's id (db/repositories/deployment.ts); jobs carry it, workers check it. */
+  deploymentId: string;
 }
 
 /** What a job handler gets: the operation, the services and a way to report its step. */

@@ -8,7 +8,11 @@ import type { JobContext, JobHandler } from './job-context.ts';
 import type { OperationResult } from './progress.ts';
 import { waitForStatus, waitUntilGone } from './wait-for-status.ts';
 
-/** Pause, resume and destroy: each safe to run again after a crash at any point. */
+/**
+ * Pause, resume and destroy: each safe to run again after a crash at any point. A moving state
+ * (stopping, starting, destroying) set here never outlives the operation: however it ends, the
+ * record is settled against the provider (jobs/settle.ts).
+ */
 
 async function loadTarget(ctx: JobContext): Promise<InstanceRow & { provider_instance_id: string }> {
   const id = ctx.operation.instance_id;
@@ -31,7 +35,7 @@ async function loadTarget(ctx: JobContext): Promise<InstanceRow & { provider_ins
 function goneError(row: InstanceRow): GpuopsError {
   return new GpuopsError(
     ErrorCode.HostFailed,
-    `i-${row.id} no longer exists at the provider (its host may have been removed). Say "destroy i-${row.id}" to clear it from the list.`,
+    `i-${row.id} no longer exists at the provider (its host may have been removed or reclaimed).`,
   );
 }
 

@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { recordAudit } from '../../db/repositories/audit.ts';
-import { createOperation, finishOperation } from '../../db/repositories/operations.ts';
+import {
+  cancelQueuedOperations,
+  createOperation,
+  finishOperation,
+} from '../../db/repositories/operations.ts';
 import type { Database, OperationKind } from '../../db/schema.ts';
 import type { Config } from '../config.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
@@ -14,6 +18,8 @@ import { OPERATIONS_QUEUE } from './queue-names.ts';
 export interface OperationJobData {
   operationId: string;
   kind: OperationKind;
+  /** The deployment that queued it: a worker of another deployment hands it back untouched. */
+  deployment?: string;
 }
 
 const ENQUEUE_TIMEOUT_MS = 10_000;
@@ -40,6 +46,7 @@ export class OperationQueue implements OperationEnqueuer {
     private readonly db: Kysely<Database>,
     private readonly config: Config,
     private readonly log: Logger,
+    private readonly deploymentId: string,
   ) {
     this.queue = new backend.Queue<OperationJobData>(OPERATIONS_QUEUE, {
       connection: backend.producerConnection,
@@ -53,8 +60,23 @@ export class OperationQueue implements OperationEnqueuer {
     context: RequestContext;
     instanceId?: number;
     operationId?: string;
+    /** Queued operations of these kinds on the same instance are cancelled in favour of this one. */
+    supersedes?: readonly OperationKind[];
   }): Promise<JobRef> {
     const operationId = request.operationId ?? newOperationId();
+    if (request.instanceId !== undefined && request.supersedes?.length) {
+      const cancelled = await cancelQueuedOperations(
+        this.db,
+        request.instanceId,
+        request.supersedes,
+        `Cancelled before it started: ${request.kind} ${operationId} replaced it.`,
+      );
+      for (const op of cancelled) {
+        // Its worker would skip it anyway (the row has ended); removing it just tidies the queue.
+        await this.queue.remove(op.id).catch(() => 0);
+        this.log.info({ op: op.id, by: operationId }, 'queued operation superseded');
+      }
+    }
     await createOperation(this.db, {
       id: operationId,
       kind: request.kind,
@@ -77,7 +99,7 @@ export class OperationQueue implements OperationEnqueuer {
     });
     const added = this.queue.add(
       request.kind,
-      { operationId, kind: request.kind },
+      { operationId, kind: request.kind, deployment: this.deploymentId },
       {
         jobId: operationId,
         attempts: this.config.jobAttempts,

@@ -1,14 +1,14 @@
-import { type Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { recordAudit } from '../../db/repositories/audit.ts';
 import { getInstance } from '../../db/repositories/instances.ts';
 import {
-  finishOperation,
+  finishOperationIfOpen,
   getOperation,
   markOperationRunning,
   updateOperation,
 } from '../../db/repositories/operations.ts';
-import type { OperationKind } from '../../db/schema.ts';
-import { asGpuopsError } from '../errors.ts';
+import type { OperationKind, OperationRow } from '../../db/schema.ts';
+import { asGpuopsError, ErrorCode, type GpuopsError } from '../errors.ts';
 import type { QueueBackend } from './backend.ts';
 import { runDeploy } from './deploy-job.ts';
 import type { JobHandler, WorkerServices } from './job-context.ts';
@@ -16,6 +16,7 @@ import { runDestroy, runPause, runResume } from './lifecycle-jobs.ts';
 import type { OperationJobData } from './operation-queue.ts';
 import { type OperationResult, type ProgressView, stepProgress } from './progress.ts';
 import { OPERATIONS_QUEUE } from './queue-names.ts';
+import { settleAfterFailure } from './settle.ts';
 
 const HANDLERS: Record<OperationKind, JobHandler> = {
   deploy: runDeploy,
@@ -24,40 +25,48 @@ const HANDLERS: Record<OperationKind, JobHandler> = {
   destroy: runDestroy,
 };
 
+/** How long a job of another deployment waits before a worker looks at it again (its own should take it first). */
+const FOREIGN_JOB_DELAY_MS = 2_000;
+
 /**
  * Runs one operation job. The operation row is the source of truth: a job delivered again
  * after it finished returns the recorded outcome, and a failure is written as final only
- * when no retry will follow.
+ * when no retry will follow. A job of another deployment (a queue shared by mistake) is handed
+ * back untouched.
  */
 export async function processOperation(
   job: Job<OperationJobData>,
   services: WorkerServices,
   attempts: number,
+  token?: string,
 ): Promise<OperationResult> {
   const { db, log } = services;
+  if (job.data.deployment !== undefined && job.data.deployment !== services.deploymentId) {
+    log.warn(
+      { job: job.id, theirs: job.data.deployment },
+      'a job of another gpuops deployment reached this worker (two deployments share a queue prefix); handing it back',
+    );
+    await job.moveToDelayed(Date.now() + FOREIGN_JOB_DELAY_MS, token);
+    throw new DelayedError();
+  }
   const operation = await getOperation(db, job.data.operationId);
   if (!operation) throw new UnrecoverableError(`Operation ${job.data.operationId} is not in the database.`);
   if (operation.state === 'succeeded') return operation.result as unknown as OperationResult;
-  if (operation.state === 'failed')
-    throw new UnrecoverableError(operation.error?.message ?? 'Operation failed.');
-
   const started = await markOperationRunning(db, operation.id, 'starting');
+  if (!started) {
+    // Ended without this job: cancelled while queued, or finalised after BullMQ lost it.
+    const ended = await getOperation(db, operation.id);
+    if (ended?.state === 'succeeded') return ended.result as unknown as OperationResult;
+    throw new UnrecoverableError(ended?.error?.message ?? 'Operation ended.');
+  }
   const startedAt = (started.started_at ?? new Date()).getTime();
   let instanceId = operation.instance_id ?? undefined;
-  let instanceRecorded = instanceId !== undefined;
-  const instance = () => (instanceId === undefined ? undefined : `i-${instanceId}`);
   const base = () => ({
     operationId: operation.id,
     kind: operation.kind,
     startedAt,
     ...(instanceId !== undefined && { instance: `i-${instanceId}` }),
   });
-  // The operation row learns its instance once, so a failed deploy still says which one it was.
-  const recordInstance = async () => {
-    if (instanceRecorded || instanceId === undefined) return;
-    await updateOperation(db, operation.id, { instance_id: instanceId });
-    instanceRecorded = true;
-  };
 
   const ctx = {
     ...services,
@@ -69,51 +78,37 @@ export async function processOperation(
     async report(stepIndex: number, detail?: string, withinStep?: number) {
       const view = stepProgress(base(), stepIndex, detail, withinStep);
       await job.updateProgress(view as unknown as Record<string, unknown>);
-      await recordInstance();
       await updateOperation(db, operation.id, { step: view.step, progress: JSON.stringify(view) });
     },
   };
 
   try {
     const result = await HANDLERS[operation.kind](ctx);
-    await recordInstance();
-    await finishOperation(db, operation.id, {
+    const finished = await finishOperationIfOpen(db, operation.id, {
       state: 'succeeded',
       result: result as unknown as Record<string, unknown>,
     });
-    const price =
-      instanceId === undefined ? null : ((await getInstance(db, instanceId))?.price_per_hour ?? null);
-    await recordAudit(db, {
-      actor: operation.requester,
-      action: operation.kind,
-      target: result.instance,
-      channel: operation.channel,
-      outcome: 'ok',
-      price_per_hour: price,
-      details: JSON.stringify({ operation: operation.id, result }),
-    });
-    ctx.log.info({ instance: result.instance }, 'operation succeeded');
+    if (finished) {
+      const price =
+        instanceId === undefined ? null : ((await getInstance(db, instanceId))?.price_per_hour ?? null);
+      await recordAudit(db, {
+        actor: operation.requester,
+        action: operation.kind,
+        target: result.instance,
+        channel: operation.channel,
+        outcome: 'ok',
+        price_per_hour: price,
+        details: JSON.stringify({ operation: operation.id, result }),
+      });
+      ctx.log.info({ instance: result.instance }, 'operation succeeded');
+    }
     return result;
   } catch (err) {
     const error = asGpuopsError(err);
     const lastAttempt = job.attemptsMade + 1 >= attempts;
     if (!error.retryable || lastAttempt) {
-      await recordInstance();
-      await finishOperation(db, operation.id, {
-        state: 'failed',
-        error: { code: error.code, message: error.message },
-      });
-      await recordAudit(db, {
-        actor: operation.requester,
-        action: operation.kind,
-        target: instance() ?? operation.id,
-        channel: operation.channel,
-        outcome: 'error',
-        price_per_hour: null,
-        details: JSON.stringify({ operation: operation.id, code: error.code, message: error.message }),
-      });
-      ctx.log.warn({ code: error.code, err }, 'operation failed');
-      throw new UnrecoverableError(error.message);
+      const ended = await failOperation(services, started, error);
+      throw new UnrecoverableError(ended?.error?.message ?? error.message);
     }
     ctx.log.warn(
       { code: error.code, attempt: job.attemptsMade + 1, err },
@@ -126,6 +121,68 @@ export async function processOperation(
   }
 }
 
+/**
+ * Ends an operation as failed, after settling what it touched (records follow the provider; a
+ * failed deploy releases its machine), and says where things stand in its message. Used by the
+ * job itself and, for jobs BullMQ gave up on or lost, by the reconciler. Returns the ended row, or
+ * undefined when the operation had ended already.
+ */
+export async function failOperation(
+  services: WorkerServices,
+  operation: OperationRow,
+  error: Pick<GpuopsError, 'code' | 'message'>,
+): Promise<OperationRow | undefined> {
+  const { db, log } = services;
+  let standing: string;
+  try {
+    standing = await settleAfterFailure(services, operation);
+  } catch (err) {
+    log.warn({ op: operation.id, err }, 'could not settle after a failed operation; the reconciler will');
+    standing = 'gpuops could not reach the provider to check where things stand; it will on its next check.';
+  }
+  const message = standing ? `${error.message} ${standing}` : error.message;
+  const ended = await finishOperationIfOpen(db, operation.id, {
+    state: 'failed',
+    error: { code: error.code, message },
+  });
+  if (!ended) return undefined;
+  await recordAudit(db, {
+    actor: operation.requester,
+    action: operation.kind,
+    target: ended.instance_id === null ? operation.id : `i-${ended.instance_id}`,
+    channel: operation.channel,
+    outcome: 'error',
+    price_per_hour: null,
+    details: JSON.stringify({ operation: operation.id, code: error.code, message }),
+  });
+  log.warn({ op: operation.id, kind: operation.kind, code: error.code }, 'operation failed');
+  return ended;
+}
+
+/**
+ * Ends an operation whose job can no longer end it: BullMQ failed it without running gpuops's code
+ * (stalled too often), or it was removed. Does nothing while the job may still run.
+ */
+export async function endIfAbandoned(
+  services: WorkerServices,
+  operation: OperationRow,
+  jobState: string,
+  failedReason?: string,
+): Promise<OperationRow | undefined> {
+  if (operation.state !== 'queued' && operation.state !== 'running') return undefined;
+  if (jobState !== 'failed' && jobState !== 'completed' && jobState !== 'unknown') return undefined;
+  const why =
+    jobState === 'unknown'
+      ? 'Its job is no longer on the queue (removed), so nothing would ever finish it.'
+      : /stalled/i.test(failedReason ?? '')
+        ? `The workers running it stopped too many times (${failedReason}), so the queue gave up on it.`
+        : `Its job ended (${jobState}${failedReason ? `: ${failedReason}` : ''}) without finishing it.`;
+  return failOperation(services, operation, {
+    code: ErrorCode.Abandoned,
+    message: `The ${operation.kind} did not finish. ${why}`,
+  });
+}
+
 export interface OperationWorker {
   close(): Promise<void>;
 }
@@ -134,17 +191,41 @@ export function startOperationWorker(backend: QueueBackend, services: WorkerServ
   const { config } = services;
   const worker = new backend.Worker<OperationJobData>(
     OPERATIONS_QUEUE,
-    (job: Job<OperationJobData>) => processOperation(job, services, config.jobAttempts),
+    (job: Job<OperationJobData>, token?: string) =>
+      processOperation(job, services, config.jobAttempts, token),
     {
       connection: backend.connection,
       prefix: backend.prefix,
       concurrency: config.workerConcurrency,
+      // A worker renews its jobs' locks while it lives, however long a boot takes; a job stalls
+      // only when its worker dies (or blocks its event loop for a whole lock). Each stall runs the
+      // job again from its row, which is safe; past the limit, the operation is ended below.
       lockDuration: config.jobLockMs,
       stalledInterval: config.jobLockMs,
-      maxStalledCount: 2,
+      maxStalledCount: config.jobMaxStalls,
       ...backend.workerDefaults,
     },
   );
   worker.on('error', (err) => services.log.error({ err }, 'worker error'));
-  return { close: () => worker.close() };
+  // A job BullMQ fails for stalling never reaches gpuops's code: end its operation now rather
+  // than at the reconciler's next pass.
+  const states = new backend.Queue<OperationJobData>(OPERATIONS_QUEUE, {
+    connection: backend.connection,
+    prefix: backend.prefix,
+  });
+  worker.on('stalled', (jobId: string) => {
+    void (async () => {
+      const operation = await getOperation(services.db, jobId);
+      if (!operation) return;
+      const job = await states.getJob(jobId);
+      const state = job ? await job.getState() : 'unknown';
+      await endIfAbandoned(services, operation, state, job?.failedReason);
+    })().catch((err: unknown) => services.log.warn({ err, job: jobId }, 'could not check a stalled job'));
+  });
+  return {
+    async close() {
+      await worker.close();
+      await states.close();
+    },
+  };
 }

@@ -1,10 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEAD_STATUSES } from '../../db/instance-states.ts';
 import type { ProviderInstance, ProviderInstanceStatus } from '../cloud/provider.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import type { JobContext } from './job-context.ts';
-
-/** Statuses from which vast.ai instances never come back. */
-export const DEAD_STATUSES: ReadonlySet<ProviderInstanceStatus> = new Set(['exited', 'offline', 'unknown']);
 
 export interface WaitOptions {
   want: ProviderInstanceStatus;

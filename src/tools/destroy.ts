@@ -2,16 +2,24 @@ import type { Kysely } from 'kysely';
 import type { Database, InstanceRow } from '../../db/schema.ts';
 import { formatPrice } from '../bots/render.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
+import { assertNotBusy } from './instance-busy.ts';
 import { instanceRef, loadOwnedInstance } from './resolve.ts';
 import { destroySchema } from './schemas.ts';
 import { defineTool, type RequestContext } from './tool.ts';
 
-/** The instance, if it is this channel's and not destroyed already (checked before asking and again before acting). */
+/** A destroy replaces a pause or resume that has not started yet: the user wants the machine gone. */
+const SUPERSEDES = ['pause', 'resume'] as const;
+
+/** The instance, if it is this channel's, not destroyed already and not busy (checked before asking and again before acting). */
 async function loadDestroyable(db: Kysely<Database>, ref: string, ctx: RequestContext): Promise<InstanceRow> {
   const row = await loadOwnedInstance(db, ref, ctx);
-  if (row.state === 'destroyed' || row.state === 'destroying') {
-    throw new GpuopsError(ErrorCode.InvalidState, `${instanceRef(row.id)} is already ${row.state}.`);
+  if (row.state === 'destroyed') {
+    throw new GpuopsError(
+      ErrorCode.InvalidState,
+      `${instanceRef(row.id)} is already destroyed; nothing bills.`,
+    );
   }
+  await assertNotBusy(db, row, SUPERSEDES);
   return row;
 }
 
@@ -32,6 +40,7 @@ export const destroyTool = defineTool({
       args,
       context: ctx,
       instanceId: row.id,
+      supersedes: SUPERSEDES,
     });
     return {
       text: `Destroying ${instanceRef(row.id)}. Operation ${job.operationId}.`,

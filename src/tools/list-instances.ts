@@ -1,11 +1,10 @@
+import { agreesWithProvider, billsGpus, LIVE_STATES, type ProviderView } from '../../db/instance-states.ts';
 import { listInstances, updateInstance } from '../../db/repositories/instances.ts';
 import type { InstanceState } from '../../db/schema.ts';
 import { formatPrice, renderTable } from '../bots/render.ts';
 import { instanceRef } from './resolve.ts';
 import { listInstancesSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';
-
-const ACTIVE: InstanceState[] = ['provisioning', 'running', 'stopping', 'stopped', 'starting', 'destroying'];
 
 export const listInstancesTool = defineTool({
   name: 'list_instances',
@@ -15,7 +14,7 @@ export const listInstancesTool = defineTool({
   async run(args, ctx, services) {
     const which = args.state ?? 'active';
     const states: InstanceState[] | undefined =
-      which === 'all' ? undefined : which === 'active' ? ACTIVE : [which];
+      which === 'all' ? undefined : which === 'active' ? [...LIVE_STATES] : [which];
     const rows = await listInstances(services.db, { channel: ctx.channel, ...(states && { states }) });
     if (rows.length === 0) {
       return {
@@ -25,11 +24,9 @@ export const listInstancesTool = defineTool({
     }
     // What the provider says now, in one call: a host can die or an instance vanish long after
     // gpuops last looked. The list still answers (from the database) when the provider does not.
-    const live = new Map<string, string>();
+    const live = new Map<string, ProviderView>();
     let liveNote = '';
-    const rented = rows.filter(
-      (r) => r.provider_instance_id && r.state !== 'destroyed' && r.state !== 'failed',
-    );
+    const rented = rows.filter((r) => r.provider_instance_id && r.state !== 'destroyed');
     if (rented.length > 0) {
       try {
         for (const instance of await services.provider.listInstances())
@@ -45,13 +42,14 @@ export const listInstancesTool = defineTool({
         liveNote = `\n(Live status unavailable: ${err instanceof Error ? err.message : String(err)})`;
       }
     }
+    const viewOf = (r: (typeof rows)[number]) =>
+      r.provider_instance_id ? live.get(r.provider_instance_id) : undefined;
     const drift = (r: (typeof rows)[number]) => {
-      const status = r.provider_instance_id ? live.get(r.provider_instance_id) : undefined;
-      return status !== undefined && !agrees(r.state, status) ? status : undefined;
+      const status = viewOf(r);
+      return status !== undefined && !agreesWithProvider(r.state, status) ? status : undefined;
     };
-    const billing = rows.filter(
-      (r) => r.state === 'running' || r.state === 'provisioning' || r.state === 'starting',
-    );
+    // What bills is what the provider runs, whatever the records say.
+    const billing = rows.filter((r) => r.state !== 'destroyed' && billsGpus(r.state, viewOf(r)));
     const burn = billing.reduce((sum, r) => sum + r.price_per_hour, 0);
     const table = renderTable(
       ['id', 'gpu', 'state', 'price', 'where', 'owner'],
@@ -88,20 +86,3 @@ export const listInstancesTool = defineTool({
     };
   },
 });
-
-/** Whether gpuops's state and the provider's status tell the same story. */
-function agrees(state: InstanceState, status: string): boolean {
-  switch (state) {
-    case 'running':
-      return status === 'running';
-    case 'stopped':
-      return status === 'stopped';
-    case 'provisioning':
-    case 'starting':
-      return status === 'provisioning' || status === 'loading' || status === 'running';
-    case 'stopping':
-      return status === 'running' || status === 'stopped';
-    default:
-      return true;
-  }
-}

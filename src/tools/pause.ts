@@ -1,4 +1,5 @@
 import { ErrorCode, GpuopsError } from '../errors.ts';
+import { assertNotBusy } from './instance-busy.ts';
 import { instanceRef, loadOwnedInstance } from './resolve.ts';
 import { pauseSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';
@@ -11,6 +12,7 @@ export const pauseTool = defineTool({
   kind: 'job',
   async run(args, ctx, services) {
     const row = await loadOwnedInstance(services.db, args.instance, ctx);
+    await assertNotBusy(services.db, row);
     if (row.state !== 'running') {
       throw new GpuopsError(
         ErrorCode.InvalidState,

@@ -1,4 +1,5 @@
 import { ErrorCode, GpuopsError } from '../errors.ts';
+import { assertNotBusy } from './instance-busy.ts';
 import { instanceRef, loadOwnedInstance } from './resolve.ts';
 import { resumeSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';
@@ -10,6 +11,7 @@ export const resumeTool = defineTool({
   kind: 'job',
   async run(args, ctx, services) {
     const row = await loadOwnedInstance(services.db, args.instance, ctx);
+    await assertNotBusy(services.db, row);
     if (row.state !== 'stopped') {
       throw new GpuopsError(
         ErrorCode.InvalidState,

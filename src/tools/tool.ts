@@ -21,6 +21,8 @@ export interface OperationEnqueuer {
     args: Record<string, unknown>;
     context: RequestContext;
     instanceId?: number;
+    /** Queued operations of these kinds on the same instance are cancelled in favour of this one. */
+    supersedes?: readonly OperationKind[];
   }): Promise<JobRef>;
 }
 

@@ -162,11 +162,11 @@ describe.each(['postgres', 'pglite'] as const)('repositories on %s', (kind) => {
     const { operation } = await createOperation(db, newOperation());
     const first = await markOperationRunning(db, operation.id, 'starting');
     expect(first).toMatchObject({ state: 'running', step: 'starting', attempts: 1 });
-    expect(first.started_at).toBeInstanceOf(Date);
+    expect(first!.started_at).toBeInstanceOf(Date);
 
     const second = await markOperationRunning(db, operation.id, 'renting');
     expect(second).toMatchObject({ state: 'running', step: 'renting', attempts: 2 });
-    expect(second.started_at).toEqual(first.started_at);
+    expect(second!.started_at).toEqual(first!.started_at);
   });
 
   it('finishes an operation with its result or its error', async () => {

@@ -106,13 +106,15 @@ describe('when the marketplace misbehaves during a deploy', () => {
     const final = finalOf(g);
     expect(final.state).toBe('failed');
     expect(final.error?.code).toBe('host_failed');
-    expect(final.error?.message).toMatch(/failed while starting.*destroyed it, so nothing is billed/);
+    expect(final.error?.message).toMatch(
+      /failed while starting.*The machine it rented was released, so nothing bills\./,
+    );
     const state = await getSimState(g.sim.adminUrl);
     const mine = state.instances.filter((i) => i.label === `gpuops-${final.operationId}`);
     expect(mine).toHaveLength(1);
     expect(mine[0]!.destroyed).toBe(true);
     const row = await getInstance(g.runtime.database.db, Number(final.instance!.slice(2)));
-    expect(row!.state).toBe('failed');
+    expect(row).toMatchObject({ state: 'destroyed', provider_status: 'gone' });
     const op = await getOperation(g.runtime.database.db, final.operationId);
     expect(op).toMatchObject({ state: 'failed', error: { code: 'host_failed' } });
   });

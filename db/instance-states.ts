@@ -1,0 +1,89 @@
+import type { ProviderInstance, ProviderInstanceStatus } from '../src/cloud/provider.ts';
+import type { InstanceRow, InstanceState, InstanceUpdate } from './schema.ts';
+
+/**
+ * How gpuops's instance states relate to what the provider says. The provider is the truth about
+ * machines: whenever no operation is moving an instance, its record is what `settledState` makes
+ * of the provider's status.
+ */
+
+/** What the provider says of a machine: one of its statuses, or that it no longer lists it. */
+export type ProviderView = ProviderInstanceStatus | 'gone';
+
+/** States in which a machine exists (or may) at the provider: listed, reconciled, destroyable. */
+export const LIVE_STATES: readonly InstanceState[] = [
+  'provisioning',
+  'running',
+  'stopping',
+  'stopped',
+  'starting',
+  'destroying',
+  'failed',
+];
+
+/** States that only last while an operation moves the instance. */
+export const MOVING_STATES: readonly InstanceState[] = ['stopping', 'starting', 'destroying'];
+
+/** Provider statuses in which the GPUs are rented and billed. */
+const GPU_BILLING: ReadonlySet<ProviderView> = new Set(['provisioning', 'loading', 'running']);
+
+/** Statuses from which vast.ai machines never come back by themselves. */
+export const DEAD_STATUSES: ReadonlySet<ProviderView> = new Set(['exited', 'offline', 'unknown']);
+
+/** The record's state that the provider's view implies, for an instance no operation is moving. */
+export function settledState(view: ProviderView, previous: InstanceState): InstanceState {
+  if (view === 'gone') return 'destroyed';
+  if (view === 'running') return 'running';
+  if (view === 'stopped') return 'stopped';
+  if (DEAD_STATUSES.has(view)) return 'failed';
+  // provisioning or loading: a machine that never ran is still being provisioned; one that ran is starting again.
+  return previous === 'provisioning' ? 'provisioning' : 'starting';
+}
+
+/** The columns that make a record follow the provider's view of its machine. */
+export function settledColumns(
+  row: InstanceRow,
+  live: ProviderInstance | null,
+): Omit<InstanceUpdate, 'id' | 'created_at' | 'updated_at'> {
+  const view: ProviderView = live?.status ?? 'gone';
+  const state = settledState(view, row.state);
+  return {
+    state,
+    provider_status: view,
+    ...(state === 'destroyed' && { destroyed_at: row.destroyed_at ?? new Date(), running_since: null }),
+    ...(state === 'running' && {
+      running_since: row.running_since ?? new Date(),
+      ...(live?.sshHost && { ssh_host: live.sshHost }),
+      ...(live?.sshPort && { ssh_port: live.sshPort }),
+    }),
+    ...((state === 'stopped' || state === 'failed') && { running_since: null }),
+  };
+}
+
+/** Whether the record and the provider tell the same story (an operation may be moving it). */
+export function agreesWithProvider(state: InstanceState, view: ProviderView): boolean {
+  switch (state) {
+    case 'running':
+      return view === 'running';
+    case 'stopped':
+      return view === 'stopped';
+    case 'failed':
+      return DEAD_STATUSES.has(view);
+    case 'destroyed':
+      return view === 'gone';
+    case 'provisioning':
+    case 'starting':
+      return view === 'provisioning' || view === 'loading' || view === 'running' || view === 'stopped';
+    case 'stopping':
+      return view === 'running' || view === 'stopped' || view === 'loading';
+    case 'destroying':
+      // On its way to gone from wherever it was.
+      return true;
+  }
+}
+
+/** Whether the GPUs bill: from the provider's view when known, else from the record. */
+export function billsGpus(state: InstanceState, view: ProviderView | undefined): boolean {
+  if (view !== undefined) return GPU_BILLING.has(view);
+  return state === 'running' || state === 'provisioning' || state === 'starting' || state === 'stopping';
+}

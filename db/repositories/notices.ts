@@ -1,0 +1,42 @@
+import type { Insertable, Kysely } from 'kysely';
+import type { Database, NoticeRow, NoticesTable } from '../schema.ts';
+
+/**
+ * Notices: what a channel must be told that no request of its asked about (an instance whose
+ * machine vanished, an orphaned rental destroyed). Written by workers, shown by whichever bot
+ * process serves the channel, each once.
+ */
+
+export async function addNotice(
+  db: Kysely<Database>,
+  notice: Omit<Insertable<NoticesTable>, 'id' | 'created_at' | 'delivered_at'>,
+): Promise<NoticeRow> {
+  return db.insertInto('notices').values(notice).returningAll().executeTakeFirstOrThrow();
+}
+
+/**
+ * Takes the channels' undelivered notices, oldest first, marking them delivered in the same
+ * statement so two bot processes never show one twice.
+ */
+export async function takeNotices(db: Kysely<Database>, channels: readonly string[]): Promise<NoticeRow[]> {
+  if (channels.length === 0) return [];
+  const rows = await db
+    .updateTable('notices')
+    .set({ delivered_at: new Date() })
+    .where('delivered_at', 'is', null)
+    .where('channel', 'in', channels)
+    .returningAll()
+    .execute();
+  return rows.sort((a, b) => a.id - b.id);
+}
+
+/** Every notice for a channel, newest first (tests and admin views). */
+export async function listNotices(db: Kysely<Database>, channel: string, limit = 50): Promise<NoticeRow[]> {
+  return db
+    .selectFrom('notices')
+    .selectAll()
+    .where('channel', '=', channel)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
