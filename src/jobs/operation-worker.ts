@@ -207,25 +207,18 @@ export function startOperationWorker(backend: QueueBackend, services: WorkerServ
     },
   );
   worker.on('error', (err) => services.log.error({ err }, 'worker error'));
-  // A job BullMQ fails for stalling never reaches gpuops's code: end its operation now rather
-  // than at the reconciler's next pass.
-  const states = new backend.Queue<OperationJobData>(OPERATIONS_QUEUE, {
-    connection: backend.connection,
-    prefix: backend.prefix,
-  });
-  worker.on('stalled', (jobId: string) => {
+  // A job that stalled too often is failed by BullMQ without running gpuops's code (and one
+  // started too often likewise): end its operation now rather than at the reconciler's next pass.
+  // For every other failure gpuops's code has ended the operation already, and this does nothing.
+  worker.on('failed', (job, err) => {
+    if (!job?.id) return;
+    const jobId = job.id;
     void (async () => {
       const operation = await getOperation(services.db, jobId);
-      if (!operation) return;
-      const job = await states.getJob(jobId);
-      const state = job ? await job.getState() : 'unknown';
-      await endIfAbandoned(services, operation, state, job?.failedReason);
-    })().catch((err: unknown) => services.log.warn({ err, job: jobId }, 'could not check a stalled job'));
+      if (operation) await endIfAbandoned(services, operation, 'failed', job.failedReason ?? err.message);
+    })().catch((error: unknown) =>
+      services.log.warn({ err: error, job: jobId }, 'could not end the operation of a failed job'),
+    );
   });
-  return {
-    async close() {
-      await worker.close();
-      await states.close();
-    },
-  };
+  return { close: () => worker.close() };
 }

@@ -218,6 +218,22 @@ async function destroyOrphan(
   });
 }
 
+/** What BullMQ knows of operations' jobs, read from the operations queue. */
+export function jobStatesOn(backend: QueueBackend): JobStates & { close(): Promise<void> } {
+  const operations = new backend.Queue(OPERATIONS_QUEUE, {
+    connection: backend.connection,
+    prefix: backend.prefix,
+  });
+  return {
+    async stateOf(id) {
+      const job = await operations.getJob(id);
+      if (!job) return { state: 'unknown' };
+      return { state: await job.getState(), ...(job.failedReason && { failedReason: job.failedReason }) };
+    },
+    close: () => operations.close(),
+  };
+}
+
 /** The reconciler on a BullMQ job scheduler: one pass every `reconcileIntervalMs`, by any one worker. */
 export interface ReconcilerHandle {
   close(): Promise<void>;
@@ -231,14 +247,7 @@ export async function startReconciler(
   if (interval <= 0) return undefined;
   const options = { connection: backend.connection, prefix: backend.prefix };
   const maintenance = new backend.Queue(MAINTENANCE_QUEUE, options);
-  const operations = new backend.Queue(OPERATIONS_QUEUE, options);
-  const jobs: JobStates = {
-    async stateOf(id) {
-      const job = await operations.getJob(id);
-      if (!job) return { state: 'unknown' };
-      return { state: await job.getState(), ...(job.failedReason && { failedReason: job.failedReason }) };
-    },
-  };
+  const jobs = jobStatesOn(backend);
   const schedulerId = `reconcile-${services.deploymentId}`;
   await maintenance.upsertJobScheduler(
     schedulerId,
@@ -264,7 +273,7 @@ export async function startReconciler(
   return {
     async close() {
       await worker.close();
-      await Promise.allSettled([maintenance.close(), operations.close()]);
+      await Promise.allSettled([maintenance.close(), jobs.close()]);
     },
   };
 }

@@ -194,8 +194,7 @@ export class VastClient {
     const unknownOutcome = (reason: string) =>
       new GpuopsError(
         ErrorCode.ProviderUnavailable,
-        `vast.ai did not confirm the rental of offer ${offerId} (${reason}); the rental may or may not have happened. ` +
-          `gpuops looks for an instance labelled "${body.label}" before renting again.`,
+        `vast.ai did not confirm the rental of offer ${offerId} (${reason}); the rental may or may not have happened.`,
         {
           retryable: true,
           details: { op: 'createInstance', offerId, label: body.label, outcome: 'unknown' },

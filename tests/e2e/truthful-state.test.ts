@@ -1,0 +1,128 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getInstance, listInstances } from '../../db/repositories/instances.ts';
+import { getOperation } from '../../db/repositories/operations.ts';
+import { failNext, getSimState, resetFailures } from '../../src/cloud/sim/admin-client.ts';
+import type { ProgressView } from '../../src/jobs/progress.ts';
+import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
+import { testBackends } from '../support/index.ts';
+
+/**
+ * Faults that used to leave records lying: each operation that fails must leave the instance as
+ * the provider has it, with a way out, and a retry must work.
+ */
+
+/** One attempt per provider call and per job: a fault fails the operation at once. */
+const NO_RETRIES = {
+  GPUOPS_PROVIDER_RETRIES: '0',
+  GPUOPS_JOB_ATTEMPTS: '1',
+  GPUOPS_RECONCILE_INTERVAL_MS: '0',
+};
+
+function finalOf(g: TestGpuops): ProgressView {
+  const ref = g.surface.progressRefs().at(-1)!;
+  return g.surface.versionsOf(ref).at(-1)!.progress!;
+}
+
+async function deployed(g: TestGpuops): Promise<{ ref: string; id: number; providerId: string }> {
+  await g.say('deploy a 3090');
+  const final = finalOf(g);
+  expect(final.state).toBe('succeeded');
+  const id = Number(final.result!.instance.slice(2));
+  const row = await getInstance(g.runtime.database.db, id);
+  return { ref: final.result!.instance, id, providerId: row!.provider_instance_id! };
+}
+
+async function liveAtProvider(g: TestGpuops, providerId: string): Promise<boolean> {
+  const state = await getSimState(g.sim.adminUrl);
+  return state.instances.some((i) => String(i.id) === providerId && !i.destroyed);
+}
+
+describe.each(testBackends)('operations that fail leave the truth behind, on $name', (backend) => {
+  let g: TestGpuops;
+  beforeAll(async () => {
+    g = await startTestGpuops({ db: backend.db, queue: backend.queue, env: NO_RETRIES });
+  });
+  afterEach(async () => {
+    await resetFailures(g.sim.adminUrl);
+    g.surface.clear();
+  });
+  afterAll(async () => {
+    await g?.close();
+  });
+
+  it('a destroy the provider refuses leaves the instance running, billing in the list and destroyable; the retry destroys it', async () => {
+    const { ref, id, providerId } = await deployed(g);
+    await failNext(g.sim.adminUrl, { endpoint: 'destroy', status: 502, count: 1 });
+    g.surface.clear();
+    await g.say(`destroy ${ref}`, { confirm: true });
+    const failed = finalOf(g);
+    expect(failed.state).toBe('failed');
+    expect(failed.error?.code).toBe('provider_unavailable');
+    expect(failed.error?.message).toContain(
+      `${ref} is running, as the provider says; you can pause or destroy it.`,
+    );
+    expect(await getInstance(g.runtime.database.db, id)).toMatchObject({ state: 'running' });
+    expect(await liveAtProvider(g, providerId)).toBe(true);
+
+    g.surface.clear();
+    await g.say('list my instances');
+    const listing = g.surface.posts('reply').join('\n');
+    expect(listing).toMatch(/1 billing at \$\d/);
+    const line = listing.split('\n').find((l) => l.startsWith(`${ref} `))!;
+    expect(line).toContain('running');
+    expect(line).not.toContain('⚠');
+
+    g.surface.clear();
+    await g.say(`destroy ${ref}`, { confirm: true });
+    expect(finalOf(g)).toMatchObject({ state: 'succeeded', kind: 'destroy' });
+    expect(await getInstance(g.runtime.database.db, id)).toMatchObject({ state: 'destroyed' });
+    expect(await liveAtProvider(g, providerId)).toBe(false);
+  });
+
+  it('a pause the provider refuses leaves the instance running and pausable; pause and resume then work', async () => {
+    const { ref, id } = await deployed(g);
+    await failNext(g.sim.adminUrl, { endpoint: 'stop', status: 503, count: 1 });
+    g.surface.clear();
+    await g.say(`pause ${ref}`);
+    const failed = finalOf(g);
+    expect(failed.state).toBe('failed');
+    expect(failed.error?.message).toContain(`${ref} is running, as the provider says`);
+    expect(await getInstance(g.runtime.database.db, id)).toMatchObject({ state: 'running' });
+
+    g.surface.clear();
+    await g.say(`pause ${ref}`);
+    expect(finalOf(g)).toMatchObject({ state: 'succeeded', kind: 'pause' });
+    expect(await getInstance(g.runtime.database.db, id)).toMatchObject({ state: 'stopped' });
+
+    await failNext(g.sim.adminUrl, { endpoint: 'start', status: 500, count: 1 });
+    g.surface.clear();
+    await g.say(`resume ${ref}`);
+    expect(finalOf(g).error?.message).toContain(
+      `${ref} is paused (stopped), as the provider says; you can resume or destroy it.`,
+    );
+    expect(await getInstance(g.runtime.database.db, id)).toMatchObject({ state: 'stopped' });
+
+    g.surface.clear();
+    await g.say(`resume ${ref}`);
+    expect(finalOf(g)).toMatchObject({ state: 'succeeded', kind: 'resume' });
+    expect(await getInstance(g.runtime.database.db, id)).toMatchObject({ state: 'running' });
+  });
+
+  it('a deploy whose rental never went through leaves no instance record, and says nothing bills', async () => {
+    const before = await listInstances(g.runtime.database.db, { channel: g.context.channel });
+    await failNext(g.sim.adminUrl, { endpoint: 'create', status: 502, count: 5 });
+    await g.say('deploy a 4090');
+    const final = finalOf(g);
+    expect(final.state).toBe('failed');
+    expect(final.error?.message).toContain('No machine was rented, so nothing bills.');
+    expect(final.error?.message).not.toMatch(/before renting again/);
+    const after = await listInstances(g.runtime.database.db, { channel: g.context.channel });
+    expect(after.map((r) => r.id)).toEqual(before.map((r) => r.id));
+    const state = await getSimState(g.sim.adminUrl);
+    expect(state.instances.filter((i) => i.label === `gpuops-${final.operationId}`)).toHaveLength(0);
+    expect(await getOperation(g.runtime.database.db, final.operationId)).toMatchObject({
+      state: 'failed',
+      instance_id: null,
+    });
+  });
+});
