@@ -87,7 +87,7 @@ export async function startTestGpuops(options: HarnessOptions): Promise<TestGpuo
     },
     async close() {
       await runtime.close();
-      if (options.queue === 'redis') await dropRedisPrefix(env.GPUOPS_QUEUE_PREFIX!);
+      if (runtime.queueBackend.kind === 'redis') await dropRedisPrefix(runtime.queueBackend.prefix);
       if (ownSim) await sim.close();
       await pg?.drop();
       await rm(dataDir, { recursive: true, force: true });

@@ -20,7 +20,7 @@ export async function loadOrCreateKeyPair(privateKeyPath: string): Promise<SshKe
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'gpuops' });
+  const pair = generateValidPair();
   await mkdir(path.dirname(privateKeyPath), { recursive: true, mode: 0o700 });
   // `wx` so two processes starting together never overwrite each other's fresh key.
   try {
@@ -31,4 +31,17 @@ export async function loadOrCreateKeyPair(privateKeyPath: string): Promise<SshKe
     throw err;
   }
   return { privateKey: pair.private, publicKey: pair.public.trim() };
+}
+
+/**
+ * ssh2's ed25519 generator drops a leading zero byte of the public key about once in 200 keys
+ * (a 31-byte key that nothing, ssh2 included, will parse); such a pair is thrown away.
+ */
+function generateValidPair(): { private: string; public: string } {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'gpuops' });
+    const parsed = ssh2.utils.parseKey(pair.public.trim());
+    if (!(parsed instanceof Error) && !(ssh2.utils.parseKey(pair.private) instanceof Error)) return pair;
+  }
+  throw new Error('Could not generate a valid ed25519 key pair.');
 }
