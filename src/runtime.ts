@@ -6,6 +6,7 @@ import { deploymentId as readDeploymentId } from '../db/repositories/deployment.
 import { Agent } from './agent/agent.ts';
 import type { AgentModel } from './agent/agent-model.ts';
 import { createModel } from './agent/create-model.ts';
+import { NoticeFeed } from './bots/notice-feed.ts';
 import type { GpuProvider } from './cloud/provider.ts';
 import { type Simulator, startSimulator } from './cloud/sim/index.ts';
 import { loadOrCreateKeyPair, type SshKeyPair } from './cloud/ssh/ssh-keys.ts';
@@ -40,6 +41,8 @@ export interface Runtime {
   operations: OperationQueue;
   worker: OperationWorker | undefined;
   watcher: JobWatcher | undefined;
+  /** What the reconciler and failed jobs have to tell channels, for the chats of this process. */
+  notices: NoticeFeed | undefined;
   agent: Agent | undefined;
   /** One line a person can read: which database, queue, market and model are in use. */
   describe(): string;
@@ -163,12 +166,15 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     }
 
     let watcher: JobWatcher | undefined;
+    let notices: NoticeFeed | undefined;
     let agent: Agent | undefined;
     const model = options.model ?? (await createModel(config));
     if (options.role !== 'worker') {
       watcher = new JobWatcher(queueBackend, database.db, log);
       closers.push(() => watcher!.close());
       await watcher.waitUntilReady();
+      notices = new NoticeFeed(database.db, log);
+      closers.push(async () => notices!.close());
       const services: ToolServices = { config, db: database.db, provider, operations, log };
       agent = new Agent(model, services, watcher, { progressIntervalMs: config.progressIntervalMs });
     }
@@ -190,6 +196,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       operations,
       worker,
       watcher,
+      notices,
       agent,
       describe: () =>
         [

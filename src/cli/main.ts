@@ -60,6 +60,7 @@ program
     await runTerminalChat({
       agent: runtime.agent!,
       context: requestContext(opts),
+      ...(runtime.notices && { notices: runtime.notices }),
       banner: `gpuops · ${runtime.describe()}\nType "help" for what I can do, "exit" to leave.`,
     });
     await runtime.close();

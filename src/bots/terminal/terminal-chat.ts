@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Agent } from '../../agent/agent.ts';
 import type { RequestContext } from '../../tools/tool.ts';
+import type { NoticeFeed } from '../notice-feed.ts';
 import { TerminalSurface } from './terminal-surface.ts';
 
 export interface TerminalChatOptions {
@@ -9,6 +10,8 @@ export interface TerminalChatOptions {
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WriteStream;
   banner: string;
+  /** Where notices for this chat's channel come from (an instance whose machine vanished...). */
+  notices?: NoticeFeed;
 }
 
 /**
@@ -32,6 +35,9 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
   const surface = new TerminalSurface({ out: output, inPlace: tty, confirm: ask, prompt: rl });
 
   output.write(`${options.banner}\n`);
+  const unsubscribe = options.notices?.subscribe(options.context.channel, (notice) => {
+    void surface.post({ kind: 'reply', text: `⚠️ ${notice.text}` });
+  });
   const pending = new Set<Promise<unknown>>();
   let busy = Promise.resolve();
   const showPrompt = () => {
@@ -63,6 +69,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
   });
   showPrompt();
   await closed;
+  unsubscribe?.();
   await busy;
   if (pending.size > 0) {
     output.write(
