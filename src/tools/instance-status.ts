@@ -1,4 +1,6 @@
+import { agreesWithProvider, type ProviderView } from '../../db/instance-states.ts';
 import { updateInstance } from '../../db/repositories/instances.ts';
+import { describeInFlight, findInFlightOperation } from '../../db/repositories/operations.ts';
 import { formatPrice } from '../bots/render.ts';
 import { sshCommand } from '../cloud/ssh/ssh-command.ts';
 import { instanceRef, loadOwnedInstance } from './resolve.ts';
@@ -29,12 +31,21 @@ export const instanceStatusTool = defineTool({
       }
     }
     const ref = instanceRef(row.id);
+    const busy = await findInFlightOperation(services.db, row.id);
+    const disagrees =
+      providerStatus !== null &&
+      row.state !== 'destroyed' &&
+      !agreesWithProvider(row.state, providerStatus as ProviderView);
     const uptimeMs =
       row.running_since && row.state === 'running' ? Date.now() - row.running_since.getTime() : 0;
     const costSoFar = (uptimeMs / 3_600_000) * row.price_per_hour;
     const ssh = sshHost && sshPort && row.state === 'running' ? sshCommand(sshHost, sshPort) : null;
     const lines = [
-      `${ref}: ${row.gpu_count}x ${row.gpu_name}, ${row.state}${providerStatus && providerStatus !== row.state ? ` (provider says ${providerStatus})` : ''}`,
+      `${ref}: ${row.gpu_count}x ${row.gpu_name}, ${row.state}${providerStatus && providerStatus !== row.state ? ` (provider says ${providerStatus})` : ''}${disagrees ? ' ⚠' : ''}`,
+      busy ? `now: ${describeInFlight(busy).replace(/^it is /, '')}` : '',
+      disagrees && !busy
+        ? `gpuops's record and the provider disagree; the next reconciler pass makes the record follow the provider. Say "destroy ${ref}" to stop any billing.`
+        : '',
       `price ${formatPrice(row.price_per_hour)} · ${row.location ?? 'unknown location'} · image ${row.image} · disk ${row.disk_gb} GB`,
       row.state === 'running'
         ? `running for ${Math.round(uptimeMs / 60_000)} min, about $${costSoFar.toFixed(2)} so far`
@@ -48,6 +59,7 @@ export const instanceStatusTool = defineTool({
         instance: ref,
         state: row.state,
         provider_status: providerStatus,
+        ...(busy && { operation: { id: busy.id, kind: busy.kind, state: busy.state, step: busy.step } }),
         gpu: row.gpu_name,
         gpu_count: row.gpu_count,
         price_per_hour: row.price_per_hour,

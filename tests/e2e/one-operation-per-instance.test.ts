@@ -96,6 +96,11 @@ describe.each(testBackends)('one operation per instance at a time, on $name', (b
     }
     // Nothing was asked in vain: the refusal came before any confirmation.
     expect(g.surface.events.filter((e) => e.type === 'confirm')).toHaveLength(0);
+
+    // And the status the refusal points to shows what is under way.
+    g.surface.clear();
+    await say(`status of i-${instance.id}`);
+    expect(g.surface.posts('reply').join('\n')).toMatch(/now: being destroyed \(op-[0-9a-f]+, queued\)/);
   });
 
   it('lets the database refuse the second of two operations created at the same moment', async () => {
