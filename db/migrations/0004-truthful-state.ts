@@ -31,6 +31,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           where newer.instance_id = o.instance_id
             and newer.state in ('queued', 'running')
             and (newer.created_at, newer.id) > (o.created_at, o.id))`.execute(db);
+  // Earlier versions recorded a failed deploy whose machine was released as "failed"; its machine
+  // is gone, which is "destroyed" now ("failed" means a dead machine that still exists).
+  await sql`
+    update instances set state = 'destroyed', running_since = null
+     where state = 'failed' and provider_status = 'destroyed'`.execute(db);
   await sql`
     create unique index operations_one_in_flight_per_instance
         on operations (instance_id)

@@ -18,8 +18,8 @@ const TOOL_OF: Record<Intent, ToolName> = {
 
 // The extracted values each intent uses; a problem with any other value is not worth a question.
 const FIELDS_USED: Record<Intent, readonly Field[]> = {
-  search: ['price', 'count', 'reliability', 'memory', 'limit'],
-  deploy: ['price', 'count', 'disk', 'reliability'],
+  search: ['price', 'count', 'reliability', 'memory', 'limit', 'region'],
+  deploy: ['price', 'count', 'disk', 'reliability', 'region'],
   pause: ['instance'],
   resume: ['instance'],
   destroy: ['instance'],

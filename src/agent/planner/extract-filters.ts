@@ -1,11 +1,12 @@
-import { GPU_MARK, readNumber, type Scratch, SMALL_NUMBER, tidy } from './text.ts';
+import { GPU_MARK, NUMERAL, readAmount, readNumber, type Scratch, SMALL_NUMBER, tidy } from './text.ts';
 import type { Extraction, OfferOrder } from './types.ts';
 
 /** Offer filters: host reliability, sort order, how many offers, and GPU memory. */
 
 const AT_LEAST = String.raw`(?:at\s+least|min(?:imum)?|>=?|≥|over|above|more\s+than|greater\s+than|higher\s+than|better\s+than|of|:|=|is|with)`;
 const RELIABILITY_WORD = '(?:reliab(?:le|ility)|uptime)';
-const PERCENT = String.raw`(?<![\d.])(\d+(?:\.\d+)?)\s*(%|percent\b)?`;
+// Read whole, sign included, so "-99%" or "99,5%" is refused rather than read as 99.
+const PERCENT = String.raw`(?<![\w.,/⁄-])(-?${NUMERAL})\s*(%|percent\b)?`;
 
 const NUMBER_THEN_WORD = new RegExp(
   String.raw`(?:\b(?:with\s+)?${AT_LEAST}\s+)?${PERCENT}\s*(?:host\s+)?${RELIABILITY_WORD}\b`,
@@ -13,23 +14,26 @@ const NUMBER_THEN_WORD = new RegExp(
 );
 // Only the noun here: in "reliable 4090" the number is a GPU, not a reliability.
 const WORD_THEN_NUMBER = new RegExp(
-  String.raw`\b(?:min(?:imum)?\s+)?(?:reliability|uptime)(?:\s+(?:score|rating))?(?:\s*${AT_LEAST})*\s*${PERCENT}(?![\d.])`,
+  String.raw`\b(?:min(?:imum)?\s+)?(?:reliability|uptime)(?:\s+(?:score|rating))?(?:\s*${AT_LEAST})*\s*${PERCENT}`,
   'g',
 );
 
 export function extractReliability(scratch: Scratch, out: Extraction): void {
   for (const pattern of [NUMBER_THEN_WORD, WORD_THEN_NUMBER]) {
     scratch.take(pattern, (m) => {
-      const value = Number(m[1]);
-      // Without a % sign a number over 100 is something else (a GPU model, a price).
-      if (m[2] === undefined && value > 100) return false;
-      if (out.minReliability !== undefined) return true;
+      const value = readAmount(m[1]!);
+      // Without a % sign a number over 100 is something else (a GPU model, a price), and one over 1
+      // before the adjective is a count ("2 reliable 4090s").
+      if (m[2] === undefined && (value > 100 || (value > 1 && /reliable\s*$/.test(m[0])))) return false;
+      if (out.problems.some((p) => p.field === 'reliability')) return true;
+      // Unreadable is asked about even after a reliability was read: it is never skipped in silence.
+      if (!Number.isNaN(value) && out.minReliability !== undefined) return true;
       // "99%" and "reliability 95" are percentages; "0.98" is already a fraction.
       const fraction = m[2] !== undefined || value > 1 ? value / 100 : value;
       if (!(fraction >= 0 && fraction <= 1)) {
         out.problems.push({
           field: 'reliability',
-          message: `Reliability is a share between 0 and 1 (or 0-100%); "${m[0].trim()}" is out of range.`,
+          message: `"${scratch.written(m.index, m.index + m[0].length)}" is not a reliability I can use: give a share from 0 to 1 or a percentage from 0 to 100%, e.g. "99% reliability".`,
         });
         return true;
       }

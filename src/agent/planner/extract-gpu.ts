@@ -1,5 +1,5 @@
 import { GPU_CATALOG, type GpuModel, resolveGpu } from '../../cloud/gpu-catalog.ts';
-import { GPU_MARK, type Scratch } from './text.ts';
+import { GPU_MARK, NUMERAL, type Scratch } from './text.ts';
 import type { Extraction } from './types.ts';
 
 /**
@@ -100,15 +100,20 @@ function longestName(list: Word[], from: number): NameMatch | undefined {
   return undefined;
 }
 
+// Any number, not only a usable count, so that "1000000xh100" and "2.5xa100" reach the count
+// extractor, which refuses them, rather than leaving the GPU unread.
+const COUNT_BEFORE_NAME = new RegExp(`^-?${NUMERAL}[x×](.{2,})$`);
+const COUNT_AFTER_NAME = new RegExp(`^(.{2,}?)[x×]-?${NUMERAL}$`);
+
 /**
  * "8xh100" and "4090x2" glue the count to the name. Returns the name part alone, so the count
  * stays beside the marker ("8x§g", "§g x2") for the count extractor. The marker needs two
  * characters of room, which every catalog name has.
  */
 function withoutGluedCount(word: Word): Word | undefined {
-  const before = /^\d{1,3}[x×](.{2,})$/.exec(word.text);
+  const before = COUNT_BEFORE_NAME.exec(word.text);
   if (before) return { text: before[1]!, start: word.end - before[1]!.length, end: word.end };
-  const after = /^(.{2,}?)[x×]\d{1,3}$/.exec(word.text);
+  const after = COUNT_AFTER_NAME.exec(word.text);
   if (after) return { text: after[1]!, start: word.start, end: word.start + after[1]!.length };
   return undefined;
 }

@@ -85,13 +85,16 @@ function splitTag(token: string): [string, string | undefined] {
 
 /** "image ubuntu" / "image: my-app" (a bare name after the word image), then framework words. */
 function extractNamedImage(scratch: Scratch, out: Extraction): void {
-  let best: { at: number; image: string } | undefined;
+  let best: { at: number; end: number; image: string } | undefined;
   for (const [pattern, image] of IMAGE_KEYWORDS) {
     const m = pattern.exec(scratch.text);
-    if (m && (best === undefined || m.index < best.at)) best = { at: m.index, image };
+    if (m && (best === undefined || m.index < best.at))
+      best = { at: m.index, end: m.index + m[0].length, image };
   }
   if (best) {
     out.image = best.image;
+    // Taken, so "in pytorch" is not read as a place.
+    scratch.consume(best.at, best.end);
     return;
   }
   scratch.take(/\b(?:docker\s+)?image\s*[:=]?\s*([a-z0-9][a-z0-9._-]{1,60})\b/g, (m) => {

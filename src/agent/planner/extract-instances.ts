@@ -1,39 +1,43 @@
-import type { Scratch } from './text.ts';
+import { NUMERAL, type Scratch } from './text.ts';
 import type { Extraction } from './types.ts';
 
 /**
  * Instance ids: "i-3", "I3", "#3", "instance 3", "instances 3 and 4", "i-3, i-4 and i-5",
- * "i-3 and 4". Ids are normalised to "i-<number>", the form instanceArg accepts.
+ * "i-3 and 4". Ids are normalised to "i-<number>", the form instanceArg accepts. What follows the
+ * prefix is read whole, so "i-1.5", "i-2e3" or "i-3x" is refused rather than cut to "i-1".
  */
 
-// Units after a number that make it a size, price, count or time rather than an id.
-const NOT_AN_ID = String.raw`\s*(?:x\b|gb|tb|gpus?|cards?|%|\.\d|\$|¢|c\b|cents?|dollars?|bucks?|usd|hours?|hrs?|days?)`;
+// Units after a bare number that make it a size, price, count or time rather than an id.
+const NOT_AN_ID =
+  /^\s*(?:x\b|gb|tb|gpus?|cards?|%|\/|per\b|\$|¢|c\b|cents?|dollars?|bucks?|usd|hours?|hrs?|days?)/;
+// An id is read whole, letters glued on included ("i-3x"): group 1 is the prefix and number, group
+// 2 whatever is glued after it.
+const ID = (prefix: string): string => String.raw`(${prefix}[-+]?${NUMERAL})(\w*)`;
 // A number right after an instance noun ("instance 3", "ids 3 and 4"), unless a unit follows it
 // ("box 24gb" is memory, not box number 24).
 const AFTER_NOUN = new RegExp(
-  String.raw`\b(?:instances?|machines?|box(?:es)?|servers?|vms?|nodes?|rentals?|ids?)\s*(?:#|no\.?\s*|number\s+|id\s+)?(?:i[-_]?)?(\d+)\b(?!${NOT_AN_ID})`,
-  'g',
+  String.raw`\b(?:instances?|machines?|box(?:es)?|servers?|vms?|nodes?|rentals?|ids?)\s*(?:#|no\.?\s*|number\s+|id\s+)?${ID('(?:i[-_]?)?')}`,
+  'gd',
 );
-const WRITTEN_ID = /(?<![\w-])(?:i[-_]?|#)(\d+)\b/g;
+const WRITTEN_ID = new RegExp(String.raw`(?<![\w-])${ID('(?:i[-_]?|#)')}`, 'gd');
 // More ids after the first: ", 4", " and i-5", " & #6".
-const CONTINUATION = new RegExp(
-  String.raw`\s*(?:,|&|\+|\band\b|\bor\b)\s*(?:(?:i[-_]?|#)(\d+)\b|(\d+)\b(?!${NOT_AN_ID}))`,
-  'y',
-);
+const CONTINUATION = new RegExp(String.raw`\s*(?:,|&|\+|\band\b|\bor\b)\s*${ID('(?:i[-_]?|#)?')}`, 'yd');
 
 const MAX_ID_DIGITS = 9;
 
 export function extractInstances(scratch: Scratch, out: Extraction): void {
   for (const pattern of [AFTER_NOUN, WRITTEN_ID]) {
     scratch.take(pattern, (m) => {
+      if (isNumberWithUnit(scratch, m)) return false;
+      const written = [writtenId(scratch, m)];
       let end = m.index + m[0].length;
-      const ids = [m[1]!];
       CONTINUATION.lastIndex = end;
       for (let c = CONTINUATION.exec(scratch.text); c !== null; c = CONTINUATION.exec(scratch.text)) {
-        ids.push((c[1] ?? c[2])!);
+        if (isNumberWithUnit(scratch, c)) break;
+        written.push(writtenId(scratch, c));
         end = CONTINUATION.lastIndex;
       }
-      for (const digits of ids) addId(out, digits);
+      for (const id of written) addIds(out, id);
       // Consume the continuation too, so "and 4" is not read as a count later.
       scratch.consume(m.index, end);
       return false;
@@ -41,15 +45,32 @@ export function extractInstances(scratch: Scratch, out: Extraction): void {
   }
 }
 
-function addId(out: Extraction, digits: string): void {
-  const trimmed = digits.replace(/^0+(?=\d)/, '');
-  if (trimmed.length > MAX_ID_DIGITS) {
-    out.problems.push({
-      field: 'instance',
-      message: `"i-${digits}" is not an instance id I can use: ids are "i-" and up to 9 digits, like i-3.`,
-    });
+/** "instance 3 gpus", "and 24gb": a bare number with a unit after it is not an id. */
+function isNumberWithUnit(scratch: Scratch, m: RegExpExecArray): boolean {
+  return !/^[i#]/.test(m[1]!) && NOT_AN_ID.test(scratch.text.slice(m.indices![1]![1]));
+}
+
+function writtenId(scratch: Scratch, m: RegExpExecArray): string {
+  return scratch.written(m.indices![1]![0], m.indices![2]![1]);
+}
+
+/** "i-3", "#3", "3", or "i-3,4" (a list without spaces); anything else is not an id. */
+function addIds(out: Extraction, written: string): void {
+  const digits = written.replace(/^(?:i[-_]?|#)/i, '');
+  if (
+    !/^\d+(?:,\d+)*$/.test(digits) ||
+    digits.split(',').some((d) => d.replace(/^0+(?=\d)/, '').length > MAX_ID_DIGITS)
+  ) {
+    if (!out.problems.some((p) => p.field === 'instance')) {
+      out.problems.push({
+        field: 'instance',
+        message: `"${written}" is not an instance id I can use: ids are "i-" and up to ${MAX_ID_DIGITS} digits, e.g. "i-3". Say "list my instances" to see yours.`,
+      });
+    }
     return;
   }
-  const id = `i-${trimmed}`;
-  if (!out.instances.includes(id)) out.instances.push(id);
+  for (const part of digits.split(',')) {
+    const id = `i-${part.replace(/^0+(?=\d)/, '')}`;
+    if (!out.instances.includes(id)) out.instances.push(id);
+  }
 }

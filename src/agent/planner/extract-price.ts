@@ -1,20 +1,25 @@
-import { readAmount, type Scratch, tidy } from './text.ts';
+import { NUMERAL, readAmount, type Scratch, tidy } from './text.ts';
 import type { Extraction } from './types.ts';
 
 /**
  * The highest price the user accepts, in USD per GPU-hour: "$0.5/hr", "$0.45 per hour",
  * "50 cents", "50c/hr", "80¢", "under 1 dollar", "below $2", "less than 0.3 usd/h", "max 1.20",
  * "under a buck", "$10/day", "$2/hr total". A price after "over"/"from"/"between" is a floor, which
- * no tool takes, so it is consumed and ignored.
+ * no tool takes, so it is consumed and ignored. An amount is read whole ("$NaN", "$1e308", "1,5",
+ * "$0.45abc") and refused when it is not exactly dollars and cents, never read as a nearby price.
  */
 
 // Starts only where a number starts, so a long digit run is not retried from every position.
-const AMOUNT = String.raw`(?<![\d.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)`;
+const AMOUNT = String.raw`(?<![\w.,/⁄])(${NUMERAL})`;
 const SIGN = String.raw`(-|\bminus\s+|\bnegative\s+)?`;
 const PERIOD = String.raw`(?:\s*(?:/|\bper\b|\ban?\b|\beach\b|\bevery\b)\s*(?:gpu[\s-]*)?(h|hr|hrs|hours?|d|days?|wk|weeks?|mo|months?)\b|\s*\b(hourly|daily|weekly|monthly)\b)?`;
 const PER_GPU = String.raw`(?:\s*(?:/|\bper\b|\ba\b|\beach\b|\bfor\s+each\b)\s*(?:gpu|card)\b(?:[\s-]*(?:h|hr|hour)\b)?)?`;
 const TOTAL = String.raw`(\s*(?:\bin\s+total\b|\btotal\b|\baltogether\b|\bcombined\b|\bfor\s+(?:the\s+)?(?:whole\s+)?(?:machine|box|server|lot|all\s+of\s+them|both)\b))?`;
 const TAIL = `${PERIOD}${PER_GPU}${TOTAL}`;
+
+// After a bare amount: a unit that makes it a count, size or share, not dollars. A full stop
+// may follow ("under 0.4."), a decimal point may not.
+const NOT_A_PRICE_UNIT = String.raw`(?![\d,a-z%§×]|\.\d)(?!\s*(?:x\b|gb|gib|g\b|tb|gpus?|cards?|reliab|%))`;
 
 const MAX_PRICE = 1000;
 const HOURS_PER: Record<string, number> = { h: 1, d: 24, wk: 168, mo: 730 };
@@ -79,7 +84,7 @@ const FORMS: PriceForm[] = [
   // "under 0.5", "max 1.20", "budget 2": a bare number after a ceiling word, when no unit says otherwise
   {
     pattern: new RegExp(
-      String.raw`(?:\b(?:under|below|less\s+than|cheaper\s+than|lower\s+than|max(?:imum)?(?:\s+price)?|at\s+most|up\s+to|no\s+more\s+than|not\s+more\s+than|budget(?:\s+(?:of|is))?|within|price\s+(?:cap|limit)(?:\s+of)?)|<=?|≤)\s*[:=]?\s*${SIGN}${AMOUNT}(?![\d.,a-z%§×])(?!\s*(?:x\b|gb|gib|g\b|tb|gpus?|cards?|offers?|results?|options?|instances?|machines?|hosts?|days?|hours?|years?|months?|minutes?|reliab|-?gpu))`,
+      String.raw`(?:\b(?:under|below|less\s+than|cheaper\s+than|lower\s+than|max(?:imum)?(?:\s+price)?|at\s+most|up\s+to|no\s+more\s+than|not\s+more\s+than|budget(?:\s+(?:of|is))?|within|price\s+(?:cap|limit)(?:\s+of)?)|<=?|≤)\s*[:=]?\s*${SIGN}${AMOUNT}${NOT_A_PRICE_UNIT}(?!\s*(?:offers?|results?|options?|instances?|machines?|hosts?|days?|hours?|years?|months?|minutes?|-?gpu))`,
       'g',
     ),
     dollars: (m) => signed(m[1], readAmount(m[2]!)),
@@ -98,7 +103,7 @@ const FORMS: PriceForm[] = [
   // there are too often counts or days ("for 2", "at 3").
   {
     pattern: new RegExp(
-      String.raw`(?:\b(?:for|at|around|about)|@)\s*${SIGN}(?<![\d.])(\d*\.\d+)(?![\d.,a-z%§×])(?!\s*(?:x\b|gb|gib|g\b|tb|gpus?|cards?|reliab|%))`,
+      String.raw`(?:\b(?:for|at|around|about)|@)\s*${SIGN}(?=\d*\.\d)${AMOUNT}${NOT_A_PRICE_UNIT}`,
       'g',
     ),
     dollars: (m) => signed(m[1], readAmount(m[2]!)),
@@ -123,20 +128,28 @@ export function extractPrice(scratch: Scratch, out: Extraction): void {
     scratch.take(form.pattern, (m) => {
       const before = scratch.text.slice(Math.max(0, m.index - 24), m.index);
       let dollars = form.dollars(m);
-      if (Number.isNaN(dollars)) return false;
       const isFloor = FLOOR_BEFORE.test(before) && !CEILING_WORDS.test(m[0]);
       if (form.tail >= 0) {
         dollars /= HOURS_PER[periodKey(m[form.tail] ?? m[form.tail + 1])] ?? 1;
         if (m[form.tail + 2] !== undefined) out.priceIsTotal = true;
       }
-      if (isFloor || out.maxPrice !== undefined || out.problems.some((p) => p.field === 'price')) return true;
-      checkAndSet(out, tidy(dollars), m[0].trim());
+      if (isFloor || out.problems.some((p) => p.field === 'price')) return true;
+      checkAndSet(out, tidy(dollars), scratch.written(m.index, m.index + m[0].length));
       return true;
     });
   }
 }
 
 function checkAndSet(out: Extraction, dollars: number, written: string): void {
+  // Unreadable is asked about even after a price was read: it is never skipped in silence.
+  if (Number.isNaN(dollars)) {
+    out.problems.push({
+      field: 'price',
+      message: `"${written}" is not a price I can read: write it in US dollars per GPU-hour, e.g. "under $0.50/hr" or "under 50 cents an hour".`,
+    });
+    return;
+  }
+  if (out.maxPrice !== undefined) return;
   if (!(dollars > 0)) {
     out.problems.push({
       field: 'price',
@@ -147,7 +160,7 @@ function checkAndSet(out: Extraction, dollars: number, written: string): void {
   if (dollars > MAX_PRICE) {
     out.problems.push({
       field: 'price',
-      message: `"${written}" is more than the $${MAX_PRICE} per GPU-hour I accept as a price limit; no GPU rents for that much.`,
+      message: `"${written}" is more than the $${MAX_PRICE} per GPU-hour I accept as a price limit; no GPU rents for that much. Try e.g. "under $2/hr".`,
     });
     return;
   }

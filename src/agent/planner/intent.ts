@@ -151,7 +151,8 @@ export function classify(text: string, ex: Extraction): Verdict {
 }
 
 function addEntityScores(scores: Scores, ex: Extraction, negated: boolean): void {
-  if (ex.instances.length > 0) {
+  // An id that could not be read ("i-1.5") still says the request is about an instance.
+  if (ex.instances.length > 0 || ex.problems.some((p) => p.field === 'instance')) {
     scores.pause += 3;
     scores.resume += 3;
     scores.destroy += 3;

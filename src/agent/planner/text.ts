@@ -6,6 +6,9 @@
 /** Longest request the planner reads; longer text is almost always a paste, not a request. */
 export const MAX_REQUEST_CHARS = 2000;
 
+const VULGAR_FRACTIONS = String.raw`\u00bc-\u00be\u2150-\u215e\u2189`;
+const ALL_BUT_VULGAR_FRACTIONS = new RegExp(`[^${VULGAR_FRACTIONS}]+`, 'g');
+
 const HTML_ENTITIES: Record<string, string> = {
   '&amp;': '&',
   '&lt;': '<',
@@ -20,8 +23,11 @@ const HTML_ENTITIES: Record<string, string> = {
  * leading bot name ("@gpuops", "gpuops,", "/gpuops", "hey gpuops").
  */
 export function cleanRequest(raw: string): string {
-  // NFKC folds full-width digits and symbols ("＄０.５") into ASCII; skip it for plain ASCII.
-  let text = /[^\x20-\x7e]/.test(raw) ? raw.normalize('NFKC') : raw;
+  // NFKC folds full-width digits and symbols ("＄０.５") into ASCII; skip it for plain ASCII. It
+  // would also turn "½" into "1⁄2": vulgar fractions are kept as typed, so a refusal quotes them.
+  let text = /[^\x20-\x7e]/.test(raw)
+    ? raw.replace(ALL_BUT_VULGAR_FRACTIONS, (run) => run.normalize('NFKC'))
+    : raw;
   text = text
     .replace(/<(?:@|#|!)[^>\s]*>/g, ' ')
     .replace(/<(https?:\/\/[^>|\s]+)(?:\|([^>]*))?>/g, (_m, url: string, label?: string) => label ?? url)
@@ -59,6 +65,11 @@ export class Scratch {
 
   get text(): string {
     return this.masked;
+  }
+
+  /** The text at [start, end) as the user wrote it (case and GPU names kept), for quoting back. */
+  written(start: number, end: number): string {
+    return this.original.slice(start, end).trim();
   }
 
   /** Blanks [start, end), optionally leaving a marker (such as "§g" for a GPU) at its start. */
@@ -122,18 +133,42 @@ const NUMBER_WORDS: Record<string, number> = {
   hundred: 100,
 };
 
-/** Regex source for a small whole number written as digits or as a word ("2", "two"). */
-export const SMALL_NUMBER = String.raw`(\d{1,3}|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty(?:-four)?|thirty(?:-two)?|forty|fifty|sixty-four|hundred)`;
+const NUMBER_WORD = `zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty(?:-four)?|thirty(?:-two)?|forty|fifty|sixty-four|hundred`;
 
-/** Reads "2", "two" or "twenty-four"; undefined for anything else. */
+/** Regex source for a small whole number written as digits or as a word ("2", "two"). */
+export const SMALL_NUMBER = String.raw`(\d{1,3}|${NUMBER_WORD})`;
+
+// Letters people glue to a number as its unit ("2x", "200gb", "50c", "0.5hr", "4gpus", "3090s",
+// "2nd"). Other letters glued on ("0.45abc", "$2k") make the whole token unreadable.
+const GLUED_UNIT = `(?:x|gpus?|cards?|way|gb|gib|g|gigs?|gigabytes?|tb|tib|t|terabytes?|mb|c|ct|cts|cents?|usd|dollars?|bucks?|h|hr|hrs|hours?|d|days?|wk|weeks?|mo|months?|mins?|minutes?|s|secs?|seconds?|am|pm|st|nd|rd|th|pct|percent)(?![a-z])`;
+
+/**
+ * Regex source (no capture group) for one number as people write it, taken loosely so that what is
+ * not exactly a number is seen whole and refused, never half read: "2", "1,250.50", ".5", "3.5",
+ * "1,5", "1.2.3", "1e3", "1/2", "½", "2½", "nan", "inf", "∞", "0.45abc". Signs are left to each
+ * pattern. Neither the digits nor the letters glued on are ever given back to let the rest of a
+ * pattern match ("2abc" is not "2ab" and "c" for cents). readAmount and readNumber then accept
+ * only the exact forms.
+ */
+export const NUMERAL = String.raw`(?:(?:nan|inf(?:inity|inite)?)(?![a-z])|∞|\d*[${VULGAR_FRACTIONS}]|(?:\d+|(?=\.\d))(?:[.,]\d+)*(?:e[-+]?\d+)?(?:[/⁄]\d+)?(?!\d|[.,/⁄]\d))(?:(?!${GLUED_UNIT})[a-z_]\w*\b)?`;
+
+/** Regex source for a number as a word or as a signed NUMERAL ("two", "3", "-1", "3.5"); one group. */
+export const WRITTEN_NUMBER = `(-?${NUMERAL}|${NUMBER_WORD})`;
+
+/** Reads "2", "1,000", "3.5", "two" or "twenty-four"; undefined for anything else ("1e3", "½", "-1"). */
 export function readNumber(word: string): number | undefined {
-  if (/^\d+(?:\.\d+)?$/.test(word)) return Number(word);
-  return NUMBER_WORDS[word.replace(/\s+/g, '-')];
+  const amount = readAmount(word);
+  return Number.isNaN(amount) ? NUMBER_WORDS[word.replace(/\s+/g, '-')] : amount;
 }
 
-/** Reads "1,250.50" or ".4" as a number. */
+/**
+ * Reads "1,250.50", "2" or ".4" exactly. Anything else is NaN, never a nearby number: "1,5" may be
+ * 1.5 or 15, and "1e3", "-1", "½" or "0.45abc" are not amounts a person types for a price or size.
+ */
 export function readAmount(text: string): number {
-  return Number(text.replace(/,/g, ''));
+  return /^(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)$/.test(text)
+    ? Number(text.replace(/,/g, ''))
+    : Number.NaN;
 }
 
 /** Rounds away binary noise (0.45 / 24 and friends) without losing meaningful digits. */

@@ -14,7 +14,7 @@ export type Intent = 'search' | 'deploy' | 'pause' | 'resume' | 'destroy' | 'lis
 export type OfferOrder = 'price' | 'reliability' | 'performance_per_dollar';
 
 /** Which extracted value a problem belongs to, so a plan only complains about what it uses. */
-export type Field = 'price' | 'count' | 'disk' | 'reliability' | 'memory' | 'instance' | 'limit';
+export type Field = 'price' | 'count' | 'disk' | 'reliability' | 'memory' | 'instance' | 'limit' | 'region';
 
 /** A value the user gave that no tool can take, with the sentence that tells them why. */
 export interface Problem {

@@ -194,7 +194,7 @@ export class VastClient {
     const unknownOutcome = (reason: string) =>
       new GpuopsError(
         ErrorCode.ProviderUnavailable,
-        `vast.ai did not confirm the rental of offer ${offerId} (${reason}); the rental may or may not have happened.`,
+        `vast.ai did not confirm the rental of offer ${offerId} (${reason}); the rental may or may not have happened (it would carry the label "${body.label}").`,
         {
           retryable: true,
           details: { op: 'createInstance', offerId, label: body.label, outcome: 'unknown' },
