@@ -31,6 +31,11 @@ export type RecommendGpuArgs = z.infer<typeof recommendGpuSchema>;
 
 export interface AdviceQuestion {
   args: RecommendGpuArgs;
+  /**
+   * A value the question gave that cannot be read exactly (a price of "$NaN/hr", "2.5x 4090", "in
+   * Atlantis"), as the sentence to ask back: answering without it would answer another question.
+   */
+  problem?: string;
   /** What was asked: the best setup, whether named GPUs can run it, or which of them is better. */
   intent: 'recommend' | 'can-run' | 'compare';
 }
@@ -97,14 +102,14 @@ export function parseAdviceQuestion(text: string): AdviceQuestion | undefined {
   Object.assign(args, numbers);
   if (gpus.length > 0) args.gpus = gpus;
   if (gpus.length > 0 && ex.count !== undefined) args.gpu_count = ex.count;
-  if (ex.maxPrice !== undefined && !ex.problems.some((p) => p.field === 'price')) {
-    args.max_price_per_gpu_hour = ex.maxPrice;
-  }
+  if (ex.maxPrice !== undefined) args.max_price_per_gpu_hour = ex.maxPrice;
+  const problem = ex.problems.find((p) => p.field === 'price' || p.field === 'count' || p.field === 'region');
   if (ex.region !== undefined) args.region = ex.region;
 
   const parsed = recommendGpuSchema.safeParse(args);
   // Every value was range-checked on the way in; a failure here is a bug, better not acted on.
-  return parsed.success ? { args: parsed.data, intent } : undefined;
+  if (!parsed.success) return undefined;
+  return problem ? { args: parsed.data, intent, problem: problem.message } : { args: parsed.data, intent };
 }
 
 // ── Is it an advice question at all? ──────────────────────────────────────────────────────────

@@ -35,6 +35,17 @@ describe('advice questions in chat', () => {
     expect(planned[0]).toMatchObject({ tool: 'recommend_gpu', args: { model } });
   });
 
+  it.each([
+    ['can 2.5x 4090 run llama 70b', '"2.5x" is not a GPU count'],
+    ['what do I need for llama 3 8b in Narnia?', 'I can\'t read "Narnia" as a place'],
+    ['best gpu for llama 3 70b under $NaN/hr', '"$NaN/hr" is not a price'],
+  ])(
+    'asks back instead of answering another question when "%s" has a value it cannot read',
+    (text, asked) => {
+      expect(clarify(text)).toContain(asked);
+    },
+  );
+
   it.each(['what gpu for my model?', 'which gpu should I use for fine-tuning?', 'how much vram do I need?'])(
     'asks for the model or its size when "%s" names none',
     (text) => {

@@ -15,6 +15,7 @@ import { emptyExtraction, type Plan } from './types.ts';
 export function planAdvice(text: string): Plan | undefined {
   const question = parseAdviceQuestion(text);
   if (!question) return undefined;
+  if (question.problem) return { kind: 'clarify', message: question.problem };
   // The model is checked here rather than by the tool, so the user is asked at once, in chat.
   const built = buildWorkload(question.args);
   if ('needSize' in built) return { kind: 'clarify', message: built.needSize };
