@@ -54,6 +54,14 @@ const envSchema = z.object({
   /** Minimum gap between two edits of one chat message. */
   GPUOPS_PROGRESS_INTERVAL_MS: int(1_000, 0, 60_000),
 
+  /** The HTTP server of `gpuops serve`: /healthz, /readyz, /metrics and the queue dashboard. */
+  PORT: int(3000, 0, 65_535),
+  /** Where that server listens; 0.0.0.0 in a container. */
+  GPUOPS_HTTP_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  /** The queue dashboard (bull-board) at /admin/queues is on only when a password is set. */
+  GPUOPS_DASHBOARD_USER: z.string().trim().min(1).default('admin'),
+  GPUOPS_DASHBOARD_PASSWORD: optionalString,
+
   VAST_API_KEY: optionalString,
   /** vast.ai's API. Unset: gpuops starts the simulated marketplace in-process and talks to it. */
   VAST_BASE_URL: optionalUrl,
@@ -105,6 +113,7 @@ export interface Config {
   reconcileIntervalMs: number;
   orphanGraceMs: number;
   progressIntervalMs: number;
+  http: { port: number; host: string; dashboard: { user: string; password: string } | undefined };
   vast: { apiKey: string | undefined; baseUrl: string | undefined; timeoutMs: number; retries: number };
   sim: { host: string; port: number; seed: number; offers: number; timeScale: number };
   llm: {
@@ -155,6 +164,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reconcileIntervalMs: e.GPUOPS_RECONCILE_INTERVAL_MS,
     orphanGraceMs: e.GPUOPS_ORPHAN_GRACE_MS,
     progressIntervalMs: e.GPUOPS_PROGRESS_INTERVAL_MS,
+    http: {
+      port: e.PORT,
+      host: e.GPUOPS_HTTP_HOST,
+      dashboard:
+        e.GPUOPS_DASHBOARD_PASSWORD === undefined
+          ? undefined
+          : { user: e.GPUOPS_DASHBOARD_USER, password: e.GPUOPS_DASHBOARD_PASSWORD },
+    },
     vast: {
       apiKey: e.VAST_API_KEY,
       baseUrl: e.VAST_BASE_URL,

@@ -5,6 +5,7 @@ import { renderProgress } from '../bots/render.ts';
 import { asGpuopsError, ErrorCode, GpuopsError } from '../errors.ts';
 import type { JobWatcher } from '../jobs/job-watcher.ts';
 import type { ProgressView } from '../jobs/progress.ts';
+import { countMetric } from '../metrics.ts';
 import { getTool } from '../tools/registry.ts';
 import type { PlannedCall } from '../tools/schemas.ts';
 import type { RequestContext, ToolServices } from '../tools/tool.ts';
@@ -45,7 +46,8 @@ export class Agent {
     return this.model.name;
   }
 
-  async handle(text: string, context: RequestContext, surface: ChatSurface): Promise<HandledRequest> {
+  async handle(text: string, context: RequestContext, chat: ChatSurface): Promise<HandledRequest> {
+    const surface = counted(chat);
     const handled: HandledRequest = { jobs: [], calls: [] };
     try {
       const refusal = checkText(text);
@@ -161,6 +163,24 @@ export class Agent {
     await relay.final(final);
     return final;
   }
+}
+
+/** The same surface, counting what it posts and edits for /metrics. */
+function counted(surface: ChatSurface): ChatSurface {
+  const platform = surface.name;
+  return {
+    name: platform,
+    post(message) {
+      countMetric('chatMessages', { platform, kind: message.kind });
+      return surface.post(message);
+    },
+    update(ref, message) {
+      countMetric('chatEdits', { platform });
+      return surface.update(ref, message);
+    },
+    confirm: (question) => surface.confirm(question),
+    ...(surface.toolCall && { toolCall: (call) => surface.toolCall?.(call) }),
+  };
 }
 
 function describeIssues(error: z.ZodError): string {

@@ -8,6 +8,7 @@ import {
 import { ChatOpenAI } from '@langchain/openai';
 import type { Config } from '../config.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
+import { countMetric } from '../metrics.ts';
 import { TOOLS, toolJsonSchema } from '../tools/registry.ts';
 import type { AgentMessage, AgentModel, ModelTurn } from './agent-model.ts';
 import { EXAMPLES } from './help.ts';
@@ -47,9 +48,17 @@ export class LlmModel implements AgentModel {
 
   async next(messages: AgentMessage[]): Promise<ModelTurn> {
     let reply: AIMessage;
+    const model = this.name.slice('llm:'.length);
     try {
       reply = (await this.model.invoke(toLangChain(messages))) as AIMessage;
+      countMetric('modelCalls', { model, outcome: 'ok' });
+      const usage = reply.usage_metadata;
+      if (usage) {
+        countMetric('modelTokens', { model, direction: 'input' }, usage.input_tokens);
+        countMetric('modelTokens', { model, direction: 'output' }, usage.output_tokens);
+      }
     } catch (err) {
+      countMetric('modelCalls', { model, outcome: 'error' });
       throw new GpuopsError(
         ErrorCode.LlmUnavailable,
         `The language model did not answer (${err instanceof Error ? err.message : String(err)}). Check OPENAI_BASE_URL and OPENAI_API_KEY, or set GPUOPS_OFFLINE=true to use the offline planner.`,

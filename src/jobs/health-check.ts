@@ -40,7 +40,9 @@ export async function checkGpusOverSsh(
         .filter(Boolean);
     } catch (err) {
       lastError = err;
-      await sleep(Math.min(5_000, services.config.pollIntervalMs * 2 ** (attempt - 1)));
+      await sleep(Math.min(5_000, services.config.pollIntervalMs * 2 ** (attempt - 1)), undefined, {
+        signal: services.shutdown,
+      });
     }
   }
   throw new GpuopsError(

@@ -14,6 +14,11 @@ export interface WorkerServices {
   log: Logger;
   /** This deployment's id (db/repositories/deployment.ts); jobs carry it, workers check it. */
   deploymentId: string;
+  /**
+   * Aborted when this worker shuts down: waits end at once, and the job is handed back to the
+   * queue for another worker to resume from its row.
+   */
+  shutdown?: AbortSignal;
 }
 
 /** What a job handler gets: the operation, the services and a way to report its step. */

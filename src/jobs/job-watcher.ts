@@ -148,8 +148,45 @@ export class JobWatcher {
     }
   }
 
+  /**
+   * Stops following. Operations still under way carry on in the workers: each watcher's message
+   * gets a last edit saying so, rather than stopping at a step with no explanation.
+   */
   async close(): Promise<void> {
     clearInterval(this.poller);
+    for (const [operationId, watch] of [...this.listeners]) {
+      const row = await getOperation(this.db, operationId).catch(() => undefined);
+      if (row?.state === 'succeeded' || row?.state === 'failed') {
+        watch.listener.final(finalView(row));
+        continue;
+      }
+      const last = watch.last ?? (await this.lastRecorded(operationId));
+      if (!last) continue;
+      watch.listener.final({
+        ...last,
+        detail:
+          'this chat stopped following it; the operation continues on the workers ("status of <instance>" or "list my instances" shows how it ends)',
+      });
+    }
     await this.events.close();
+  }
+
+  /** What the operation's row last recorded, as a view of it still under way. */
+  private async lastRecorded(operationId: string): Promise<ProgressView | undefined> {
+    const row = await getOperation(this.db, operationId).catch(() => undefined);
+    if (!row) return undefined;
+    if (isProgressView(row.progress)) return row.progress;
+    const steps = JOB_STEPS[row.kind];
+    return {
+      operationId,
+      kind: row.kind,
+      ...(row.instance_id !== null && { instance: `i-${row.instance_id}` }),
+      state: row.state === 'queued' ? 'queued' : 'running',
+      step: row.step ?? 'Queued',
+      stepIndex: 0,
+      stepCount: steps.length,
+      pct: 0,
+      startedAt: (row.started_at ?? row.created_at).getTime(),
+    };
   }
 }

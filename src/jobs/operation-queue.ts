@@ -10,6 +10,7 @@ import {
 import type { Database, OperationKind } from '../../db/schema.ts';
 import type { Config } from '../config.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
+import { countMetric } from '../metrics.ts';
 import type { JobRef, OperationEnqueuer, RequestContext } from '../tools/tool.ts';
 import type { QueueBackend } from './backend.ts';
 import { OPERATIONS_QUEUE } from './queue-names.ts';
@@ -72,6 +73,7 @@ export class OperationQueue implements OperationEnqueuer {
         `Cancelled before it started: ${request.kind} ${operationId} replaced it.`,
       );
       for (const op of cancelled) {
+        countMetric('operationsFinished', { kind: op.kind, outcome: ErrorCode.Cancelled });
         // Its worker would skip it anyway (the row has ended); removing it just tidies the queue.
         await this.queue.remove(op.id).catch(() => 0);
         this.log.info({ op: op.id, by: operationId }, 'queued operation superseded');
@@ -122,12 +124,18 @@ export class OperationQueue implements OperationEnqueuer {
         { retryable: true, cause: err },
       );
     }
+    countMetric('operationsStarted', { kind: request.kind });
     this.log.info({ op: operationId, kind: request.kind, user: request.context.user }, 'operation queued');
     return {
       operationId,
       kind: request.kind,
       ...(request.instanceId !== undefined && { instance: `i-${request.instanceId}` }),
     };
+  }
+
+  /** How many operation jobs are in each state, for the queue-depth gauge and readiness. */
+  async jobCounts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ import {
 } from '../../db/repositories/operations.ts';
 import type { OperationKind, OperationRow } from '../../db/schema.ts';
 import { asGpuopsError, ErrorCode, type GpuopsError } from '../errors.ts';
+import { countMetric, observeMetric } from '../metrics.ts';
 import type { QueueBackend } from './backend.ts';
 import { runDeploy } from './deploy-job.ts';
 import type { JobHandler, WorkerServices } from './job-context.ts';
@@ -46,8 +47,7 @@ export async function processOperation(
       { job: job.id, theirs: job.data.deployment },
       'a job of another gpuops deployment reached this worker (two deployments share a queue prefix); handing it back',
     );
-    await job.moveToDelayed(Date.now() + FOREIGN_JOB_DELAY_MS, token);
-    throw new DelayedError();
+    return handBack(job, token, FOREIGN_JOB_DELAY_MS);
   }
   const operation = await getOperation(db, job.data.operationId);
   if (!operation) throw new UnrecoverableError(`Operation ${job.data.operationId} is not in the database.`);
@@ -58,6 +58,13 @@ export async function processOperation(
     const ended = await getOperation(db, operation.id);
     if (ended?.state === 'succeeded') return ended.result as unknown as OperationResult;
     throw new UnrecoverableError(ended?.error?.message ?? 'Operation ended.');
+  }
+  if (job.attemptsStarted <= 1 && job.processedOn) {
+    observeMetric(
+      'jobLatency',
+      { kind: operation.kind },
+      Math.max(0, job.processedOn - job.timestamp) / 1000,
+    );
   }
   const startedAt = (started.started_at ?? new Date()).getTime();
   let instanceId = operation.instance_id ?? undefined;
@@ -89,6 +96,7 @@ export async function processOperation(
       result: result as unknown as Record<string, unknown>,
     });
     if (finished) {
+      recordFinished(finished);
       const price =
         instanceId === undefined ? null : ((await getInstance(db, instanceId))?.price_per_hour ?? null);
       await recordAudit(db, {
@@ -104,6 +112,19 @@ export async function processOperation(
     }
     return result;
   } catch (err) {
+    if (services.shutdown?.aborted) {
+      // Not a failure: this worker is stopping. The job goes back to the queue as it is, and the
+      // next worker resumes it from the operation's row (a deploy finds what it already rented).
+      ctx.log.info('worker shutting down; handing the job back');
+      await job.updateProgress({
+        ...stepProgress(
+          base(),
+          0,
+          'handed back to the queue: its worker is shutting down; another resumes it',
+        ),
+      } satisfies ProgressView as unknown as Record<string, unknown>);
+      return handBack(job, token, 0);
+    }
     const error = asGpuopsError(err);
     const lastAttempt = job.attemptsMade + 1 >= attempts;
     if (!error.retryable || lastAttempt) {
@@ -146,6 +167,7 @@ export async function failOperation(
     error: { code: error.code, message },
   });
   if (!ended) return undefined;
+  recordFinished(ended);
   await recordAudit(db, {
     actor: operation.requester,
     action: operation.kind,
@@ -157,6 +179,34 @@ export async function failOperation(
   });
   log.warn({ op: operation.id, kind: operation.kind, code: error.code }, 'operation failed');
   return ended;
+}
+
+/** Returns a job to the queue untouched (no attempt counted), to be taken up after `delayMs`. */
+async function handBack(
+  job: Job<OperationJobData>,
+  token: string | undefined,
+  delayMs: number,
+): Promise<never> {
+  await job.moveToDelayed(Date.now() + delayMs, token);
+  throw new DelayedError();
+}
+
+/** Counts an operation that just ended, by how it ended, with its duration from the request. */
+export function recordFinished(operation: OperationRow): void {
+  const outcome =
+    operation.state === 'succeeded'
+      ? 'succeeded'
+      : operation.error?.code === ErrorCode.Cancelled || operation.error?.code === ErrorCode.Abandoned
+        ? operation.error.code
+        : 'failed';
+  const labels = { kind: operation.kind, outcome };
+  countMetric('operationsFinished', labels);
+  const end = operation.finished_at ?? new Date();
+  observeMetric(
+    'operationDuration',
+    labels,
+    Math.max(0, end.getTime() - operation.created_at.getTime()) / 1000,
+  );
 }
 
 /**
@@ -187,8 +237,13 @@ export interface OperationWorker {
   close(): Promise<void>;
 }
 
-export function startOperationWorker(backend: QueueBackend, services: WorkerServices): OperationWorker {
-  const { config } = services;
+/** How long a closing worker waits for its jobs to hand themselves back before it lets go of them. */
+const HAND_BACK_TIMEOUT_MS = 4_000;
+
+export function startOperationWorker(backend: QueueBackend, base: WorkerServices): OperationWorker {
+  const { config } = base;
+  const stopping = new AbortController();
+  const services: WorkerServices = { ...base, shutdown: stopping.signal };
   const worker = new backend.Worker<OperationJobData>(
     OPERATIONS_QUEUE,
     (job: Job<OperationJobData>, token?: string) =>
@@ -220,5 +275,18 @@ export function startOperationWorker(backend: QueueBackend, services: WorkerServ
       services.log.warn({ err: error, job: jobId }, 'could not end the operation of a failed job'),
     );
   });
-  return { close: () => worker.close() };
+  return {
+    async close() {
+      // Waits end at once and their jobs go back to the queue; a job stuck in a provider call
+      // past the allowance is let go and taken over once its lock expires.
+      stopping.abort();
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), HAND_BACK_TIMEOUT_MS);
+      });
+      const closed = worker.close().then(() => 'closed' as const);
+      if ((await Promise.race([closed, late])) === 'late') await worker.close(true);
+      clearTimeout(timer);
+    },
+  };
 }

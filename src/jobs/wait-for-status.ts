@@ -48,7 +48,7 @@ export async function waitForStatus(
       const within = instance.status === 'loading' ? 0.5 : instance.status === 'provisioning' ? 0.2 : 0.1;
       await ctx.report(opts.stepIndex, `provider: ${message}`, within);
     }
-    await sleep(ctx.config.pollIntervalMs);
+    await sleep(ctx.config.pollIntervalMs, undefined, { signal: ctx.shutdown });
   }
 }
 
@@ -63,6 +63,6 @@ export async function waitUntilGone(ctx: JobContext, providerId: string): Promis
         { retryable: true },
       );
     }
-    await sleep(ctx.config.pollIntervalMs);
+    await sleep(ctx.config.pollIntervalMs, undefined, { signal: ctx.shutdown });
   }
 }

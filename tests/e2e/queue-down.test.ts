@@ -1,63 +1,22 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
-import { waitFor } from '../support/index.ts';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
+import { type OwnRedis, startOwnRedis } from '../support/redis-server.ts';
 
 describe('when the queue goes down', () => {
-  let redis: ChildProcess;
+  let redis: OwnRedis;
   let g: TestGpuops;
-  let port: number;
 
   beforeAll(async () => {
-    port = await freePort();
-    redis = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
-    );
-    await waitFor(
-      () =>
-        new Promise<boolean>((resolve) => {
-          const probe = spawn('redis-cli', ['-p', String(port), 'ping'], {
-            stdio: ['ignore', 'pipe', 'ignore'],
-          });
-          let out = '';
-          probe.stdout.on('data', (d: Buffer) => {
-            out += d.toString();
-          });
-          probe.on('close', () => resolve(out.includes('PONG')));
-        }),
-      { timeoutMs: 10_000, intervalMs: 100 },
-    );
-    g = await startTestGpuops({
-      db: 'postgres',
-      queue: 'redis',
-      env: { REDIS_URL: `redis://127.0.0.1:${port}` },
-    });
+    redis = await startOwnRedis();
+    g = await startTestGpuops({ db: 'postgres', queue: 'redis', env: { REDIS_URL: redis.url } });
   });
   afterAll(async () => {
-    redis?.kill('SIGKILL');
+    await redis?.kill();
     await g?.close();
   });
 
   it('answers a deploy with a clear error instead of hanging, and records nothing as pending', async () => {
-    redis.kill('SIGKILL');
-    await new Promise((r) => redis.once('exit', r));
+    await redis.kill();
     const started = Date.now();
     await g.say('deploy a 4090');
     expect(Date.now() - started).toBeLessThan(15_000);

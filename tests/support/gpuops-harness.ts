@@ -40,6 +40,8 @@ export const FAST_ENV = {
   GPUOPS_PROVIDER_TIMEOUT_MS: '5000',
   GPUOPS_DEPLOY_TIMEOUT_MS: '30000',
   LOG_LEVEL: 'silent',
+  // Worker processes a test starts each run their own HTTP server: any free port.
+  PORT: '0',
 } as const;
 
 /** A whole gpuops (database, queue, simulator, worker, agent) in this process, on loopback. */

@@ -3,6 +3,7 @@ import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
+import { countMetric } from '../../metrics.ts';
 import {
   type VastCreateInstanceBody,
   type VastInstance,
@@ -372,9 +373,20 @@ export class VastClient {
     return this.parseItems(spec, list, vastSshKeySchema);
   }
 
-  /** Sends the call with retries, then turns refusals into GpuopsErrors. */
+  /** Sends the call with retries, then turns refusals into GpuopsErrors (counted by code). */
   private async request(spec: CallSpec): Promise<HttpResult> {
-    const result = await this.send(spec);
+    try {
+      return await this.refusalsToErrors(spec, await this.send(spec));
+    } catch (err) {
+      countMetric('providerErrors', {
+        op: spec.op,
+        code: err instanceof GpuopsError ? err.code : ErrorCode.Internal,
+      });
+      throw err;
+    }
+  }
+
+  private refusalsToErrors(spec: CallSpec, result: HttpResult): HttpResult {
     const { status, json } = result;
     if (status === 401 || status === 403) {
       throw new GpuopsError(ErrorCode.ProviderAuth, 'vast.ai rejected the API key; check VAST_API_KEY.', {
@@ -453,8 +465,10 @@ export class VastClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
+      countMetric('providerRequests', { op: spec.op, status: 'network' });
       throw this.transportFailure(err, false);
     }
+    countMetric('providerRequests', { op: spec.op, status: String(response.status) });
     try {
       text = await response.text();
     } catch (err) {

@@ -1,0 +1,206 @@
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import type { Registry } from 'prom-client';
+import { ErrorCode, GpuopsError } from '../errors.ts';
+import { OPERATIONS_QUEUE } from '../jobs/queue-names.ts';
+import type { Runtime } from '../runtime.ts';
+import { createMetricsRegistry } from './metrics-registry.ts';
+
+/**
+ * The one HTTP server `gpuops serve` runs on PORT: `/healthz` (the process is alive), `/readyz`
+ * (everything it depends on answers), `/metrics` (Prometheus) and, when a password is set, the
+ * queue dashboard at `/admin/queues`. Chat platforms that take HTTP requests (Slack) mount here too.
+ */
+
+/** How long one readiness check may take before it counts as down. */
+const CHECK_TIMEOUT_MS = 3_000;
+
+/** One thing /readyz asks about; resolves with a short detail, throws (or times out) when down. */
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<string | undefined>;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  ms: number;
+  detail?: string;
+  error?: string;
+}
+
+export interface HttpServer {
+  app: FastifyInstance;
+  /** http://host:port, once listening. */
+  url: string;
+  registry: Registry;
+  /** Adds a check to /readyz (a chat platform, as it starts). */
+  addReadinessCheck(check: ReadinessCheck): void;
+  close(): Promise<void>;
+}
+
+export async function startHttpServer(
+  runtime: Runtime,
+  opts: { port?: number; host?: string } = {},
+): Promise<HttpServer> {
+  const { config, database, operations, provider } = runtime;
+  const db = database.db;
+  const registry = createMetricsRegistry({
+    queueDepth: () => operations.jobCounts(),
+    async instances() {
+      const row = await db
+        .selectFrom('instances')
+        .select((eb) => [
+          eb.fn.countAll<string>().as('n'),
+          eb.fn.sum<number | null>('price_per_hour').as('cost'),
+        ])
+        .where('state', 'in', ['running', 'provisioning', 'starting', 'stopping'])
+        .executeTakeFirst();
+      return { running: Number(row?.n ?? 0), costPerHour: Number(row?.cost ?? 0) };
+    },
+  });
+
+  const checks: ReadinessCheck[] = [
+    {
+      name: 'database',
+      async check() {
+        await sql`select 1`.execute(db);
+        return database.kind === 'pglite' ? 'embedded PGlite' : 'Postgres';
+      },
+    },
+    {
+      name: 'queue',
+      async check() {
+        const counts = await operations.jobCounts();
+        return `${runtime.queueBackend.describe}; ${counts.waiting ?? 0} waiting, ${counts.active ?? 0} active`;
+      },
+    },
+    {
+      name: 'marketplace',
+      async check() {
+        const instances = await provider.listInstances();
+        return `${runtime.simulator ? 'in-process simulated marketplace' : 'vast.ai API'}; ${instances.length} instances on the account`;
+      },
+    },
+  ];
+
+  const app = Fastify({ logger: false });
+  const started = Date.now();
+
+  app.get('/healthz', async () => ({
+    status: 'ok',
+    role: runtime.role,
+    uptime_s: Math.round((Date.now() - started) / 1000),
+  }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const results = await Promise.all(checks.map(async (c) => [c.name, await runCheck(c)] as const));
+    const ready = results.every(([, r]) => r.ok);
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const text = await registry.metrics();
+    return reply.type(registry.contentType).send(text);
+  });
+
+  if (config.http.dashboard) await mountDashboard(app, runtime, config.http.dashboard);
+
+  const port = opts.port ?? config.http.port;
+  const host = opts.host ?? config.http.host;
+  try {
+    await app.listen({ port, host });
+  } catch (err) {
+    await app.close();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new GpuopsError(
+        ErrorCode.ConfigInvalid,
+        `Port ${port} on ${host} is already in use (another gpuops process?). Set PORT to another port, or PORT=0 for any free one.`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+  const address = app.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  runtime.log.info({ host, port: boundPort }, 'http server listening');
+  return {
+    app,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`,
+    registry,
+    addReadinessCheck: (check) => checks.push(check),
+    close: () => app.close(),
+  };
+}
+
+async function runCheck(check: ReadinessCheck): Promise<CheckResult> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const detail = await Promise.race([
+      check.check(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer in ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+      }),
+    ]);
+    return { ok: true, ms: Math.round(performance.now() - started), ...(detail && { detail }) };
+  } catch (err) {
+    return {
+      ok: false,
+      ms: Math.round(performance.now() - started),
+      error: err instanceof Error ? err.message : String(err),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** bull-board at /admin/queues, behind HTTP basic auth. Loaded only when it is switched on. */
+async function mountDashboard(
+  app: FastifyInstance,
+  runtime: Runtime,
+  login: { user: string; password: string },
+): Promise<void> {
+  const [{ createBullBoard }, { BullMQAdapter }, { FastifyAdapter }, basicAuth] = await Promise.all([
+    import('@bull-board/api'),
+    import('@bull-board/api/bullMQAdapter'),
+    import('@bull-board/fastify'),
+    import('@fastify/basic-auth'),
+  ]);
+  const backend = runtime.queueBackend;
+  const queue = new backend.Queue(OPERATIONS_QUEUE, {
+    connection: backend.connection,
+    prefix: backend.prefix,
+  });
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath('/admin/queues');
+  // bull-board types its adapter against bullmq's own Queue class; the backend's is that class at run time.
+  type AdaptedQueue = ConstructorParameters<typeof BullMQAdapter>[0];
+  createBullBoard({
+    queues: [new BullMQAdapter(queue as unknown as AdaptedQueue)],
+    serverAdapter: serverAdapter as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
+  });
+  await app.register(async (scope) => {
+    await scope.register(basicAuth.default, {
+      authenticate: { realm: 'gpuops queue dashboard' },
+      async validate(user, password) {
+        if (!(same(user, login.user) && same(password, login.password)))
+          throw new Error('Wrong user or password.');
+      },
+    });
+    scope.addHook('onRequest', scope.basicAuth);
+    await scope.register(serverAdapter.registerPlugin(), { prefix: '/admin/queues' });
+  });
+  app.addHook('onClose', async () => {
+    await queue.close();
+  });
+}
+
+/** Compares secrets in constant time, so a wrong password's timing says nothing about the right one. */
+function same(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
