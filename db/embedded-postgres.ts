@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { ErrorCode, GpuopsError } from '../src/errors.ts';
@@ -36,17 +37,34 @@ export interface EmbeddedPostgresOptions {
   maxConnections?: number;
 }
 
+/**
+ * Postgres settings for the embedded database, given at every start (so they override what initdb
+ * wrote into postgresql.conf, without changing the file).
+ *
+ * PGlite's memory is its WASM heap, which never shrinks, and Postgres touches all of its shared
+ * memory at start: with initdb's shared_buffers (128 MB) an idle PGlite held ~150 MB for a
+ * database of a few MB. A page missing from a small buffer pool is a read from a file in the OS's
+ * cache (or, in memory, a copy), which costs gpuops's small queries next to nothing. Work memory
+ * for VACUUM and CREATE INDEX is capped for the same reason: whatever one of them takes stays
+ * taken for good.
+ */
+const MEMORY_SETTINGS = ['shared_buffers=8MB', 'maintenance_work_mem=16MB'];
+
+const START_PARAMS = [...PGlite.defaultStartParams, ...MEMORY_SETTINGS.flatMap((setting) => ['-c', setting])];
+
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   const releaseLock = opts.dataDir === undefined ? async () => {} : await lockDataDir(opts.dataDir);
   let pglite: PGlite | undefined;
   let server: PGLiteSocketServer | undefined;
   try {
     if (opts.dataDir !== undefined) await mkdir(opts.dataDir, { recursive: true });
-    const seed =
-      opts.snapshot !== undefined && !(opts.dataDir && existsSync(path.join(opts.dataDir, 'PG_VERSION')));
+    const fresh = !(opts.dataDir && existsSync(path.join(opts.dataDir, 'PG_VERSION')));
+    const seed = opts.snapshot !== undefined && fresh;
+    if (opts.dataDir !== undefined && fresh && !seed) await initDataDir(opts.dataDir);
     pglite = await PGlite.create({
       ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
       ...(seed ? { loadDataDir: opts.snapshot } : {}),
+      startParams: START_PARAMS,
     });
     server = new PGLiteSocketServer({
       db: pglite,
@@ -89,6 +107,31 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
     },
   };
 }
+
+/**
+ * Runs initdb into a new data folder, in a worker thread. In this thread, PGlite's initdb (a second
+ * PGlite plus initdb's own WASM module) would leave ~450 MB of WASM heaps behind as garbage, which
+ * an idle server may not collect for hours; a worker's heaps go when it ends.
+ */
+async function initDataDir(dataDir: string): Promise<void> {
+  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(INITDB_WORKER)}`), {
+    workerData: { pglite: import.meta.resolve('@electric-sql/pglite'), dataDir, startParams: START_PARAMS },
+  });
+  await new Promise<void>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`initdb stopped with exit code ${code}`));
+    });
+  });
+}
+
+const INITDB_WORKER = `
+import { workerData } from 'node:worker_threads';
+const { PGlite } = await import(workerData.pglite);
+const db = await PGlite.create({ dataDir: workerData.dataDir, startParams: workerData.startParams });
+await db.close();
+`;
 
 /**
  * PGlite does not lock its data folder: two processes opening the same one each work on their own

@@ -1,6 +1,8 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import { ErrorCode, GpuopsError } from '../../src/errors.ts';
 import type { Database, InstanceRow, InstanceState, InstanceUpdate, NewInstance } from '../schema.ts';
+
+type SelectFrom = ExpressionBuilder<Database, 'instances'>['selectFrom'];
 
 /**
  * Instances gpuops rents, one row per rental. Every function takes the Kysely instance or a
@@ -34,13 +36,47 @@ export async function insertInstanceForOperation(
  * Removes the record of a rental that never happened (no provider id): nothing exists to show.
  * Refuses, returning false, once the record has a machine.
  */
-export async function deleteUnrentedInstance(db: Kysely<Database>, id: number): Promise<boolean> {
+export async function deleteUnrentedInstance(
+  db: Kysely<Database>,
+  id: number,
+  /** The operation that is ending and removing it (its own deploy), which does not count as busy. */
+  endingOperation?: string,
+): Promise<boolean> {
   const deleted = await db
     .deleteFrom('instances')
     .where('id', '=', id)
     .where('provider_instance_id', 'is', null)
+    // A deploy that is renting it right now owns it.
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(inFlightOn(selectFrom, id).where('operations.id', '!=', endingOperation ?? ''))),
+    )
     .executeTakeFirst();
   return deleted.numDeletedRows > 0n;
+}
+
+/**
+ * As updateInstance, but only while no operation is queued or running on the instance (the
+ * reconciler's writes must never race an operation's); undefined when one is.
+ */
+export async function updateIdleInstance(
+  db: Kysely<Database>,
+  id: number,
+  patch: Omit<InstanceUpdate, 'id' | 'created_at' | 'updated_at'>,
+): Promise<InstanceRow | undefined> {
+  return db
+    .updateTable('instances')
+    .set({ ...patch, updated_at: new Date() })
+    .where('id', '=', id)
+    .where(({ not, exists, selectFrom }) => not(exists(inFlightOn(selectFrom, id))))
+    .returningAll()
+    .executeTakeFirst();
+}
+
+function inFlightOn(selectFrom: SelectFrom, id: number) {
+  return selectFrom('operations')
+    .select('operations.id')
+    .where('operations.instance_id', '=', id)
+    .where('operations.state', 'in', ['queued', 'running']);
 }
 
 export async function getInstance(db: Kysely<Database>, id: number): Promise<InstanceRow | undefined> {

@@ -269,8 +269,11 @@ export function startOperationWorker(backend: QueueBackend, base: WorkerServices
     if (!job?.id) return;
     const jobId = job.id;
     void (async () => {
+      // BullMQ says "failed" after every failed attempt; one it will retry is not over.
+      const state = await job.getState();
+      if (state !== 'failed') return;
       const operation = await getOperation(services.db, jobId);
-      if (operation) await endIfAbandoned(services, operation, 'failed', job.failedReason ?? err.message);
+      if (operation) await endIfAbandoned(services, operation, state, job.failedReason ?? err.message);
     })().catch((error: unknown) =>
       services.log.warn({ err: error, job: jobId }, 'could not end the operation of a failed job'),
     );

@@ -6,7 +6,12 @@ import {
   settledColumns,
 } from '../../db/instance-states.ts';
 import { recordAudit } from '../../db/repositories/audit.ts';
-import { deleteUnrentedInstance, listInstances, updateInstance } from '../../db/repositories/instances.ts';
+import {
+  deleteUnrentedInstance,
+  listInstances,
+  updateIdleInstance,
+  updateInstance,
+} from '../../db/repositories/instances.ts';
 import { addNotice } from '../../db/repositories/notices.ts';
 import { getOperation, IN_FLIGHT, listUnfinishedOperations } from '../../db/repositories/operations.ts';
 import type { InstanceRow, InstanceState } from '../../db/schema.ts';
@@ -153,16 +158,20 @@ async function settleRecord(
       if (await deleteUnrentedInstance(db, current.id)) report.removed.push(`i-${current.id}`);
       return undefined;
     }
-    current = await updateInstance(db, current.id, { provider_instance_id: found.id });
+    const adopted = await updateIdleInstance(db, current.id, { provider_instance_id: found.id });
+    if (!adopted) return undefined;
+    current = adopted;
   }
   const machine = byId.get(current.provider_instance_id!) ?? null;
   const columns = settledColumns(current, machine);
   const view: ProviderView = machine?.status ?? 'gone';
+  // Every write below holds only while no operation has started on the instance since it was read.
   if (columns.state === current.state && agreesWithProvider(current.state, view)) {
-    if (current.provider_status !== view) return updateInstance(db, current.id, { provider_status: view });
-    return current;
+    if (current.provider_status === view) return current;
+    return (await updateIdleInstance(db, current.id, { provider_status: view })) ?? current;
   }
-  const updated = await updateInstance(db, current.id, columns);
+  const updated = await updateIdleInstance(db, current.id, columns);
+  if (!updated) return undefined;
   const ref = `i-${current.id}`;
   report.repaired.push({ instance: ref, from: current.state, to: updated.state, provider: view });
   await recordAudit(db, {

@@ -73,7 +73,7 @@ async function releaseFailedDeploy(services: SettleServices, operation: Operatio
     // The rental may have gone through without gpuops hearing the answer: its label tells.
     const found = (await provider.listInstances()).find((i) => i.label === deployLabel(operation.id));
     if (!found) {
-      if (row) await deleteUnrentedInstance(db, row.id);
+      if (row) await deleteUnrentedInstance(db, row.id, operation.id);
       return 'No machine was rented, so nothing bills.';
     }
     providerId = found.id;

@@ -2,11 +2,14 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit, recordAudit } from '../../db/repositories/audit.ts';
 import {
+  deleteUnrentedInstance,
   findInstanceByLabel,
   findInstanceByOperation,
   getInstance,
   insertInstance,
+  insertInstanceForOperation,
   listInstances,
+  updateIdleInstance,
   updateInstance,
 } from '../../db/repositories/instances.ts';
 import {
@@ -201,6 +204,25 @@ describe.each(['postgres', 'pglite'] as const)('repositories on %s', (kind) => {
     expect((await listOperations(db, { channel, states: ['running'] })).map((o) => o.id)).toEqual([
       b.operation.id,
     ]);
+  });
+
+  it("never lets the reconciler's writes touch an instance an operation is working on", async () => {
+    const { operation } = await createOperation(db, newOperation({ state: 'running' }));
+    const renting = await insertInstanceForOperation(db, newInstance({ operation_id: operation.id }));
+    expect(await getOperation(db, operation.id)).toMatchObject({ instance_id: renting.id });
+    expect(await deleteUnrentedInstance(db, renting.id)).toBe(false);
+    expect(await updateIdleInstance(db, renting.id, { state: 'destroyed' })).toBeUndefined();
+    expect(await getInstance(db, renting.id)).toMatchObject({ state: 'provisioning' });
+
+    await finishOperation(db, operation.id, {
+      state: 'failed',
+      error: { code: 'timeout', message: 'gave up' },
+    });
+    expect(await updateIdleInstance(db, renting.id, { provider_status: 'gone' })).toMatchObject({
+      provider_status: 'gone',
+    });
+    expect(await deleteUnrentedInstance(db, renting.id)).toBe(true);
+    expect(await getInstance(db, renting.id)).toBeUndefined();
   });
 
   it('links an operation to the instance it rented', async () => {

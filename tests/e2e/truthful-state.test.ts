@@ -126,3 +126,27 @@ describe.each(testBackends)('operations that fail leave the truth behind, on $na
     });
   });
 });
+
+describe('a failed attempt that will be retried', () => {
+  let g: TestGpuops;
+  beforeAll(async () => {
+    g = await startTestGpuops({
+      db: 'postgres',
+      queue: 'redis',
+      env: { GPUOPS_PROVIDER_RETRIES: '0', GPUOPS_JOB_ATTEMPTS: '3', GPUOPS_RECONCILE_INTERVAL_MS: '0' },
+    });
+  });
+  afterAll(async () => {
+    await g?.close();
+  });
+
+  it('is retried, not ended: the next attempt rents the one machine', async () => {
+    await failNext(g.sim.adminUrl, { endpoint: 'create', status: 502, count: 1 });
+    await g.say('deploy a 3090');
+    const final = finalOf(g);
+    expect(final.state).toBe('succeeded');
+    expect(await getOperation(g.runtime.database.db, final.operationId)).toMatchObject({ attempts: 2 });
+    const state = await getSimState(g.sim.adminUrl);
+    expect(state.instances.filter((i) => i.label === `gpuops-${final.operationId}`)).toHaveLength(1);
+  });
+});
