@@ -5,6 +5,7 @@ import {
   getSimState,
   makeOfferGone,
   resetFailures,
+  setFaultRate,
   setRateLimit,
 } from '../../src/cloud/sim/admin-client.ts';
 import type { Simulator } from '../../src/cloud/sim/index.ts';
@@ -152,6 +153,129 @@ describe('simulated marketplace failure injection', () => {
     await resetFailures(sim.adminUrl);
     expect((await getSimState(sim.adminUrl)).injected.failNext).toHaveLength(0);
     expect((await cheapestOffer(api)).id).toBe(offer.id);
+  });
+
+  it('with a 100% fault rate, fails every API call and never an admin call', async () => {
+    const before = await getSimState(sim.adminUrl);
+    const offer = await cheapestOffer(api);
+    const rule = await setFaultRate(sim.adminUrl, { rate: 1 });
+    expect(rule).toEqual({
+      rate: 1,
+      endpoints: 'any',
+      statuses: [429, 500, 502, 503, 504],
+      appliedShare: 0,
+      seed: 42,
+    });
+    const answers = [
+      await api.call('POST', '/api/v0/bundles/', { limit: 1 }),
+      await api.call('GET', '/api/v0/instances/?owner=me'),
+      await api.call('GET', '/api/v1/instances/'),
+      await api.call('GET', '/api/v0/instances/1/'),
+      await api.call('GET', '/api/v0/ssh/'),
+      await api.create(offer.id, { label: 'never-rented' }),
+      await api.setState(1, 'stopped'),
+      await api.destroy(1),
+    ];
+    for (const answer of answers) expect([429, 500, 502, 503, 504]).toContain(answer.status);
+
+    // The admin API answers through it all.
+    await failNext(sim.adminUrl, { endpoint: 'search', status: 503 });
+    const state = await getSimState(sim.adminUrl);
+    expect(state.injected.faultRate).toMatchObject({ rate: 1 });
+    expect(state.injected.faults.total).toBe(answers.length);
+    expect(state.injected.faults.bySource).toEqual({ failNext: 0, rateLimit: 0, faultRate: answers.length });
+    expect(state.injected.faults.applied).toBe(0);
+    expect(state.counts.instances).toBe(before.counts.instances);
+    expect(state.instances.filter((i) => i.label === 'never-rented')).toHaveLength(0);
+  });
+
+  it('with a 30% fault rate, fails about 30% of requests, and the same ones again for the same seed', async () => {
+    const run = async (seed: number, requests = 500) => {
+      await setFaultRate(sim.adminUrl, { rate: 0.3, endpoints: ['show', 'list'], seed });
+      const statuses: number[] = [];
+      for (let i = 0; i < requests; i++) {
+        const path = i % 2 === 0 ? '/api/v0/instances/1/' : '/api/v0/instances/?owner=me';
+        statuses.push((await api.call('GET', path)).status);
+      }
+      return statuses;
+    };
+    const first = await run(7);
+    const failed = first.filter((s) => s !== 200);
+    expect(failed.length / first.length).toBeGreaterThanOrEqual(0.2);
+    expect(failed.length / first.length).toBeLessThanOrEqual(0.4);
+    expect(new Set(failed)).toEqual(new Set([429, 500, 502, 503, 504]));
+
+    const { faults } = (await getSimState(sim.adminUrl)).injected;
+    expect(faults.total).toBe(failed.length);
+    for (const status of [429, 500, 502, 503, 504])
+      expect(faults.byStatus[status]).toBe(failed.filter((s) => s === status).length);
+    // Calls it does not target are left alone.
+    expect((await api.call('POST', '/api/v0/bundles/', { limit: 1 })).status).toBe(200);
+
+    expect(await run(7)).toEqual(first);
+    expect(await run(8, 50)).not.toEqual(first.slice(0, 50));
+  });
+
+  it('with an applied share, rents the machine and loses only the answer, but never on a 429', async () => {
+    await setFaultRate(sim.adminUrl, { rate: 1, endpoints: ['create'], statuses: [502], appliedShare: 1 });
+    const offer = await cheapestOffer(api);
+    const lost = await api.create(offer.id, { label: 'rented-unheard' });
+    expect(lost.status).toBe(502);
+    expect(lost.text).toContain('502 Bad Gateway');
+
+    await setFaultRate(sim.adminUrl, { rate: 1, endpoints: ['create'], statuses: [429], appliedShare: 1 });
+    const limited = await api.create((await cheapestOffer(api)).id, { label: 'rate-limited' });
+    expect(limited.status).toBe(429);
+
+    const state = await getSimState(sim.adminUrl);
+    const rented = state.instances.filter((i) => i.label === 'rented-unheard');
+    expect(rented).toHaveLength(1);
+    expect(rented[0]).toMatchObject({ offer_id: offer.id, destroyed: false });
+    expect(state.instances.filter((i) => i.label === 'rate-limited')).toHaveLength(0);
+    expect(state.injected.faults).toMatchObject({ total: 2, applied: 1, byStatus: { 502: 1, 429: 1 } });
+  });
+
+  it('refuses a fault rule it cannot follow, saying why, and keeps the one in force', async () => {
+    const kept = await setFaultRate(sim.adminUrl, { rate: 0.5, endpoints: ['show'], seed: 3 });
+    await expect(setFaultRate(sim.adminUrl, { rate: 2 })).rejects.toThrow(
+      /HTTP 400: rate must be a number from 0 to 1 \(the share of API requests to fail\), not 2\./,
+    );
+    await expect(
+      // @ts-expect-error: an endpoint the simulator does not have, as an untyped caller could send.
+      setFaultRate(sim.adminUrl, { rate: 0.1, endpoints: ['create', 'reboot'] }),
+    ).rejects.toThrow(
+      /HTTP 400: endpoints has "reboot", which is not an API call; endpoints must be any, or a list of search, create/,
+    );
+    await expect(
+      // @ts-expect-error: a status injection does not answer.
+      setFaultRate(sim.adminUrl, { rate: 0.1, statuses: [503, 418] }),
+    ).rejects.toThrow(/HTTP 400: statuses has 418; injected faults answer only 429, 500, 502, 503, 504\./);
+    await expect(setFaultRate(sim.adminUrl, { rate: 0.1, appliedShare: -0.5 })).rejects.toThrow(
+      /HTTP 400: appliedShare must be a number from 0 to 1/,
+    );
+    const state = await getSimState(sim.adminUrl);
+    expect(state.injected.faultRate).toEqual(kept);
+    expect(state.injected.faults.total).toBe(0);
+  });
+
+  it('reset clears the fault rule and what it counted', async () => {
+    await setFaultRate(sim.adminUrl, { rate: 1, statuses: [503] });
+    expect((await api.call('GET', '/api/v0/instances/?owner=me')).status).toBe(503);
+    expect((await getSimState(sim.adminUrl)).injected.faults).toMatchObject({
+      total: 1,
+      byStatus: { 503: 1 },
+    });
+    await resetFailures(sim.adminUrl);
+    const { injected } = await getSimState(sim.adminUrl);
+    expect(injected.faultRate).toBeNull();
+    expect(injected.faults).toEqual({
+      total: 0,
+      applied: 0,
+      byStatus: {},
+      byEndpoint: {},
+      bySource: { failNext: 0, rateLimit: 0, faultRate: 0 },
+    });
+    expect((await api.call('GET', '/api/v0/instances/?owner=me')).status).toBe(200);
   });
 
   it('counts instances by status in the admin state, destroyed ones included', async () => {

@@ -1,5 +1,12 @@
-import type { FailNextRule, FailStatus, FailTarget, RateLimitRule } from './failure-injector.ts';
 import type {
+  FailNextRule,
+  FailStatus,
+  FailTarget,
+  FaultRateRule,
+  RateLimitRule,
+} from './failure-injector.ts';
+import type {
+  FaultRateInput,
   HostFailureResult,
   HostFailureTarget,
   OfferGoneResult,
@@ -12,7 +19,15 @@ import type {
  * another process. `adminUrl` is `Simulator.adminUrl` (".../admin").
  */
 
-export type { HostFailureResult, HostFailureTarget, OfferGoneResult, OfferGoneTarget, SimStateView };
+export type {
+  FaultRateInput,
+  FaultRateRule,
+  HostFailureResult,
+  HostFailureTarget,
+  OfferGoneResult,
+  OfferGoneTarget,
+  SimStateView,
+};
 
 async function call<T>(adminUrl: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
   const url = `${adminUrl.replace(/\/+$/, '')}/${path}`;
@@ -49,6 +64,16 @@ export async function setRateLimit(
   rule: { endpoint: FailTarget; minIntervalMs: number },
 ): Promise<RateLimitRule> {
   return (await call<{ rule: RateLimitRule }>(adminUrl, 'POST', 'rate-limit', rule)).rule;
+}
+
+/**
+ * A share `rate` (0 to 1) of API requests, to every call or only `endpoints`, answer a random
+ * status of `statuses`; a share `appliedShare` of those on create, start, stop and destroy do the
+ * work and lose only the answer. Seeded (the market's seed unless `seed` is given), so a run is
+ * reproducible; setting the rule again restarts its sequence, and rate 0 stops it.
+ */
+export async function setFaultRate(adminUrl: string, rule: FaultRateInput): Promise<FaultRateRule> {
+  return (await call<{ rule: FaultRateRule }>(adminUrl, 'POST', 'fault-rate', rule)).rule;
 }
 
 /** A machine dies (by instance or machine id), or the next created instance's host dies while loading. */

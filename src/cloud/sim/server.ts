@@ -7,11 +7,11 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { invalidArgs, SimApiError } from './api-error.ts';
-import type { FailNextRule, FailureInjector, SimEndpoint } from './failure-injector.ts';
+import type { FailureInjector, InjectedFault, SimEndpoint } from './failure-injector.ts';
 import type { CreateInstanceInput, InstanceRegistry } from './instance-registry.ts';
 import type { Market } from './market.ts';
 import { matchesAll, parseFilters, parseOfferSearch } from './offer-query.ts';
-import type { HostFailureTarget, OfferGoneTarget, SimAdmin } from './sim-admin.ts';
+import type { FaultRateInput, HostFailureTarget, OfferGoneTarget, SimAdmin } from './sim-admin.ts';
 import type { SshKeyring } from './ssh-keyring.ts';
 
 export interface SimServerDeps {
@@ -222,7 +222,7 @@ export function buildSimServer(deps: SimServerDeps): FastifyInstance {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonParser);
   app.addContentTypeParser('*', { parseAs: 'string' }, jsonParser);
 
-  const appliedFailures = new WeakMap<FastifyRequest, FailNextRule>();
+  const appliedFailures = new WeakMap<FastifyRequest, InjectedFault>();
 
   app.addHook('preHandler', async (request, reply) => {
     const url = request.url;
@@ -244,10 +244,9 @@ export function buildSimServer(deps: SimServerDeps): FastifyInstance {
         msg: key === null ? 'No API key: send Authorization: Bearer <key>.' : 'Invalid API key.',
       });
     }
-    if (injector.isRateLimited(endpoint, Date.now())) return sendInjected(reply, 429);
-    const rule = injector.takeFailNext(endpoint);
-    if (rule && !rule.applied) return sendInjected(reply, rule.status);
-    if (rule) appliedFailures.set(request, rule);
+    const fault = injector.faultFor(endpoint, Date.now());
+    if (fault && !fault.applied) return sendInjected(reply, fault.status);
+    if (fault) appliedFailures.set(request, fault);
   });
 
   // A failure injected with `applied`: the work is done, the answer replaced.
@@ -400,6 +399,10 @@ export function buildSimServer(deps: SimServerDeps): FastifyInstance {
   app.post('/admin/rate-limit', async (request) => ({
     success: true,
     rule: admin.rateLimit(asObject(request.body)),
+  }));
+  app.post('/admin/fault-rate', async (request) => ({
+    success: true,
+    rule: admin.faultRate(asObject(request.body) as unknown as FaultRateInput),
   }));
   app.post('/admin/host-failure', (request) =>
     admin.hostFailure(asObject(request.body) as unknown as HostFailureTarget),

@@ -1,9 +1,13 @@
 import { invalidArgs } from './api-error.ts';
 import type {
   FailNextRule,
+  FailStatus,
   FailureInjector,
+  FaultCounts,
+  FaultRateRule,
   NextCreateInjections,
   RateLimitRule,
+  SimEndpoint,
 } from './failure-injector.ts';
 import type { AdminInstanceView, InstanceRegistry } from './instance-registry.ts';
 import type { Market, MarketStats } from './market.ts';
@@ -28,9 +32,26 @@ export interface SimStateView {
     sshKeys: number;
   };
   market: MarketStats;
-  injected: { failNext: FailNextRule[]; rateLimits: RateLimitRule[]; nextCreate: NextCreateInjections };
+  injected: {
+    failNext: FailNextRule[];
+    rateLimits: RateLimitRule[];
+    nextCreate: NextCreateInjections;
+    /** The random fault rule in force, if any. */
+    faultRate: FaultRateRule | null;
+    /** Failures injected since the last reset, whatever injected them. */
+    faults: FaultCounts;
+  };
   /** Oldest first, destroyed ones included (with `destroyed: true`). */
   instances: AdminInstanceView[];
+}
+
+/** What POST /admin/fault-rate takes; everything but `rate` has a default (see FaultRateRule). */
+export interface FaultRateInput {
+  rate: number;
+  endpoints?: readonly SimEndpoint[] | 'any';
+  statuses?: readonly FailStatus[];
+  appliedShare?: number;
+  seed?: number;
 }
 
 export type HostFailureTarget = { instance_id: number } | { machine_id: number } | { on: 'next-create' };
@@ -48,6 +69,8 @@ export type OfferGoneResult = { success: true; machine_id: number } | { success:
 export interface SimAdmin {
   failNext(rule: { endpoint?: string; status?: number; count?: number; applied?: boolean }): FailNextRule;
   rateLimit(rule: { endpoint?: string; minIntervalMs?: number }): RateLimitRule;
+  /** A share of API requests fail at random (seeded: the market's seed unless one is given); rate 0 stops it. */
+  faultRate(rule: FaultRateInput): FaultRateRule;
   hostFailure(target: HostFailureTarget): Promise<HostFailureResult>;
   offerGone(target: OfferGoneTarget): Promise<OfferGoneResult>;
   marketPressure(target: { instance_id: number }): Promise<{ success: true; machine_id: number }>;
@@ -76,6 +99,7 @@ export function createSimAdmin(deps: {
   return {
     failNext: (rule) => injector.addFailNext(rule),
     rateLimit: (rule) => injector.setRateLimit(rule),
+    faultRate: (rule) => injector.setFaultRate(rule, market.seed),
 
     async hostFailure(target) {
       const body = target as Record<string, unknown>;
