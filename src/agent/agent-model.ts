@@ -7,7 +7,10 @@ export type AgentMessage =
 export interface ModelToolCall {
   id: string;
   name: string;
+  /** As the model sent them; checked against the tool's schema before anything runs. */
   args: Record<string, unknown>;
+  /** Set when the arguments could not be read at all (broken JSON): `raw` as sent, and why. */
+  malformed?: { raw: string; error: string };
 }
 
 export interface ModelTurn {

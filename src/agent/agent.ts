@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import type { ChatSurface } from '../bots/chat-surface.ts';
 import { ProgressRelay } from '../bots/progress-relay.ts';
 import { renderProgress } from '../bots/render.ts';
@@ -6,12 +5,14 @@ import { asGpuopsError, ErrorCode, GpuopsError } from '../errors.ts';
 import type { JobWatcher } from '../jobs/job-watcher.ts';
 import type { ProgressView } from '../jobs/progress.ts';
 import { countMetric } from '../metrics.ts';
-import { getTool } from '../tools/registry.ts';
+import { getTool, TOOLS } from '../tools/registry.ts';
 import type { PlannedCall } from '../tools/schemas.ts';
-import type { RequestContext, ToolServices } from '../tools/tool.ts';
+import type { JobRef, RequestContext, Tool, ToolServices } from '../tools/tool.ts';
 import type { AgentMessage, AgentModel, ModelToolCall } from './agent-model.ts';
 import { notUnderstood } from './help.ts';
 import { checkText } from './plan.ts';
+import { callKey, describeCall, fenced, machinesAskedFor, namedByUser } from './provenance.ts';
+import { checkToolArguments } from './tool-arguments.ts';
 
 /** Characters of a tool's structured result passed back to the model alongside its text. */
 const MAX_TOOL_JSON_FOR_MODEL = 4_000;
@@ -25,8 +26,31 @@ export interface AgentOptions {
 export interface HandledRequest {
   /** Final views of the jobs this request started, resolving as they end. */
   jobs: Promise<ProgressView>[];
-  /** Tools that ran (after validation and confirmation). */
+  /** Tools that ran (after validation and confirmation), with their arguments as they ran. */
   calls: PlannedCall[];
+  /**
+   * What was asked for and did not happen: a confirmation declined, a call held back, the step
+   * limit reached. A request with any is not done, whatever else ran.
+   */
+  notDone: string[];
+  /** What went wrong without undoing what ran (the model failing after a deploy started). */
+  warnings: string[];
+}
+
+/** Kinds of operation that start billing, and so are counted per request. */
+const COSTLY: Partial<Record<string, 'deploy' | 'resume'>> = {
+  deploy: 'deploy',
+  deploy_recommendation: 'deploy',
+  resume: 'resume',
+};
+
+/** What one request has started so far, so a looping model cannot start it again. */
+interface RequestLedger {
+  text: string;
+  started: Map<string, JobRef>;
+  costly: Map<string, number>;
+  /** How many billing operations of one kind the user asked for ("two separate 4090 machines"). */
+  allowed: number;
 }
 
 /**
@@ -48,7 +72,13 @@ export class Agent {
 
   async handle(text: string, context: RequestContext, chat: ChatSurface): Promise<HandledRequest> {
     const surface = counted(chat);
-    const handled: HandledRequest = { jobs: [], calls: [] };
+    const handled: HandledRequest = { jobs: [], calls: [], notDone: [], warnings: [] };
+    const ledger: RequestLedger = {
+      text,
+      started: new Map(),
+      costly: new Map(),
+      allowed: machinesAskedFor(text),
+    };
     try {
       const refusal = checkText(text);
       if (refusal) {
@@ -66,10 +96,11 @@ export class Agent {
         if (turn.text) await surface.post({ kind: 'reply', text: turn.text });
         messages.push({ role: 'assistant', content: turn.text, toolCalls: turn.toolCalls });
         for (const call of turn.toolCalls) {
-          const content = await this.runCall(call, context, surface, handled);
+          const content = await this.runCall(call, context, surface, handled, ledger);
           messages.push({ role: 'tool', toolCallId: call.id, name: call.name, content });
         }
       }
+      handled.notDone.push('the step limit was reached');
       await surface.post({
         kind: 'reply',
         text: 'I stopped there: that took more steps than I allow for one request. Ask again more specifically.',
@@ -77,7 +108,16 @@ export class Agent {
     } catch (err) {
       const error = asGpuopsError(err);
       this.services.log.error({ err, user: context.user, code: error.code }, 'request failed');
-      await surface.post({ kind: 'error', code: error.code, text: `⚠️ ${error.message}` });
+      if (handled.calls.length > 0) {
+        // What ran stands (a deploy keeps going); only the conversation ended early.
+        handled.warnings.push(error.message);
+        await surface.post({
+          kind: 'reply',
+          text: `⚠️ ${error.message} What already ran is shown above${handled.jobs.length > 0 ? ' and its operations continue' : ''}.`,
+        });
+      } else {
+        await surface.post({ kind: 'error', code: error.code, text: `⚠️ ${error.message}` });
+      }
     }
     return handled;
   }
@@ -88,45 +128,75 @@ export class Agent {
     context: RequestContext,
     surface: ChatSurface,
     handled: HandledRequest,
+    ledger: RequestLedger,
   ): Promise<string> {
+    // Whatever the model did wrong goes back to it to correct; the user sees what then runs.
     const tool = getTool(call.name);
     if (!tool) {
-      const text = `There is no tool called "${call.name}".`;
-      await surface.post({ kind: 'error', code: ErrorCode.BadInput, text: `⚠️ ${text}` });
-      return text;
+      return `There is no tool called "${call.name}"; nothing was run. The tools are: ${TOOLS.map((t) => t.name).join(', ')}.`;
     }
-    surface.toolCall?.({ tool: tool.name, args: call.args });
-    const parsed = tool.schema.safeParse(call.args);
-    if (!parsed.success) {
-      const text = `I can't run ${tool.name} with those details: ${describeIssues(parsed.error)}.`;
-      await surface.post({ kind: 'error', code: ErrorCode.BadInput, text: `⚠️ ${text}` });
-      return text;
+    if (call.malformed) {
+      return `Your call to ${tool.name} was not run: its arguments are not a JSON object (${call.malformed.error}). You sent: ${call.malformed.raw.slice(0, 300)}. Send the call again with the arguments as one JSON object.`;
     }
+    const checked = checkToolArguments(tool, call.args);
+    if (!checked.ok) return checked.error;
+    const { args, notes } = checked;
+    const heldBack = this.holdBack(tool, args, ledger);
+    if (heldBack) {
+      // The user's request stands as it ran; the extra call the model wanted is shown, not done.
+      await surface.post({ kind: 'reply', text: `Held back: ${heldBack}` });
+      return `Not run: ${heldBack} Do not call it again; tell the user what was done.`;
+    }
+    surface.toolCall?.({ tool: tool.name, args });
     try {
-      const question = await tool.confirmation?.(parsed.data, context, this.services);
-      if (question) {
-        const confirmed = await surface.confirm(question);
+      const question = await tool.confirmation?.(args, context, this.services);
+      const mustAsk = !namedByUser(tool.name, args, ledger.text);
+      if (question || mustAsk) {
+        const confirmed = await surface.confirm(
+          question ?? `${describeCall(tool.name, args)}: you did not name this in your request. Go ahead?`,
+          { mustAsk },
+        );
         if (!confirmed) {
           const text = `Cancelled: ${tool.name} was not run and nothing changed.`;
+          handled.notDone.push(`${tool.name} was not confirmed`);
           await surface.post({ kind: 'reply', text });
-          return text;
+          return `${text} Do not call it again unless the user asks.`;
         }
       }
-      const result = await tool.run(parsed.data, context, this.services);
-      handled.calls.push({ tool: tool.name, args: call.args });
+      const result = await tool.run(args, context, this.services);
+      handled.calls.push({ tool: tool.name, args });
       await surface.post({ kind: 'reply', text: result.text, data: result.data });
-      if (result.job)
+      if (result.job) {
+        ledger.started.set(callKey(tool.name, args), result.job);
+        const kind = COSTLY[tool.name];
+        if (kind) ledger.costly.set(kind, (ledger.costly.get(kind) ?? 0) + 1);
         handled.jobs.push(this.follow(result.job.operationId, result.job.kind, result.job.instance, surface));
+      }
       // The model reads the structured result too, unless it is bulky (the advisor's full fit
       // table): then the rendered text, which carries the figures that matter, is enough.
       const json = JSON.stringify(result.data);
-      return json.length <= MAX_TOOL_JSON_FOR_MODEL ? `${result.text}\n${json}` : result.text;
+      const body = json.length <= MAX_TOOL_JSON_FOR_MODEL ? `${result.text}\n${json}` : result.text;
+      return fenced(tool.name, notes.length > 0 ? `(read as: ${notes.join('; ')})\n${body}` : body);
     } catch (err) {
       const error = asGpuopsError(err);
       if (error.code === ErrorCode.Internal) this.services.log.error({ err, tool: tool.name }, 'tool failed');
       await surface.post({ kind: 'error', code: error.code, text: `⚠️ ${error.message}` });
-      return `Error ${error.code}: ${error.message}`;
+      return fenced(tool.name, `Error ${error.code}: ${error.message}`);
     }
+  }
+
+  /** Why a job-starting call must not run in this request (a repeat, or more than asked for), or undefined. */
+  private holdBack(tool: Tool, args: Record<string, unknown>, ledger: RequestLedger): string | undefined {
+    if (tool.kind !== 'job') return undefined;
+    const earlier = ledger.started.get(callKey(tool.name, args));
+    if (earlier) {
+      return `this exact ${tool.name} already started in this request (${earlier.operationId}${earlier.instance ? `, ${earlier.instance}` : ''}); it is not started twice.`;
+    }
+    const kind = COSTLY[tool.name];
+    if (kind && (ledger.costly.get(kind) ?? 0) >= ledger.allowed) {
+      return `a ${kind === 'deploy' ? 'second deploy' : 'second resume'} in one request: the request asked for ${ledger.allowed === 1 ? 'one' : ledger.allowed}, and each bills. Ask again to start another.`;
+    }
+    return undefined;
   }
 
   /** Posts one progress message for a job and keeps it current until the job ends. */
@@ -178,13 +248,7 @@ function counted(surface: ChatSurface): ChatSurface {
       countMetric('chatEdits', { platform });
       return surface.update(ref, message);
     },
-    confirm: (question) => surface.confirm(question),
+    confirm: (question, options) => surface.confirm(question, options),
     ...(surface.toolCall && { toolCall: (call) => surface.toolCall?.(call) }),
   };
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`)
-    .join('; ');
 }

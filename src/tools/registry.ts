@@ -29,7 +29,14 @@ export function getTool(name: string): Tool | undefined {
   return byName.get(name as ToolName);
 }
 
-/** JSON Schema of a tool's arguments, for OpenAI-style function definitions. */
+/**
+ * JSON Schema of a tool's arguments, for OpenAI-style function definitions: no `$schema` (tokens
+ * on every round trip for nothing), and no other keys allowed, as the agent refuses them.
+ */
 export function toolJsonSchema(tool: Tool): Record<string, unknown> {
-  return z.toJSONSchema(tool.schema, { io: 'input' }) as Record<string, unknown>;
+  const { $schema: _unused, ...schema } = z.toJSONSchema(tool.schema, { io: 'input' }) as Record<
+    string,
+    unknown
+  >;
+  return { ...schema, additionalProperties: false };
 }

@@ -137,6 +137,51 @@ export const TOOL_SCHEMAS = {
 } as const;
 
 export type ToolName = keyof typeof TOOL_SCHEMAS;
+
+const GPU_ALIASES = { gpu_name: 'gpu', gpu_model: 'gpu', gpu_type: 'gpu' } as const;
+const COUNT_ALIASES = {
+  num_gpus: 'count',
+  n_gpus: 'count',
+  gpu_count: 'count',
+  number_of_gpus: 'count',
+} as const;
+const INSTANCE_ALIASES = { instance_id: 'instance', instance_name: 'instance', id: 'instance' } as const;
+
+/**
+ * Other names models give arguments, read as the schema's own where the meaning is the same
+ * beyond doubt. A name whose meaning is not certain is not here: "max_price" may be per machine
+ * or per GPU, so a model that sends it is asked to use max_price_per_gpu_hour instead.
+ */
+export const ARGUMENT_ALIASES: Readonly<Partial<Record<ToolName, Readonly<Record<string, string>>>>> = {
+  search_offers: {
+    ...GPU_ALIASES,
+    ...COUNT_ALIASES,
+    max_results: 'limit',
+    num_results: 'limit',
+    location: 'region',
+  },
+  deploy: {
+    ...GPU_ALIASES,
+    ...COUNT_ALIASES,
+    disk_size_gb: 'disk_gb',
+    disk_size: 'disk_gb',
+    disk_space_gb: 'disk_gb',
+    docker_image: 'image',
+    image_name: 'image',
+    location: 'region',
+  },
+  instance_status: INSTANCE_ALIASES,
+  pause: INSTANCE_ALIASES,
+  resume: INSTANCE_ALIASES,
+  destroy: INSTANCE_ALIASES,
+  recommend_gpu: {
+    model_name: 'model',
+    quantization: 'precision',
+    context_length: 'context_tokens',
+    users: 'concurrent_users',
+    num_users: 'concurrent_users',
+  },
+};
 export type ToolArgs<N extends ToolName> = z.input<(typeof TOOL_SCHEMAS)[N]>;
 
 /** What the planner (or an LLM) asks for: a tool name and its arguments, validated later. */

@@ -108,7 +108,7 @@ describe('the LLM path', () => {
     expect(toolMessage.length).toBeLessThan(6_000);
   });
 
-  it('shows a clear error when the model asks for a tool with invalid arguments, and runs nothing', async () => {
+  it("sends invalid arguments back to the model to correct, runs nothing, and shows the model's answer", async () => {
     llm = await startOpenAiStandIn((request) =>
       request.messages.at(-1)!.role === 'user'
         ? { toolCalls: [{ name: 'deploy', arguments: { gpu: 'RTX 4090', count: 40 } }] }
@@ -125,8 +125,11 @@ describe('the LLM path', () => {
 
     const handled = await g.say('give me forty 4090s in one box');
     expect(handled.calls).toEqual([]);
-    expect(g.surface.errors()[0]!.text).toMatch(/can't run deploy.*count/);
     expect(g.surface.progressRefs()).toHaveLength(0);
+    const toolMessage = llm.requests[1]!.messages.find((m) => m.role === 'tool')!;
+    expect(String(toolMessage.content)).toMatch(/deploy was not run: count: .*16/);
+    expect(g.surface.errors()).toEqual([]);
+    expect(g.surface.posts('reply')).toContain('One machine has at most 16 GPUs; how many do you need?');
   });
 
   it('tells the user what to do when the model endpoint is down', async () => {

@@ -3,7 +3,12 @@ import Fastify from 'fastify';
 /** One reply of the stand-in: text, or tool calls as the OpenAI chat completions API sends them. */
 export type ScriptedReply =
   | { content: string }
-  | { toolCalls: Array<{ name: string; arguments: Record<string, unknown> }> };
+  | {
+      /** `raw` is sent as the arguments string as it is (broken JSON, "", a Python dict...). */
+      toolCalls: Array<{ name: string; arguments?: Record<string, unknown>; raw?: string }>;
+    }
+  /** Answers with this HTTP status and an OpenAI-style error body. */
+  | { httpError: number };
 
 export interface ChatRequest {
   model: string;
@@ -34,6 +39,15 @@ export async function startOpenAiStandIn(
     const body = req.body as ChatRequest;
     requests.push(body);
     const scripted = script(body, requests.length - 1);
+    if ('httpError' in scripted) {
+      return reply.code(scripted.httpError).send({
+        error: {
+          message: 'The server had an error while processing your request.',
+          type: 'server_error',
+          code: null,
+        },
+      });
+    }
     const message =
       'content' in scripted
         ? { role: 'assistant', content: scripted.content }
@@ -43,7 +57,7 @@ export async function startOpenAiStandIn(
             tool_calls: scripted.toolCalls.map((call) => ({
               id: `call_${++callCounter}`,
               type: 'function',
-              function: { name: call.name, arguments: JSON.stringify(call.arguments) },
+              function: { name: call.name, arguments: call.raw ?? JSON.stringify(call.arguments ?? {}) },
             })),
           };
     return reply.send({

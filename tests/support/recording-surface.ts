@@ -1,4 +1,9 @@
-import type { ChatSurface, MessageRef, OutgoingMessage } from '../../src/bots/chat-surface.ts';
+import type {
+  ChatSurface,
+  ConfirmOptions,
+  MessageRef,
+  OutgoingMessage,
+} from '../../src/bots/chat-surface.ts';
 
 export interface RecordedEvent {
   type: 'post' | 'update' | 'confirm' | 'tool_call';
@@ -6,6 +11,8 @@ export interface RecordedEvent {
   message?: OutgoingMessage;
   question?: string;
   answer?: boolean;
+  /** The confirmation had to be asked: a standing yes did not cover it. */
+  mustAsk?: boolean;
   tool?: string;
   args?: unknown;
   at: number;
@@ -16,8 +23,10 @@ export class RecordingSurface implements ChatSurface {
   readonly name = 'recording';
   readonly events: RecordedEvent[] = [];
   private counter = 0;
-  /** Answers to confirmation questions, in order; when empty, declines. */
+  /** Answers to confirmation questions, in order; when empty, declines (or see `yes`). */
   confirmations: boolean[] = [];
+  /** As `gpuops ask --yes`: confirms whatever a standing yes may cover, when no answer is queued. */
+  yes = false;
 
   async post(message: OutgoingMessage): Promise<MessageRef> {
     const ref = { id: `r${++this.counter}` };
@@ -29,9 +38,10 @@ export class RecordingSurface implements ChatSurface {
     this.events.push({ type: 'update', ref: ref.id, message, at: Date.now() });
   }
 
-  async confirm(question: string): Promise<boolean> {
-    const answer = this.confirmations.shift() ?? false;
-    this.events.push({ type: 'confirm', question, answer, at: Date.now() });
+  async confirm(question: string, options: ConfirmOptions = {}): Promise<boolean> {
+    const mustAsk = options.mustAsk === true;
+    const answer = this.confirmations.shift() ?? (this.yes && !mustAsk);
+    this.events.push({ type: 'confirm', question, answer, mustAsk, at: Date.now() });
     return answer;
   }
 

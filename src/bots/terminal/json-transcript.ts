@@ -1,4 +1,4 @@
-import type { ChatSurface, MessageRef, OutgoingMessage } from '../chat-surface.ts';
+import type { ChatSurface, ConfirmOptions, MessageRef, OutgoingMessage } from '../chat-surface.ts';
 
 /**
  * `gpuops ask --json`: every reply, tool call, progress update and confirmation as one JSON
@@ -27,14 +27,21 @@ export class JsonTranscriptSurface implements ChatSurface {
     this.emitMessage(ref, message);
   }
 
-  async confirm(question: string): Promise<boolean> {
+  async confirm(question: string, options: ConfirmOptions = {}): Promise<boolean> {
+    const answer = this.autoConfirm && !options.mustAsk;
     this.emit({
       type: 'confirm',
       question,
-      answer: this.autoConfirm,
-      ...(this.autoConfirm ? {} : { hint: 'not confirmed: run again with --yes to confirm' }),
+      answer,
+      ...(answer
+        ? {}
+        : {
+            hint: options.mustAsk
+              ? 'not confirmed: your request did not name what this acts on, so --yes does not cover it; name it in the request, or confirm in `gpuops chat`'
+              : 'not confirmed: run again with --yes to confirm',
+          }),
     });
-    return this.autoConfirm;
+    return answer;
   }
 
   toolCall(call: { tool: string; args: unknown }): void {

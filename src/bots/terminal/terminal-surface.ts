@@ -1,11 +1,11 @@
 import { clearScreenDown, cursorTo, type Interface, moveCursor } from 'node:readline';
-import type { ChatSurface, MessageRef, OutgoingMessage } from '../chat-surface.ts';
+import type { ChatSurface, ConfirmOptions, MessageRef, OutgoingMessage } from '../chat-surface.ts';
 
 export interface TerminalSurfaceOptions {
   out: NodeJS.WriteStream | NodeJS.WritableStream;
   /** True on a TTY: progress edits its own line instead of printing a new one. */
   inPlace: boolean;
-  confirm(question: string): Promise<boolean>;
+  confirm(question: string, options?: ConfirmOptions): Promise<boolean>;
   /** The chat prompt to redraw after output arrives while someone is typing. */
   prompt?: Interface;
 }
@@ -32,8 +32,8 @@ export class TerminalSurface implements ChatSurface {
     this.write(ref.id, message.text, canRewrite);
   }
 
-  confirm(question: string): Promise<boolean> {
-    return this.options.confirm(question);
+  confirm(question: string, options?: ConfirmOptions): Promise<boolean> {
+    return this.options.confirm(question, options);
   }
 
   private write(id: string, text: string, rewrite: boolean): void {
