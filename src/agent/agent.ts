@@ -12,6 +12,7 @@ import type { AgentMessage, AgentModel, ModelToolCall } from './agent-model.ts';
 import { notUnderstood } from './help.ts';
 import { checkText } from './plan.ts';
 import { callKey, describeCall, fenced, machinesAskedFor, namedByUser } from './provenance.ts';
+import { readTextToolCalls, TOOL_CALLING_HINT } from './text-tool-calls.ts';
 import { checkToolArguments } from './tool-arguments.ts';
 
 /** Characters of a tool's structured result passed back to the model alongside its text. */
@@ -36,6 +37,8 @@ export interface HandledRequest {
   /** What went wrong without undoing what ran (the model failing after a deploy started). */
   warnings: string[];
 }
+
+const TOOL_NAMES: ReadonlySet<string> = new Set(TOOLS.map((t) => t.name));
 
 /** Kinds of operation that start billing, and so are counted per request. */
 const COSTLY: Partial<Record<string, 'deploy' | 'resume'>> = {
@@ -86,8 +89,26 @@ export class Agent {
         return handled;
       }
       const messages: AgentMessage[] = [{ role: 'user', content: text }];
+      let hinted = false;
       for (let step = 0; step < MAX_STEPS; step++) {
-        const turn = await this.model.next(messages);
+        let turn = await this.model.next(messages);
+        if (turn.toolCalls.length === 0 && turn.text) {
+          const written = readTextToolCalls(turn.text, TOOL_NAMES);
+          if (written.kind !== 'none') {
+            if (!hinted) {
+              hinted = true;
+              await surface.post({
+                kind: 'reply',
+                text: `ℹ️ ${TOOL_CALLING_HINT} ${written.kind === 'calls' ? 'gpuops read the call exactly and ran it as one.' : 'It could not be read exactly, so nothing was run.'}`,
+              });
+            }
+            if (written.kind === 'unreadable') {
+              handled.notDone.push("the model's tool call could not be read");
+              return handled;
+            }
+            turn = { text: '', toolCalls: written.calls };
+          }
+        }
         if (turn.toolCalls.length === 0) {
           if (turn.text) await surface.post({ kind: 'reply', text: turn.text });
           else if (step === 0) await surface.post({ kind: 'reply', text: notUnderstood() });

@@ -29,9 +29,13 @@ const SYSTEM_PROMPT = [
 export class LlmModel implements AgentModel {
   readonly name: string;
   private readonly model;
+  private readonly timeoutMs: number;
+  private readonly retries: number;
 
   constructor(config: Config) {
     this.name = `llm:${config.llm.model}`;
+    this.timeoutMs = config.llm.timeoutMs;
+    this.retries = config.llm.retries;
     const chat = new ChatOpenAI({
       model: config.llm.model,
       apiKey: config.llm.apiKey ?? 'not-needed',
@@ -61,6 +65,13 @@ export class LlmModel implements AgentModel {
       }
     } catch (err) {
       countMetric('modelCalls', { model, outcome: 'error' });
+      if (isTimeout(err)) {
+        throw new GpuopsError(
+          ErrorCode.LlmUnavailable,
+          `The language model did not answer within ${Math.round(this.timeoutMs / 1000)} s (GPUOPS_LLM_TIMEOUT_MS${this.retries > 0 ? `, after ${this.retries + 1} tries` : ''}). A large local model may need longer: raise GPUOPS_LLM_TIMEOUT_MS, use a smaller model, or set GPUOPS_OFFLINE=true for the offline planner.`,
+          { retryable: true, cause: err },
+        );
+      }
       throw new GpuopsError(
         ErrorCode.LlmUnavailable,
         `The language model did not answer (${err instanceof Error ? err.message : String(err)}). Check OPENAI_BASE_URL and OPENAI_API_KEY, or set GPUOPS_OFFLINE=true to use the offline planner.`,
@@ -90,6 +101,16 @@ export class LlmModel implements AgentModel {
     }
     return { text: text.trim(), toolCalls: calls };
   }
+}
+
+/** The OpenAI client's own timeout error, or an abort from it. */
+function isTimeout(err: unknown): boolean {
+  const e = err as { name?: string; message?: string; constructor?: { name?: string } };
+  return (
+    e?.name === 'APIConnectionTimeoutError' ||
+    e?.constructor?.name === 'APIConnectionTimeoutError' ||
+    /timed? ?out/i.test(e?.message ?? '')
+  );
 }
 
 function toLangChain(messages: AgentMessage[]): BaseMessage[] {

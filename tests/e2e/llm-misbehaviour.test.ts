@@ -241,6 +241,29 @@ describe('a model that misbehaves', () => {
     );
   });
 
+  it('runs a tool call the model wrote as text when it reads exactly, and says how to enable tool calling', async () => {
+    script = (_r, n) =>
+      n === 0
+        ? {
+            content:
+              '<tool_call>\n{"name": "search_offers", "arguments": {"gpu": "RTX 3090", "limit": 3}}\n</tool_call>',
+          }
+        : { content: 'Here are three.' };
+    const handled = await g.say('show me three 3090 offers');
+    expect(handled.calls).toEqual([{ tool: 'search_offers', args: { gpu: 'RTX 3090', limit: 3 } }]);
+    const replies = g.surface.posts('reply');
+    expect(replies[0]).toContain('--enable-auto-tool-choice');
+    expect(replies.some((r) => r.includes('<tool_call>'))).toBe(false);
+  });
+
+  it('runs nothing when a text tool call cannot be read exactly, and says how to enable tool calling', async () => {
+    script = () => ({ content: '<tool_call>{"name": "deploy", "arguments": {"gpu": "RTX 40</tool_call>' });
+    const handled = await g.say('deploy a 4090');
+    expect(handled.calls).toEqual([]);
+    expect(handled.notDone).toEqual(["the model's tool call could not be read"]);
+    expect(g.surface.posts('reply')[0]).toMatch(/tool-call-parser.*nothing was run/);
+  });
+
   it('sends tool definitions without $schema and with no other keys allowed', async () => {
     script = () => ({ content: 'Hello.' });
     await g.say('hello');
@@ -248,5 +271,30 @@ describe('a model that misbehaves', () => {
       expect(tool.function.parameters).not.toHaveProperty('$schema');
       expect(tool.function.parameters).toMatchObject({ additionalProperties: false });
     }
+  });
+});
+
+describe('a model that hangs', () => {
+  let llm: OpenAiStandIn;
+  beforeAll(async () => {
+    llm = await startOpenAiStandIn(() => ({ delayMs: 3_000, then: { content: 'too late' } }));
+  });
+  afterAll(async () => {
+    await llm?.close();
+  });
+
+  it('gets a clear message naming GPUOPS_LLM_TIMEOUT_MS', async () => {
+    const model = new LlmModel(
+      loadConfig({
+        OPENAI_BASE_URL: llm.baseUrl,
+        OPENAI_API_KEY: 'sk-local',
+        GPUOPS_LLM_MODEL: 'local-model',
+        GPUOPS_LLM_TIMEOUT_MS: '1000',
+        GPUOPS_LLM_RETRIES: '0',
+      }),
+    );
+    const err = await model.next([{ role: 'user', content: 'hello' }]).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'llm_unavailable' });
+    expect((err as Error).message).toContain('did not answer within 1 s (GPUOPS_LLM_TIMEOUT_MS)');
   });
 });

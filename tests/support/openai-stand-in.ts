@@ -8,7 +8,9 @@ export type ScriptedReply =
       toolCalls: Array<{ name: string; arguments?: Record<string, unknown>; raw?: string }>;
     }
   /** Answers with this HTTP status and an OpenAI-style error body. */
-  | { httpError: number };
+  | { httpError: number }
+  /** Answers only after this long: a model that hangs past the client's timeout. */
+  | { delayMs: number; then: { content: string } };
 
 export interface ChatRequest {
   model: string;
@@ -38,7 +40,12 @@ export async function startOpenAiStandIn(
   app.post('/v1/chat/completions', async (req, reply) => {
     const body = req.body as ChatRequest;
     requests.push(body);
-    const scripted = script(body, requests.length - 1);
+    let scripted = script(body, requests.length - 1);
+    if ('delayMs' in scripted) {
+      const { delayMs, then } = scripted;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      scripted = then;
+    }
     if ('httpError' in scripted) {
       return reply.code(scripted.httpError).send({
         error: {
