@@ -18,8 +18,15 @@ export interface ModelTurn {
   toolCalls: ModelToolCall[];
 }
 
+/** Who is asking and where: what a model is told about the conversation it is in. */
+export interface TurnContext {
+  user: string;
+  channel: string;
+  now: Date;
+}
+
 /** One step of thinking: given the conversation so far, answer or ask for tool calls. */
 export interface AgentModel {
   readonly name: string;
-  next(messages: AgentMessage[]): Promise<ModelTurn>;
+  next(messages: AgentMessage[], context?: TurnContext): Promise<ModelTurn>;
 }

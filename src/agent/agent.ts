@@ -91,7 +91,11 @@ export class Agent {
       const messages: AgentMessage[] = [{ role: 'user', content: text }];
       let hinted = false;
       for (let step = 0; step < MAX_STEPS; step++) {
-        let turn = await this.model.next(messages);
+        let turn = await this.model.next(messages, {
+          user: context.user,
+          channel: context.channel,
+          now: new Date(),
+        });
         if (turn.toolCalls.length === 0 && turn.text) {
           const written = readTextToolCalls(turn.text, TOOL_NAMES);
           if (written.kind !== 'none') {

@@ -9,9 +9,11 @@ import { ChatOpenAI } from '@langchain/openai';
 import type { Config } from '../config.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { countMetric } from '../metrics.ts';
-import { TOOLS, toolJsonSchema } from '../tools/registry.ts';
-import type { AgentMessage, AgentModel, ModelToolCall, ModelTurn } from './agent-model.ts';
+import { toolJsonSchema } from '../tools/registry.ts';
+import type { Tool } from '../tools/tool.ts';
+import type { AgentMessage, AgentModel, ModelToolCall, ModelTurn, TurnContext } from './agent-model.ts';
 import { EXAMPLES } from './help.ts';
+import { selectTools } from './tool-selection.ts';
 
 const SYSTEM_PROMPT = [
   'You are gpuops, a chat-ops assistant that finds, rents and runs GPU machines on a GPU marketplace for a team.',
@@ -28,13 +30,15 @@ const SYSTEM_PROMPT = [
 /** An OpenAI-compatible chat model (OpenAI, Ollama, vLLM, LM Studio) with gpuops's tools bound. */
 export class LlmModel implements AgentModel {
   readonly name: string;
-  private readonly model;
+  private readonly chat: ChatOpenAI;
   private readonly timeoutMs: number;
   private readonly retries: number;
+  private readonly maxPricePerHour: number;
 
   constructor(config: Config) {
     this.name = `llm:${config.llm.model}`;
     this.timeoutMs = config.llm.timeoutMs;
+    this.maxPricePerHour = config.maxPricePerHour;
     this.retries = config.llm.retries;
     const chat = new ChatOpenAI({
       model: config.llm.model,
@@ -44,19 +48,36 @@ export class LlmModel implements AgentModel {
       maxRetries: config.llm.retries,
       ...(config.llm.baseUrl && { configuration: { baseURL: config.llm.baseUrl } }),
     });
-    this.model = chat.bindTools(
-      TOOLS.map((tool) => ({
-        type: 'function' as const,
-        function: { name: tool.name, description: tool.description, parameters: toolJsonSchema(tool) },
-      })),
-    );
+    this.chat = chat;
   }
 
-  async next(messages: AgentMessage[]): Promise<ModelTurn> {
+  /** The system prompt's last lines: who asks, where, when, and the team's spending limit. */
+  private situation(context: TurnContext | undefined): string {
+    const lines = [
+      `The team's limit: never more than $${this.maxPricePerHour}/hr for one deployment (GPUOPS_MAX_PRICE_PER_HOUR); gpuops refuses more.`,
+    ];
+    if (context) {
+      lines.unshift(
+        `You are talking with ${JSON.stringify(context.user)} in channel ${JSON.stringify(context.channel)}; instances belong to the channel that deployed them.`,
+        `Today is ${context.now.toISOString().slice(0, 10)} (UTC).`,
+      );
+    }
+    return lines.join('\n');
+  }
+
+  /** The request's tools, bound for one call (src/agent/tool-selection.ts chooses them). */
+  private bound(messages: AgentMessage[]) {
+    const firstUser = messages.find((m) => m.role === 'user');
+    return this.chat.bindTools(toolDefinitions(selectTools(firstUser?.content ?? '')));
+  }
+
+  async next(messages: AgentMessage[], context?: TurnContext): Promise<ModelTurn> {
     let reply: AIMessage;
     const model = this.name.slice('llm:'.length);
     try {
-      reply = (await this.model.invoke(toLangChain(messages))) as AIMessage;
+      reply = (await this.bound(messages).invoke(
+        toLangChain(messages, this.situation(context)),
+      )) as AIMessage;
       countMetric('modelCalls', { model, outcome: 'ok' });
       const usage = reply.usage_metadata;
       if (usage) {
@@ -113,8 +134,16 @@ function isTimeout(err: unknown): boolean {
   );
 }
 
-function toLangChain(messages: AgentMessage[]): BaseMessage[] {
-  return [new SystemMessage(SYSTEM_PROMPT), ...messages.map(toLangChainMessage)];
+/** OpenAI function definitions of the given tools. */
+export function toolDefinitions(tools: readonly Tool[]) {
+  return tools.map((tool) => ({
+    type: 'function' as const,
+    function: { name: tool.name, description: tool.description, parameters: toolJsonSchema(tool) },
+  }));
+}
+
+function toLangChain(messages: AgentMessage[], situation: string): BaseMessage[] {
+  return [new SystemMessage(`${SYSTEM_PROMPT}\n${situation}`), ...messages.map(toLangChainMessage)];
 }
 
 function toLangChainMessage(m: AgentMessage): BaseMessage {

@@ -271,6 +271,13 @@ describe('a model that misbehaves', () => {
       expect(tool.function.parameters).not.toHaveProperty('$schema');
       expect(tool.function.parameters).toMatchObject({ additionalProperties: false });
     }
+    // The system prompt names the user, the channel, the date, the units and the team's limit.
+    const system = JSON.stringify(llm.requests.at(-1)!.messages[0]!.content);
+    expect(system).toContain('talking with \\"alice\\" in channel \\"team-ml\\"');
+    expect(system).toContain(`Today is ${new Date().toISOString().slice(0, 10)}`);
+    expect(system).toContain('USD per GPU per hour');
+    expect(system).toContain('never more than $50/hr for one deployment');
+    expect(system).toContain('<tool_output>');
   });
 });
 

@@ -1,0 +1,52 @@
+import { TOOLS } from '../tools/registry.ts';
+import type { ToolName } from '../tools/schemas.ts';
+import type { Tool } from '../tools/tool.ts';
+import { planRequest } from './planner/index.ts';
+
+/**
+ * Which tools the model is offered for a request. Every definition is sent on every round trip,
+ * so as tools are added the set is chosen per request from the offline planner's reading of it:
+ * the tools it would call and their neighbours, never everything at once. A request the planner
+ * cannot place gets the everyday set.
+ */
+
+/** Always offered: cheap, read-only, and what a model needs to look before it acts. */
+const ALWAYS: readonly ToolName[] = ['list_instances', 'instance_status'];
+
+/** What a request for one tool often needs next. */
+const NEIGHBOURS: Readonly<Record<ToolName, readonly ToolName[]>> = {
+  search_offers: ['deploy'],
+  deploy: ['search_offers'],
+  recommend_gpu: ['deploy_recommendation', 'search_offers'],
+  deploy_recommendation: ['recommend_gpu', 'deploy'],
+  pause: ['resume', 'destroy'],
+  resume: ['pause'],
+  destroy: ['pause'],
+  list_instances: [],
+  instance_status: [],
+};
+
+/** For requests the planner cannot place. */
+const EVERYDAY: readonly ToolName[] = ['search_offers', 'deploy', 'pause', 'resume', 'destroy'];
+
+/** For requests the planner cannot place that talk about models. */
+const ADVICE: readonly ToolName[] = ['recommend_gpu', 'deploy_recommendation', 'search_offers'];
+
+/** Words of a question about which GPU fits a model, which the advisor answers. */
+const ADVICE_WORDS =
+  /\b(?:models?|serv(?:e|ing)|inference|train(?:ing)?|fine[\s-]?tun\w*|q?lora|vram|memory|llm|llama|qwen|mistral|mixtral|gemma|deepseek|phi|tokens?|\d+(?:\.\d+)?\s*b)\b/i;
+
+export function selectTools(text: string): Tool[] {
+  const chosen = new Set<ToolName>(ALWAYS);
+  const plan = planRequest(text);
+  const planned = plan.kind === 'calls' ? plan.calls.map((c) => c.tool) : [];
+  for (const tool of planned) {
+    chosen.add(tool);
+    for (const next of NEIGHBOURS[tool]) chosen.add(next);
+  }
+  if (planned.length === 0) {
+    const likely: readonly ToolName[] = ADVICE_WORDS.test(text) ? ADVICE : EVERYDAY;
+    for (const tool of likely) chosen.add(tool);
+  }
+  return TOOLS.filter((tool) => chosen.has(tool.name));
+}
