@@ -19,7 +19,6 @@
  * GPUOPS_CHAOS_OPS and GPUOPS_CHAOS_SEED set the same as --ops and --seed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -44,6 +43,7 @@ import { toInstanceStatus } from '../src/cloud/vast/vast-provider.ts';
 import { jobStatesOn, type ReconcileReport, reconcile } from '../src/jobs/reconciler.ts';
 import { operationOfLabel } from '../src/jobs/rental-label.ts';
 import type { RequestContext } from '../src/tools/tool.ts';
+import { GPUOPS_DEV_BIN } from '../tests/support/cli.ts';
 import { startTestGpuops, type TestGpuops } from '../tests/support/gpuops-harness.ts';
 
 const { values: argv } = parseArgs({
@@ -76,7 +76,7 @@ const TIME_SCALE = numberOption(argv['time-scale'], 0.03, '--time-scale');
  * `gpuops worker` from the TypeScript sources, as the bot in this process runs them: the compiled
  * bin/gpuops.js may be missing or older than the code under test.
  */
-const WORKER_BIN = path.resolve(existsSync('bin/gpuops-dev.js') ? 'bin/gpuops-dev.js' : 'bin/gpuops.js');
+const WORKER_BIN = GPUOPS_DEV_BIN;
 const VERBOSE = argv.verbose === true;
 const PLANT = argv.plant === true;
 const WORKERS = 2;

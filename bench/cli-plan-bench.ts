@@ -6,8 +6,8 @@
  *   npx tsx bench/cli-plan-bench.ts [--runs 20]
  */
 import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { GPUOPS_DEV_BIN } from '../tests/support/cli.ts';
 import { option, summarize } from './stats.ts';
 
 const runs = option('runs', 20);
@@ -16,11 +16,12 @@ const REQUESTS = [
   'rent 2x A100 80GB, 200 GB disk',
   'pause i-3',
 ];
-const bin = path.resolve('bin/gpuops.js');
 const samples: number[] = [];
 for (let i = 0; i < runs + 2; i++) {
   const started = performance.now();
-  execFileSync(process.execPath, [bin, 'plan', REQUESTS[i % REQUESTS.length]!, '--json'], { stdio: 'pipe' });
+  execFileSync(process.execPath, [GPUOPS_DEV_BIN, 'plan', REQUESTS[i % REQUESTS.length]!, '--json'], {
+    stdio: 'pipe',
+  });
   if (i >= 2) samples.push(performance.now() - started);
 }
 const s = summarize(samples);

@@ -22,6 +22,7 @@ import { resolveQueueBackend } from '../src/jobs/backend.ts';
 import { JobWatcher } from '../src/jobs/job-watcher.ts';
 import { OperationQueue } from '../src/jobs/operation-queue.ts';
 import { silentLogger } from '../src/log.ts';
+import { GPUOPS_DEV_BIN } from '../tests/support/cli.ts';
 import { freshPostgresDatabase } from '../tests/support/postgres.ts';
 import { option, summarize } from './stats.ts';
 
@@ -83,6 +84,7 @@ async function throughput(workers: number, concurrency: number): Promise<string>
     VAST_API_KEY: 'bench',
     GPUOPS_POLL_INTERVAL_MS: '20',
     GPUOPS_WORKER_CONCURRENCY: String(concurrency),
+    PORT: '0',
     LOG_LEVEL: 'warn',
     GPUOPS_LOG_FILE: '-',
   };
@@ -107,7 +109,7 @@ async function throughput(workers: number, concurrency: number): Promise<string>
   const children: ChildProcess[] = [];
   try {
     for (let i = 0; i < workers; i++) {
-      const child = spawn(process.execPath, [path.resolve('bin/gpuops.js'), 'worker'], {
+      const child = spawn(process.execPath, [GPUOPS_DEV_BIN, 'worker'], {
         env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'ignore'],
       });

@@ -4,10 +4,13 @@ import { spawnSync } from 'node:child_process';
 const scripts = [
   ['bench/plan-bench.ts'],
   ['bench/cli-plan-bench.ts'],
+  ['bench/start-bench.ts'],
   ['bench/first-progress-bench.ts', '--queue', 'redis'],
   ['bench/first-progress-bench.ts', '--queue', 'postgres'],
   ['bench/queue-bench.ts'],
   ['bench/rank-bench.ts'],
+  // About a minute: 40 operations under worker kills and provider faults, then the records checked.
+  ['bench/chaos-bench.ts'],
 ];
 let failed = 0;
 for (const [script, ...args] of scripts) {

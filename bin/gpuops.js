@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// The bin runs the TypeScript sources through tsx so a checkout works right after `npm install`,
-// with no build step between editing and running.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI in dist/, built by `npm run build` (and by `npm install` and `npm ci`,
+// through the `prepare` script). The TypeScript sources run through bin/gpuops-dev.js instead.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const main = new URL('../dist/src/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write(
+    'gpuops is not built: run `npm run build` first (npm install and npm ci also build it),\n' +
+      'or `npm run dev -- <command>` to run the TypeScript sources directly.\n',
+  );
+  process.exit(1);
+}
+await import(main.href);

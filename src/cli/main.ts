@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { type Config, loadConfig } from '../config.ts';
+import type { Config } from '../config.ts';
 import { asGpuopsError, ErrorCode, GpuopsError } from '../errors.ts';
 import type { Role } from '../runtime.ts';
 import type { RequestContext } from '../tools/tool.ts';
@@ -25,7 +25,9 @@ function safeUserName(): string {
   }
 }
 
-function config(): Config {
+/** Loaded when a command runs: the config's schemas bring in zod, which `--help` never needs. */
+async function config(): Promise<Config> {
+  const { loadConfig } = await import('../config.ts');
   return loadConfig(process.env);
 }
 
@@ -55,7 +57,7 @@ program
   .action(async (opts: { user?: string; channel?: string }) => {
     const { startRuntime } = await import('../runtime.ts');
     const { runTerminalChat } = await import('../bots/terminal/terminal-chat.ts');
-    const runtime = await startRuntime(config(), { role: 'all' });
+    const runtime = await startRuntime(await config(), { role: 'all' });
     onShutdown(runtime.close);
     await runTerminalChat({
       agent: runtime.agent!,
@@ -80,7 +82,7 @@ program
       text: string,
       opts: { yes?: boolean; json?: boolean; wait: boolean; user?: string; channel?: string },
     ) => {
-      const cfg = config();
+      const cfg = await config();
       const { startRuntime } = await import('../runtime.ts');
       const { JsonTranscriptSurface } = await import('../bots/terminal/json-transcript.ts');
       const { TerminalSurface } = await import('../bots/terminal/terminal-surface.ts');
@@ -92,8 +94,14 @@ program
         new TerminalSurface({
           out: process.stdout,
           inPlace: false,
-          confirm: async (question) => {
+          confirm: async (question, options) => {
             process.stdout.write(`${question}\n`);
+            if (opts.yes && options?.mustAsk) {
+              process.stdout.write(
+                'Not confirmed: your request did not name what this acts on, so --yes does not cover it. Name it in the request, or confirm in `gpuops chat`.\n',
+              );
+              return false;
+            }
             if (!opts.yes) process.stdout.write('Not confirmed: run again with --yes to confirm.\n');
             return Boolean(opts.yes);
           },
@@ -107,7 +115,7 @@ program
             return surface.post(message);
           },
           update: (ref, message) => surface.update(ref, message),
-          confirm: (q) => surface.confirm(q),
+          confirm: (q, options) => surface.confirm(q, options),
           ...(json && { toolCall: (call: { tool: string; args: unknown }) => json.toolCall(call) }),
         });
         if (opts.wait) {
@@ -126,7 +134,14 @@ program
             });
           }
         }
-        json?.emit({ type: 'done', ok });
+        // Declined, held back or cut short: the request is not done, whatever else ran.
+        if (handled.notDone.length > 0) ok = false;
+        json?.emit({
+          type: 'done',
+          ok,
+          ...(handled.notDone.length > 0 && { not_done: handled.notDone }),
+          ...(handled.warnings.length > 0 && { warnings: handled.warnings }),
+        });
       } finally {
         await runtime.close();
       }
@@ -142,7 +157,7 @@ program
   .action(async (text: string, opts: { json?: boolean }) => {
     const { planWith } = await import('../agent/plan.ts');
     const { createModel } = await import('../agent/create-model.ts');
-    const { calls, reply } = await planWith(await createModel(config()), text);
+    const { calls, reply } = await planWith(await createModel(await config()), text);
     for (const call of calls) {
       process.stdout.write(
         opts.json ? `${JSON.stringify(call)}\n` : `${call.tool} ${JSON.stringify(call.args)}\n`,
@@ -162,7 +177,7 @@ program
   )
   .option('--json', 'the answer as one JSON object')
   .action(async (question: string, opts: { json?: boolean }) => {
-    const cfg = config();
+    const cfg = await config();
     const { parseAdviceQuestion } = await import('../advisor/question.ts');
     const parsed = parseAdviceQuestion(question);
     if (!parsed) {
@@ -219,7 +234,7 @@ program
       timeScale?: number;
       dataDir?: string;
     }) => {
-      const cfg = config();
+      const cfg = await config();
       const { startSimulator } = await import('../cloud/sim/index.ts');
       const sim = await startSimulator({
         host: opts.host,
@@ -237,10 +252,26 @@ program
   );
 
 async function serve(role: Role): Promise<void> {
-  const { startRuntime } = await import('../runtime.ts');
-  const runtime = await startRuntime(config(), { role });
-  onShutdown(runtime.close);
-  process.stdout.write(`gpuops ${role === 'worker' ? 'worker' : 'server'} running · ${runtime.describe()}\n`);
+  const [{ startRuntime }, { startHttpServer }] = await Promise.all([
+    import('../runtime.ts'),
+    import('../http/server.ts'),
+  ]);
+  const runtime = await startRuntime(await config(), { role });
+  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  try {
+    http = await startHttpServer(runtime);
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  // Stop taking requests first, then let workers hand back their jobs, then close the rest.
+  onShutdown(async () => {
+    await http.close();
+    await runtime.close();
+  });
+  process.stdout.write(
+    `gpuops ${role === 'worker' ? 'worker' : 'server'} running · ${runtime.describe()} · ${http.url} (/healthz, /readyz, /metrics${runtime.config.http.dashboard ? ', /admin/queues' : ''})\n`,
+  );
   if (role !== 'worker') {
     process.stdout.write(
       'No chat platform is configured yet in this build; use `gpuops chat` for the terminal.\n',
@@ -255,6 +286,22 @@ program
     new Option('--role <role>', 'which parts to run').choices(['bot', 'worker', 'all']).default('all'),
   )
   .action(async (opts: { role: Role }) => serve(opts.role));
+
+program
+  .command('doctor')
+  .description(
+    'check the configuration and every outside system it names; exit 0 only when all configured work',
+  )
+  .option('--json', 'the results as one JSON object')
+  .action(async (opts: { json?: boolean }) => {
+    const { runDoctor, renderDoctor, healthy } = await import('../doctor/doctor.ts');
+    const results = await runDoctor(process.env);
+    const ok = healthy(results);
+    process.stdout.write(
+      opts.json ? `${JSON.stringify({ ok, checks: results })}\n` : `${renderDoctor(results)}\n`,
+    );
+    process.exitCode = ok ? 0 : 1;
+  });
 
 program
   .command('worker')

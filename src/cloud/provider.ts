@@ -91,8 +91,19 @@ export interface CreateInstanceRequest {
   onstart?: string;
 }
 
+/** The account behind the provider's API key. */
+export interface ProviderAccount {
+  id: string;
+  /** Who it is, for people: an email or user name. */
+  owner: string | null;
+  /** Prepaid credit left, USD; null when the provider does not say. */
+  creditUsd: number | null;
+}
+
 export interface GpuProvider {
   readonly name: string;
+  /** Who the API key belongs to and how much credit is left (checks the key, too). */
+  account(): Promise<ProviderAccount>;
   searchOffers(query: OfferQuery): Promise<Offer[]>;
   /** Rents the offer. Returns the provider's instance id. */
   createInstance(request: CreateInstanceRequest): Promise<string>;

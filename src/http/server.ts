@@ -180,7 +180,7 @@ async function mountDashboard(
   type AdaptedQueue = ConstructorParameters<typeof BullMQAdapter>[0];
   createBullBoard({
     queues: [new BullMQAdapter(queue as unknown as AdaptedQueue)],
-    serverAdapter: serverAdapter as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
+    serverAdapter,
   });
   await app.register(async (scope) => {
     await scope.register(basicAuth.default, {

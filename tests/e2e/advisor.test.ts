@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getInstance } from '../../db/repositories/instances.ts';
 import type { Advice } from '../../src/advisor/advise.ts';
 import { gpuById, resolveGpu } from '../../src/cloud/gpu-catalog.ts';
 import { getSimState } from '../../src/cloud/sim/admin-client.ts';
+import { GPUOPS_DEV_BIN } from '../support/cli.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
 
 const run = promisify(execFile);
@@ -59,19 +59,15 @@ describe('the GPU advisor in chat', () => {
 describe('gpuops advise --json', () => {
   async function advise(question: string): Promise<{ code: number; json: Record<string, unknown> }> {
     try {
-      const { stdout } = await run(
-        process.execPath,
-        [path.resolve('bin/gpuops.js'), 'advise', question, '--json'],
-        {
-          env: {
-            PATH: process.env.PATH ?? '',
-            GPUOPS_DATA_DIR: '/tmp/gpuops-advise-test',
-            GPUOPS_LOG_FILE: '-',
-            LOG_LEVEL: 'silent',
-          },
-          timeout: 60_000,
+      const { stdout } = await run(process.execPath, [GPUOPS_DEV_BIN, 'advise', question, '--json'], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          GPUOPS_DATA_DIR: '/tmp/gpuops-advise-test',
+          GPUOPS_LOG_FILE: '-',
+          LOG_LEVEL: 'silent',
         },
-      );
+        timeout: 60_000,
+      });
       return { code: 0, json: JSON.parse(stdout) };
     } catch (err) {
       const e = err as { code?: number; stdout?: string };

@@ -7,10 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getSimState } from '../../src/cloud/sim/admin-client.ts';
 import { type Simulator, startSimulator } from '../../src/cloud/sim/index.ts';
 import { FAST_ENV } from '../support/gpuops-harness.ts';
-import { freshPostgresDatabase, uniquePrefix } from '../support/index.ts';
+import { freshPostgresDatabase, GPUOPS_DEV_BIN, uniquePrefix } from '../support/index.ts';
 
 const run = promisify(execFile);
-const BIN = path.resolve('bin/gpuops.js');
 
 interface CliResult {
   code: number;
@@ -20,7 +19,7 @@ interface CliResult {
 
 async function gpuops(args: string[], env: Record<string, string>): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+    const { stdout, stderr } = await run(process.execPath, [GPUOPS_DEV_BIN, ...args], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
       timeout: 90_000,
     });

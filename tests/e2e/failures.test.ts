@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getInstance, insertInstance, listInstances } from '../../db/repositories/instances.ts';
 import { getOperation } from '../../db/repositories/operations.ts';
@@ -14,7 +13,7 @@ import {
 import { type Simulator, startSimulator } from '../../src/cloud/sim/index.ts';
 import type { ProgressView } from '../../src/jobs/progress.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
-import { waitFor } from '../support/index.ts';
+import { GPUOPS_DEV_BIN, waitFor } from '../support/index.ts';
 
 function finalOf(g: TestGpuops): ProgressView {
   const ref = g.surface.progressRefs().at(-1)!;
@@ -207,7 +206,7 @@ describe('a worker killed in the middle of a deploy', () => {
   });
 
   function startWorker(): ChildProcess {
-    const child = spawn(process.execPath, [path.resolve('bin/gpuops.js'), 'worker'], {
+    const child = spawn(process.execPath, [GPUOPS_DEV_BIN, 'worker'], {
       env: { ...process.env, ...g.env, GPUOPS_LOG_FILE: '-', LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

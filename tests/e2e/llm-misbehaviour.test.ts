@@ -284,7 +284,7 @@ describe('a model that misbehaves', () => {
 describe('a model that hangs', () => {
   let llm: OpenAiStandIn;
   beforeAll(async () => {
-    llm = await startOpenAiStandIn(() => ({ delayMs: 3_000, then: { content: 'too late' } }));
+    llm = await startOpenAiStandIn(() => ({ delayMs: 3_000, answer: { content: 'too late' } }));
   });
   afterAll(async () => {
     await llm?.close();

@@ -128,17 +128,21 @@ describe.each(testBackends)('the reconciler, on $name', (backend) => {
       timeoutMs: 15_000,
       what: 'the dead machine recorded as failed',
     });
-    const notices = (await listNotices(g.runtime.database.db, g.context.channel)).map((n) => n.text);
-    expect(
-      notices.some(
-        (t) => t.startsWith(`i-${vanishing!.id} was running`) && t.includes('its machine is gone'),
-      ),
-    ).toBe(true);
-    expect(
-      notices.some(
-        (t) => t.startsWith(`i-${dying!.id} was running`) && t.includes(`say "destroy i-${dying!.id}"`),
-      ),
-    ).toBe(true);
+    // Each notice is written just after its record: wait for them too.
+    await waitFor(
+      async () => {
+        const notices = (await listNotices(g.runtime.database.db, g.context.channel)).map((n) => n.text);
+        return (
+          notices.some(
+            (t) => t.startsWith(`i-${vanishing!.id} was running`) && t.includes('its machine is gone'),
+          ) &&
+          notices.some(
+            (t) => t.startsWith(`i-${dying!.id} was running`) && t.includes(`say "destroy i-${dying!.id}"`),
+          )
+        );
+      },
+      { timeoutMs: 10_000, what: 'a notice for each machine' },
+    );
 
     // The dead one is still destroyable, and destroying it ends its billing.
     g.surface.clear();

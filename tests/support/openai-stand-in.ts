@@ -10,7 +10,7 @@ export type ScriptedReply =
   /** Answers with this HTTP status and an OpenAI-style error body. */
   | { httpError: number }
   /** Answers only after this long: a model that hangs past the client's timeout. */
-  | { delayMs: number; then: { content: string } };
+  | { delayMs: number; answer: { content: string } };
 
 export interface ChatRequest {
   model: string;
@@ -42,9 +42,9 @@ export async function startOpenAiStandIn(
     requests.push(body);
     let scripted = script(body, requests.length - 1);
     if ('delayMs' in scripted) {
-      const { delayMs, then } = scripted;
+      const { delayMs, answer } = scripted;
       await new Promise((resolve) => setTimeout(resolve, delayMs));
-      scripted = then;
+      scripted = answer;
     }
     if ('httpError' in scripted) {
       return reply.code(scripted.httpError).send({

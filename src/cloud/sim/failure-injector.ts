@@ -12,6 +12,7 @@ export const SIM_ENDPOINTS = [
   'label',
   'destroy',
   'ssh-keys',
+  'user',
 ] as const;
 export type SimEndpoint = (typeof SIM_ENDPOINTS)[number];
 export type FailTarget = SimEndpoint | 'any';

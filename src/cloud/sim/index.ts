@@ -35,6 +35,8 @@ export interface SimulatorOptions {
   dataDir?: string;
   /** When set, API requests must carry `Authorization: Bearer <key>` (or `?api_key=`); otherwise any key works. */
   apiKey?: string;
+  /** The account's prepaid credit, USD, as `GET /api/v0/users/current/` reports it. Default 100. */
+  credit?: number;
   /** Default: silent. */
   logger?: Logger;
 }
@@ -126,6 +128,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     injector,
     admin,
     apiKey: opts.apiKey,
+    credit: opts.credit ?? 100,
     logger,
     onChange: changed,
   });

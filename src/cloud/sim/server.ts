@@ -12,7 +12,7 @@ import type { CreateInstanceInput, InstanceRegistry } from './instance-registry.
 import type { Market } from './market.ts';
 import { matchesAll, parseFilters, parseOfferSearch } from './offer-query.ts';
 import type { FaultRateInput, HostFailureTarget, OfferGoneTarget, SimAdmin } from './sim-admin.ts';
-import type { SshKeyring } from './ssh-keyring.ts';
+import { SIM_USER_ID, type SshKeyring } from './ssh-keyring.ts';
 
 export interface SimServerDeps {
   market: Market;
@@ -22,6 +22,8 @@ export interface SimServerDeps {
   admin: SimAdmin;
   /** When set, API requests must carry it; otherwise any non-empty key is accepted. */
   apiKey?: string;
+  /** The account's prepaid credit, USD. */
+  credit: number;
   logger: Logger;
   /** Called after account changes (SSH keys) that should be persisted. */
   onChange: () => void;
@@ -63,6 +65,7 @@ function endpointOf(request: FastifyRequest): SimEndpoint | null {
   if (route.includes('/bundles') || route.includes('/search/asks')) return 'search';
   if (route.startsWith('/api/v0/asks/')) return 'create';
   if (route.startsWith('/api/v0/ssh/')) return 'ssh-keys';
+  if (route.startsWith('/api/v0/users/current')) return 'user';
   if (route.endsWith('/instances/:id/')) {
     if (request.method === 'GET') return 'show';
     if (request.method === 'DELETE') return 'destroy';
@@ -381,6 +384,16 @@ export function buildSimServer(deps: SimServerDeps): FastifyInstance {
     return { success: true, key: keyring.toWire(key) };
   });
   // vast.ai answers the list as a bare JSON array.
+  // The account, as vast.ai's "show user" answers it (a subset: who, and how much money is left).
+  app.get('/api/v0/users/current/', async () => ({
+    id: SIM_USER_ID,
+    username: 'simulated',
+    email: 'simulated@localhost',
+    credit: deps.credit,
+    balance: 0,
+    balance_threshold: 0,
+    balance_threshold_enabled: false,
+  }));
   app.get('/api/v0/ssh/', async () => keyring.list().map((k) => keyring.toWire(k)));
   app.delete<{ Params: { id: string } }>('/api/v0/ssh/:id/', async (request) => {
     const id = idParam(request.params.id);

@@ -10,11 +10,13 @@ import {
   type VastOffer,
   type VastSearchQuery,
   type VastSshKey,
+  type VastUser,
   vastCreateResponseSchema,
   vastErrorBodySchema,
   vastInstanceSchema,
   vastOfferSchema,
   vastSshKeySchema,
+  vastUserSchema,
 } from './vast-schemas.ts';
 
 /**
@@ -356,6 +358,21 @@ export class VastClient {
           { retryable: true, details: { op: 'addSshKey', outcome: 'unknown' } },
         ),
     });
+  }
+
+  /** `GET /api/v0/users/current/`: the account the API key belongs to, with its credit. */
+  async currentUser(): Promise<VastUser> {
+    const spec: CallSpec = {
+      op: 'currentUser',
+      action: 'show the account',
+      method: 'GET',
+      path: '/api/v0/users/current/',
+      idempotent: true,
+    };
+    const { json } = await this.request(spec);
+    const parsed = vastUserSchema.safeParse(json);
+    if (!parsed.success) throw unexpected(spec, 'not an account');
+    return parsed.data;
   }
 
   /** `GET /api/v0/ssh/`: a bare list of keys (or one wrapped in `ssh_keys`/`keys`). */

@@ -5,6 +5,7 @@ import type {
   GpuProvider,
   Offer,
   OfferQuery,
+  ProviderAccount,
   ProviderInstance,
   ProviderInstanceStatus,
 } from '../provider.ts';
@@ -200,6 +201,15 @@ export class VastProvider implements GpuProvider {
       runtype: 'ssh_direct',
     });
     return String(id);
+  }
+
+  async account(): Promise<ProviderAccount> {
+    const user = await this.client.currentUser();
+    return {
+      id: user.id === null ? 'unknown' : String(user.id),
+      owner: user.email ?? user.username ?? null,
+      creditUsd: user.credit ?? null,
+    };
   }
 
   async getInstance(id: string): Promise<ProviderInstance | null> {

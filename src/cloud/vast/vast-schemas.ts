@@ -96,6 +96,17 @@ export const vastSshKeySchema = z.looseObject({
 });
 export type VastSshKey = z.infer<typeof vastSshKeySchema>;
 
+/** `GET /api/v0/users/current/`: the account behind the API key; gpuops reads who and how much credit is left. */
+export const vastUserSchema = z.looseObject({
+  id: looseNumber,
+  username: looseString,
+  email: looseString,
+  /** Prepaid credit, USD: what rentals draw on. */
+  credit: looseNumber,
+  balance: looseNumber,
+});
+export type VastUser = z.infer<typeof vastUserSchema>;
+
 /** `{success:false, error:"invalid_args", msg:"..."}`; some endpoints put the text in `message`. */
 export const vastErrorBodySchema = z.looseObject({
   success: looseBoolean,

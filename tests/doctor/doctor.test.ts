@@ -1,0 +1,159 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Simulator, startSimulator } from '../../src/cloud/sim/index.ts';
+import { type DoctorResult, healthy, renderDoctor, runDoctor } from '../../src/doctor/doctor.ts';
+import { GPUOPS_DEV_BIN } from '../support/cli.ts';
+import { type FreshPostgresDatabase, freshPostgresDatabase, TEST_REDIS_URL } from '../support/index.ts';
+import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
+import { freePort } from '../support/redis-server.ts';
+
+function byName(results: DoctorResult[]): Record<string, DoctorResult> {
+  return Object.fromEntries(results.map((r) => [r.name, r]));
+}
+
+describe('gpuops doctor', () => {
+  let sim: Simulator;
+  let broke: Simulator;
+  let pg: FreshPostgresDatabase;
+  let toolCaller: OpenAiStandIn;
+  let talker: OpenAiStandIn;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ timeScale: 0, offers: 50, apiKey: 'good-key' });
+    broke = await startSimulator({ timeScale: 0, offers: 50, apiKey: 'good-key', credit: 0 });
+    pg = await freshPostgresDatabase();
+    toolCaller = await startOpenAiStandIn(() => ({
+      toolCalls: [{ name: 'report_status', arguments: { ok: true } }],
+    }));
+    // What a vLLM without a tool parser does: the call comes back as text.
+    talker = await startOpenAiStandIn(() => ({
+      content: '<tool_call>{"name": "report_status", "arguments": {"ok": true}}</tool_call>',
+    }));
+    dataDir = await mkdtemp(path.join(tmpdir(), 'gpuops-doctor-'));
+  });
+  afterAll(async () => {
+    await Promise.all([sim?.close(), broke?.close(), toolCaller?.close(), talker?.close()]);
+    await pg?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const good = () => ({
+    GPUOPS_DATA_DIR: dataDir,
+    DATABASE_URL: pg.url,
+    REDIS_URL: TEST_REDIS_URL,
+    VAST_BASE_URL: sim.url,
+    VAST_API_KEY: 'good-key',
+    OPENAI_BASE_URL: toolCaller.baseUrl,
+    OPENAI_API_KEY: 'sk-local',
+    GPUOPS_LLM_MODEL: 'local-model',
+    PORT: '0',
+  });
+
+  it('passes a working configuration, saying what each system is', async () => {
+    const results = await runDoctor(good());
+    const checks = byName(results);
+    expect(healthy(results)).toBe(true);
+    expect(results.map((r) => r.name)).toEqual([
+      'configuration',
+      'database',
+      'queue',
+      'marketplace',
+      'model',
+      'ssh key',
+      'http port',
+    ]);
+    expect(checks.database).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^PostgreSQL \d+/) });
+    expect(checks.database!.detail).toContain('migrations to apply (gpuops applies them when it starts)');
+    expect(checks.queue).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining('Redis at 127.0.0.1:6379'),
+    });
+    expect(checks.marketplace).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining('credit $100.00'),
+    });
+    expect(checks.model).toMatchObject({
+      status: 'ok',
+      detail: `local-model at ${toolCaller.baseUrl} answers and calls tools`,
+    });
+    // It probed tool calling with a real tool definition.
+    expect(toolCaller.requests.at(-1)!.tools?.[0]?.function.name).toBe('report_status');
+    expect(renderDoctor(results)).toMatch(/Everything configured works\.$/);
+  });
+
+  it('says what is wrong with each broken system, and how to fix it', async () => {
+    const keyPath = path.join(dataDir, 'bad-key', 'id_ed25519');
+    await mkdir(path.dirname(keyPath), { recursive: true });
+    await writeFile(keyPath, 'not a key');
+    const results = await runDoctor({
+      ...good(),
+      DATABASE_URL: `${pg.url}_missing`,
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+      VAST_API_KEY: 'wrong-key',
+      OPENAI_BASE_URL: talker.baseUrl,
+      GPUOPS_SSH_KEY_PATH: keyPath,
+    });
+    const checks = byName(results);
+    expect(healthy(results)).toBe(false);
+    expect(checks.database).toMatchObject({ status: 'fail', fix: expect.stringContaining('DATABASE_URL') });
+    expect(checks.queue).toMatchObject({ status: 'fail', fix: expect.stringContaining('REDIS_URL') });
+    expect(checks.marketplace).toMatchObject({
+      status: 'fail',
+      fix: expect.stringContaining('VAST_API_KEY is wrong'),
+    });
+    expect(checks.model).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('did not call the tool'),
+      fix: expect.stringContaining('--enable-auto-tool-choice'),
+    });
+    expect(checks['ssh key']).toMatchObject({
+      status: 'fail',
+      fix: expect.stringContaining('GPUOPS_SSH_KEY_PATH'),
+    });
+    expect(renderDoctor(results)).toMatch(/5 problems to fix/);
+  });
+
+  it('fails an account with no credit left', async () => {
+    const checks = byName(await runDoctor({ ...good(), VAST_BASE_URL: broke.url }));
+    expect(checks.marketplace).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('no credit left'),
+    });
+  });
+
+  it('names the bad variable of a configuration that does not load', async () => {
+    const results = await runDoctor({ ...good(), PORT: 'eighty' });
+    expect(results).toEqual([
+      expect.objectContaining({
+        name: 'configuration',
+        status: 'fail',
+        detail: expect.stringContaining('PORT'),
+      }),
+    ]);
+  });
+
+  it('exits 0 only when everything configured works, from the command line', async () => {
+    const run = (env: Record<string, string>) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, [GPUOPS_DEV_BIN, 'doctor', '--json'], {
+          env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+        });
+        child.on('close', (code) => resolve({ code, out }));
+      });
+    const fine = await run(good());
+    expect(fine.code).toBe(0);
+    expect(JSON.parse(fine.out)).toMatchObject({ ok: true });
+    const broken = await run({ ...good(), VAST_API_KEY: 'wrong-key' });
+    expect(broken.code).toBe(1);
+    expect(JSON.parse(broken.out)).toMatchObject({ ok: false });
+  }, 60_000);
+});
