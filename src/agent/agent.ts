@@ -9,6 +9,7 @@ import { getTool, TOOLS } from '../tools/registry.ts';
 import type { PlannedCall } from '../tools/schemas.ts';
 import type { JobRef, RequestContext, Tool, ToolServices } from '../tools/tool.ts';
 import type { AgentMessage, AgentModel, ModelToolCall } from './agent-model.ts';
+import type { Conversation } from './conversation.ts';
 import { notUnderstood } from './help.ts';
 import { checkText } from './plan.ts';
 import { callKey, describeCall, fenced, machinesAskedFor, namedByUser } from './provenance.ts';
@@ -73,22 +74,47 @@ export class Agent {
     return this.model.name;
   }
 
-  async handle(text: string, context: RequestContext, chat: ChatSurface): Promise<HandledRequest> {
-    const surface = counted(chat);
+  /**
+   * Handles one request. With a conversation, the model reads its recent turns first, what the
+   * user said earlier counts as their own words, and this turn is added to it.
+   */
+  async handle(
+    text: string,
+    context: RequestContext,
+    chat: ChatSurface,
+    conversation?: Conversation,
+  ): Promise<HandledRequest> {
+    const said: string[] = [];
+    const surface = remembering(counted(chat), said);
     const handled: HandledRequest = { jobs: [], calls: [], notDone: [], warnings: [] };
     const ledger: RequestLedger = {
-      text,
+      text: conversation ? `${conversation.userWords()}\n${text}` : text,
       started: new Map(),
       costly: new Map(),
       allowed: machinesAskedFor(text),
     };
+    try {
+      return await this.converse(text, context, surface, handled, ledger, conversation);
+    } finally {
+      conversation?.record(text, said.join('\n'));
+    }
+  }
+
+  private async converse(
+    text: string,
+    context: RequestContext,
+    surface: ChatSurface,
+    handled: HandledRequest,
+    ledger: RequestLedger,
+    conversation: Conversation | undefined,
+  ): Promise<HandledRequest> {
     try {
       const refusal = checkText(text);
       if (refusal) {
         await surface.post({ kind: 'reply', text: refusal });
         return handled;
       }
-      const messages: AgentMessage[] = [{ role: 'user', content: text }];
+      const messages: AgentMessage[] = [...(conversation?.history() ?? []), { role: 'user', content: text }];
       let hinted = false;
       for (let step = 0; step < MAX_STEPS; step++) {
         let turn = await this.model.next(messages, {
@@ -258,6 +284,20 @@ export class Agent {
     await relay.final(final);
     return final;
   }
+}
+
+/** The same surface, keeping the text of what it posts (not progress) as the turn's answer. */
+function remembering(surface: ChatSurface, said: string[]): ChatSurface {
+  return {
+    ...surface,
+    name: surface.name,
+    post(message) {
+      if (message.kind !== 'progress') said.push(message.text);
+      return surface.post(message);
+    },
+    update: (ref, message) => surface.update(ref, message),
+    confirm: (question, options) => surface.confirm(question, options),
+  };
 }
 
 /** The same surface, counting what it posts and edits for /metrics. */

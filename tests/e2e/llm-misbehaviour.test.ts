@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getInstance, listInstances } from '../../db/repositories/instances.ts';
 import { listOperations } from '../../db/repositories/operations.ts';
 import type { AgentModel } from '../../src/agent/agent-model.ts';
+import { Conversation } from '../../src/agent/conversation.ts';
 import { LlmModel } from '../../src/agent/llm-model.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
@@ -224,6 +225,34 @@ describe('a model that misbehaves', () => {
     const handled = await g.say(`please destroy i-${target!.id}`);
     expect(handled.calls).toHaveLength(1);
     await Promise.all(handled.jobs);
+    expect(await getInstance(g.runtime.database.db, target!.id)).toMatchObject({ state: 'destroyed' });
+  });
+
+  it('reads a follow-up with the conversation before it, where an instance the user named earlier counts as named', async () => {
+    const [target] = await listInstances(g.runtime.database.db, {
+      channel: g.context.channel,
+      states: ['running'],
+    });
+    const ref = `i-${target!.id}`;
+    const conversation = new Conversation();
+    script = (request, n) => {
+      const lastUser = [...request.messages].reverse().find((m) => m.role === 'user')!;
+      if (n > 0) return { content: 'Done.' };
+      return String(lastUser.content).startsWith('status')
+        ? { toolCalls: [{ name: 'instance_status', arguments: { instance: ref } }] }
+        : { toolCalls: [{ name: 'destroy', arguments: { instance: ref } }] };
+    };
+    await g.runtime.agent!.handle(`status of ${ref}`, g.context, g.surface, conversation);
+    g.surface.yes = true;
+    const handled = await g.runtime.agent!.handle('now destroy it', g.context, g.surface, conversation);
+    await Promise.all(handled.jobs);
+    // The model was sent the earlier turn, and the destroy needed no further yes.
+    const sent = llm.requests.at(-2)!.messages.map((m) => String(m.content));
+    expect(sent.some((c) => c.includes(`status of ${ref}`))).toBe(true);
+    expect(g.surface.events.find((e) => e.type === 'confirm')).toMatchObject({
+      mustAsk: false,
+      answer: true,
+    });
     expect(await getInstance(g.runtime.database.db, target!.id)).toMatchObject({ state: 'destroyed' });
   });
 

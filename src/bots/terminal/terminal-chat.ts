@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Agent } from '../../agent/agent.ts';
+import { Conversation } from '../../agent/conversation.ts';
 import type { RequestContext } from '../../tools/tool.ts';
 import type { NoticeFeed } from '../notice-feed.ts';
 import { TerminalSurface } from './terminal-surface.ts';
@@ -34,6 +35,8 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     });
   const surface = new TerminalSurface({ out: output, inPlace: tty, confirm: ask, prompt: rl });
 
+  // The session is one conversation: a follow-up is read with what came before it.
+  const conversation = new Conversation();
   output.write(`${options.banner}\n`);
   const unsubscribe = options.notices?.subscribe(options.context.channel, (notice) => {
     void surface.post({ kind: 'reply', text: `⚠️ ${notice.text}` });
@@ -59,7 +62,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     surface.promptVisible = false;
     // Requests run one after another, like a conversation; their jobs run on in the background.
     busy = busy.then(async () => {
-      const handled = await options.agent.handle(text, options.context, surface);
+      const handled = await options.agent.handle(text, options.context, surface, conversation);
       for (const job of handled.jobs) {
         const tracked = job.finally(() => pending.delete(tracked));
         pending.add(tracked);
