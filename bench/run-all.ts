@@ -9,6 +9,8 @@ const scripts = [
   ['bench/first-progress-bench.ts', '--queue', 'postgres'],
   ['bench/queue-bench.ts'],
   ['bench/rank-bench.ts'],
+  // About 15 s: a whole gpuops on PGlite for one request through the agent.
+  ['bench/agent-tokens-bench.ts'],
   // About a minute: 40 operations under worker kills and provider faults, then the records checked.
   ['bench/chaos-bench.ts'],
 ];

@@ -16,6 +16,13 @@ export interface ModelToolCall {
 export interface ModelTurn {
   text: string;
   toolCalls: ModelToolCall[];
+  /** Tokens this turn cost, when the model reports them (the offline planner does not). */
+  usage?: TokenUsage;
+}
+
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
 }
 
 /** Who is asking and where: what a model is told about the conversation it is in. */

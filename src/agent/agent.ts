@@ -14,7 +14,7 @@ import { notUnderstood } from './help.ts';
 import { checkText } from './plan.ts';
 import { callKey, describeCall, fenced, machinesAskedFor, namedByUser } from './provenance.ts';
 import { readTextToolCalls, TOOL_CALLING_HINT } from './text-tool-calls.ts';
-import { checkToolArguments } from './tool-arguments.ts';
+import { checkToolArguments, malformedCallError, unknownToolError } from './tool-arguments.ts';
 
 /** Characters of a tool's structured result passed back to the model alongside its text. */
 const MAX_TOOL_JSON_FOR_MODEL = 4_000;
@@ -184,10 +184,10 @@ export class Agent {
     // Whatever the model did wrong goes back to it to correct; the user sees what then runs.
     const tool = getTool(call.name);
     if (!tool) {
-      return `There is no tool called "${call.name}"; nothing was run. The tools are: ${TOOLS.map((t) => t.name).join(', ')}.`;
+      return unknownToolError(call.name, [...TOOL_NAMES]);
     }
     if (call.malformed) {
-      return `Your call to ${tool.name} was not run: its arguments are not a JSON object (${call.malformed.error}). You sent: ${call.malformed.raw.slice(0, 300)}. Send the call again with the arguments as one JSON object.`;
+      return malformedCallError(tool.name, call.malformed);
     }
     const checked = checkToolArguments(tool, call.args);
     if (!checked.ok) return checked.error;

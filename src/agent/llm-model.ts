@@ -11,7 +11,14 @@ import { ErrorCode, GpuopsError } from '../errors.ts';
 import { countMetric } from '../metrics.ts';
 import { toolJsonSchema } from '../tools/registry.ts';
 import type { Tool } from '../tools/tool.ts';
-import type { AgentMessage, AgentModel, ModelToolCall, ModelTurn, TurnContext } from './agent-model.ts';
+import type {
+  AgentMessage,
+  AgentModel,
+  ModelToolCall,
+  ModelTurn,
+  TokenUsage,
+  TurnContext,
+} from './agent-model.ts';
 import { EXAMPLES } from './help.ts';
 import { selectTools } from './tool-selection.ts';
 
@@ -73,16 +80,20 @@ export class LlmModel implements AgentModel {
 
   async next(messages: AgentMessage[], context?: TurnContext): Promise<ModelTurn> {
     let reply: AIMessage;
+    let usage: TokenUsage | undefined;
     const model = this.name.slice('llm:'.length);
     try {
       reply = (await this.bound(messages).invoke(
         toLangChain(messages, this.situation(context)),
       )) as AIMessage;
       countMetric('modelCalls', { model, outcome: 'ok' });
-      const usage = reply.usage_metadata;
-      if (usage) {
-        countMetric('modelTokens', { model, direction: 'input' }, usage.input_tokens);
-        countMetric('modelTokens', { model, direction: 'output' }, usage.output_tokens);
+      if (reply.usage_metadata) {
+        usage = {
+          inputTokens: reply.usage_metadata.input_tokens,
+          outputTokens: reply.usage_metadata.output_tokens,
+        };
+        countMetric('modelTokens', { model, direction: 'input' }, usage.inputTokens);
+        countMetric('modelTokens', { model, direction: 'output' }, usage.outputTokens);
       }
     } catch (err) {
       countMetric('modelCalls', { model, outcome: 'error' });
@@ -120,7 +131,7 @@ export class LlmModel implements AgentModel {
           : { id, name, args: {}, malformed: { raw, error: bad.error ?? 'not a JSON object' } },
       );
     }
-    return { text: text.trim(), toolCalls: calls };
+    return { text: text.trim(), toolCalls: calls, ...(usage && { usage }) };
   }
 }
 

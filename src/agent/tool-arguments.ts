@@ -20,6 +20,16 @@ export type CheckedArguments =
     }
   | { ok: false; error: string };
 
+/** What the model is told about a call of a tool that does not exist. */
+export function unknownToolError(name: string, known: readonly string[]): string {
+  return `There is no tool called "${name}"; nothing was run. The tools are: ${known.join(', ')}.`;
+}
+
+/** What the model is told about a call whose arguments are not JSON at all. */
+export function malformedCallError(name: string, malformed: { raw: string; error: string }): string {
+  return `Your call to ${name} was not run: its arguments are not a JSON object (${malformed.error}). You sent: ${malformed.raw.slice(0, 300)}. Send the call again with the arguments as one JSON object.`;
+}
+
 export function checkToolArguments(tool: Tool, raw: unknown): CheckedArguments {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, error: `${tool.name} takes a JSON object of arguments (${describeKeys(tool)}).` };

@@ -6,9 +6,9 @@ import type { Role } from '../runtime.ts';
 import type { RequestContext } from '../tools/tool.ts';
 
 /**
- * The command-line contract of DESIGN.md: chat, ask, plan, advise, sim, serve, worker. Each
- * command loads what it needs when it runs, so `gpuops plan` starts without the queue, the
- * database or LangChain.
+ * The command-line contract of DESIGN.md: chat, ask, plan, advise, sim, serve, worker (and eval,
+ * doctor). Each command loads what it needs when it runs, so `gpuops plan` starts without the
+ * queue, the database or LangChain.
  */
 
 function requestContext(opts: { user?: string; channel?: string }): RequestContext {
@@ -167,6 +167,72 @@ program
     if (reply) process.stderr.write(`${reply}\n`);
     if (calls.length === 0) process.exitCode = 1;
   });
+
+program
+  .command('eval')
+  .description(
+    'scores the configured model on everyday phrasings: right tool, right arguments, round trips, tokens and latency per request; runs no tool',
+  )
+  .option(
+    '--file <path>',
+    'your own phrasings, one JSON object per line: {"text": "...", "calls": [{"tool": "...", "args": {...}}]}',
+  )
+  .option('--only-file', 'run only the phrasings of --file, not the default set')
+  .option('--json', 'the report as one JSON object, every failure included')
+  .option('--limit <n>', 'run only the first n phrasings')
+  .option('--concurrency <n>', 'phrasings in flight at once (latency is measured under this load)', '4')
+  .action(
+    async (opts: {
+      file?: string;
+      onlyFile?: boolean;
+      json?: boolean;
+      limit?: string;
+      concurrency: string;
+    }) => {
+      const [{ PHRASINGS }, { readPhrasingFile }, { runEval }, { renderEvalReport }] = await Promise.all([
+        import('../agent/eval/phrasings.ts'),
+        import('../agent/eval/phrasing-file.ts'),
+        import('../agent/eval/run-eval.ts'),
+        import('../agent/eval/render-eval.ts'),
+      ]);
+      // Bad input exits 2, before any model is asked; a low score is still a run (exit 0).
+      const refuse = (message: string) => {
+        process.stderr.write(`gpuops: ${message}\n`);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ error: { code: ErrorCode.BadInput, message } })}\n`);
+        }
+        process.exitCode = 2;
+      };
+      const limit = opts.limit === undefined ? undefined : positiveInteger(opts.limit);
+      const concurrency = positiveInteger(opts.concurrency);
+      if (limit === null) return refuse('--limit takes a whole number of phrasings, 1 or more.');
+      if (concurrency === null) return refuse('--concurrency takes a whole number, 1 or more.');
+      if (opts.onlyFile && !opts.file) return refuse('--only-file needs --file <path>.');
+      let own: Awaited<ReturnType<typeof readPhrasingFile>> = [];
+      if (opts.file) {
+        try {
+          own = await readPhrasingFile(opts.file);
+        } catch (err) {
+          return refuse(asGpuopsError(err).message);
+        }
+      }
+      const phrasings = [...(opts.onlyFile ? [] : PHRASINGS), ...own].slice(0, limit);
+      const sets = [...(opts.onlyFile ? [] : ['the default set']), ...(opts.file ? [opts.file] : [])].join(
+        ' + ',
+      );
+      const { createModel } = await import('../agent/create-model.ts');
+      const report = await runEval(await createModel(await config()), phrasings, { concurrency });
+      process.stdout.write(
+        opts.json ? `${JSON.stringify({ sets, ...report })}\n` : `${renderEvalReport(report, sets)}\n`,
+      );
+    },
+  );
+
+/** A whole number of 1 or more written in digits, else null. */
+function positiveInteger(value: string): number | null {
+  const n = Number(value);
+  return /^\d+$/.test(value.trim()) && n >= 1 ? n : null;
+}
 
 program
   .command('advise')

@@ -1,11 +1,18 @@
 import Fastify from 'fastify';
 
+/** Token counts a reply reports in its `usage`; 10 prompt and 10 completion tokens unless set. */
+export interface ScriptedUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
 /** One reply of the stand-in: text, or tool calls as the OpenAI chat completions API sends them. */
 export type ScriptedReply =
-  | { content: string }
+  | { content: string; usage?: ScriptedUsage }
   | {
       /** `raw` is sent as the arguments string as it is (broken JSON, "", a Python dict...). */
       toolCalls: Array<{ name: string; arguments?: Record<string, unknown>; raw?: string }>;
+      usage?: ScriptedUsage;
     }
   /** Answers with this HTTP status and an OpenAI-style error body. */
   | { httpError: number }
@@ -55,6 +62,7 @@ export async function startOpenAiStandIn(
         },
       });
     }
+    const usage = scripted.usage ?? { prompt_tokens: 10, completion_tokens: 10 };
     const message =
       'content' in scripted
         ? { role: 'assistant', content: scripted.content }
@@ -75,7 +83,7 @@ export async function startOpenAiStandIn(
       choices: [
         { index: 0, message, finish_reason: 'content' in scripted ? 'stop' : 'tool_calls', logprobs: null },
       ],
-      usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 },
+      usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
     });
   });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
