@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   findInstanceByOperation,
   insertInstanceForOperation,
@@ -11,30 +10,18 @@ import type { Offer, ProviderInstance } from '../cloud/provider.ts';
 import { sshCommand } from '../cloud/ssh/ssh-command.ts';
 import { ErrorCode, GpuopsError, isGpuopsError } from '../errors.ts';
 import { offerQuery, sharedFilters } from '../tools/resolve.ts';
+import { type DeployJobArgs, deployJobSchema } from '../tools/schemas.ts';
 import { checkGpusOverSsh } from './health-check.ts';
 import type { JobContext, JobHandler } from './job-context.ts';
 import type { OperationResult } from './progress.ts';
 import { deployLabel } from './rental-label.ts';
 import { waitForStatus } from './wait-for-status.ts';
 
-/** What the deploy tool puts on the queue (already validated and resolved to a catalog id). */
-export const deployJobArgs = z.object({
-  gpu: z.string(),
-  count: z.number().int().min(1),
-  image: z.string(),
-  disk_gb: z.number().int().positive(),
-  max_price_per_gpu_hour: z.number().positive().optional(),
-  region: z.string().optional(),
-  min_reliability: z.number().optional(),
-  /** A specific offer to rent first (a recommendation); the best matching others if it is gone. */
-  offer_id: z.number().int().positive().optional(),
-});
-
 /** How many offers to try when the best ones are taken between search and rent. */
 const OFFERS_TO_TRY = 5;
 
 export const runDeploy: JobHandler = async (ctx) => {
-  const args = deployJobArgs.parse(ctx.operation.args);
+  const args = deployJobSchema.parse(ctx.operation.args);
   const gpu = gpuById(args.gpu);
   if (!gpu) throw new GpuopsError(ErrorCode.UnknownGpu, `Unknown GPU id "${args.gpu}" in the job.`);
   const label = deployLabel(ctx.operation.id);
@@ -93,7 +80,7 @@ export const runDeploy: JobHandler = async (ctx) => {
 async function rentBestOffer(
   ctx: JobContext,
   existing: InstanceRow | undefined,
-  args: z.infer<typeof deployJobArgs>,
+  args: DeployJobArgs,
   gpu: GpuModel,
   label: string,
 ): Promise<InstanceRow> {
@@ -170,7 +157,7 @@ async function rentBestOffer(
 }
 
 /** What every instance row this operation creates has, whatever offer it ends up on. */
-function newInstanceColumns(ctx: JobContext, args: z.infer<typeof deployJobArgs>, label: string) {
+function newInstanceColumns(ctx: JobContext, args: DeployJobArgs, label: string) {
   return {
     provider: ctx.provider.name,
     label,
@@ -198,7 +185,7 @@ async function recordRental(
   ctx: JobContext,
   existing: InstanceRow | undefined,
   instance: ProviderInstance,
-  args: z.infer<typeof deployJobArgs>,
+  args: DeployJobArgs,
   gpu: GpuModel,
 ): Promise<InstanceRow> {
   const columns = {

@@ -4,7 +4,7 @@ import { formatPrice } from '../bots/render.ts';
 import { gpuById } from '../cloud/gpu-catalog.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { checkBudget, resolveGpuArg } from './resolve.ts';
-import { deployRecommendationSchema } from './schemas.ts';
+import { type DeployJobArgs, deployRecommendationSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';
 
 /** A recommendation older than this is stale: the market has moved on. */
@@ -51,7 +51,7 @@ export const deployRecommendationTool = defineTool({
       throw new GpuopsError(ErrorCode.UnknownGpu, `Unknown GPU "${chosen.gpu}" in the recommendation.`);
     const maxPerGpu = Math.round(((chosen.price_per_hour * PRICE_SLACK) / chosen.count) * 1000) / 1000;
     checkBudget(maxPerGpu, chosen.count, services.config);
-    const jobArgs = {
+    const jobArgs: DeployJobArgs = {
       gpu: gpu.id,
       count: chosen.count,
       image: chosen.image ?? services.config.defaultImage,

@@ -1,7 +1,7 @@
 import { formatPrice } from '../bots/render.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { checkBudget, offerQuery, resolveGpuArg, sharedFilters } from './resolve.ts';
-import { deploySchema } from './schemas.ts';
+import { type DeployJobArgs, deploySchema } from './schemas.ts';
 import { defineTool } from './tool.ts';
 
 export const deployTool = defineTool({
@@ -31,7 +31,7 @@ export const deployTool = defineTool({
         `No offer matches ${args.count}x ${gpu.displayName}${args.max_price_per_gpu_hour ? ` under ${formatPrice(args.max_price_per_gpu_hour)} per GPU` : ''}${args.region ? ` in ${args.region}` : ''}. ${hint}`,
       );
     }
-    const jobArgs = {
+    const jobArgs: DeployJobArgs = {
       gpu: gpu.id,
       count: args.count,
       image: args.image ?? services.config.defaultImage,

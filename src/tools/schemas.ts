@@ -46,6 +46,24 @@ export const deploySchema = z.object({
   min_reliability: z.number().min(0).max(1).optional(),
 });
 
+/**
+ * What a deploy operation runs with, as its job data: the deploy tool's arguments resolved (the GPU
+ * to its catalog id, the image and disk to the team's defaults), plus the offer a recommendation
+ * picked. Both deploy tools build it, the operation row stores it, and the job reads it with this.
+ */
+export const deployJobSchema = z.strictObject({
+  gpu: z.string().min(1).describe('Catalog GPU id, e.g. "rtx-4090"'),
+  count: countArg,
+  image: z.string().min(1),
+  disk_gb: z.number().int().min(1).max(20_000),
+  max_price_per_gpu_hour: maxPriceArg.optional(),
+  region: regionArg.optional(),
+  min_reliability: z.number().min(0).max(1).optional(),
+  /** A specific offer to rent first (a recommendation); the best matching others if it is gone. */
+  offer_id: z.number().int().positive().optional(),
+});
+export type DeployJobArgs = z.infer<typeof deployJobSchema>;
+
 export const pauseSchema = z.object({ instance: instanceArg });
 export const resumeSchema = z.object({ instance: instanceArg });
 export const destroySchema = z.object({ instance: instanceArg });
