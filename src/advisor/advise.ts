@@ -1,9 +1,9 @@
 import type { z } from 'zod';
-import { formatPrice } from '../bots/render.ts';
 import { GPU_CATALOG, type GpuModel, gpuById } from '../cloud/gpu-catalog.ts';
 import type { GpuProvider, Offer, OfferQuery } from '../cloud/provider.ts';
 import type { Config } from '../config.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
+import { formatPrice } from '../format/text.ts';
 import { countriesFor, resolveGpuArg } from '../tools/resolve.ts';
 import type { recommendGpuSchema } from '../tools/schemas.ts';
 import { unsupportedReason } from './compat.ts';

@@ -1,4 +1,4 @@
-import { formatPrice, renderTable } from '../bots/render.ts';
+import { formatPrice, renderTable } from '../format/text.ts';
 import type { Advice } from './advise.ts';
 import { speedAssumptions } from './speed.ts';
 import type { Recommendation } from './types.ts';

@@ -4,11 +4,11 @@ import {
   updateInstance,
 } from '../../db/repositories/instances.ts';
 import type { InstanceRow } from '../../db/schema.ts';
-import { formatPrice } from '../bots/render.ts';
 import { type GpuModel, gpuById } from '../cloud/gpu-catalog.ts';
 import type { Offer, ProviderInstance } from '../cloud/provider.ts';
 import { sshCommand } from '../cloud/ssh/ssh-command.ts';
 import { ErrorCode, GpuopsError, isGpuopsError } from '../errors.ts';
+import { formatPrice } from '../format/text.ts';
 import { offerQuery, sharedFilters } from '../tools/resolve.ts';
 import { type DeployJobArgs, deployJobSchema } from '../tools/schemas.ts';
 import { checkGpusOverSsh } from './health-check.ts';

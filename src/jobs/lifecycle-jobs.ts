@@ -1,8 +1,8 @@
 import { getInstance, updateInstance } from '../../db/repositories/instances.ts';
 import type { InstanceRow } from '../../db/schema.ts';
-import { formatPrice } from '../bots/render.ts';
 import { sshCommand } from '../cloud/ssh/ssh-command.ts';
 import { ErrorCode, GpuopsError, isGpuopsError } from '../errors.ts';
+import { formatPrice } from '../format/text.ts';
 import { checkGpusOverSsh } from './health-check.ts';
 import type { JobContext, JobHandler } from './job-context.ts';
 import type { OperationResult } from './progress.ts';

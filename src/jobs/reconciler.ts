@@ -15,8 +15,8 @@ import {
 import { addNotice } from '../../db/repositories/notices.ts';
 import { getOperation, IN_FLIGHT, listUnfinishedOperations } from '../../db/repositories/operations.ts';
 import type { InstanceRow, InstanceState } from '../../db/schema.ts';
-import { formatPrice } from '../bots/render.ts';
 import type { ProviderInstance } from '../cloud/provider.ts';
+import { formatPrice } from '../format/text.ts';
 import type { QueueBackend } from './backend.ts';
 import type { WorkerServices } from './job-context.ts';
 import { endIfAbandoned } from './operation-worker.ts';

@@ -1,5 +1,5 @@
-import { formatPrice } from '../bots/render.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
+import { formatPrice } from '../format/text.ts';
 import { checkBudget, offerQuery, resolveGpuArg, sharedFilters } from './resolve.ts';
 import { type DeployJobArgs, deploySchema } from './schemas.ts';
 import { defineTool } from './tool.ts';

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, InstanceRow } from '../../db/schema.ts';
-import { formatPrice } from '../bots/render.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
+import { formatPrice } from '../format/text.ts';
 import { assertNotBusy } from './instance-busy.ts';
 import { instanceRef, loadOwnedInstance } from './resolve.ts';
 import { destroySchema } from './schemas.ts';

@@ -1,8 +1,8 @@
 import { agreesWithProvider, type ProviderView } from '../../db/instance-states.ts';
 import { updateInstance } from '../../db/repositories/instances.ts';
 import { describeInFlight, findInFlightOperation } from '../../db/repositories/operations.ts';
-import { formatPrice } from '../bots/render.ts';
 import { sshCommand } from '../cloud/ssh/ssh-command.ts';
+import { formatPrice } from '../format/text.ts';
 import { instanceRef, loadOwnedInstance } from './resolve.ts';
 import { instanceStatusSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';

@@ -1,7 +1,7 @@
 import { agreesWithProvider, billsGpus, LIVE_STATES, type ProviderView } from '../../db/instance-states.ts';
 import { listInstances, updateInstance } from '../../db/repositories/instances.ts';
 import type { InstanceState } from '../../db/schema.ts';
-import { formatPrice, renderTable } from '../bots/render.ts';
+import { formatPrice, renderTable } from '../format/text.ts';
 import { instanceRef } from './resolve.ts';
 import { listInstancesSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';

@@ -1,6 +1,6 @@
-import { formatPrice, renderTable } from '../bots/render.ts';
 import type { Offer } from '../cloud/provider.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
+import { formatPrice, renderTable } from '../format/text.ts';
 import { offerQuery, resolveGpuArg, sharedFilters, underPerGpuCeiling } from './resolve.ts';
 import { searchOffersSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';

@@ -1,4 +1,4 @@
-import { renderTable } from '../../bots/render.ts';
+import { renderTable } from '../../format/text.ts';
 import type { EvalFailure, EvalReport } from './run-eval.ts';
 
 /** Failures shown in the text report; `--json` has them all. */

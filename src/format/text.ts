@@ -1,0 +1,34 @@
+/**
+ * Chat-neutral text formatting: prices, durations, progress bars and tables. Below every other
+ * layer, so tools, jobs, the advisor and the chat platforms all format alike.
+ */
+
+const BAR_WIDTH = 20;
+
+export function progressBar(pct: number, width = BAR_WIDTH): string {
+  const clamped = Math.max(0, Math.min(100, pct));
+  const filled = Math.round((clamped / 100) * width);
+  return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+}
+
+export function formatElapsed(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const m = Math.floor(total / 60);
+  const s = total % 60;
+  return `${m}:${String(s).padStart(2, '0')}`;
+}
+
+export function formatPrice(perHour: number): string {
+  return `$${perHour.toFixed(perHour < 1 ? 3 : 2)}/hr`;
+}
+
+/** A fixed-width text table; chat surfaces wrap it in a code block. */
+export function renderTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
