@@ -244,7 +244,7 @@ program
   .option('--json', 'the answer as one JSON object')
   .action(async (question: string, opts: { json?: boolean }) => {
     const cfg = await config();
-    const { parseAdviceQuestion } = await import('../advisor/question.ts');
+    const { parseAdviceQuestion } = await import('../agent/planner/advice-question.ts');
     const parsed = parseAdviceQuestion(question);
     if (!parsed) {
       const { planRequest } = await import('../agent/planner/index.ts');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Advice, advise } from '../../src/advisor/advise.ts';
 import { usableVramGb } from '../../src/advisor/fit.ts';
-import { parseAdviceQuestion } from '../../src/advisor/question.ts';
+import { parseAdviceQuestion } from '../../src/agent/planner/advice-question.ts';
 import { resolveGpu } from '../../src/cloud/gpu-catalog.ts';
 import { type Simulator, startSimulator } from '../../src/cloud/sim/index.ts';
 import { VastProvider } from '../../src/cloud/vast/vast-provider.ts';

@@ -1,6 +1,6 @@
-import { parseAdviceQuestion } from '../../advisor/question.ts';
 import { buildWorkload } from '../../advisor/workload.ts';
 import { type PlannedCall, TOOL_SCHEMAS } from '../../tools/schemas.ts';
+import { parseAdviceQuestion } from './advice-question.ts';
 import { extractGpus } from './extract-gpu.ts';
 import { Scratch } from './text.ts';
 import { emptyExtraction, type Plan } from './types.ts';

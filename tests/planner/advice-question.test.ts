@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { buildWorkload, UNSPECIFIED_MODEL } from '../../src/advisor/workload.ts';
 import {
   type AdviceQuestion,
   parseAdviceQuestion,
   REFERENCE_COMPARISON,
   type RecommendGpuArgs,
-} from '../../src/advisor/question.ts';
-import { buildWorkload, UNSPECIFIED_MODEL } from '../../src/advisor/workload.ts';
+} from '../../src/agent/planner/advice-question.ts';
 import { recommendGpuSchema } from '../../src/tools/schemas.ts';
 
 type Row = readonly [string, AdviceQuestion['intent'], RecommendGpuArgs];

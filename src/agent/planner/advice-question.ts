@@ -1,21 +1,14 @@
 import type { z } from 'zod';
-import { extractCount } from '../agent/planner/extract-count.ts';
-import { extractGpus } from '../agent/planner/extract-gpu.ts';
-import { extractPrice } from '../agent/planner/extract-price.ts';
-import { extractRegion } from '../agent/planner/extract-region.ts';
-import {
-  cleanRequest,
-  GPU_MARK,
-  MAX_REQUEST_CHARS,
-  readAmount,
-  readNumber,
-  Scratch,
-} from '../agent/planner/text.ts';
-import { emptyExtraction } from '../agent/planner/types.ts';
-import { recommendGpuSchema } from '../tools/schemas.ts';
-import { findModelMention } from './models/index.ts';
-import type { ModelSpec, Task, WeightPrecision } from './types.ts';
-import { UNSPECIFIED_MODEL } from './workload.ts';
+import { findModelMention } from '../../advisor/models/index.ts';
+import type { ModelSpec, Task, WeightPrecision } from '../../advisor/types.ts';
+import { UNSPECIFIED_MODEL } from '../../advisor/workload.ts';
+import { recommendGpuSchema } from '../../tools/schemas.ts';
+import { extractCount } from './extract-count.ts';
+import { extractGpus } from './extract-gpu.ts';
+import { extractPrice } from './extract-price.ts';
+import { extractRegion } from './extract-region.ts';
+import { cleanRequest, GPU_MARK, MAX_REQUEST_CHARS, readAmount, readNumber, Scratch } from './text.ts';
+import { emptyExtraction } from './types.ts';
 
 /**
  * Reads a GPU-advice question written in everyday words ("what do I need to serve Qwen2.5-72B in
