@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import { GPU_CATALOG, type GpuModel, gpuById } from '../cloud/gpu-catalog.ts';
+import { GPU_CATALOG, type GpuModel, gpuById, resolveGpuArg } from '../cloud/gpu-catalog.ts';
+import { countriesFor } from '../cloud/market-query.ts';
 import type { GpuProvider, Offer, OfferQuery } from '../cloud/provider.ts';
 import type { Config } from '../config.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatPrice } from '../format/text.ts';
-import { countriesFor, resolveGpuArg } from '../tools/resolve.ts';
 import type { recommendGpuSchema } from '../tools/schemas.ts';
 import { unsupportedReason } from './compat.ts';
 import { fitsOn, fitTable, smallestConfigs } from './fit.ts';

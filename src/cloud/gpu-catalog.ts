@@ -7,6 +7,7 @@
  * a rough per-GPU on-demand price seen on community marketplaces in 2025 and only seeds the
  * simulated market; the advisor always ranks on live offers.
  */
+import { ErrorCode, GpuopsError } from '../errors.ts';
 import { editDistance } from '../util/edit-distance.ts';
 
 export interface GpuModel {
@@ -657,4 +658,15 @@ export function suggestGpus(text: string, limit = 3): GpuModel[] {
   });
   scored.sort((a, b) => a.score - b.score);
   return scored.slice(0, limit).map((s) => s.model);
+}
+
+export function resolveGpuArg(text: string): GpuModel {
+  const model = resolveGpu(text);
+  if (model) return model;
+  const suggestions = suggestGpus(text).map((m) => m.displayName);
+  throw new GpuopsError(
+    ErrorCode.UnknownGpu,
+    `I don't know a GPU called "${text}". Did you mean ${suggestions.join(', ') || 'an RTX 4090 or an A100 80GB'}?`,
+    { details: { suggestions } },
+  );
 }

@@ -1,5 +1,15 @@
 import type { Region } from './provider.ts';
 
+/** The regions people ask for, as tools take them. */
+export const REGIONS = [
+  'north-america',
+  'south-america',
+  'europe',
+  'asia',
+  'oceania',
+  'africa',
+] as const satisfies readonly Region[];
+
 /**
  * Where people say a machine may be ("EU", "us", "north america", "Germany") turned into the ISO
  * 3166-1 alpha-2 codes that marketplaces report in an offer's location ("Oregon, US" → "US").

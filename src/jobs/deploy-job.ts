@@ -5,11 +5,11 @@ import {
 } from '../../db/repositories/instances.ts';
 import type { InstanceRow } from '../../db/schema.ts';
 import { type GpuModel, gpuById } from '../cloud/gpu-catalog.ts';
+import { offerQuery, sharedFilters } from '../cloud/market-query.ts';
 import type { Offer, ProviderInstance } from '../cloud/provider.ts';
 import { sshCommand } from '../cloud/ssh/ssh-command.ts';
 import { ErrorCode, GpuopsError, isGpuopsError } from '../errors.ts';
 import { formatPrice } from '../format/text.ts';
-import { offerQuery, sharedFilters } from '../tools/resolve.ts';
 import { type DeployJobArgs, deployJobSchema } from '../tools/schemas.ts';
 import { checkGpusOverSsh } from './health-check.ts';
 import type { JobContext, JobHandler } from './job-context.ts';

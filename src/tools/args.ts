@@ -1,8 +1,7 @@
 import { z } from 'zod';
+import { REGIONS } from '../cloud/regions.ts';
 
 /** Argument pieces shared by several tools, so the LLM sees one wording for one idea. */
-
-export const REGIONS = ['north-america', 'south-america', 'europe', 'asia', 'oceania', 'africa'] as const;
 
 export const gpuArg = z
   .string()

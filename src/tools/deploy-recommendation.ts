@@ -1,9 +1,9 @@
 import { latestRecommendation } from '../../db/repositories/recommendations.ts';
 import type { RecommendedConfig } from '../../db/schema.ts';
-import { gpuById } from '../cloud/gpu-catalog.ts';
+import { gpuById, resolveGpuArg } from '../cloud/gpu-catalog.ts';
+import { checkBudget } from '../cloud/market-query.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatPrice } from '../format/text.ts';
-import { checkBudget, resolveGpuArg } from './resolve.ts';
 import { type DeployJobArgs, deployRecommendationSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';
 

@@ -1,6 +1,7 @@
+import { resolveGpuArg } from '../cloud/gpu-catalog.ts';
+import { checkBudget, offerQuery, sharedFilters } from '../cloud/market-query.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatPrice } from '../format/text.ts';
-import { checkBudget, offerQuery, resolveGpuArg, sharedFilters } from './resolve.ts';
 import { type DeployJobArgs, deploySchema } from './schemas.ts';
 import { defineTool } from './tool.ts';
 

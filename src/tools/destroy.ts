@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Database, InstanceRow } from '../../db/schema.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatPrice } from '../format/text.ts';
+import { instanceRef, loadOwnedInstance } from './instance-access.ts';
 import { assertNotBusy } from './instance-busy.ts';
-import { instanceRef, loadOwnedInstance } from './resolve.ts';
 import { destroySchema } from './schemas.ts';
 import { defineTool, type RequestContext } from './tool.ts';
 

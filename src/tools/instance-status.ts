@@ -3,7 +3,7 @@ import { updateInstance } from '../../db/repositories/instances.ts';
 import { describeInFlight, findInFlightOperation } from '../../db/repositories/operations.ts';
 import { sshCommand } from '../cloud/ssh/ssh-command.ts';
 import { formatPrice } from '../format/text.ts';
-import { instanceRef, loadOwnedInstance } from './resolve.ts';
+import { instanceRef, loadOwnedInstance } from './instance-access.ts';
 import { instanceStatusSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';
 

@@ -2,7 +2,7 @@ import { agreesWithProvider, billsGpus, LIVE_STATES, type ProviderView } from '.
 import { listInstances, updateInstance } from '../../db/repositories/instances.ts';
 import type { InstanceState } from '../../db/schema.ts';
 import { formatPrice, renderTable } from '../format/text.ts';
-import { instanceRef } from './resolve.ts';
+import { instanceRef } from './instance-access.ts';
 import { listInstancesSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';
 

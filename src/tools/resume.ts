@@ -1,6 +1,6 @@
 import { ErrorCode, GpuopsError } from '../errors.ts';
+import { instanceRef, loadOwnedInstance } from './instance-access.ts';
 import { assertNotBusy } from './instance-busy.ts';
-import { instanceRef, loadOwnedInstance } from './resolve.ts';
 import { resumeSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';
 

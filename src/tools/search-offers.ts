@@ -1,7 +1,8 @@
+import { resolveGpuArg } from '../cloud/gpu-catalog.ts';
+import { offerQuery, sharedFilters, underPerGpuCeiling } from '../cloud/market-query.ts';
 import type { Offer } from '../cloud/provider.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatPrice, renderTable } from '../format/text.ts';
-import { offerQuery, resolveGpuArg, sharedFilters, underPerGpuCeiling } from './resolve.ts';
 import { searchOffersSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';
 

@@ -1,5 +1,4 @@
-import { parseRegion } from '../../cloud/regions.ts';
-import { REGIONS } from '../../tools/args.ts';
+import { parseRegion, REGIONS } from '../../cloud/regions.ts';
 import type { Scratch } from './text.ts';
 import type { Extraction } from './types.ts';
 

@@ -1,64 +1,13 @@
-import type { Kysely } from 'kysely';
-import { getInstance } from '../../db/repositories/instances.ts';
-import type { Database, InstanceRow } from '../../db/schema.ts';
-import { type GpuModel, resolveGpu, suggestGpus } from '../cloud/gpu-catalog.ts';
-import type { Offer, OfferQuery } from '../cloud/provider.ts';
-import { countriesForRegion } from '../cloud/regions.ts';
 import type { Config } from '../config.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
-import { REGIONS } from './args.ts';
-import type { RequestContext } from './tool.ts';
+import type { GpuModel } from './gpu-catalog.ts';
+import type { Offer, OfferQuery } from './provider.ts';
+import { countriesForRegion, REGIONS } from './regions.ts';
 
-/** Turning tool arguments into things the provider and database understand, refusing bad ones. */
-
-export function instanceRef(id: number): string {
-  return `i-${id}`;
-}
-
-export function parseInstanceRef(ref: string): number {
-  const match = /^i-(\d{1,9})$/.exec(ref.trim());
-  if (!match) {
-    throw new GpuopsError(
-      ErrorCode.BadInput,
-      `"${ref}" is not an instance id. Instance ids look like i-3; say "list my instances" to see yours.`,
-    );
-  }
-  return Number(match[1]);
-}
-
-export function resolveGpuArg(text: string): GpuModel {
-  const model = resolveGpu(text);
-  if (model) return model;
-  const suggestions = suggestGpus(text).map((m) => m.displayName);
-  throw new GpuopsError(
-    ErrorCode.UnknownGpu,
-    `I don't know a GPU called "${text}". Did you mean ${suggestions.join(', ') || 'an RTX 4090 or an A100 80GB'}?`,
-    { details: { suggestions } },
-  );
-}
-
-/** Loads an instance the requester's channel owns, or says clearly why it cannot. */
-export async function loadOwnedInstance(
-  db: Kysely<Database>,
-  ref: string,
-  ctx: RequestContext,
-): Promise<InstanceRow> {
-  const id = parseInstanceRef(ref);
-  const row = await getInstance(db, id);
-  if (!row) {
-    throw new GpuopsError(
-      ErrorCode.InstanceNotFound,
-      `There is no instance ${ref}. Say "list my instances" to see yours.`,
-    );
-  }
-  if (row.channel !== ctx.channel) {
-    throw new GpuopsError(
-      ErrorCode.InstanceNotYours,
-      `${ref} belongs to another channel, so I won't touch it from here. Ask in the channel that deployed it.`,
-    );
-  }
-  return row;
-}
+/**
+ * Marketplace queries from what people ask for: filters shared by search and deploy, the
+ * provider query they become, and the team's price limits.
+ */
 
 export function countriesFor(region: string | undefined): string[] | undefined {
   if (region === undefined) return undefined;
