@@ -8,6 +8,7 @@ import { getSimState } from '../../src/cloud/sim/admin-client.ts';
 import { type Simulator, startSimulator } from '../../src/cloud/sim/index.ts';
 import { FAST_ENV } from '../support/gpuops-harness.ts';
 import { freshPostgresDatabase, GPUOPS_DEV_BIN, uniquePrefix } from '../support/index.ts';
+import { startOpenAiStandIn } from '../support/openai-stand-in.ts';
 
 const run = promisify(execFile);
 
@@ -135,6 +136,56 @@ describe('the gpuops command line', () => {
       await rm(ownDir, { recursive: true, force: true });
     }
   });
+
+  it('ask exits 0 when what was asked ran, even if the model fails afterwards, and 1 when a destroy it picked is not confirmed', async () => {
+    let turn = 0;
+    const llm = await startOpenAiStandIn((request) => {
+      if (request.messages.at(-1)!.role === 'user') turn = 0;
+      turn++;
+      const asked = String(request.messages.findLast((m) => m.role === 'user')!.content);
+      if (asked.startsWith('deploy')) {
+        return turn === 1
+          ? { toolCalls: [{ name: 'deploy', arguments: { gpu: 'RTX 3090' } }] }
+          : { httpError: 500 };
+      }
+      // "list my instances": a model steered into destroying something nobody named.
+      return turn === 1
+        ? { toolCalls: [{ name: 'destroy', arguments: { instance: 'i-1' } }] }
+        : { content: 'Done.' };
+    });
+    try {
+      const withModel = {
+        ...env,
+        OPENAI_BASE_URL: llm.baseUrl,
+        OPENAI_API_KEY: 'sk-local',
+        GPUOPS_LLM_MODEL: 'local-model',
+        GPUOPS_LLM_RETRIES: '0',
+      };
+      const deployed = await gpuops(['ask', 'deploy a 3090', '--json'], withModel);
+      expect(deployed.code, deployed.stderr).toBe(0);
+      const events = lines(deployed.stdout);
+      expect(events.find((e) => e.type === 'result')).toMatchObject({
+        state: 'succeeded',
+        instance: expect.stringMatching(/^i-\d+$/),
+      });
+      expect(events.at(-1)).toMatchObject({
+        type: 'done',
+        ok: true,
+        warnings: [expect.stringContaining('did not answer')],
+      });
+
+      const steered = await gpuops(['ask', 'list my instances', '--json', '--yes'], withModel);
+      expect(steered.code).toBe(1);
+      const said = lines(steered.stdout);
+      expect(said.find((e) => e.type === 'confirm')).toMatchObject({
+        answer: false,
+        hint: expect.stringContaining('--yes does not cover it'),
+      });
+      expect(said.at(-1)).toMatchObject({ type: 'done', ok: false, not_done: ['destroy was not confirmed'] });
+    } finally {
+      await llm.close();
+    }
+  }, 120_000);
 
   it('stops with a message naming a bad setting', async () => {
     const result = await gpuops(['ask', 'help'], { GPUOPS_WORKER_CONCURRENCY: 'lots' });
