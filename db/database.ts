@@ -3,7 +3,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { ErrorCode, GpuopsError } from '../src/errors.ts';
 import { type Logger, silentLogger } from '../src/log.ts';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.ts';
+import type { EmbeddedPostgres } from './embedded-postgres.ts';
 import { migrateToLatest } from './migrate.ts';
 import type { Database } from './schema.ts';
 
@@ -50,6 +50,8 @@ export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<Data
     return handle;
   }
 
+  // Loaded on demand: a gpuops on PostgreSQL never needs PGlite and its socket server in memory.
+  const { startEmbeddedPostgres } = await import('./embedded-postgres.ts');
   const embedded = await startEmbeddedPostgres({
     dataDir: opts.dataDir === undefined ? undefined : path.join(opts.dataDir, 'pglite'),
     snapshot: opts.snapshot,
@@ -76,6 +78,7 @@ export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<Data
  * from it in well under a second instead of the seconds initdb takes, which is what tests want.
  */
 export async function createDatabaseSnapshot(): Promise<Blob> {
+  const { startEmbeddedPostgres } = await import('./embedded-postgres.ts');
   let embedded: EmbeddedPostgres | undefined;
   try {
     embedded = await startEmbeddedPostgres();

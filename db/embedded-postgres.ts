@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import v8 from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { ErrorCode, GpuopsError } from '../src/errors.ts';
@@ -52,6 +53,16 @@ const MEMORY_SETTINGS = ['shared_buffers=8MB', 'maintenance_work_mem=16MB'];
 
 const START_PARAMS = [...PGlite.defaultStartParams, ...MEMORY_SETTINGS.flatMap((setting) => ['-c', setting])];
 
+/**
+ * Keeps WASM on V8's baseline compiler (Liftoff). By default V8 recompiles hot WASM functions with
+ * its optimising compiler on background threads, and the memory those compilations take stays with
+ * the process: 40–70 MB for PGlite, more than its buffer pool. gpuops's queries are small; measured,
+ * PGlite starts and answers them as fast or faster without it (on two cores, the background
+ * compiling competed with them). The flag is process-wide: the only other WASM in gpuops is Node's
+ * HTTP parser for fetch, which does not notice.
+ */
+const WASM_FLAGS = '--liftoff-only';
+
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   const releaseLock = opts.dataDir === undefined ? async () => {} : await lockDataDir(opts.dataDir);
   let pglite: PGlite | undefined;
@@ -61,6 +72,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
     const fresh = !(opts.dataDir && existsSync(path.join(opts.dataDir, 'PG_VERSION')));
     const seed = opts.snapshot !== undefined && fresh;
     if (opts.dataDir !== undefined && fresh && !seed) await initDataDir(opts.dataDir);
+    v8.setFlagsFromString(WASM_FLAGS);
     pglite = await PGlite.create({
       ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
       ...(seed ? { loadDataDir: opts.snapshot } : {}),
@@ -109,27 +121,44 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
 }
 
 /**
- * Runs initdb into a new data folder, in a worker thread. In this thread, PGlite's initdb (a second
- * PGlite plus initdb's own WASM module) would leave ~450 MB of WASM heaps behind as garbage, which
- * an idle server may not collect for hours; a worker's heaps go when it ends.
+ * Runs initdb into a new data folder, in a child process. In this process, PGlite's initdb (a
+ * second PGlite plus initdb's own WASM module) would leave ~450 MB of WASM heaps behind as
+ * garbage, which an idle server may not collect for hours, and even a worker thread leaves its
+ * allocator's arenas (~130 MB) behind; a process gives everything back when it ends.
  */
 async function initDataDir(dataDir: string): Promise<void> {
-  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(INITDB_WORKER)}`), {
-    workerData: { pglite: import.meta.resolve('@electric-sql/pglite'), dataDir, startParams: START_PARAMS },
+  const child = spawn(
+    process.execPath,
+    [
+      WASM_FLAGS,
+      '--input-type=module',
+      '--eval',
+      INITDB_SCRIPT,
+      import.meta.resolve('@electric-sql/pglite'),
+      dataDir,
+      JSON.stringify(START_PARAMS),
+    ],
+    // The IPC channel tells the child when this process dies, so it stops instead of writing on
+    // into a folder nobody holds the lock of.
+    { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+  );
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
   });
-  await new Promise<void>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (code === 0) resolve();
-      else reject(new Error(`initdb stopped with exit code ${code}`));
-    });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
   });
+  if (code !== 0) throw new Error(`initdb failed (exit code ${code}): ${stderr.trim().slice(-1_000)}`);
 }
 
-const INITDB_WORKER = `
-import { workerData } from 'node:worker_threads';
-const { PGlite } = await import(workerData.pglite);
-const db = await PGlite.create({ dataDir: workerData.dataDir, startParams: workerData.startParams });
+const INITDB_SCRIPT = `
+process.channel.unref();
+process.once('disconnect', () => process.exit(1));
+const [pglite, dataDir, startParams] = process.argv.slice(1);
+const { PGlite } = await import(pglite);
+const db = await PGlite.create({ dataDir, startParams: JSON.parse(startParams) });
 await db.close();
 `;
 
