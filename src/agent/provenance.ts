@@ -1,7 +1,7 @@
 import { resolveGpu } from '../cloud/gpu-catalog.ts';
 import { extractGpus } from './planner/extract-gpu.ts';
 import { extractInstances } from './planner/extract-instances.ts';
-import { cleanRequest, Scratch } from './planner/text.ts';
+import { cleanRequest, readNumber, Scratch } from './planner/text.ts';
 import { emptyExtraction } from './planner/types.ts';
 
 /**
@@ -31,17 +31,6 @@ export function namedByUser(tool: string, args: Record<string, unknown>, text: s
   return true;
 }
 
-const COUNT_WORDS: Record<string, number> = {
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-};
 const MACHINES =
   /\b(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:separate|different|individual|identical|independent)?\s*(?:[\w.-]+\s+){0,3}?(?:machines|instances|boxes|servers|nodes|vms|rentals|deployments)\b/i;
 
@@ -52,9 +41,8 @@ const MACHINES =
 export function machinesAskedFor(text: string): number {
   const match = MACHINES.exec(text);
   if (!match) return 1;
-  const raw = match[1]!.toLowerCase();
-  const n = COUNT_WORDS[raw] ?? Number(raw);
-  return Number.isInteger(n) && n >= 1 ? Math.min(n, 10) : 1;
+  const n = readNumber(match[1]!.toLowerCase());
+  return n !== undefined && Number.isInteger(n) && n >= 1 ? Math.min(n, 10) : 1;
 }
 
 /** The identity of a call: the same tool with the same arguments, whatever their order. */

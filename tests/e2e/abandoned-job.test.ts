@@ -1,11 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findInstanceByOperation } from '../../db/repositories/instances.ts';
 import { getOperation, listOperations } from '../../db/repositories/operations.ts';
 import { getSimState } from '../../src/cloud/sim/admin-client.ts';
 import { type Simulator, startSimulator } from '../../src/cloud/sim/index.ts';
+import { spawnWorker } from '../support/cli.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
-import { GPUOPS_DEV_BIN, waitFor } from '../support/index.ts';
+import { waitFor } from '../support/index.ts';
 
 /**
  * BullMQ fails a job that stalled more than its limit without running gpuops's code. The
@@ -43,13 +44,8 @@ describe.each([
   });
 
   function startWorker(): ChildProcess {
-    const child = spawn(process.execPath, [GPUOPS_DEV_BIN, 'worker'], {
-      env: { ...process.env, ...g.env, GPUOPS_LOG_FILE: '-', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnWorker(g.env, output);
     workers.push(child);
-    child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
-    child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
     return child;
   }
 

@@ -1,42 +1,15 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getSimState } from '../../src/cloud/sim/admin-client.ts';
 import { type Simulator, startSimulator } from '../../src/cloud/sim/index.ts';
+import { jsonLines, runBin } from '../support/cli.ts';
 import { FAST_ENV } from '../support/gpuops-harness.ts';
 import { freshPostgresDatabase, GPUOPS_DEV_BIN, uniquePrefix } from '../support/index.ts';
 import { startOpenAiStandIn } from '../support/openai-stand-in.ts';
 
-const run = promisify(execFile);
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function gpuops(args: string[], env: Record<string, string>): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [GPUOPS_DEV_BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-      timeout: 90_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
-
-function lines(stdout: string): Array<Record<string, unknown>> {
-  return stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
+const gpuops = (args: string[], env: Record<string, string>) => runBin(GPUOPS_DEV_BIN, args, env);
 
 describe('the gpuops command line', () => {
   let sim: Simulator;
@@ -66,7 +39,7 @@ describe('the gpuops command line', () => {
   it('ask --json deploys and prints replies, the tool call, progress and the final result as JSON lines', async () => {
     const result = await gpuops(['ask', 'deploy a 3090 under 40 cents', '--json'], env);
     expect(result.code, result.stderr).toBe(0);
-    const events = lines(result.stdout);
+    const events = jsonLines(result.stdout);
     const types = events.map((e) => e.type);
     expect(types[0]).toBe('tool_call');
     expect(events[0]).toMatchObject({
@@ -85,14 +58,14 @@ describe('the gpuops command line', () => {
 
   it('ask does not destroy without --yes, and does with it', async () => {
     const refused = await gpuops(['ask', 'destroy i-1', '--json'], env);
-    const refusedEvents = lines(refused.stdout);
+    const refusedEvents = jsonLines(refused.stdout);
     expect(refusedEvents.find((e) => e.type === 'confirm')).toMatchObject({ answer: false });
     expect(refusedEvents.some((e) => e.type === 'progress')).toBe(false);
     expect((await getSimState(sim.adminUrl)).instances.filter((i) => !i.destroyed)).toHaveLength(1);
 
     const confirmed = await gpuops(['ask', 'destroy i-1', '--json', '--yes'], env);
     expect(confirmed.code, confirmed.stderr).toBe(0);
-    expect(lines(confirmed.stdout).find((e) => e.type === 'result')).toMatchObject({
+    expect(jsonLines(confirmed.stdout).find((e) => e.type === 'result')).toMatchObject({
       kind: 'destroy',
       state: 'succeeded',
     });
@@ -109,7 +82,7 @@ describe('the gpuops command line', () => {
     const before = (await getSimState(sim.adminUrl)).instances.length;
     const result = await gpuops(['plan', 'rent 2x A100 80GB, 200 GB disk', '--json'], {});
     expect(result.code).toBe(0);
-    expect(lines(result.stdout)).toEqual([
+    expect(jsonLines(result.stdout)).toEqual([
       { tool: 'deploy', args: { gpu: 'a100-80gb', count: 2, disk_gb: 200 } },
     ]);
     expect((await getSimState(sim.adminUrl)).instances.length).toBe(before);
@@ -126,10 +99,12 @@ describe('the gpuops command line', () => {
       };
       const deployed = await gpuops(['ask', 'deploy a 4090', '--json'], offline);
       expect(deployed.code, deployed.stderr).toBe(0);
-      expect(lines(deployed.stdout).find((e) => e.type === 'result')).toMatchObject({ state: 'succeeded' });
+      expect(jsonLines(deployed.stdout).find((e) => e.type === 'result')).toMatchObject({
+        state: 'succeeded',
+      });
       // A second start finds the same embedded database and simulated market.
       const listed = await gpuops(['ask', 'list my instances', '--json'], offline);
-      const reply = lines(listed.stdout).find((e) => e.type === 'reply')!;
+      const reply = jsonLines(listed.stdout).find((e) => e.type === 'reply')!;
       expect(reply.text).toContain('i-1');
       expect(reply.text).toContain('running');
     } finally {
@@ -139,6 +114,7 @@ describe('the gpuops command line', () => {
 
   it('ask exits 0 when what was asked ran, even if the model fails afterwards, and 1 when a destroy it picked is not confirmed', async () => {
     let turn = 0;
+    let victim = '';
     const llm = await startOpenAiStandIn((request) => {
       if (request.messages.at(-1)!.role === 'user') turn = 0;
       turn++;
@@ -150,7 +126,7 @@ describe('the gpuops command line', () => {
       }
       // "list my instances": a model steered into destroying something nobody named.
       return turn === 1
-        ? { toolCalls: [{ name: 'destroy', arguments: { instance: 'i-1' } }] }
+        ? { toolCalls: [{ name: 'destroy', arguments: { instance: victim } }] }
         : { content: 'Done.' };
     });
     try {
@@ -163,7 +139,8 @@ describe('the gpuops command line', () => {
       };
       const deployed = await gpuops(['ask', 'deploy a 3090', '--json'], withModel);
       expect(deployed.code, deployed.stderr).toBe(0);
-      const events = lines(deployed.stdout);
+      const events = jsonLines(deployed.stdout);
+      victim = String(events.find((e) => e.type === 'result')?.instance);
       expect(events.find((e) => e.type === 'result')).toMatchObject({
         state: 'succeeded',
         instance: expect.stringMatching(/^i-\d+$/),
@@ -176,7 +153,7 @@ describe('the gpuops command line', () => {
 
       const steered = await gpuops(['ask', 'list my instances', '--json', '--yes'], withModel);
       expect(steered.code).toBe(1);
-      const said = lines(steered.stdout);
+      const said = jsonLines(steered.stdout);
       expect(said.find((e) => e.type === 'confirm')).toMatchObject({
         answer: false,
         hint: expect.stringContaining('--yes does not cover it'),

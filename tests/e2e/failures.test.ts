@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getInstance, insertInstance, listInstances } from '../../db/repositories/instances.ts';
 import { getOperation } from '../../db/repositories/operations.ts';
@@ -12,8 +12,9 @@ import {
 } from '../../src/cloud/sim/admin-client.ts';
 import { type Simulator, startSimulator } from '../../src/cloud/sim/index.ts';
 import type { ProgressView } from '../../src/jobs/progress.ts';
+import { spawnWorker } from '../support/cli.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
-import { GPUOPS_DEV_BIN, waitFor } from '../support/index.ts';
+import { waitFor } from '../support/index.ts';
 
 function finalOf(g: TestGpuops): ProgressView {
   const ref = g.surface.progressRefs().at(-1)!;
@@ -206,14 +207,8 @@ describe('a worker killed in the middle of a deploy', () => {
   });
 
   function startWorker(): ChildProcess {
-    const child = spawn(process.execPath, [GPUOPS_DEV_BIN, 'worker'], {
-      env: { ...process.env, ...g.env, GPUOPS_LOG_FILE: '-', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnWorker(g.env, workerOutput);
     workers.push(child);
-    // Kept so a failure can say what the worker printed.
-    child.stderr?.on('data', (d: Buffer) => workerOutput.push(d.toString()));
-    child.stdout?.on('data', (d: Buffer) => workerOutput.push(d.toString()));
     return child;
   }
 

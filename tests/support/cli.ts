@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -47,4 +48,50 @@ function newestSource(): number {
     }
   }
   return newest;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a gpuops bin with only the environment given (no NODE_OPTIONS, so no loader leaks in). */
+export async function runBin(
+  bin: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      timeout: 90_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** The JSON objects of `--json` output, one a line. */
+export function jsonLines(stdout: string): Array<Record<string, unknown>> {
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/**
+ * `gpuops worker` from the sources, as a child process a test can kill; what it prints is kept
+ * in `output` so a failing test can say what the worker said.
+ */
+export function spawnWorker(env: Record<string, string>, output: string[]): ChildProcess {
+  const child = spawn(process.execPath, [GPUOPS_DEV_BIN, 'worker'], {
+    env: { ...process.env, ...env, GPUOPS_LOG_FILE: '-', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
+  return child;
 }
