@@ -56,8 +56,8 @@ describe.each(testBackends)('the reconciler, on $name', (backend) => {
     return state.instances.some((i) => String(i.id) === providerId && !i.destroyed);
   }
 
-  async function failedDeploy(): Promise<string> {
-    const id = newOperationId();
+  /** A deploy operation under way, as a worker's row would show it. */
+  async function runningDeploy(id: string): Promise<void> {
     await createOperation(g.runtime.database.db, {
       id,
       kind: 'deploy',
@@ -69,6 +69,11 @@ describe.each(testBackends)('the reconciler, on $name', (backend) => {
       instance_id: null,
       step: null,
     });
+  }
+
+  async function failedDeploy(): Promise<string> {
+    const id = newOperationId();
+    await runningDeploy(id);
     await finishOperation(g.runtime.database.db, id, {
       state: 'failed',
       error: { code: 'timeout', message: 'gave up' },
@@ -191,17 +196,7 @@ describe.each(testBackends)('the reconciler, on $name', (backend) => {
 
   it('releases a rental that a failed deploy only knows of by its label', async () => {
     const id = newOperationId();
-    await createOperation(g.runtime.database.db, {
-      id,
-      kind: 'deploy',
-      args: JSON.stringify({ gpu: 'rtx-3090', count: 1 }),
-      requester: 'alice',
-      channel: g.context.channel,
-      reply_to: JSON.stringify(g.context.replyTo),
-      state: 'running',
-      instance_id: null,
-      step: null,
-    });
+    await runningDeploy(id);
     const row = await insertInstanceForOperation(g.runtime.database.db, {
       provider: 'vast',
       provider_instance_id: null,
