@@ -1,5 +1,6 @@
 import { agreesWithProvider, billsGpus, LIVE_STATES, type ProviderView } from '../../db/instance-states.ts';
 import { listInstances, updateInstance } from '../../db/repositories/instances.ts';
+import { IN_FLIGHT, listOperations } from '../../db/repositories/operations.ts';
 import type { InstanceState } from '../../db/schema.ts';
 import { formatPrice, renderTable } from '../format/text.ts';
 import { instanceRef } from './instance-access.ts';
@@ -16,10 +17,21 @@ export const listInstancesTool = defineTool({
     const states: InstanceState[] | undefined =
       which === 'all' ? undefined : which === 'active' ? [...LIVE_STATES] : [which];
     const rows = await listInstances(services.db, { channel: ctx.channel, ...(states && { states }) });
+    // Deploys that have not rented yet have no instance to list, but they are on their way.
+    const pending = (await listOperations(services.db, { channel: ctx.channel, states: IN_FLIGHT })).filter(
+      (op) => op.kind === 'deploy' && op.instance_id === null,
+    );
+    const pendingNote =
+      pending.length > 0
+        ? `\n${pending.length} deploy${pending.length === 1 ? '' : 's'} under way, not rented yet: ${pending.map((op) => `${op.id} (${op.state === 'queued' ? 'queued' : (op.step ?? 'running')})`).join(', ')}.`
+        : '';
     if (rows.length === 0) {
       return {
-        text: `No ${which === 'all' ? '' : `${which} `}instances in this channel. Say "deploy a 4090 under $0.50/hr" to rent one.`,
-        data: { instances: [] },
+        text:
+          pending.length > 0
+            ? pendingNote.trim()
+            : `No ${which === 'all' ? '' : `${which} `}instances in this channel. Say "deploy a 4090 under $0.50/hr" to rent one.`,
+        data: { instances: [], deploys_under_way: pending.map((op) => op.id) },
       };
     }
     // What the provider says now, in one call: a host can die or an instance vanish long after
@@ -67,7 +79,7 @@ export const listInstancesTool = defineTool({
       drifted.length > 0
         ? `\n${drifted.map((r) => instanceRef(r.id)).join(', ')}: the provider no longer reports ${drifted.length === 1 ? 'it' : 'them'} as gpuops expects; say "status of ${instanceRef(drifted[0]!.id)}" for details or "destroy ${instanceRef(drifted[0]!.id)}" to stop any billing.`
         : '';
-    const text = `${rows.length} instance${rows.length === 1 ? '' : 's'}, ${billing.length} billing at ${formatPrice(burn)} in all:\n\`\`\`\n${table}\n\`\`\`${advice}${liveNote}`;
+    const text = `${rows.length} instance${rows.length === 1 ? '' : 's'}, ${billing.length} billing at ${formatPrice(burn)} in all:\n\`\`\`\n${table}\n\`\`\`${advice}${pendingNote}${liveNote}`;
     return {
       text,
       data: {
@@ -82,6 +94,7 @@ export const listInstancesTool = defineTool({
           owner: r.owner,
         })),
         burn_per_hour: burn,
+        deploys_under_way: pending.map((op) => op.id),
       },
     };
   },

@@ -103,6 +103,18 @@ describe.each(testBackends)('one operation per instance at a time, on $name', (b
     expect(g.surface.posts('reply').join('\n')).toMatch(/now: being destroyed \(op-[0-9a-f]+, queued\)/);
   });
 
+  it('lists a deploy that has not rented yet as under way', async () => {
+    await say('deploy a 4090');
+    const [deploy] = (await listOperations(g.runtime.database.db, { channel: g.context.channel })).filter(
+      (o) => o.kind === 'deploy',
+    );
+    g.surface.clear();
+    await say('list my instances');
+    expect(g.surface.posts('reply').join('\n')).toContain(
+      `1 deploy under way, not rented yet: ${deploy!.id} (queued).`,
+    );
+  });
+
   it('lets the database refuse the second of two operations created at the same moment', async () => {
     const other = await runningInstance();
     const attempt = (kind: 'pause' | 'destroy') =>
