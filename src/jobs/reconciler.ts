@@ -162,7 +162,11 @@ async function settleRecord(
     if (!adopted) return undefined;
     current = adopted;
   }
-  const machine = byId.get(current.provider_instance_id!) ?? null;
+  // A machine missing from the list is looked up once more by itself before its record says it
+  // is gone: a list can lag a create, and "destroyed" is the one state a record never leaves.
+  const machine =
+    byId.get(current.provider_instance_id!) ??
+    (await services.provider.getInstance(current.provider_instance_id!));
   const columns = settledColumns(current, machine);
   const view: ProviderView = machine?.status ?? 'gone';
   // Every write below holds only while no operation has started on the instance since it was read.
