@@ -268,7 +268,14 @@ export class Agent {
       pct: 0,
       startedAt: Date.now(),
     };
-    const ref = await surface.post({ kind: 'progress', text: renderProgress(initial), progress: initial });
+    // A chat that cannot take the progress message does not stop the operation or its ending:
+    // the job is still followed, and its final state still reaches the caller.
+    const ref = await surface
+      .post({ kind: 'progress', text: renderProgress(initial), progress: initial })
+      .catch((err: unknown) => {
+        this.services.log.warn({ err, op: operationId }, 'could not post the progress message');
+        return undefined;
+      });
     if (!this.watcher) {
       throw new GpuopsError(
         ErrorCode.Internal,
@@ -276,7 +283,9 @@ export class Agent {
       );
     }
     const relay = new ProgressRelay(
-      (view) => surface.update(ref, { kind: 'progress', text: renderProgress(view), progress: view }),
+      async (view) => {
+        if (ref) await surface.update(ref, { kind: 'progress', text: renderProgress(view), progress: view });
+      },
       this.options.progressIntervalMs,
       (err) => this.services.log.warn({ err, op: operationId }, 'could not update progress message'),
     );

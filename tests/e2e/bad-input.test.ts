@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getInstance, insertInstance } from '../../db/repositories/instances.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
+import { RecordingSurface } from '../support/recording-surface.ts';
 
 describe('bad input gets a clear answer and changes nothing', () => {
   let g: TestGpuops;
@@ -101,5 +102,28 @@ describe('bad input gets a clear answer and changes nothing', () => {
     const help = allText();
     for (const phrase of ['deploy', 'pause', 'resume', 'destroy', 'list my instances'])
       expect(help).toContain(phrase);
+  });
+});
+
+describe('a chat that cannot take the progress message', () => {
+  let g: TestGpuops;
+  beforeAll(async () => {
+    g = await startTestGpuops({ db: 'pglite', queue: 'postgres' });
+  });
+  afterAll(async () => {
+    await g?.close();
+  });
+
+  it('does not stop the operation, and its final state still reaches the caller', async () => {
+    const broken = new RecordingSurface();
+    const post = broken.post.bind(broken);
+    broken.post = async (message) => {
+      if (message.kind === 'progress') throw new Error('chat.postMessage answered 500');
+      return post(message);
+    };
+    const handled = await g.runtime.agent!.handle('deploy a 3090', g.context, broken);
+    const [final] = await Promise.all(handled.jobs);
+    expect(final).toMatchObject({ state: 'succeeded', kind: 'deploy' });
+    expect(broken.events.filter((e) => e.type === 'update')).toEqual([]);
   });
 });
