@@ -50,7 +50,7 @@ describe('two deployments on one Redis', () => {
     const prefix = uniquePrefix('shared');
     // A has no worker of its own yet; B's worker is the only one on the shared queue.
     const a = await deployment({ sim, role: 'bot', env: { GPUOPS_QUEUE_PREFIX: prefix } });
-    await deployment({ sim, env: { GPUOPS_QUEUE_PREFIX: prefix } });
+    const b = await deployment({ sim, env: { GPUOPS_QUEUE_PREFIX: prefix } });
 
     const handled = await a.runtime.agent!.handle('deploy a 3090', a.context, a.surface);
     const operationId = (await listOperations(a.runtime.database.db, {}))[0]!.id;
@@ -67,7 +67,9 @@ describe('two deployments on one Redis', () => {
     expect(job!.attemptsMade).toBe(0);
     expect(await getOperation(a.runtime.database.db, operationId)).toMatchObject({ state: 'queued' });
 
-    // A's own worker starts and runs it to the end.
+    // A's own worker starts and runs it to the end. B's stops first: with both polling, which of
+    // them takes the job next is luck, and B would only hand it back again.
+    await b.runtime.worker!.close();
     const worker: Runtime = await startRuntime(loadConfig(a.env), { role: 'worker', logger: silentLogger });
     open.push(worker);
     const [final] = await Promise.all(handled.jobs);
