@@ -35,7 +35,7 @@ import {
 import { listInstances } from '../db/repositories/instances.ts';
 import { IN_FLIGHT } from '../db/repositories/operations.ts';
 import type { InstanceRow } from '../db/schema.ts';
-import type { ChatSurface, MessageRef, OutgoingMessage } from '../src/bots/chat-surface.ts';
+import type { ChatSurface, MessageRef, OutgoingMessage } from '../src/agent/chat-surface.ts';
 import { failHost, getSimState, type SimStateView, setFaultRate } from '../src/cloud/sim/admin-client.ts';
 import { type Simulator, startSimulator } from '../src/cloud/sim/index.ts';
 import { createRng } from '../src/cloud/sim/prng.ts';
@@ -305,10 +305,10 @@ const context: RequestContext = {
 
 /** Types one chat line and counts how it was answered: a job started, or a refusal (with its code). */
 async function say(kind: string, text: string): Promise<void> {
-  if (!g?.runtime.agent) throw new Error('no agent');
+  if (!g?.runtime.chat) throw new Error('no agent');
   const surface = new AutoConfirmSurface();
   figures.requests++;
-  const handled = await g.runtime.agent.handle(text, context, surface);
+  const handled = await g.runtime.chat.handle(text, context, surface);
   // Followed to the end by the agent; how each ended is read from the records afterwards.
   for (const job of handled.jobs) job.catch(() => undefined);
   const error = surface.posts.find((p) => p.kind === 'error');

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
-import type { ChatSurface, MessageRef, OutgoingMessage } from '../src/bots/chat-surface.ts';
+import type { ChatSurface, MessageRef, OutgoingMessage } from '../src/agent/chat-surface.ts';
 import { startSimulator } from '../src/cloud/sim/index.ts';
 import { loadConfig } from '../src/config.ts';
 import { silentLogger } from '../src/log.ts';
@@ -67,7 +67,7 @@ try {
     const text = `deploy a ${GPUS[i % GPUS.length]} under $${(3 + (i % 5)).toFixed(2)}/hr`;
     const started = performance.now();
     // The job is followed in the background; only the moment its message appears matters here.
-    void runtime.agent!.handle(text, context, surface);
+    void runtime.chat!.handle(text, context, surface);
     while (surface.firstProgressAt === undefined) await new Promise((r) => setImmediate(r));
     if (i >= 20) samples.push(surface.firstProgressAt - started);
   }

@@ -63,7 +63,10 @@ export type OperationState = 'queued' | 'running' | 'succeeded' | 'failed';
 export interface ReplyTarget {
   surface: string;
   channel: string;
+  /** The workspace (Slack team) or guild the channel is in. */
+  workspace?: string;
   thread?: string;
+  /** The progress message, once posted (its id on the platform). */
   message?: string;
 }
 
@@ -86,6 +89,11 @@ export interface OperationsTable {
   finished_at: NullableTimestamp;
   result: NullableJson<Record<string, unknown>>;
   error: NullableJson<{ code: string; message: string }>;
+  /** The bot process that keeps the progress message current, while its lease lasts. */
+  reply_owner: string | null;
+  reply_lease_until: NullableTimestamp;
+  /** When the final state was shown in chat (or found unshowable); null while it is owed. */
+  reply_done_at: NullableTimestamp;
 }
 
 export interface AuditLogTable {
@@ -120,6 +128,8 @@ export interface RecommendationsTable {
   workload: Json<Record<string, unknown>>;
   pick: NullableJson<RecommendedConfig>;
   alternatives: Json<RecommendedConfig[]>;
+  /** The thread it was given in, so "deploy it" there (and only there) deploys it. */
+  conversation: string | null;
   created_at: Timestamp;
 }
 
@@ -140,7 +150,47 @@ export interface NoticesTable {
   delivered_at: NullableTimestamp;
 }
 
+export type ConfirmationState = 'pending' | 'confirmed' | 'declined' | 'expired';
+
+/** A question put to a requester with buttons, and the exact tool call it would run. */
+export interface ConfirmationsTable {
+  id: string;
+  platform: string;
+  channel: string;
+  /** Platform-qualified user id; only this user's click counts. */
+  requester: string;
+  requester_name: string;
+  question: string;
+  tool: string;
+  args: Json<Record<string, unknown>>;
+  /** The request's context (src/tools RequestContext), to run the call as the requester. */
+  context: Json<Record<string, unknown>>;
+  /** Where the question was posted, so its buttons can be replaced by the outcome. */
+  message: NullableJson<ReplyTarget>;
+  state: Generated<ConfirmationState>;
+  decided_by: string | null;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  decided_at: NullableTimestamp;
+}
+
+export interface ConversationTurnsTable {
+  id: Generated<string>;
+  conversation: string;
+  user_text: string;
+  assistant_text: string;
+  created_at: Generated<Date>;
+}
+
+export interface InboundEventsTable {
+  key: string;
+  received_at: Generated<Date>;
+}
+
 export interface Database {
+  confirmations: ConfirmationsTable;
+  conversation_turns: ConversationTurnsTable;
+  inbound_events: InboundEventsTable;
   deployment: DeploymentTable;
   notices: NoticesTable;
   instances: InstancesTable;
@@ -157,3 +207,4 @@ export type NewOperation = Insertable<OperationsTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type RecommendationRow = Selectable<RecommendationsTable>;
 export type NoticeRow = Selectable<NoticesTable>;
+export type ConfirmationRow = Selectable<ConfirmationsTable>;

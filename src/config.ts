@@ -62,6 +62,24 @@ const envSchema = z.object({
   GPUOPS_DASHBOARD_USER: z.string().trim().min(1).default('admin'),
   GPUOPS_DASHBOARD_PASSWORD: optionalString,
 
+  /** Slack: the bot token turns the Slack front-end on; Socket Mode when the app token is set too. */
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  /** The Web API base (a proxy, a local stand-in); Slack's own when unset. */
+  SLACK_API_URL: optionalUrl,
+  /** Discord: the bot token turns the Discord front-end on. */
+  DISCORD_TOKEN: optionalString,
+  DISCORD_APPLICATION_ID: optionalString,
+  /** The REST base, e.g. http://127.0.0.1:P/api; the gateway address comes from its /gateway/bot. */
+  DISCORD_API_URL: optionalUrl,
+  /** Comma-separated Slack team ids and Discord guild ids allowed to use the bot; empty: any. */
+  GPUOPS_CHAT_ALLOWED_WORKSPACES: optionalString,
+  /** How long Confirm and Cancel buttons stay good. */
+  GPUOPS_CONFIRM_TTL_MS: int(10 * 60_000, 1_000, 7 * 24 * 3_600_000),
+  /** Longest request text accepted from chat, in characters. */
+  GPUOPS_CHAT_MAX_REQUEST_CHARS: int(4_000, 100, 40_000),
+
   VAST_API_KEY: optionalString,
   /** vast.ai's API. Unset: gpuops starts the simulated marketplace in-process and talks to it. */
   VAST_BASE_URL: optionalUrl,
@@ -114,6 +132,16 @@ export interface Config {
   orphanGraceMs: number;
   progressIntervalMs: number;
   http: { port: number; host: string; dashboard: { user: string; password: string } | undefined };
+  slack:
+    | {
+        botToken: string;
+        signingSecret: string | undefined;
+        appToken: string | undefined;
+        apiUrl: string | undefined;
+      }
+    | undefined;
+  discord: { token: string; applicationId: string | undefined; apiUrl: string | undefined } | undefined;
+  chat: { allowedWorkspaces: readonly string[]; confirmTtlMs: number; maxRequestChars: number };
   vast: { apiKey: string | undefined; baseUrl: string | undefined; timeoutMs: number; retries: number };
   sim: { host: string; port: number; seed: number; offers: number; timeScale: number };
   llm: {
@@ -171,6 +199,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         e.GPUOPS_DASHBOARD_PASSWORD === undefined
           ? undefined
           : { user: e.GPUOPS_DASHBOARD_USER, password: e.GPUOPS_DASHBOARD_PASSWORD },
+    },
+    slack:
+      e.SLACK_BOT_TOKEN === undefined
+        ? undefined
+        : {
+            botToken: e.SLACK_BOT_TOKEN,
+            signingSecret: e.SLACK_SIGNING_SECRET,
+            appToken: e.SLACK_APP_TOKEN,
+            apiUrl: e.SLACK_API_URL,
+          },
+    discord:
+      e.DISCORD_TOKEN === undefined
+        ? undefined
+        : { token: e.DISCORD_TOKEN, applicationId: e.DISCORD_APPLICATION_ID, apiUrl: e.DISCORD_API_URL },
+    chat: {
+      allowedWorkspaces: (e.GPUOPS_CHAT_ALLOWED_WORKSPACES ?? '')
+        .split(',')
+        .map((id) => id.trim())
+        .filter((id) => id !== ''),
+      confirmTtlMs: e.GPUOPS_CONFIRM_TTL_MS,
+      maxRequestChars: e.GPUOPS_CHAT_MAX_REQUEST_CHARS,
     },
     vast: {
       apiKey: e.VAST_API_KEY,

@@ -6,7 +6,9 @@ import { deploymentId as readDeploymentId } from '../db/repositories/deployment.
 import { Agent } from './agent/agent.ts';
 import type { AgentModel } from './agent/agent-model.ts';
 import { createModel } from './agent/create-model.ts';
+import { ChatRequests } from './bots/chat-requests.ts';
 import { NoticeFeed } from './bots/notice-feed.ts';
+import { OperationFollower } from './bots/operation-follower.ts';
 import type { GpuProvider } from './cloud/provider.ts';
 import { type Simulator, startSimulator } from './cloud/sim/index.ts';
 import { loadOrCreateKeyPair, type SshKeyPair } from './cloud/ssh/ssh-keys.ts';
@@ -43,7 +45,8 @@ export interface Runtime {
   watcher: JobWatcher | undefined;
   /** What the reconciler and failed jobs have to tell channels, for the chats of this process. */
   notices: NoticeFeed | undefined;
-  agent: Agent | undefined;
+  /** Requests from any chat: the agent's answers, with the operations they start followed. */
+  chat: ChatRequests | undefined;
   /** One line a person can read: which database, queue, market and model are in use. */
   describe(): string;
   close(): Promise<void>;
@@ -167,7 +170,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
 
     let watcher: JobWatcher | undefined;
     let notices: NoticeFeed | undefined;
-    let agent: Agent | undefined;
+    let chat: ChatRequests | undefined;
     const model = options.model ?? (await createModel(config));
     if (options.role !== 'worker') {
       watcher = new JobWatcher(queueBackend, database.db, log);
@@ -176,7 +179,13 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       notices = new NoticeFeed(database.db, log);
       closers.push(async () => notices!.close());
       const services: ToolServices = { config, db: database.db, provider, operations, log };
-      agent = new Agent(model, services, watcher, { progressIntervalMs: config.progressIntervalMs });
+      const follower = new OperationFollower(database.db, watcher, log, {
+        progressIntervalMs: config.progressIntervalMs,
+      });
+      // Closed before the watcher (closers run in reverse), so no message is taken over while
+      // the watcher hands its last words to the messages it follows.
+      closers.push(async () => follower.close());
+      chat = new ChatRequests(new Agent(model, services), follower, database.db, log);
     }
 
     log.info(
@@ -197,7 +206,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       worker,
       watcher,
       notices,
-      agent,
+      chat,
       describe: () =>
         [
           `database: ${database.kind === 'pglite' ? `embedded PGlite (${path.join(config.dataDir, 'pglite')})` : 'Postgres'}`,

@@ -10,16 +10,24 @@ export async function saveRecommendation(
   return db.insertInto('recommendations').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
-/** The channel's most recent recommendation no older than `maxAgeMs`. */
+/**
+ * The most recent recommendation no older than `maxAgeMs` given in this conversation (a chat
+ * thread), or, for requests without one (the terminal), in the channel outside any thread.
+ */
 export async function latestRecommendation(
   db: Kysely<Database>,
-  channel: string,
+  where: { channel: string; conversation?: string | undefined },
   maxAgeMs: number,
 ): Promise<RecommendationRow | undefined> {
   return db
     .selectFrom('recommendations')
     .selectAll()
-    .where('channel', '=', channel)
+    .where('channel', '=', where.channel)
+    .where((eb) =>
+      where.conversation === undefined
+        ? eb('conversation', 'is', null)
+        : eb('conversation', '=', where.conversation),
+    )
     .where('created_at', '>=', new Date(Date.now() - maxAgeMs))
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')

@@ -1,14 +1,10 @@
-import type { ChatSurface } from '../bots/chat-surface.ts';
-import { ProgressRelay } from '../bots/progress-relay.ts';
-import { renderProgress } from '../bots/render.ts';
-import { asGpuopsError, ErrorCode, GpuopsError } from '../errors.ts';
-import type { JobWatcher } from '../jobs/job-watcher.ts';
-import type { ProgressView } from '../jobs/progress.ts';
+import { asGpuopsError, ErrorCode } from '../errors.ts';
 import { countMetric } from '../metrics.ts';
 import { getTool, TOOLS } from '../tools/registry.ts';
 import type { PlannedCall } from '../tools/schemas.ts';
 import type { JobRef, RequestContext, Tool, ToolServices } from '../tools/tool.ts';
 import type { AgentMessage, AgentModel, ModelToolCall } from './agent-model.ts';
+import type { ChatSurface } from './chat-surface.ts';
 import type { Conversation } from './conversation.ts';
 import { notUnderstood } from './help.ts';
 import { checkText } from './plan.ts';
@@ -21,13 +17,11 @@ const MAX_TOOL_JSON_FOR_MODEL = 4_000;
 /** Model turns per request; tool loops beyond this stop with an explanation. */
 const MAX_STEPS = 6;
 
-export interface AgentOptions {
-  progressIntervalMs: number;
-}
-
 export interface HandledRequest {
-  /** Final views of the jobs this request started, resolving as they end. */
-  jobs: Promise<ProgressView>[];
+  /** The operations this request started; src/bots follows them in progress messages. */
+  started: JobRef[];
+  /** Calls put to the requester with buttons, which run if and when they confirm. */
+  awaiting: string[];
   /** Tools that ran (after validation and confirmation), with their arguments as they ran. */
   calls: PlannedCall[];
   /**
@@ -60,14 +54,12 @@ interface RequestLedger {
 /**
  * One agent loop over any AgentModel: the model proposes tool calls, the agent validates them
  * against each tool's schema, asks for confirmation where the tool wants it, runs them, shows
- * their output, and follows the jobs they start in a progress message.
+ * their output, and returns the operations they started for the chat to follow.
  */
 export class Agent {
   constructor(
     private readonly model: AgentModel,
     private readonly services: ToolServices,
-    private readonly watcher: JobWatcher | undefined,
-    private readonly options: AgentOptions,
   ) {}
 
   get modelName(): string {
@@ -86,7 +78,7 @@ export class Agent {
   ): Promise<HandledRequest> {
     const said: string[] = [];
     const surface = remembering(counted(chat), said);
-    const handled: HandledRequest = { jobs: [], calls: [], notDone: [], warnings: [] };
+    const handled = emptyHandled();
     const ledger: RequestLedger = {
       text: conversation ? `${conversation.userWords()}\n${text}` : text,
       started: new Map(),
@@ -164,7 +156,7 @@ export class Agent {
         handled.warnings.push(error.message);
         await surface.post({
           kind: 'reply',
-          text: `⚠️ ${error.message} What already ran is shown above${handled.jobs.length > 0 ? ' and its operations continue' : ''}.`,
+          text: `⚠️ ${error.message} What already ran is shown above${handled.started.length > 0 ? ' and its operations continue' : ''}.`,
         });
       } else {
         await surface.post({ kind: 'error', code: error.code, text: `⚠️ ${error.message}` });
@@ -203,37 +195,91 @@ export class Agent {
       const question = await tool.confirmation?.(args, context, this.services);
       const mustAsk = !namedByUser(tool.name, args, ledger.text);
       if (question || mustAsk) {
-        const confirmed = await surface.confirm(
+        const answer = await surface.confirm(
           question ?? `${describeCall(tool.name, args)}: you did not name this in your request. Go ahead?`,
-          { mustAsk },
+          { mustAsk, call: { tool: tool.name, args, context } },
         );
-        if (!confirmed) {
+        if (answer === 'pending') {
+          handled.awaiting.push(tool.name);
+          return `Waiting for the requester to confirm ${tool.name} with the buttons shown; it runs if they do. Do not call it again.`;
+        }
+        if (!answer) {
           const text = `Cancelled: ${tool.name} was not run and nothing changed.`;
           handled.notDone.push(`${tool.name} was not confirmed`);
           await surface.post({ kind: 'reply', text });
           return `${text} Do not call it again unless the user asks.`;
         }
       }
-      const result = await tool.run(args, context, this.services);
-      handled.calls.push({ tool: tool.name, args });
-      await surface.post({ kind: 'reply', text: result.text, data: result.data });
-      if (result.job) {
-        ledger.started.set(callKey(tool.name, args), result.job);
+      const before = handled.started.length;
+      const body = await this.execute(tool, args, context, surface, handled);
+      const job = handled.started[before];
+      if (job) {
+        ledger.started.set(callKey(tool.name, args), job);
         const kind = COSTLY[tool.name];
         if (kind) ledger.costly.set(kind, (ledger.costly.get(kind) ?? 0) + 1);
-        handled.jobs.push(this.follow(result.job.operationId, result.job.kind, result.job.instance, surface));
       }
-      // The model reads the structured result too, unless it is bulky (the advisor's full fit
-      // table): then the rendered text, which carries the figures that matter, is enough.
-      const json = JSON.stringify(result.data);
-      const body = json.length <= MAX_TOOL_JSON_FOR_MODEL ? `${result.text}\n${json}` : result.text;
       return fenced(tool.name, notes.length > 0 ? `(read as: ${notes.join('; ')})\n${body}` : body);
     } catch (err) {
-      const error = asGpuopsError(err);
-      if (error.code === ErrorCode.Internal) this.services.log.error({ err, tool: tool.name }, 'tool failed');
-      await surface.post({ kind: 'error', code: error.code, text: `⚠️ ${error.message}` });
-      return fenced(tool.name, `Error ${error.code}: ${error.message}`);
+      return fenced(tool.name, await this.reportToolError(tool, err, surface));
     }
+  }
+
+  /**
+   * Runs a call its requester confirmed with a button, from the stored confirmation. The stored
+   * arguments are checked against the schema again, and the tool's own checks (the instance is
+   * still yours, still there) run again; only the question is not asked twice.
+   */
+  async runConfirmed(
+    call: { tool: string; args: unknown },
+    context: RequestContext,
+    chat: ChatSurface,
+  ): Promise<HandledRequest> {
+    const surface = counted(chat);
+    const handled = emptyHandled();
+    const tool = getTool(call.tool);
+    const checked = tool ? checkToolArguments(tool, call.args) : undefined;
+    if (!tool || !checked?.ok) {
+      await surface.post({
+        kind: 'error',
+        code: ErrorCode.BadInput,
+        text: '⚠️ That confirmation no longer describes a call gpuops can run; nothing was done. Ask again.',
+      });
+      handled.notDone.push(`${call.tool} could not be run`);
+      return handled;
+    }
+    try {
+      await tool.confirmation?.(checked.args, context, this.services);
+      await this.execute(tool, checked.args, context, surface, handled);
+    } catch (err) {
+      await this.reportToolError(tool, err, surface);
+      handled.notDone.push(`${tool.name} failed`);
+    }
+    return handled;
+  }
+
+  /** Runs a validated, confirmed call, shows its result and returns what the model reads of it. */
+  private async execute(
+    tool: Tool,
+    args: Record<string, unknown>,
+    context: RequestContext,
+    surface: ChatSurface,
+    handled: HandledRequest,
+  ): Promise<string> {
+    const result = await tool.run(args, context, this.services);
+    handled.calls.push({ tool: tool.name, args });
+    await surface.post({ kind: 'reply', text: result.text, data: result.data });
+    if (result.job) handled.started.push(result.job);
+    // The model reads the structured result too, unless it is bulky (the advisor's full fit
+    // table): then the rendered text, which carries the figures that matter, is enough.
+    const json = JSON.stringify(result.data);
+    return json.length <= MAX_TOOL_JSON_FOR_MODEL ? `${result.text}\n${json}` : result.text;
+  }
+
+  private async reportToolError(tool: Tool, err: unknown, surface: ChatSurface): Promise<string> {
+    const error = asGpuopsError(err);
+    if (error.code === ErrorCode.Internal) this.services.log.error({ err, tool: tool.name }, 'tool failed');
+    await surface.post({ kind: 'error', code: error.code, text: `⚠️ ${error.message}` });
+    return `Error ${error.code}: ${error.message}`;
   }
 
   /** Why a job-starting call must not run in this request (a repeat, or more than asked for), or undefined. */
@@ -249,50 +295,10 @@ export class Agent {
     }
     return undefined;
   }
+}
 
-  /** Posts one progress message for a job and keeps it current until the job ends. */
-  private async follow(
-    operationId: string,
-    kind: ProgressView['kind'],
-    instance: string | undefined,
-    surface: ChatSurface,
-  ): Promise<ProgressView> {
-    const initial: ProgressView = {
-      operationId,
-      kind,
-      ...(instance && { instance }),
-      state: 'queued',
-      step: 'Queued',
-      stepIndex: 0,
-      stepCount: 1,
-      pct: 0,
-      startedAt: Date.now(),
-    };
-    // A chat that cannot take the progress message does not stop the operation or its ending:
-    // the job is still followed, and its final state still reaches the caller.
-    const ref = await surface
-      .post({ kind: 'progress', text: renderProgress(initial), progress: initial })
-      .catch((err: unknown) => {
-        this.services.log.warn({ err, op: operationId }, 'could not post the progress message');
-        return undefined;
-      });
-    if (!this.watcher) {
-      throw new GpuopsError(
-        ErrorCode.Internal,
-        'This process has no job watcher; progress cannot be followed.',
-      );
-    }
-    const relay = new ProgressRelay(
-      async (view) => {
-        if (ref) await surface.update(ref, { kind: 'progress', text: renderProgress(view), progress: view });
-      },
-      this.options.progressIntervalMs,
-      (err) => this.services.log.warn({ err, op: operationId }, 'could not update progress message'),
-    );
-    const final = await this.watcher.watch(operationId, { progress: (view) => relay.progress(view) });
-    await relay.final(final);
-    return final;
-  }
+function emptyHandled(): HandledRequest {
+  return { started: [], awaiting: [], calls: [], notDone: [], warnings: [] };
 }
 
 /** The same surface, keeping the text of what it posts (not progress) as the turn's answer. */

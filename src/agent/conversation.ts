@@ -6,10 +6,23 @@ import type { AgentMessage } from './agent-model.ts';
  * calls are summarised in the assistant's turn, so no stale tool-call ids reach the model.
  */
 export class Conversation {
-  private readonly turns: Array<{ user: string; assistant: string }> = [];
+  private readonly turns: Array<{ user: string; assistant: string }>;
 
-  /** @param budgetTokens roughly how much history the model is sent (4 characters a token). */
-  constructor(private readonly budgetTokens = 2_000) {}
+  /**
+   * @param budgetTokens roughly how much history the model is sent (4 characters a token).
+   * @param earlier turns already stored for this thread, oldest first.
+   */
+  constructor(
+    private readonly budgetTokens = 2_000,
+    earlier: ReadonlyArray<{ user: string; assistant: string }> = [],
+  ) {
+    this.turns = [...earlier];
+  }
+
+  /** The turn recorded last, to store it. */
+  lastTurn(): { user: string; assistant: string } | undefined {
+    return this.turns[this.turns.length - 1];
+  }
 
   /** The turns that fit the budget, oldest first, as messages before the next request. */
   history(): AgentMessage[] {

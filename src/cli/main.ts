@@ -60,7 +60,7 @@ program
     const runtime = await startRuntime(await config(), { role: 'all' });
     onShutdown(runtime.close);
     await runTerminalChat({
-      agent: runtime.agent!,
+      chat: runtime.chat!,
       context: requestContext(opts),
       ...(runtime.notices && { notices: runtime.notices }),
       banner: `gpuops · ${runtime.describe()}\nType "help" for what I can do, "exit" to leave.`,
@@ -108,7 +108,7 @@ program
         });
       let ok = true;
       try {
-        const handled = await runtime.agent!.handle(text, requestContext(opts), {
+        const handled = await runtime.chat!.handle(text, requestContext(opts), {
           name: surface.name,
           post: async (message) => {
             if (message.kind === 'error') ok = false;
@@ -323,24 +323,46 @@ async function serve(role: Role): Promise<void> {
     import('../http/server.ts'),
   ]);
   const runtime = await startRuntime(await config(), { role });
-  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+  let platforms: Array<{ name: string; close(): Promise<void> }> = [];
   try {
-    http = await startHttpServer(runtime);
+    const server = await startHttpServer(runtime);
+    http = server;
+    if (runtime.chat) {
+      const { startChatPlatforms } = await import('../bots/chat-platforms.ts');
+      const running = await startChatPlatforms({
+        config: runtime.config,
+        chat: runtime.chat,
+        db: runtime.database.db,
+        log: runtime.log,
+        mountHttp: (path, listener) => server.mountRaw(path, listener),
+      });
+      platforms = running;
+      for (const platform of running) {
+        server.addReadinessCheck({ name: platform.name, check: () => platform.check() });
+      }
+    }
   } catch (err) {
+    await Promise.allSettled(platforms.map((p) => p.close()));
+    await http?.close();
     await runtime.close();
     throw err;
   }
+  const server = http;
   // Stop taking requests first, then let workers hand back their jobs, then close the rest.
   onShutdown(async () => {
-    await http.close();
+    await Promise.allSettled(platforms.map((p) => p.close()));
+    await server.close();
     await runtime.close();
   });
   process.stdout.write(
-    `gpuops ${role === 'worker' ? 'worker' : 'server'} running · ${runtime.describe()} · ${http.url} (/healthz, /readyz, /metrics${runtime.config.http.dashboard ? ', /admin/queues' : ''})\n`,
+    `gpuops ${role === 'worker' ? 'worker' : 'server'} running · ${runtime.describe()} · ${server.url} (/healthz, /readyz, /metrics${runtime.config.http.dashboard ? ', /admin/queues' : ''})\n`,
   );
   if (role !== 'worker') {
     process.stdout.write(
-      'No chat platform is configured yet in this build; use `gpuops chat` for the terminal.\n',
+      platforms.length > 0
+        ? `chat: ${platforms.map((p) => p.name).join(', ')}\n`
+        : 'No chat platform is configured (set SLACK_BOT_TOKEN or DISCORD_TOKEN); use `gpuops chat` for the terminal.\n',
     );
   }
 }
@@ -367,6 +389,38 @@ program
       opts.json ? `${JSON.stringify({ ok, checks: results })}\n` : `${renderDoctor(results)}\n`,
     );
     process.exitCode = ok ? 0 : 1;
+  });
+
+const discord = program.command('discord').description('Discord set-up');
+discord
+  .command('register')
+  .description('register the /gpu slash command (in one server with --guild, else globally)')
+  .option('--guild <id>', 'the server (guild) id: its commands update at once')
+  .action(async (opts: { guild?: string }) => {
+    const cfg = await config();
+    if (!cfg.discord) {
+      throw new GpuopsError(
+        ErrorCode.ConfigInvalid,
+        'Set DISCORD_TOKEN (Bot → Reset Token in the developer portal).',
+      );
+    }
+    if (!cfg.discord.applicationId) {
+      throw new GpuopsError(
+        ErrorCode.ConfigInvalid,
+        'Set DISCORD_APPLICATION_ID (General Information → Application ID in the developer portal).',
+      );
+    }
+    if (opts.guild !== undefined && !/^\d{15,25}$/.test(opts.guild)) {
+      throw new InvalidArgumentError(`--guild takes a server id (digits), not "${opts.guild}".`);
+    }
+    const { registerDiscordCommands } = await import('../bots/discord/discord-commands.ts');
+    const where = await registerDiscordCommands({
+      token: cfg.discord.token,
+      applicationId: cfg.discord.applicationId,
+      apiUrl: cfg.discord.apiUrl,
+      guild: opts.guild,
+    });
+    process.stdout.write(`Registered /gpu in ${where}.\n`);
   });
 
 program

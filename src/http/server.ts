@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { Registry } from 'prom-client';
@@ -36,8 +37,15 @@ export interface HttpServer {
   registry: Registry;
   /** Adds a check to /readyz (a chat platform, as it starts). */
   addReadinessCheck(check: ReadinessCheck): void;
+  /**
+   * Serves `path` with a plain Node listener that reads the raw request itself (Slack's receiver
+   * verifies its signature over the exact bytes, so Fastify must not parse the body first).
+   */
+  mountRaw(path: string, listener: RawListener): void;
   close(): Promise<void>;
 }
+
+export type RawListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export async function startHttpServer(
   runtime: Runtime,
@@ -86,6 +94,13 @@ export async function startHttpServer(
 
   const app = Fastify({ logger: false });
   const started = Date.now();
+  const rawRoutes = new Map<string, RawListener>();
+  app.addHook('onRequest', async (request, reply) => {
+    const listener = rawRoutes.get(request.url.split('?')[0] ?? '');
+    if (!listener) return;
+    reply.hijack();
+    listener(request.raw, reply.raw);
+  });
 
   app.get('/healthz', async () => ({
     status: 'ok',
@@ -131,6 +146,7 @@ export async function startHttpServer(
     url: `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`,
     registry,
     addReadinessCheck: (check) => checks.push(check),
+    mountRaw: (path, listener) => rawRoutes.set(path, listener),
     close: () => app.close(),
   };
 }

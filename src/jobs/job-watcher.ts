@@ -63,10 +63,11 @@ function isAhead(view: ProgressView, last: ProgressView | undefined): boolean {
  * operation's row, which keeps its last progress and its outcome, backs them up.
  */
 export class JobWatcher {
-  private readonly listeners = new Map<string, Watch>();
+  private readonly listeners = new Map<string, Set<Watch>>();
   private readonly events;
   private readonly poller: NodeJS.Timeout;
   private ready: Promise<void>;
+  private closed = false;
 
   constructor(
     backend: QueueBackend,
@@ -99,39 +100,60 @@ export class JobWatcher {
     return this.ready;
   }
 
-  /** Follows an operation until it ends. Resolves with its final view. */
+  /**
+   * Follows an operation until it ends. Resolves with its final view. Several listeners may
+   * follow one operation (a request's message and a re-attached one); each hears every view.
+   */
   async watch(operationId: string, listener: Partial<JobListener> = {}): Promise<ProgressView> {
     await this.ready;
+    if (this.closed) {
+      // Closed while the caller got ready to follow: it gets the same last word as the others.
+      const last = await this.partingView(operationId, undefined);
+      if (last) {
+        listener.final?.(last);
+        return last;
+      }
+    }
     return new Promise<ProgressView>((resolve) => {
-      this.listeners.set(operationId, {
+      let watches = this.listeners.get(operationId);
+      if (!watches) {
+        watches = new Set();
+        this.listeners.set(operationId, watches);
+      }
+      const watch: Watch = {
         lastKey: '',
         last: undefined,
         listener: {
           progress: (view) => listener.progress?.(view),
           final: (view) => {
-            this.listeners.delete(operationId);
+            watches.delete(watch);
+            if (watches.size === 0 && this.listeners.get(operationId) === watches) {
+              this.listeners.delete(operationId);
+            }
             listener.final?.(view);
             resolve(view);
           },
         },
-      });
+      };
+      watches.add(watch);
       // It may already be under way or over: a fast job can finish before this subscription existed.
       void this.check(operationId);
     });
   }
 
+  /** Operations followed by at least one listener. */
   get watching(): number {
     return this.listeners.size;
   }
 
   private deliverProgress(operationId: string, view: ProgressView, from: 'event' | 'row'): void {
-    const watch = this.listeners.get(operationId);
-    if (!watch) return;
-    const key = progressKey(view);
-    if (key === watch.lastKey || (from === 'row' && !isAhead(view, watch.last))) return;
-    watch.lastKey = key;
-    watch.last = view;
-    watch.listener.progress(view);
+    for (const watch of this.listeners.get(operationId) ?? []) {
+      const key = progressKey(view);
+      if (key === watch.lastKey || (from === 'row' && !isAhead(view, watch.last))) continue;
+      watch.lastKey = key;
+      watch.last = view;
+      watch.listener.progress(view);
+    }
   }
 
   private async check(operationId: string): Promise<void> {
@@ -139,7 +161,8 @@ export class JobWatcher {
       const row = await getOperation(this.db, operationId);
       if (!row) return;
       if (row.state === 'succeeded' || row.state === 'failed') {
-        this.listeners.get(operationId)?.listener.final(finalView(row));
+        const final = finalView(row);
+        for (const watch of [...(this.listeners.get(operationId) ?? [])]) watch.listener.final(final);
       } else if (isProgressView(row.progress)) {
         this.deliverProgress(operationId, row.progress, 'row');
       }
@@ -153,22 +176,31 @@ export class JobWatcher {
    * gets a last edit saying so, rather than stopping at a step with no explanation.
    */
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.poller);
-    for (const [operationId, watch] of [...this.listeners]) {
-      const row = await getOperation(this.db, operationId).catch(() => undefined);
-      if (row?.state === 'succeeded' || row?.state === 'failed') {
-        watch.listener.final(finalView(row));
-        continue;
+    for (const [operationId, watches] of [...this.listeners]) {
+      for (const watch of [...watches]) {
+        const last = await this.partingView(operationId, watch.last);
+        if (last) watch.listener.final(last);
       }
-      const last = watch.last ?? (await this.lastRecorded(operationId));
-      if (!last) continue;
-      watch.listener.final({
-        ...last,
-        detail:
-          'this chat stopped following it; the operation continues on the workers ("status of <instance>" or "list my instances" shows how it ends)',
-      });
     }
     await this.events.close();
+  }
+
+  /** The final view if the operation ended, else its last view with a note that it continues. */
+  private async partingView(
+    operationId: string,
+    seen: ProgressView | undefined,
+  ): Promise<ProgressView | undefined> {
+    const row = await getOperation(this.db, operationId).catch(() => undefined);
+    if (row?.state === 'succeeded' || row?.state === 'failed') return finalView(row);
+    const last = seen ?? (await this.lastRecorded(operationId));
+    if (!last) return undefined;
+    return {
+      ...last,
+      detail:
+        'this chat stopped following it; the operation continues on the workers ("status of <instance>" or "list my instances" shows how it ends)',
+    };
   }
 
   /** What the operation's row last recorded, as a view of it still under way. */

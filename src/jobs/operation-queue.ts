@@ -11,7 +11,7 @@ import type { Database, OperationKind } from '../../db/schema.ts';
 import type { Config } from '../config.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { countMetric } from '../metrics.ts';
-import type { JobRef, OperationEnqueuer, RequestContext } from '../tools/tool.ts';
+import { type JobRef, type OperationEnqueuer, type RequestContext, requesterName } from '../tools/tool.ts';
 import type { QueueBackend } from './backend.ts';
 import { OPERATIONS_QUEUE } from './queue-names.ts';
 
@@ -91,7 +91,7 @@ export class OperationQueue implements OperationEnqueuer {
       step: null,
     });
     await recordAudit(this.db, {
-      actor: request.context.user,
+      actor: requesterName(request.context),
       action: request.kind,
       target: request.instanceId === undefined ? operationId : `i-${request.instanceId}`,
       channel: request.context.channel,

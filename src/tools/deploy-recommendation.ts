@@ -19,11 +19,15 @@ export const deployRecommendationTool = defineTool({
   schema: deployRecommendationSchema,
   kind: 'job',
   async run(args, ctx, services) {
-    const row = await latestRecommendation(services.db, ctx.channel, MAX_AGE_MS);
+    const row = await latestRecommendation(
+      services.db,
+      { channel: ctx.channel, conversation: ctx.conversation },
+      MAX_AGE_MS,
+    );
     if (!row) {
       throw new GpuopsError(
         ErrorCode.BadInput,
-        'There is no recent recommendation in this channel to deploy. Ask me first, e.g. "what do I need to serve Llama 3.1 8B?"',
+        `There is no recent recommendation in this ${ctx.conversation ? 'thread' : 'channel'} to deploy. Ask me first, e.g. "what do I need to serve Llama 3.1 8B?"`,
       );
     }
     let chosen: RecommendedConfig | null | undefined = row.pick;

@@ -36,6 +36,7 @@ export const recommendGpuTool = defineTool({
     const pick = advice.recommendation ? toConfig(advice.recommendation, advice) : undefined;
     await saveRecommendation(services.db, {
       channel: ctx.channel,
+      conversation: ctx.conversation ?? null,
       requester: ctx.user,
       question: JSON.stringify(args),
       workload: JSON.stringify(advice.workload),

@@ -22,7 +22,7 @@ describe('notices in the terminal chat', () => {
       printed += d.toString();
     });
     const chat = runTerminalChat({
-      agent: g.runtime.agent!,
+      chat: g.runtime.chat!,
       context: { user: 'alice', channel: 'terminal', replyTo: { surface: 'terminal', channel: 'terminal' } },
       input,
       output: output as unknown as NodeJS.WriteStream,

@@ -59,7 +59,29 @@ const SCHEMA_COLUMNS = {
     'result',
     'error',
     'progress',
+    'reply_owner',
+    'reply_lease_until',
+    'reply_done_at',
   ],
+  confirmations: [
+    'id',
+    'platform',
+    'channel',
+    'requester',
+    'requester_name',
+    'question',
+    'tool',
+    'args',
+    'context',
+    'message',
+    'state',
+    'decided_by',
+    'created_at',
+    'expires_at',
+    'decided_at',
+  ],
+  conversation_turns: ['id', 'conversation', 'user_text', 'assistant_text', 'created_at'],
+  inbound_events: ['key', 'received_at'],
   audit_log: ['id', 'at', 'actor', 'action', 'target', 'channel', 'outcome', 'price_per_hour', 'details'],
 };
 
@@ -101,7 +123,7 @@ describe('the database', () => {
       cleanups.push(() => test.cleanup());
       const { rows } = await sql<{ table_name: string; column_name: string }>`
       select table_name, column_name from information_schema.columns
-       where table_schema = 'public' and table_name in ('instances', 'operations', 'audit_log')`.execute(
+       where table_schema = 'public' and table_name in (${sql.join(Object.keys(SCHEMA_COLUMNS))})`.execute(
         test.handle.db,
       );
       for (const [table, columns] of Object.entries(SCHEMA_COLUMNS)) {

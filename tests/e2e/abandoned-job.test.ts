@@ -50,7 +50,7 @@ describe.each([
   }
 
   it('ends as abandoned, releases the machine it rented and tells its watcher', async () => {
-    const { jobs } = await g.runtime.agent!.handle('deploy a 4090', g.context, g.surface);
+    const { jobs } = await g.runtime.chat!.handle('deploy a 4090', g.context, g.surface);
     expect(jobs).toHaveLength(1);
     const [operation] = await listOperations(g.runtime.database.db, {});
     const kills = 3;

@@ -51,7 +51,7 @@ describe('the GPU advisor in chat', () => {
 
   it('says "deploy it" needs a recommendation first in a channel that has none', async () => {
     g.surface.clear();
-    await g.runtime.agent!.handle('deploy it', { ...g.context, channel: 'fresh-channel' }, g.surface);
+    await g.runtime.chat!.handle('deploy it', { ...g.context, channel: 'fresh-channel' }, g.surface);
     expect(g.surface.errors()[0]!.text).toContain('no recent recommendation');
   });
 });

@@ -121,7 +121,7 @@ describe('a chat that cannot take the progress message', () => {
       if (message.kind === 'progress') throw new Error('chat.postMessage answered 500');
       return post(message);
     };
-    const handled = await g.runtime.agent!.handle('deploy a 3090', g.context, broken);
+    const handled = await g.runtime.chat!.handle('deploy a 3090', g.context, broken);
     const [final] = await Promise.all(handled.jobs);
     expect(final).toMatchObject({ state: 'succeeded', kind: 'deploy' });
     expect(broken.events.filter((e) => e.type === 'update')).toEqual([]);

@@ -214,7 +214,7 @@ describe('a worker killed in the middle of a deploy', () => {
 
   it('is finished by another worker without renting a second machine', async () => {
     const first = startWorker();
-    const handled = g.runtime.agent!.handle('deploy a 4090', g.context, g.surface);
+    const handled = g.runtime.chat!.handle('deploy a 4090', g.context, g.surface);
     const { jobs } = await handled;
     expect(jobs).toHaveLength(1);
 

@@ -34,7 +34,7 @@ describe('shutting down while a deploy runs', () => {
 
   it('hands the job back at once, without counting an attempt, and another worker finishes it with the one machine', async () => {
     const first = await worker();
-    const { jobs } = await g.runtime.agent!.handle('deploy a 4090', g.context, g.surface);
+    const { jobs } = await g.runtime.chat!.handle('deploy a 4090', g.context, g.surface);
     const [operation] = await listOperations(g.runtime.database.db, {});
     await waitFor(
       async () => (await findInstanceByOperation(g.runtime.database.db, operation!.id))?.provider_instance_id,
@@ -68,7 +68,7 @@ describe('shutting down while a deploy runs', () => {
 
   it('leaves a chat that stops following an operation with a last word that it continues', async () => {
     await worker();
-    const { jobs } = await g.runtime.agent!.handle('deploy a 3090', g.context, g.surface);
+    const { jobs } = await g.runtime.chat!.handle('deploy a 3090', g.context, g.surface);
     await g.runtime.watcher!.close();
     const last = await jobs[0]!;
     expect(last.state).not.toBe('succeeded');

@@ -242,9 +242,9 @@ describe('a model that misbehaves', () => {
         ? { toolCalls: [{ name: 'instance_status', arguments: { instance: ref } }] }
         : { toolCalls: [{ name: 'destroy', arguments: { instance: ref } }] };
     };
-    await g.runtime.agent!.handle(`status of ${ref}`, g.context, g.surface, conversation);
+    await g.runtime.chat!.handle(`status of ${ref}`, g.context, g.surface, conversation);
     g.surface.yes = true;
-    const handled = await g.runtime.agent!.handle('now destroy it', g.context, g.surface, conversation);
+    const handled = await g.runtime.chat!.handle('now destroy it', g.context, g.surface, conversation);
     await Promise.all(handled.jobs);
     // The model was sent the earlier turn, and the destroy needed no further yes.
     const sent = llm.requests.at(-2)!.messages.map((m) => String(m.content));

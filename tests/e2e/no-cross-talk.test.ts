@@ -52,7 +52,7 @@ describe('two deployments on one Redis', () => {
     const a = await deployment({ sim, role: 'bot', env: { GPUOPS_QUEUE_PREFIX: prefix } });
     const b = await deployment({ sim, env: { GPUOPS_QUEUE_PREFIX: prefix } });
 
-    const handled = await a.runtime.agent!.handle('deploy a 3090', a.context, a.surface);
+    const handled = await a.runtime.chat!.handle('deploy a 3090', a.context, a.surface);
     const operationId = (await listOperations(a.runtime.database.db, {}))[0]!.id;
     await new Promise((r) => setTimeout(r, 3_000));
     // B's worker took the job and gave it back: A's operation is still waiting, not failed as

@@ -44,7 +44,7 @@ describe.each(testBackends)('one operation per instance at a time, on $name', (b
   /** Sends a line without waiting for the jobs it starts (no worker will run them here). */
   async function say(text: string, confirm?: boolean) {
     if (confirm !== undefined) g.surface.confirmations.push(confirm);
-    return g.runtime.agent!.handle(text, g.context, g.surface);
+    return g.runtime.chat!.handle(text, g.context, g.surface);
   }
 
   async function inFlight(id: number) {

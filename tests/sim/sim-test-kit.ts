@@ -1,6 +1,7 @@
 import ssh2 from 'ssh2';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/cloud/sim/index.ts';
 import type { VastInstanceWire, VastOfferWire } from '../../src/cloud/sim/wire-types.ts';
+import { generateValidPair } from '../../src/cloud/ssh/ssh-keys.ts';
 
 /** Talks to the simulator the way a vast.ai client does: plain fetch, Bearer key. */
 export interface ApiAnswer<T = unknown> {
@@ -150,9 +151,9 @@ export function sshExec(
   });
 }
 
+/** A key pair ssh2 can parse (its generator makes a malformed one about once in 200). */
 export function newKeyPair(): { private: string; public: string } {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519');
-  return { private: pair.private, public: pair.public };
+  return generateValidPair();
 }
 
 /** The cheapest listed offer matching the query, for tests that need any machine. */

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { HandledRequest } from '../../src/agent/agent.ts';
 import type { AgentModel } from '../../src/agent/agent-model.ts';
+import type { FollowedRequest } from '../../src/bots/chat-requests.ts';
 import { type Simulator, startSimulator } from '../../src/cloud/sim/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -28,7 +28,7 @@ export interface TestGpuops {
   context: RequestContext;
   env: Record<string, string>;
   /** Sends one chat line as the test user and waits for the jobs it starts to end. */
-  say(text: string, opts?: { confirm?: boolean }): Promise<HandledRequest>;
+  say(text: string, opts?: { confirm?: boolean }): Promise<FollowedRequest>;
   close(): Promise<void>;
 }
 
@@ -83,7 +83,7 @@ export async function startTestGpuops(options: HarnessOptions): Promise<TestGpuo
     env,
     async say(text, opts = {}) {
       if (opts.confirm !== undefined) surface.confirmations.push(opts.confirm);
-      const handled = await runtime.agent!.handle(text, context, surface);
+      const handled = await runtime.chat!.handle(text, context, surface);
       await Promise.all(handled.jobs);
       return handled;
     },

@@ -3,7 +3,7 @@ import type {
   ConfirmOptions,
   MessageRef,
   OutgoingMessage,
-} from '../../src/bots/chat-surface.ts';
+} from '../../src/agent/chat-surface.ts';
 
 export interface RecordedEvent {
   type: 'post' | 'update' | 'confirm' | 'tool_call';

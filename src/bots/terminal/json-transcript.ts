@@ -1,4 +1,4 @@
-import type { ChatSurface, ConfirmOptions, MessageRef, OutgoingMessage } from '../chat-surface.ts';
+import type { ChatSurface, ConfirmOptions, MessageRef, OutgoingMessage } from '../../agent/chat-surface.ts';
 
 /**
  * `gpuops ask --json`: every reply, tool call, progress update and confirmation as one JSON

@@ -1,12 +1,12 @@
 import { createInterface } from 'node:readline';
-import type { Agent } from '../../agent/agent.ts';
 import { Conversation } from '../../agent/conversation.ts';
 import type { RequestContext } from '../../tools/tool.ts';
+import type { ChatRequests } from '../chat-requests.ts';
 import type { NoticeFeed } from '../notice-feed.ts';
 import { TerminalSurface } from './terminal-surface.ts';
 
 export interface TerminalChatOptions {
-  agent: Agent;
+  chat: ChatRequests;
   context: RequestContext;
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WriteStream;
@@ -62,7 +62,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     surface.promptVisible = false;
     // Requests run one after another, like a conversation; their jobs run on in the background.
     busy = busy.then(async () => {
-      const handled = await options.agent.handle(text, options.context, surface, conversation);
+      const handled = await options.chat.handle(text, options.context, surface, conversation);
       for (const job of handled.jobs) {
         const tracked = job.finally(() => pending.delete(tracked));
         pending.add(tracked);

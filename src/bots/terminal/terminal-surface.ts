@@ -1,5 +1,5 @@
 import { clearScreenDown, cursorTo, type Interface, moveCursor } from 'node:readline';
-import type { ChatSurface, ConfirmOptions, MessageRef, OutgoingMessage } from '../chat-surface.ts';
+import type { ChatSurface, ConfirmOptions, MessageRef, OutgoingMessage } from '../../agent/chat-surface.ts';
 
 export interface TerminalSurfaceOptions {
   out: NodeJS.WriteStream | NodeJS.WritableStream;

@@ -37,7 +37,7 @@ export async function loadOrCreateKeyPair(privateKeyPath: string): Promise<SshKe
  * ssh2's ed25519 generator drops a leading zero byte of the public key about once in 200 keys
  * (a 31-byte key that nothing, ssh2 included, will parse); such a pair is thrown away.
  */
-function generateValidPair(): { private: string; public: string } {
+export function generateValidPair(): { private: string; public: string } {
   for (let attempt = 0; attempt < 20; attempt++) {
     const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'gpuops' });
     const parsed = ssh2.utils.parseKey(pair.public.trim());

@@ -21,6 +21,18 @@ export interface SlackWebApiStandInOptions {
    * Socket Mode stand-in has started. Default: `ok:false` with `error:"socket_mode_not_configured"`.
    */
   socketModeUrl?: string | (() => string);
+  /** Names `users.info` gives, by user id; others are named after their id. */
+  users?: Record<string, string>;
+}
+
+/** A file uploaded the way files.uploadV2 does it (get a URL, post the bytes, complete). */
+export interface SlackUpload {
+  fileId: string;
+  filename: string;
+  content: string;
+  completed: boolean;
+  channel?: string;
+  threadTs?: string;
 }
 
 /** One call as it reached the stand-in, before any answer (rate-limited calls included). */
@@ -51,9 +63,10 @@ export interface StoredSlackMessage {
 }
 
 export interface SlackWebApiStandIn {
+  readonly uploads: SlackUpload[];
   /** Base URL with trailing slash, for `slackApiUrl`: `http://127.0.0.1:P/api/`. */
   readonly url: string;
-  readonly options: Required<Omit<SlackWebApiStandInOptions, 'socketModeUrl'>>;
+  readonly options: Required<Omit<SlackWebApiStandInOptions, 'socketModeUrl' | 'users'>>;
   readonly calls: RecordedSlackCall[];
   /** Calls of one method that were answered (rate-limited attempts left out). */
   callsTo(method: string): RecordedSlackCall[];
@@ -104,6 +117,10 @@ export async function startSlackWebApi(opts: SlackWebApiStandInOptions = {}): Pr
   const hasContent = (b: Record<string, unknown>) =>
     Boolean(b.text) || Boolean(b.blocks) || Boolean(b.attachments);
 
+  const userNames = new Map(Object.entries(opts.users ?? {}));
+  const uploads: SlackUpload[] = [];
+  let baseUrl = '';
+
   const handlers: Record<string, MethodHandler> = {
     'auth.test': () => ({
       ok: true,
@@ -118,8 +135,11 @@ export async function startSlackWebApi(opts: SlackWebApiStandInOptions = {}): Pr
     'chat.postMessage': (b) => {
       if (!b.channel) return { ok: false, error: 'channel_not_found' };
       if (!hasContent(b)) return { ok: false, error: 'no_text' };
-      if (b.thread_ts !== undefined && !find(b.channel, b.thread_ts)) {
-        return { ok: false, error: 'thread_not_found' };
+      const tooLong = lengthError(b);
+      if (tooLong) return { ok: false, error: tooLong };
+      // People's messages (a mention's ts) are threads too; only the ts's shape is checked.
+      if (b.thread_ts !== undefined && !/^\d+\.\d+$/.test(String(b.thread_ts))) {
+        return { ok: false, error: 'invalid_thread_ts' };
       }
       const message: StoredSlackMessage = {
         type: 'message',
@@ -143,6 +163,8 @@ export async function startSlackWebApi(opts: SlackWebApiStandInOptions = {}): Pr
       const message = find(b.channel, b.ts);
       if (!message) return { ok: false, error: 'message_not_found' };
       if (!hasContent(b)) return { ok: false, error: 'no_text' };
+      const tooLong = lengthError(b);
+      if (tooLong) return { ok: false, error: tooLong };
       if (typeof b.text === 'string') message.text = b.text;
       if (b.blocks !== undefined) message.blocks = b.blocks;
       message.edited = { user: options.botUserId, ts: nextTs() };
@@ -161,6 +183,38 @@ export async function startSlackWebApi(opts: SlackWebApiStandInOptions = {}): Pr
       if (!parent) return { ok: false, error: 'thread_not_found' };
       const replies = stored.filter((m) => m.channel === b.channel && m.thread_ts === parent.ts);
       return { ok: true, messages: [parent, ...replies], has_more: false };
+    },
+    'users.info': (b) => {
+      const id = String(b.user ?? '');
+      if (!id) return { ok: false, error: 'user_not_found' };
+      const name = userNames.get(id) ?? id.toLowerCase();
+      return {
+        ok: true,
+        user: {
+          id,
+          team_id: options.teamId,
+          name,
+          real_name: name,
+          profile: { display_name: name, real_name: name },
+        },
+      };
+    },
+    'files.getUploadURLExternal': (b) => {
+      if (!b.filename) return { ok: false, error: 'invalid_arguments' };
+      const fileId = `F${String(uploads.length + 1).padStart(6, '0')}`;
+      uploads.push({ fileId, filename: String(b.filename), content: '', completed: false });
+      return { ok: true, upload_url: `${baseUrl}/upload/${fileId}`, file_id: fileId };
+    },
+    'files.completeUploadExternal': (b) => {
+      const files = Array.isArray(b.files) ? (b.files as Array<{ id: string; title?: string }>) : [];
+      for (const f of files) {
+        const upload = uploads.find((u) => u.fileId === f.id);
+        if (!upload) return { ok: false, error: 'file_not_found' };
+        upload.completed = true;
+        if (b.channel_id) upload.channel = String(b.channel_id);
+        if (b.thread_ts) upload.threadTs = String(b.thread_ts);
+      }
+      return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title ?? '' })) };
     },
     'apps.connections.open': () => {
       if (socketModeUrl === undefined) return { ok: false, error: 'socket_mode_not_configured' };
@@ -181,6 +235,14 @@ export async function startSlackWebApi(opts: SlackWebApiStandInOptions = {}): Pr
       done(null, fields);
     },
   );
+
+  server.addContentTypeParser('*', { parseAs: 'string' }, (_req, raw, done) => done(null, raw));
+  server.post('/upload/:id', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    const upload = uploads.find((u) => u.fileId === req.params.id);
+    if (!upload) return reply.code(404).send('not found');
+    upload.content = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+    return reply.code(200).send('OK');
+  });
 
   server.post('/api/:method', async (req: FastifyRequest<{ Params: { method: string } }>, reply) => {
     const { method } = req.params;
@@ -227,7 +289,9 @@ export async function startSlackWebApi(opts: SlackWebApiStandInOptions = {}): Pr
   }
 
   const address = await server.listen({ host: '127.0.0.1', port: 0 });
+  baseUrl = address;
   return {
+    uploads,
     url: `${address}/api/`,
     options,
     calls,
@@ -240,6 +304,17 @@ export async function startSlackWebApi(opts: SlackWebApiStandInOptions = {}): Pr
     },
     close: () => server.close(),
   };
+}
+
+/** Slack's own limits: 40,000 characters of text, 3,000 per section block, 50 blocks. */
+function lengthError(b: Record<string, unknown>): string | undefined {
+  if (typeof b.text === 'string' && b.text.length > 40_000) return 'msg_too_long';
+  if (b.blocks === undefined) return undefined;
+  if (!Array.isArray(b.blocks) || b.blocks.length > 50) return 'invalid_blocks';
+  for (const block of b.blocks as Array<{ type?: string; text?: { text?: string } }>) {
+    if (block.type === 'section' && (block.text?.text?.length ?? 0) > 3_000) return 'invalid_blocks';
+  }
+  return undefined;
 }
 
 function send(reply: FastifyReply, answer: SlackAnswer): FastifyReply {

@@ -1,0 +1,43 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.ts';
+
+/** What was said in each chat thread, so any bot process reads a follow-up in its context. */
+
+export interface StoredTurn {
+  user: string;
+  assistant: string;
+}
+
+/** The thread's last `limit` turns, oldest first. */
+export async function recentTurns(
+  db: Kysely<Database>,
+  conversation: string,
+  limit: number,
+): Promise<StoredTurn[]> {
+  const rows = await db
+    .selectFrom('conversation_turns')
+    .select(['user_text', 'assistant_text'])
+    .where('conversation', '=', conversation)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.reverse().map((r) => ({ user: r.user_text, assistant: r.assistant_text }));
+}
+
+export async function addTurn(db: Kysely<Database>, conversation: string, turn: StoredTurn): Promise<void> {
+  await db
+    .insertInto('conversation_turns')
+    .values({ conversation, user_text: turn.user, assistant_text: turn.assistant })
+    .execute();
+}
+
+/** Whether anything was said in this conversation yet (a thread the bot takes part in). */
+export async function hasConversation(db: Kysely<Database>, conversation: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('conversation_turns')
+    .select('id')
+    .where('conversation', '=', conversation)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

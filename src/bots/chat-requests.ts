@@ -1,0 +1,104 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { addTurn, recentTurns } from '../../db/repositories/conversations.ts';
+import type { Database } from '../../db/schema.ts';
+import type { Agent, HandledRequest } from '../agent/agent.ts';
+import { type ChatRequest, type ChatSurface, contextFor } from '../agent/chat-surface.ts';
+import { Conversation } from '../agent/conversation.ts';
+import { ErrorCode } from '../errors.ts';
+import type { ProgressView } from '../jobs/progress.ts';
+import type { RequestContext } from '../tools/tool.ts';
+import type { OperationFollower } from './operation-follower.ts';
+
+/** Turns of a thread read back from the database; the token budget then decides how many are sent. */
+const STORED_TURNS_READ = 40;
+
+export interface FollowedRequest extends HandledRequest {
+  /** Final views of the operations the request started, resolving as they end. */
+  jobs: Promise<ProgressView>[];
+}
+
+/**
+ * What every chat front-end does with a request: the agent answers it in the conversation of its
+ * thread (stored, so any bot process continues it), and each operation it starts is followed in a
+ * progress message of its own.
+ */
+export class ChatRequests {
+  constructor(
+    readonly agent: Agent,
+    readonly follower: OperationFollower,
+    private readonly db: Kysely<Database>,
+    private readonly log: Logger,
+    private readonly historyTokens = 2_000,
+  ) {}
+
+  /**
+   * Handles one request. `conversation` is an in-memory one (the terminal session); without it, a
+   * request in a thread continues that thread's stored conversation.
+   */
+  async handle(
+    text: string,
+    context: RequestContext,
+    surface: ChatSurface,
+    conversation?: Conversation,
+  ): Promise<FollowedRequest> {
+    const thread = conversation ? undefined : await this.storedConversation(context);
+    const handled = await this.agent.handle(text, context, surface, conversation ?? thread);
+    if (thread && context.conversation) {
+      const turn = thread.lastTurn();
+      if (turn) {
+        await addTurn(this.db, context.conversation, turn).catch((err: unknown) =>
+          this.log.warn({ err, conversation: context.conversation }, 'could not store the conversation turn'),
+        );
+      }
+    }
+    return this.followed(handled, surface, context);
+  }
+
+  /**
+   * Answers a platform's request in its place: too long a text gets a clear answer, and any
+   * failure is logged rather than thrown at the platform library that delivered it.
+   */
+  async answer(request: ChatRequest, surface: ChatSurface, maxChars: number): Promise<void> {
+    try {
+      if (request.text.length > maxChars) {
+        await surface.post({
+          kind: 'error',
+          code: ErrorCode.BadInput,
+          text: `⚠️ That request is ${request.text.length} characters long; gpuops reads at most ${maxChars}. Say it in fewer words.`,
+        });
+        return;
+      }
+      await this.handle(request.text, contextFor(request), surface);
+    } catch (err) {
+      this.log.error({ err, platform: request.platform }, 'could not answer a chat request');
+    }
+  }
+
+  /** Runs a call its requester confirmed with a button, and follows what it starts. */
+  async runConfirmed(
+    call: { tool: string; args: unknown },
+    context: RequestContext,
+    surface: ChatSurface,
+  ): Promise<FollowedRequest> {
+    return this.followed(await this.agent.runConfirmed(call, context, surface), surface, context);
+  }
+
+  private followed(handled: HandledRequest, surface: ChatSurface, context: RequestContext): FollowedRequest {
+    return {
+      ...handled,
+      jobs: handled.started.map((job) => this.follower.follow(job, surface, context.replyTo)),
+    };
+  }
+
+  private async storedConversation(context: RequestContext): Promise<Conversation | undefined> {
+    if (!context.conversation) return undefined;
+    const turns = await recentTurns(this.db, context.conversation, STORED_TURNS_READ).catch(
+      (err: unknown) => {
+        this.log.warn({ err, conversation: context.conversation }, 'could not read the conversation');
+        return [];
+      },
+    );
+    return new Conversation(this.historyTokens, turns);
+  }
+}

@@ -1,0 +1,367 @@
+import { once } from 'node:events';
+import {
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  Client,
+  Events,
+  GatewayIntentBits,
+  type Interaction,
+  type Message,
+  MessageFlags,
+  Partials,
+  Routes,
+} from 'discord.js';
+import { hasConversation } from '../../../db/repositories/conversations.ts';
+import { takeInboundEvent } from '../../../db/repositories/inbound-events.ts';
+import { type ChatRequest, contextFor } from '../../agent/chat-surface.ts';
+import { ErrorCode, GpuopsError } from '../../errors.ts';
+import { closedText } from '../button-confirmations.ts';
+import { EditBudget } from '../edit-budget.ts';
+import { type PlatformDeps, type RunningPlatform, workspaceAllowed } from '../platform.ts';
+import { GPU_COMMAND } from './discord-commands.ts';
+import { decodeDiscordText, readDiscordButtonId } from './discord-format.ts';
+import { type DiscordPlace, DiscordSurface, type DiscordWire } from './discord-surface.ts';
+
+/**
+ * The intents gpuops asks for. Message Content is privileged: turn it on under the application's
+ * Bot settings, or Discord closes the connection (4014) and mentions arrive without their text.
+ */
+export const DISCORD_INTENTS = [
+  GatewayIntentBits.Guilds,
+  GatewayIntentBits.GuildMessages,
+  GatewayIntentBits.MessageContent,
+  GatewayIntentBits.DirectMessages,
+];
+
+/** Discord allows 5 edits per 5 s per channel; gpuops keeps every channel under it. */
+const EDITS_PER_5S_PER_CHANNEL = 4;
+const EXPIRY_SWEEP_MS = 30_000;
+const READY_TIMEOUT_MS = 30_000;
+const CALL_TIMEOUT_MS = 15_000;
+
+/**
+ * gpuops in Discord, through discord.js: the `/gpu request:<text>` command (deferred at once, then
+ * answered), a message that mentions the bot (answered in a thread made from it, or as a reply
+ * where threads are not allowed), direct messages, and replies in a thread the bot answered.
+ */
+export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatform> {
+  const { config, chat, confirmations, db } = deps;
+  const discord = config.discord;
+  if (!discord) throw new GpuopsError(ErrorCode.ConfigInvalid, 'DISCORD_TOKEN is not set.');
+  const log = deps.log.child({ platform: 'discord' });
+  const client = new Client({
+    intents: DISCORD_INTENTS,
+    partials: [Partials.Channel],
+    rest: { ...(discord.apiUrl && { api: discord.apiUrl }), timeout: CALL_TIMEOUT_MS, retries: 3 },
+  });
+  const wire: DiscordWire = {
+    rest: client.rest,
+    budget: new EditBudget({ limit: EDITS_PER_5S_PER_CHANNEL, intervalMs: 5_000 }),
+    confirmations,
+    log,
+  };
+  const surfaceAt = (place: DiscordPlace) => new DiscordSurface(wire, place);
+
+  const serve = (request: ChatRequest, place: Parameters<typeof surfaceAt>[0]) =>
+    chat.answer(request, surfaceAt(place), config.chat.maxRequestChars);
+
+  /** Makes a thread from `messageId` for the answer; undefined where threads are not allowed. */
+  async function threadFrom(channel: string, messageId: string, title: string): Promise<string | undefined> {
+    try {
+      const thread = (await client.rest.post(Routes.threads(channel, messageId), {
+        body: { name: title.slice(0, 90) || 'gpuops', auto_archive_duration: 1440 },
+      })) as { id: string };
+      return thread.id;
+    } catch (err) {
+      log.info({ err, channel }, 'no thread for the answer; replying instead');
+      return undefined;
+    }
+  }
+
+  /**
+   * Where a request's answer goes: in a direct message or a thread, right there; in a channel, a
+   * thread made from the request's message, or replies to it where threads are not allowed.
+   */
+  async function placeFor(at: {
+    guild?: string;
+    channel: string;
+    parent: string;
+    direct: boolean;
+    inThread: boolean;
+    startFrom: string;
+    title: string;
+  }): Promise<{ place: DiscordPlace; thread: string | undefined }> {
+    const base = { ...(at.guild && { guild: at.guild }), channel: at.parent };
+    if (at.direct || at.inThread) {
+      return { place: { ...base, postIn: at.channel, thread: at.channel }, thread: at.channel };
+    }
+    const thread = await threadFrom(at.channel, at.startFrom, at.title || 'gpuops');
+    return thread
+      ? { place: { ...base, postIn: thread, thread }, thread }
+      : { place: { ...base, postIn: at.channel, replyTo: at.startFrom }, thread: undefined };
+  }
+
+  client.on(Events.MessageCreate, (message) => {
+    void onMessage(message).catch((err: unknown) => log.error({ err }, 'could not answer a Discord message'));
+  });
+
+  async function onMessage(message: Message): Promise<void> {
+    // Never answer bots, itself included, nor system messages (joins, pins, thread starters).
+    if (message.author.bot || message.system) return;
+    const me = client.user?.id;
+    if (!me) return;
+    const direct = message.channel.isDMBased();
+    const inThread = message.channel.isThread();
+    const mentioned = message.mentions.users.has(me);
+    const guild = message.guildId ?? undefined;
+    const parent = inThread ? (message.channel.parentId ?? message.channelId) : message.channelId;
+    if (!direct && !mentioned) {
+      // A reply in a thread the bot answered continues that conversation without a mention.
+      if (!inThread) return;
+      const conversation = `${contextFor({ platform: 'discord', ...(guild && { workspace: guild }), channel: parent, user: { id: '', name: '' }, text: '' }).channel}:${message.channelId}`;
+      if (!(await hasConversation(db, conversation))) return;
+    }
+    if (!(await takeInboundEvent(db, `discord:message:${message.id}`))) return;
+    if (!direct && !workspaceAllowed(config, guild)) {
+      await surfaceAt({ channel: message.channelId, postIn: message.channelId, replyTo: message.id })
+        .post({ kind: 'reply', text: 'This gpuops is not set up for this server; nothing was done.' })
+        .catch(() => undefined);
+      return;
+    }
+    const text = decodeDiscordText(message.content, {
+      botUserId: me,
+      users: new Map(message.mentions.users.map((u) => [u.id, u.username])),
+      channels: new Map(
+        message.mentions.channels.map((c) => [c.id, 'name' in c && c.name ? String(c.name) : c.id]),
+      ),
+    });
+    const { place, thread } = await placeFor({
+      ...(guild && { guild }),
+      channel: message.channelId,
+      parent,
+      direct,
+      inThread,
+      startFrom: message.id,
+      title: text,
+    });
+    if (text === '') {
+      await surfaceAt(place)
+        .post({ kind: 'reply', text: 'Yes? Ask me about GPUs, e.g. "what do I need to serve Llama 3.1 8B?"' })
+        .catch(() => undefined);
+      return;
+    }
+    await serve(
+      {
+        platform: 'discord',
+        ...(guild && { workspace: guild }),
+        channel: parent,
+        ...(thread && { thread }),
+        user: { id: message.author.id, name: message.member?.displayName ?? message.author.username },
+        text,
+      },
+      place,
+    );
+  }
+
+  client.on(Events.InteractionCreate, (interaction) => {
+    void onInteraction(interaction).catch((err: unknown) =>
+      log.error({ err }, 'could not handle a Discord interaction'),
+    );
+  });
+
+  async function onInteraction(interaction: Interaction): Promise<void> {
+    if (interaction.isChatInputCommand()) return onCommand(interaction);
+    if (interaction.isButton()) return onButton(interaction);
+    if (interaction.isRepliable()) {
+      await interaction
+        .reply({
+          content: 'gpuops does not know that action; nothing was done.',
+          flags: MessageFlags.Ephemeral,
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  async function onCommand(interaction: ChatInputCommandInteraction): Promise<void> {
+    if (interaction.commandName !== GPU_COMMAND.name) {
+      await interaction.reply({
+        content: 'gpuops knows only /gpu; nothing was done.',
+        flags: MessageFlags.Ephemeral,
+      });
+      return;
+    }
+    const guild = interaction.guildId ?? undefined;
+    if (!interaction.channel?.isDMBased() && !workspaceAllowed(config, guild)) {
+      await interaction.reply({
+        content: 'This gpuops is not set up for this server; nothing was done.',
+        flags: MessageFlags.Ephemeral,
+      });
+      return;
+    }
+    // Acknowledged before anything else: Discord allows 3 s.
+    await interaction.deferReply();
+    if (!(await takeInboundEvent(db, `discord:interaction:${interaction.id}`))) return;
+    const raw = interaction.options.getString('request') ?? '';
+    const text = decodeDiscordText(raw, { botUserId: client.user?.id ?? '' });
+    const name =
+      interaction.member && 'displayName' in interaction.member
+        ? String(interaction.member.displayName)
+        : interaction.user.username;
+    const asked = await interaction.editReply({
+      content: `**${name}** asked: ${text.slice(0, 1_800) || '(nothing)'}`,
+      allowedMentions: { parse: [] },
+    });
+    const channelId = interaction.channelId;
+    const inThread = interaction.channel?.isThread() ?? false;
+    const direct = interaction.channel?.isDMBased() ?? !guild;
+    const parent = inThread
+      ? interaction.channel && 'parentId' in interaction.channel
+        ? (interaction.channel.parentId ?? channelId)
+        : channelId
+      : channelId;
+    const { place, thread } = await placeFor({
+      ...(guild && { guild }),
+      channel: channelId,
+      parent,
+      direct,
+      inThread,
+      startFrom: asked.id,
+      title: text,
+    });
+    if (text === '') {
+      await surfaceAt(place).post({
+        kind: 'reply',
+        text: 'Tell me what you need, e.g. `/gpu request: what do I need to serve Llama 3.1 8B?`',
+      });
+      return;
+    }
+    await serve(
+      {
+        platform: 'discord',
+        ...(guild && { workspace: guild }),
+        channel: parent,
+        ...(thread && { thread }),
+        user: { id: interaction.user.id, name },
+        text,
+      },
+      place,
+    );
+  }
+
+  async function onButton(interaction: ButtonInteraction): Promise<void> {
+    const { id, value } = readDiscordButtonId(interaction.customId);
+    const guild = interaction.guildId ?? undefined;
+    const ephemeral = (content: string) =>
+      interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    if (!interaction.channel?.isDMBased() && !workspaceAllowed(config, guild)) {
+      await ephemeral('This gpuops is not set up for this server; nothing was done.');
+      return;
+    }
+    if (!(await takeInboundEvent(db, `discord:interaction:${interaction.id}`))) return;
+    const name =
+      interaction.member && 'displayName' in interaction.member
+        ? String(interaction.member.displayName)
+        : interaction.user.username;
+    const outcome = await confirmations.click({
+      action: id,
+      confirmationId: value,
+      user: `discord:${guild ?? 'direct'}:${interaction.user.id}`,
+      userName: name,
+    });
+    if (outcome.kind === 'unknown' || outcome.kind === 'not-requester') {
+      await ephemeral(outcome.text);
+      return;
+    }
+    if (outcome.kind === 'closed') {
+      if (outcome.row.state === 'expired' || outcome.row.state === 'pending') {
+        await interaction.update({ content: outcome.text, components: [], allowedMentions: { parse: [] } });
+      } else {
+        await ephemeral(outcome.text);
+      }
+      return;
+    }
+    await interaction.update({
+      content: `${outcome.row.question}\n${outcome.text}`,
+      components: [],
+      allowedMentions: { parse: [] },
+    });
+    if (outcome.kind !== 'confirmed') return;
+    const at = outcome.row.message;
+    const postIn = at?.channel ?? interaction.channelId;
+    const place: DiscordPlace = {
+      ...(guild && { guild }),
+      channel: outcome.context.replyTo.channel,
+      postIn,
+      ...(at?.thread && { thread: at.thread }),
+    };
+    await chat.runConfirmed(
+      { tool: outcome.row.tool, args: outcome.row.args },
+      outcome.context,
+      surfaceAt(place),
+    );
+  }
+
+  const sweeper = setInterval(() => {
+    void (async () => {
+      for (const row of await confirmations.expireDue('discord')) {
+        const at = row.message;
+        if (!at?.message) continue;
+        await surfaceAt({ channel: at.channel, postIn: at.channel })
+          .update({ id: at.message }, { kind: 'reply', text: closedText(row) })
+          .catch((err: unknown) => log.warn({ err }, 'could not mark a confirmation expired'));
+      }
+    })();
+  }, EXPIRY_SWEEP_MS);
+  sweeper.unref();
+
+  client.on(Events.Error, (err) => log.warn({ err }, 'Discord client error'));
+
+  const ready = once(client, Events.ClientReady);
+  try {
+    await client.login(discord.token);
+    await Promise.race([
+      ready,
+      new Promise((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`not ready in ${READY_TIMEOUT_MS / 1000} s`)),
+          READY_TIMEOUT_MS,
+        ).unref(),
+      ),
+    ]);
+  } catch (err) {
+    clearInterval(sweeper);
+    await client.destroy().catch(() => undefined);
+    const message = err instanceof Error ? err.message : String(err);
+    const hint = /disallowed intents/i.test(message)
+      ? 'Turn on "Message Content Intent" under Bot in the Discord developer portal.'
+      : /token/i.test(message)
+        ? 'Copy the token from Bot → Reset Token in the Discord developer portal into DISCORD_TOKEN.'
+        : 'Check DISCORD_API_URL and the network.';
+    throw new GpuopsError(ErrorCode.ConfigInvalid, `Discord login failed (${message}). ${hint}`, {
+      cause: err,
+    });
+  }
+  await chat.follower.adoptOrphans({
+    platform: 'discord',
+    surfaceFor: (replyTo) =>
+      surfaceAt({
+        ...(replyTo.workspace && { guild: replyTo.workspace }),
+        channel: replyTo.channel,
+        postIn: replyTo.thread ?? replyTo.channel,
+        ...(replyTo.thread && { thread: replyTo.thread }),
+      }),
+  });
+  log.info({ user: client.user?.id, guilds: client.guilds.cache.size }, 'Discord bot started');
+
+  return {
+    name: 'discord',
+    async check() {
+      if (!client.isReady()) throw new Error('not connected to the gateway');
+      return `connected as ${client.user.username}; ${client.guilds.cache.size} server(s); ping ${client.ws.ping} ms`;
+    },
+    async close() {
+      clearInterval(sweeper);
+      await client.destroy();
+    },
+  };
+}

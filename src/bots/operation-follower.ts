@@ -1,0 +1,188 @@
+import { hostname } from 'node:os';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import {
+  claimOrphanedProgress,
+  markProgressShown,
+  recordProgressMessage,
+  releaseProgressLease,
+  renewProgressLeases,
+} from '../../db/repositories/progress-messages.ts';
+import type { Database, OperationRow, ReplyTarget } from '../../db/schema.ts';
+import type { ChatSurface, MessageRef } from '../agent/chat-surface.ts';
+import type { JobWatcher } from '../jobs/job-watcher.ts';
+import { JOB_STEPS, type ProgressView } from '../jobs/progress.ts';
+import { countMetric } from '../metrics.ts';
+import type { JobRef } from '../tools/tool.ts';
+import { ProgressRelay } from './progress-relay.ts';
+import { renderProgress } from './render.ts';
+
+export interface OperationFollowerOptions {
+  progressIntervalMs: number;
+  /** How long a progress message stays this process's after its last renewal. Default 60 s. */
+  leaseMs?: number;
+  /** Operations older than this are not taken over after a restart. Default 24 h. */
+  adoptWithinMs?: number;
+}
+
+/** Where adopted operations' messages live, per platform: how to reach a message again. */
+export interface ProgressHome {
+  platform: string;
+  /** The surface to edit a message in a reply target (channel, thread) of this platform. */
+  surfaceFor(replyTo: ReplyTarget): ChatSurface;
+}
+
+/**
+ * Follows operations in chat: one progress message per operation, edited as it moves and always
+ * ending in its final state. Where the message is and which process keeps it current are kept in
+ * the operation's row, so after a restart (or when another bot process of the deployment dies)
+ * the messages still owed an ending are found and followed again.
+ */
+export class OperationFollower {
+  readonly owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  private readonly leaseMs: number;
+  private readonly following = new Set<string>();
+  private readonly renewer: NodeJS.Timeout;
+  private readonly homes: ProgressHome[] = [];
+  private adopter: NodeJS.Timeout | undefined;
+  private adopting = false;
+  private closed = false;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly watcher: JobWatcher,
+    private readonly log: Logger,
+    private readonly options: OperationFollowerOptions,
+  ) {
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.renewer = setInterval(() => void this.renew(), Math.max(1_000, Math.floor(this.leaseMs / 3)));
+    this.renewer.unref();
+  }
+
+  /** Posts the operation's progress message in `surface` and keeps it current until it ends. */
+  async follow(job: JobRef, surface: ChatSurface, replyTo: ReplyTarget): Promise<ProgressView> {
+    const initial: ProgressView = {
+      operationId: job.operationId,
+      kind: job.kind,
+      ...(job.instance && { instance: job.instance }),
+      state: 'queued',
+      step: 'Queued',
+      stepIndex: 0,
+      stepCount: JOB_STEPS[job.kind].length,
+      pct: 0,
+      startedAt: Date.now(),
+    };
+    this.following.add(job.operationId);
+    // A chat that cannot take the progress message does not stop the operation or its ending:
+    // the job is still followed, and its final state still reaches the caller.
+    countMetric('chatMessages', { platform: surface.name, kind: 'progress' });
+    const ref = await surface
+      .post({ kind: 'progress', text: renderProgress(initial), progress: initial })
+      .catch((err: unknown) => {
+        this.log.warn({ err, op: job.operationId }, 'could not post the progress message');
+        return undefined;
+      });
+    if (ref) {
+      await recordProgressMessage(
+        this.db,
+        job.operationId,
+        { ...replyTo, message: ref.id },
+        this.owner,
+        this.leaseUntil(),
+      ).catch((err: unknown) =>
+        this.log.warn({ err, op: job.operationId }, 'could not record the progress message'),
+      );
+    }
+    return this.keepCurrent(job.operationId, surface, ref);
+  }
+
+  /**
+   * Finds, now and then every `everyMs`, the progress messages on `home`'s platform still owed a
+   * final state that no live process holds, and follows them to the end.
+   */
+  adoptOrphans(home: ProgressHome, everyMs = 15_000): Promise<void> {
+    this.homes.push(home);
+    if (!this.adopter) {
+      this.adopter = setInterval(() => void this.adoptNow(), everyMs);
+      this.adopter.unref();
+    }
+    return this.adoptNow();
+  }
+
+  private async adoptNow(): Promise<void> {
+    if (this.adopting || this.closed) return;
+    this.adopting = true;
+    try {
+      for (const home of this.homes) {
+        const rows = await claimOrphanedProgress(this.db, home.platform, this.owner, this.leaseUntil(), {
+          limit: 100,
+          notBefore: new Date(Date.now() - (this.options.adoptWithinMs ?? 24 * 3_600_000)),
+        });
+        for (const row of rows) this.adopt(row, home);
+      }
+    } catch (err) {
+      this.log.warn({ err }, 'could not look for progress messages to take over');
+    } finally {
+      this.adopting = false;
+    }
+  }
+
+  private adopt(row: OperationRow, home: ProgressHome): void {
+    const replyTo = row.reply_to;
+    if (!replyTo.message || this.following.has(row.id)) return;
+    this.log.info({ op: row.id, surface: home.platform }, 'taking over a progress message');
+    this.following.add(row.id);
+    void this.keepCurrent(row.id, home.surfaceFor(replyTo), { id: replyTo.message }).catch((err: unknown) =>
+      this.log.warn({ err, op: row.id }, 'could not follow a taken-over operation'),
+    );
+  }
+
+  private async keepCurrent(
+    operationId: string,
+    surface: ChatSurface,
+    ref: MessageRef | undefined,
+  ): Promise<ProgressView> {
+    const relay = new ProgressRelay(
+      async (view) => {
+        if (!ref) return;
+        countMetric('chatEdits', { platform: surface.name });
+        await surface.update(ref, { kind: 'progress', text: renderProgress(view), progress: view });
+      },
+      this.options.progressIntervalMs,
+      (err) => this.log.warn({ err, op: operationId }, 'could not update the progress message'),
+    );
+    try {
+      const final = await this.watcher.watch(operationId, { progress: (view) => relay.progress(view) });
+      await relay.final(final);
+      if (final.state === 'succeeded' || final.state === 'failed') {
+        await markProgressShown(this.db, operationId).catch((err: unknown) =>
+          this.log.warn({ err, op: operationId }, 'could not record that the final state was shown'),
+        );
+      } else {
+        // This process is stopping with the operation still under way: another process, or
+        // this one restarted, takes the message over at once.
+        await releaseProgressLease(this.db, operationId, this.owner).catch(() => undefined);
+      }
+      return final;
+    } finally {
+      this.following.delete(operationId);
+    }
+  }
+
+  private leaseUntil(): Date {
+    return new Date(Date.now() + this.leaseMs);
+  }
+
+  private async renew(): Promise<void> {
+    if (this.following.size === 0) return;
+    await renewProgressLeases(this.db, [...this.following], this.owner, this.leaseUntil()).catch(
+      (err: unknown) => this.log.warn({ err }, 'could not renew progress message leases'),
+    );
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.renewer);
+    if (this.adopter) clearInterval(this.adopter);
+  }
+}

@@ -1,0 +1,246 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listInstances } from '../../db/repositories/instances.ts';
+import { CANCEL_ACTION, CONFIRM_ACTION } from '../../src/bots/button-confirmations.ts';
+import {
+  buttonClick,
+  buttonsOf,
+  eventually,
+  freshTs,
+  mentionEvent,
+  postSigned,
+  type SlackGpuops,
+  type SlackStandIns,
+  shown,
+  slashCommandBody,
+  startSlackGpuops,
+  startSlackStandIns,
+} from '../support/platforms/slack-gpuops.ts';
+import { slackFormBody } from '../support/platforms/slack-signing.ts';
+import type { StoredSlackMessage } from '../support/platforms/slack-web-api.ts';
+
+/** The thread's messages from the bot, oldest first. */
+function threadOf(slack: SlackStandIns, thread: string): StoredSlackMessage[] {
+  return slack.api.messages('C0CHAN').filter((m) => m.thread_ts === thread);
+}
+
+function finalProgress(slack: SlackStandIns, thread: string): StoredSlackMessage | undefined {
+  return threadOf(slack, thread).find((m) => /^(✅|❌) deploy/.test(shown(m)));
+}
+
+async function operationsIn(bot: SlackGpuops, kind: string): Promise<number> {
+  const rows = await bot.g.runtime.database.db
+    .selectFrom('operations')
+    .select('id')
+    .where('kind', '=', kind as 'deploy')
+    .execute();
+  return rows.length;
+}
+
+describe('Slack over Socket Mode', () => {
+  let slack: SlackStandIns;
+  let bot: SlackGpuops;
+
+  beforeAll(async () => {
+    slack = await startSlackStandIns({ U0ALICE: 'alice', U0BOB: 'bob' });
+    bot = await startSlackGpuops(slack, { mode: 'socket' });
+    await slack.socket.waitForConnections(1);
+  });
+  afterAll(async () => {
+    await bot?.close();
+    await slack?.close();
+  });
+
+  it('deploys from a mention: one progress message in the thread, edited to the running instance', async () => {
+    const ts = freshTs();
+    const ack = await slack.socket.push('events_api', mentionEvent('deploy a 4090', { ts }));
+    expect(ack.envelope_id).toBeTruthy();
+    const final = await eventually('the final progress edit', () => finalProgress(slack, ts), 30_000);
+    expect(shown(final)).toMatch(/^✅ deploy i-\d+ done/);
+    expect(shown(final)).toContain('ssh');
+    expect(final.edited).toBeDefined();
+    // One progress message, edited in place: no second message for the same operation.
+    expect(threadOf(slack, ts).filter((m) => /deploy i-\d+|deploy ·|Queued/.test(shown(m)))).toHaveLength(1);
+    const [instance] = await listInstances(bot.g.runtime.database.db, { channel: 'slack:T0TEAM:C0CHAN' });
+    expect(instance?.state).toBe('running');
+  });
+
+  it('takes a redelivered event once: one deploy for the same message sent twice', async () => {
+    const before = await operationsIn(bot, 'deploy');
+    const ts = freshTs();
+    const event = mentionEvent('deploy a 3090', { ts });
+    await slack.socket.push('events_api', event);
+    await slack.socket.push('events_api', event, { retryAttempt: 1, retryReason: 'timeout' });
+    await eventually('the final progress edit', () => finalProgress(slack, ts), 30_000);
+    expect(await operationsIn(bot, 'deploy')).toBe(before + 1);
+  });
+
+  it('continues a conversation in its thread: advise, then "deploy it" deploys the pick; another thread has nothing to deploy', async () => {
+    const thread = freshTs();
+    await slack.socket.push(
+      'events_api',
+      mentionEvent('what do I need to serve Llama 3.1 8B?', { ts: thread }),
+    );
+    await eventually('the advice', () => threadOf(slack, thread).find((m) => /Llama/i.test(shown(m))));
+    const before = await operationsIn(bot, 'deploy');
+    await slack.socket.push('events_api', {
+      ...mentionEvent('deploy it', { thread }),
+    });
+    const final = await eventually('the deploy of the pick', () => finalProgress(slack, thread), 30_000);
+    expect(shown(final)).toMatch(/^✅ deploy/);
+    expect(await operationsIn(bot, 'deploy')).toBe(before + 1);
+
+    const other = freshTs();
+    await slack.socket.push('events_api', mentionEvent('deploy it', { ts: other }));
+    const answer = await eventually('an answer in the other thread', () =>
+      threadOf(slack, other).find((m) => /no recent recommendation in this thread/i.test(shown(m))),
+    );
+    expect(answer).toBeDefined();
+    expect(await operationsIn(bot, 'deploy')).toBe(before + 1);
+  });
+
+  it('asks the requester to confirm a destroy with buttons; another user cannot; a double click destroys once', async () => {
+    const [instance] = await listInstances(bot.g.runtime.database.db, {
+      channel: 'slack:T0TEAM:C0CHAN',
+      states: ['running'],
+    });
+    expect(instance).toBeDefined();
+    const thread = freshTs();
+    await slack.socket.push('events_api', mentionEvent(`destroy i-${instance!.id}`, { ts: thread }));
+    const question = await eventually('the confirmation question', () =>
+      threadOf(slack, thread).find((m) => buttonsOf(m).length === 2),
+    );
+    expect(shown(question)).toContain('Only alice can confirm');
+    const [confirm] = buttonsOf(question).filter((b) => b.action_id === CONFIRM_ACTION);
+
+    const ephemeralsBefore = slack.api.callsTo('chat.postEphemeral').length;
+    await slack.socket.push(
+      'interactive',
+      buttonClick({
+        actionId: CONFIRM_ACTION,
+        value: confirm!.value,
+        user: 'U0BOB',
+        messageTs: question.ts,
+        threadTs: thread,
+      }),
+    );
+    const refusal = await eventually('the refusal to bob', () =>
+      slack.api
+        .callsTo('chat.postEphemeral')
+        .slice(ephemeralsBefore)
+        .find((c) => c.body.user === 'U0BOB'),
+    );
+    expect(String(refusal.body.text)).toContain('Only alice can confirm this');
+
+    const destroysBefore = await operationsIn(bot, 'destroy');
+    const click = buttonClick({
+      actionId: CONFIRM_ACTION,
+      value: confirm!.value,
+      user: 'U0ALICE',
+      userName: 'alice',
+      messageTs: question.ts,
+      threadTs: thread,
+    });
+    await Promise.all([slack.socket.push('interactive', click), slack.socket.push('interactive', click)]);
+    await eventually('the destroy to end', () =>
+      threadOf(slack, thread).find((m) => /^✅ destroy i-\d+ done/.test(shown(m))),
+    );
+    expect(await operationsIn(bot, 'destroy')).toBe(destroysBefore + 1);
+    // The question lost its buttons and says who confirmed it.
+    const after = slack.api.messages('C0CHAN').find((m) => m.ts === question.ts)!;
+    expect(buttonsOf(after)).toHaveLength(0);
+    expect(shown(after)).toContain('Confirmed by alice');
+  });
+
+  it('says an expired confirmation expired and does nothing', async () => {
+    const [instance] = await listInstances(bot.g.runtime.database.db, {
+      channel: 'slack:T0TEAM:C0CHAN',
+      states: ['running'],
+    });
+    expect(instance).toBeDefined();
+    const thread = freshTs();
+    await slack.socket.push('events_api', mentionEvent(`destroy i-${instance!.id}`, { ts: thread }));
+    const question = await eventually('the confirmation question', () =>
+      threadOf(slack, thread).find((m) => buttonsOf(m).length === 2),
+    );
+    const [confirm] = buttonsOf(question).filter((b) => b.action_id === CONFIRM_ACTION);
+    await bot.g.runtime.database.db
+      .updateTable('confirmations')
+      .set({ expires_at: new Date(Date.now() - 1_000) })
+      .where('id', '=', confirm!.value)
+      .execute();
+    const destroysBefore = await operationsIn(bot, 'destroy');
+    await slack.socket.push(
+      'interactive',
+      buttonClick({
+        actionId: CONFIRM_ACTION,
+        value: confirm!.value,
+        user: 'U0ALICE',
+        messageTs: question.ts,
+        threadTs: thread,
+      }),
+    );
+    await eventually('the question to say it expired', () =>
+      /expired; nothing was done/.test(
+        shown(slack.api.messages('C0CHAN').find((m) => m.ts === question.ts)!),
+      ),
+    );
+    expect(await operationsIn(bot, 'destroy')).toBe(destroysBefore);
+    // Cancel on a fresh one ends it too, with nothing done.
+    expect(CANCEL_ACTION).toBe('gpuops_cancel');
+  });
+});
+
+describe('Slack over HTTP', () => {
+  let slack: SlackStandIns;
+  let bot: SlackGpuops;
+
+  beforeAll(async () => {
+    slack = await startSlackStandIns({ U0ALICE: 'alice' });
+    bot = await startSlackGpuops(slack, { mode: 'http' });
+  });
+  afterAll(async () => {
+    await bot?.close();
+    await slack?.close();
+  });
+
+  it('acknowledges /gpu at once and deploys in a thread of the posted request', async () => {
+    const res = await postSigned(bot.http, slashCommandBody('deploy a 4090', { user: 'U0ALICE' }));
+    expect(res.status).toBe(200);
+    const parent = await eventually('the request posted in the channel', () =>
+      slack.api.messages('C0CHAN').find((m) => !m.thread_ts && m.text.includes('asked: deploy a 4090')),
+    );
+    const final = await eventually('the final progress edit', () => finalProgress(slack, parent.ts), 30_000);
+    expect(shown(final)).toMatch(/^✅ deploy i-\d+ done/);
+  });
+
+  it('refuses forged signatures, stale timestamps and malformed bodies with nothing run', async () => {
+    const before = await operationsIn(bot, 'deploy');
+    const body = slashCommandBody('deploy a 4090');
+    expect((await postSigned(bot.http, body, { secret: 'wrong-secret' })).status).toBe(401);
+    const sixMinutesAgo = Math.floor(Date.now() / 1000) - 6 * 60;
+    expect((await postSigned(bot.http, body, { timestamp: sixMinutesAgo })).status).toBe(401);
+    const unsigned = await fetch(`${bot.http.url}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    expect(unsigned.status).toBe(401);
+    const malformed = await postSigned(bot.http, '{"type":', { contentType: 'application/json' });
+    expect(malformed.status).toBeGreaterThanOrEqual(400);
+    const oddPayload = await postSigned(bot.http, slackFormBody({ payload: '{"type":"block_actions"' }));
+    expect(oddPayload.status).toBeGreaterThanOrEqual(400);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await operationsIn(bot, 'deploy')).toBe(before);
+  });
+
+  it('answers an oversized request clearly and starts nothing', async () => {
+    const before = await operationsIn(bot, 'deploy');
+    const res = await postSigned(bot.http, slashCommandBody(`deploy a 4090 ${'please '.repeat(1_000)}`));
+    expect(res.status).toBe(200);
+    const answer = await eventually('the too-long answer', () =>
+      slack.api.messages('C0CHAN').find((m) => /characters long; gpuops reads at most/.test(shown(m))),
+    );
+    expect(answer).toBeDefined();
+    expect(await operationsIn(bot, 'deploy')).toBe(before);
+  });
+});
