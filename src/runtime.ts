@@ -173,18 +173,22 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     let chat: ChatRequests | undefined;
     const model = options.model ?? (await createModel(config));
     if (options.role !== 'worker') {
-      watcher = new JobWatcher(queueBackend, database.db, log);
-      closers.push(() => watcher!.close());
-      await watcher.waitUntilReady();
+      const jobWatcher = new JobWatcher(queueBackend, database.db, log);
+      watcher = jobWatcher;
+      const follower = new OperationFollower(database.db, jobWatcher, log, {
+        progressIntervalMs: config.progressIntervalMs,
+      });
+      // No message is taken over while shutting down; the watcher gives each followed message its
+      // last word, and the follower's last edits and lease releases land before the database closes.
+      closers.push(async () => {
+        follower.close();
+        await jobWatcher.close();
+        await follower.drain();
+      });
+      await jobWatcher.waitUntilReady();
       notices = new NoticeFeed(database.db, log);
       closers.push(async () => notices!.close());
       const services: ToolServices = { config, db: database.db, provider, operations, log };
-      const follower = new OperationFollower(database.db, watcher, log, {
-        progressIntervalMs: config.progressIntervalMs,
-      });
-      // Closed before the watcher (closers run in reverse), so no message is taken over while
-      // the watcher hands its last words to the messages it follows.
-      closers.push(async () => follower.close());
       chat = new ChatRequests(new Agent(model, services), follower, database.db, log);
     }
 

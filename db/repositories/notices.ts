@@ -30,6 +30,18 @@ export async function takeNotices(db: Kysely<Database>, channels: readonly strin
   return rows.sort((a, b) => a.id - b.id);
 }
 
+/** As takeNotices, for every channel of a chat platform (channels named `<platform>:...`). */
+export async function takePlatformNotices(db: Kysely<Database>, platform: string): Promise<NoticeRow[]> {
+  const rows = await db
+    .updateTable('notices')
+    .set({ delivered_at: new Date() })
+    .where('delivered_at', 'is', null)
+    .where('channel', 'like', `${platform.replace(/[\\%_]/g, '\\$&')}:%`)
+    .returningAll()
+    .execute();
+  return rows.sort((a, b) => a.id - b.id);
+}
+
 /** Every notice for a channel, newest first (tests and admin views). */
 export async function listNotices(db: Kysely<Database>, channel: string, limit = 50): Promise<NoticeRow[]> {
   return db

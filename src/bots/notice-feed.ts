@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { takeNotices } from '../../db/repositories/notices.ts';
+import { takeNotices, takePlatformNotices } from '../../db/repositories/notices.ts';
 import type { Database, NoticeRow } from '../../db/schema.ts';
 
 /**
@@ -9,6 +9,7 @@ import type { Database, NoticeRow } from '../../db/schema.ts';
  */
 export class NoticeFeed {
   private readonly subscribers = new Map<string, (notice: NoticeRow) => void>();
+  private readonly platforms = new Map<string, (notice: NoticeRow) => void>();
   private readonly timer: NodeJS.Timeout;
   private polling = false;
 
@@ -28,12 +29,22 @@ export class NoticeFeed {
     return () => this.subscribers.delete(channel);
   }
 
+  /** Shows every notice for the channels of a chat platform (Slack, Discord) through `deliver`. */
+  subscribePlatform(platform: string, deliver: (notice: NoticeRow) => void): () => void {
+    this.platforms.set(platform, deliver);
+    void this.poll();
+    return () => this.platforms.delete(platform);
+  }
+
   private async poll(): Promise<void> {
-    if (this.polling || this.subscribers.size === 0) return;
+    if (this.polling || (this.subscribers.size === 0 && this.platforms.size === 0)) return;
     this.polling = true;
     try {
       for (const notice of await takeNotices(this.db, [...this.subscribers.keys()])) {
         this.subscribers.get(notice.channel)?.(notice);
+      }
+      for (const [platform, deliver] of this.platforms) {
+        for (const notice of await takePlatformNotices(this.db, platform)) deliver(notice);
       }
     } catch (err) {
       this.log.warn({ err }, 'could not read notices');
@@ -45,5 +56,6 @@ export class NoticeFeed {
   close(): void {
     clearInterval(this.timer);
     this.subscribers.clear();
+    this.platforms.clear();
   }
 }

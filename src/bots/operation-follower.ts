@@ -42,6 +42,8 @@ export class OperationFollower {
   readonly owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   private readonly leaseMs: number;
   private readonly following = new Set<string>();
+  /** Follows under way, so shutting down can wait for their last edits and lease releases. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private readonly renewer: NodeJS.Timeout;
   private readonly homes: ProgressHome[] = [];
   private adopter: NodeJS.Timeout | undefined;
@@ -137,7 +139,18 @@ export class OperationFollower {
     );
   }
 
-  private async keepCurrent(
+  private keepCurrent(
+    operationId: string,
+    surface: ChatSurface,
+    ref: MessageRef | undefined,
+  ): Promise<ProgressView> {
+    const following = this.followToEnd(operationId, surface, ref);
+    this.inFlight.add(following);
+    void following.finally(() => this.inFlight.delete(following)).catch(() => undefined);
+    return following;
+  }
+
+  private async followToEnd(
     operationId: string,
     surface: ChatSurface,
     ref: MessageRef | undefined,
@@ -180,9 +193,25 @@ export class OperationFollower {
     );
   }
 
+  /** Stops taking messages over; those followed now end when the job watcher closes. */
   close(): void {
     this.closed = true;
     clearInterval(this.renewer);
     if (this.adopter) clearInterval(this.adopter);
+  }
+
+  /**
+   * Waits (up to `timeoutMs`) for every followed message's last edit and lease release: call it
+   * after the watcher has closed, before the database does, so another process can take over at once.
+   */
+  async drain(timeoutMs = 5_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 }

@@ -5,6 +5,7 @@ import type { Database } from '../../db/schema.ts';
 import type { Config } from '../config.ts';
 import type { ButtonConfirmations } from './button-confirmations.ts';
 import type { ChatRequests } from './chat-requests.ts';
+import type { NoticeFeed } from './notice-feed.ts';
 
 /** What a chat platform's bot needs from the process it runs in. */
 export interface PlatformDeps {
@@ -13,6 +14,8 @@ export interface PlatformDeps {
   confirmations: ButtonConfirmations;
   db: Kysely<Database>;
   log: Logger;
+  /** Notices the reconciler and workers leave for channels; each platform shows its own. */
+  notices?: NoticeFeed;
   /** Serves `path` on the process's HTTP server (PORT) with a plain Node listener. */
   mountHttp?(path: string, listener: (req: IncomingMessage, res: ServerResponse) => void): void;
 }

@@ -335,6 +335,7 @@ async function serve(role: Role): Promise<void> {
         chat: runtime.chat,
         db: runtime.database.db,
         log: runtime.log,
+        ...(runtime.notices && { notices: runtime.notices }),
         mountHttp: (path, listener) => server.mountRaw(path, listener),
       });
       platforms = running;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listInstances } from '../../db/repositories/instances.ts';
+import { addNotice } from '../../db/repositories/notices.ts';
 import { CANCEL_ACTION, CONFIRM_ACTION } from '../../src/bots/button-confirmations.ts';
 import {
   buttonClick,
@@ -187,6 +188,36 @@ describe('Slack over Socket Mode', () => {
     expect(await operationsIn(bot, 'destroy')).toBe(destroysBefore);
     // Cancel on a fresh one ends it too, with nothing done.
     expect(CANCEL_ACTION).toBe('gpuops_cancel');
+  });
+});
+
+describe('Slack notices', () => {
+  let slack: SlackStandIns;
+  let bot: SlackGpuops;
+
+  beforeAll(async () => {
+    slack = await startSlackStandIns();
+    bot = await startSlackGpuops(slack, { mode: 'socket' });
+  });
+  afterAll(async () => {
+    await bot?.close();
+    await slack?.close();
+  });
+
+  it('posts what the reconciler found in the thread the instance was deployed from, once', async () => {
+    const thread = freshTs();
+    await addNotice(bot.g.runtime.database.db, {
+      channel: 'slack:T0TEAM:C0CHAN',
+      reply_to: JSON.stringify({ surface: 'slack', channel: 'C0CHAN', workspace: 'T0TEAM', thread }),
+      instance_id: null,
+      text: 'i-9 was lost: its machine is gone from the marketplace.',
+    });
+    const posted = await eventually('the notice', () =>
+      slack.api.messages('C0CHAN').find((m) => m.thread_ts === thread && shown(m).includes('i-9 was lost')),
+    );
+    expect(shown(posted)).toMatch(/^⚠️/);
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(slack.api.messages('C0CHAN').filter((m) => shown(m).includes('i-9 was lost'))).toHaveLength(1);
   });
 });
 

@@ -363,6 +363,18 @@ export async function startSlackBot(
     log.warn({ err }, 'Slack listener error');
   });
 
+  const stopNotices = deps.notices?.subscribePlatform('slack', (notice) => {
+    const at = notice.reply_to;
+    const channel = at?.channel ?? notice.channel.split(':').at(-1) ?? '';
+    void surfaceAt({
+      ...(at?.workspace && { team: at.workspace }),
+      channel,
+      ...(at?.thread && { thread: at.thread }),
+    })
+      .post({ kind: 'reply', text: `⚠️ ${notice.text}` })
+      .catch((err: unknown) => log.warn({ err, notice: notice.id }, 'could not post a notice'));
+  });
+
   if (socketMode) await app.start();
   await chat.follower.adoptOrphans({
     platform: 'slack',
@@ -386,6 +398,7 @@ export async function startSlackBot(
     },
     async close() {
       clearInterval(sweeper);
+      stopNotices?.();
       if (socketMode) await app.stop().catch(() => undefined);
     },
   };

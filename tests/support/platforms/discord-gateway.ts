@@ -124,6 +124,8 @@ export interface DiscordGatewayStandIn {
   dispatch(event: string, data: unknown): void;
   /** A user's message: stored in the REST stand-in, then MESSAGE_CREATE as the intents allow. */
   messageCreate(fields: MessageCreateFields): APIMessage;
+  /** MESSAGE_CREATE of a message sent before, again (same id), as Discord may deliver it twice. */
+  redeliver(message: APIMessage): void;
   /** INTERACTION_CREATE of a chat input command (type 2). */
   slashCommand(fields: SlashCommandFields): SentInteraction;
   /** INTERACTION_CREATE of a button (type 3, component_type 2). */
@@ -430,6 +432,14 @@ export async function startDiscordGateway(
 
   const userOf = (user: Partial<APIUser> | undefined): APIUser => ({ ...DEFAULT_DISCORD_USER, ...user });
 
+  /** MESSAGE_CREATE of a user's message, with its author's member object in a guild. */
+  function dispatchMessageCreate(message: APIMessage, guildId: string | undefined): void {
+    const memberExtra = guildId
+      ? { member: { ...member(message.author, message.timestamp), user: undefined } }
+      : {};
+    dispatchEach('MESSAGE_CREATE', (session) => messageEventFor(session, message, memberExtra));
+  }
+
   /** The fields every INTERACTION_CREATE has; registers the interaction with the REST stand-in. */
   function interactionBase(
     type: number,
@@ -539,12 +549,11 @@ export async function startDiscordGateway(
       };
       rest.storeMessage(message);
       channel.last_message_id = message.id;
-      const guildId = fields.guildId ?? channel.guild_id;
-      const memberExtra = guildId
-        ? { member: { ...member(author, message.timestamp), user: undefined } }
-        : {};
-      dispatchEach('MESSAGE_CREATE', (session) => messageEventFor(session, message, memberExtra));
+      dispatchMessageCreate(message, fields.guildId ?? channel.guild_id);
       return message;
+    },
+    redeliver(message) {
+      dispatchMessageCreate(message, rest.channel(message.channel_id)?.guild_id);
     },
     slashCommand(fields) {
       const channelId = fields.channelId ?? DEFAULT_DISCORD_IDS.channel;

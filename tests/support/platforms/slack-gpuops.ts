@@ -81,6 +81,7 @@ export async function startSlackGpuops(
       chat: g.runtime.chat!,
       db: g.runtime.database.db,
       log: g.runtime.log,
+      ...(g.runtime.notices && { notices: g.runtime.notices }),
       mountHttp: (path, listener) => http.mountRaw(path, listener),
     });
   } catch (err) {
