@@ -1,18 +1,20 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProgressView } from '../jobs/progress.ts';
 
 /**
  * Edits one chat message as progress arrives, at most once per interval, always ending with the
- * final state. Intermediate views that arrive faster than the interval are coalesced into the
- * latest one; edits never overlap or go out of order.
+ * final state. A message has at most one edit on its way at any time: views that arrive while one
+ * is waiting (for the interval, or for the workspace's edit budget) are coalesced into the latest,
+ * so a congested workspace sees fewer intermediate edits and every final state sooner. Edits never
+ * overlap or go out of order.
  */
 export class ProgressRelay {
+  /** The newest view not sent yet. */
   private latest: ProgressView | undefined;
-  /** When the latest queued edit goes out (or went out). */
   private lastEditAt = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  private sending = false;
   private finished = false;
+  private finalSent: (() => void) | undefined;
 
   constructor(
     private readonly edit: (view: ProgressView) => Promise<void>,
@@ -23,47 +25,49 @@ export class ProgressRelay {
   progress(view: ProgressView): void {
     if (this.finished) return;
     this.latest = view;
-    const wait = this.lastEditAt + this.minIntervalMs - Date.now();
-    if (wait <= 0 && !this.timer) {
-      this.flush();
-    } else if (!this.timer) {
-      this.timer = setTimeout(
-        () => {
-          this.timer = undefined;
-          this.flush();
-        },
-        Math.max(0, wait),
-      );
-    }
+    this.schedule();
   }
 
   /** Sends the final state as soon as the interval allows and ignores later progress. */
   final(view: ProgressView): Promise<void> {
     this.finished = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.latest = undefined;
-    return this.enqueue(view);
+    this.latest = view;
+    const sent = new Promise<void>((resolve) => {
+      this.finalSent = resolve;
+    });
+    this.schedule();
+    return sent;
   }
 
-  private flush(): void {
+  private schedule(): void {
+    if (this.sending || this.timer || !this.latest) return;
+    const wait = this.lastEditAt + this.minIntervalMs - Date.now();
+    if (wait > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.send();
+      }, wait);
+      return;
+    }
+    this.send();
+  }
+
+  private send(): void {
     const view = this.latest;
+    if (!view) return;
     this.latest = undefined;
-    if (view) void this.enqueue(view);
-  }
-
-  private enqueue(view: ProgressView): Promise<void> {
-    // Slots are booked when an edit is queued, so edits stay spaced even while one is in flight;
-    // the final state may come right after an edit and then waits its turn.
-    const slot = Math.max(Date.now(), this.lastEditAt + this.minIntervalMs);
-    this.lastEditAt = slot;
-    this.chain = this.chain
-      .then(async () => {
-        const wait = slot - Date.now();
-        if (wait > 0) await sleep(wait);
-        await this.edit(view);
-      })
-      .catch(this.onError);
-    return this.chain;
+    this.sending = true;
+    this.lastEditAt = Date.now();
+    const isFinal = this.finished && this.latest === undefined;
+    void this.edit(view)
+      .catch(this.onError)
+      .finally(() => {
+        this.sending = false;
+        if (this.latest) {
+          this.schedule();
+        } else if (isFinal) {
+          this.finalSent?.();
+        }
+      });
   }
 }

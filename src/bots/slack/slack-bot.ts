@@ -19,8 +19,8 @@ import { type PlatformDeps, type RunningPlatform, workspaceAllowed } from '../pl
 import { decodeSlackText, escapeSlackText } from './slack-format.ts';
 import { type SlackPlace, SlackSurface, type SlackWire } from './slack-surface.ts';
 
-/** chat.update is Tier 3 (50+ a minute per workspace); gpuops keeps under it for all its messages. */
-const EDITS_PER_MINUTE_PER_WORKSPACE = 40;
+/** chat.update is Tier 3 (50+ a minute per workspace); gpuops keeps well under it for all its messages. */
+const EDITS_PER_MINUTE_PER_WORKSPACE = 36;
 /** How often expired confirmations lose their buttons. */
 const EXPIRY_SWEEP_MS = 30_000;
 const CALL_TIMEOUT_MS = 10_000;
@@ -28,7 +28,7 @@ const CALL_TIMEOUT_MS = 10_000;
 export interface SlackBotOptions {
   /** Socket Mode's keep-alive ping timeout, which is also its reconnect delay (default 5 s). */
   socketPingTimeoutMs?: number;
-  /** Edits per minute per workspace; default 40. */
+  /** Edits per minute per workspace; default 36. */
   editsPerMinute?: number;
 }
 

@@ -81,6 +81,8 @@ export interface MessageCreateFields {
   author?: Partial<APIUser>;
   /** Default: the users whose `<@id>` the content holds, among the bot and the author. */
   mentions?: APIUser[];
+  /** Default: the roles whose `<@&id>` the content holds. */
+  mentionRoles?: string[];
 }
 
 export interface SlashCommandFields {
@@ -539,7 +541,7 @@ export async function startDiscordGateway(
         mention_everyone: false,
         mentions:
           fields.mentions ?? mentionable.filter((u) => new RegExp(`<@!?${u.id}>`).test(fields.content)),
-        mention_roles: [],
+        mention_roles: fields.mentionRoles ?? [...fields.content.matchAll(/<@&(\d+)>/g)].map((m) => m[1]!),
         attachments: [],
         embeds: [],
         components: [],

@@ -45,6 +45,8 @@ export interface RecordedSlackCall {
   contentType: string;
   /** True when the stand-in answered 429 to this call. */
   rateLimited: boolean;
+  /** When it arrived (ms since the epoch). */
+  at: number;
 }
 
 /** A message as the stand-in keeps it, for `chat.update` and `conversations.replies`. */
@@ -254,6 +256,7 @@ export async function startSlackWebApi(opts: SlackWebApiStandInOptions = {}): Pr
       body,
       contentType: String(req.headers['content-type'] ?? ''),
       rateLimited: false,
+      at: Date.now(),
     };
     calls.push(call);
 
