@@ -8,6 +8,7 @@
  *
  *   npx tsx bench/chat-bench.ts [--n 50] [--deploys 20]
  */
+import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import {
@@ -24,6 +25,9 @@ import {
 import { option, summarize } from './stats.ts';
 
 const n = option('n', 50);
+const command = process.argv.includes('--text')
+  ? String(process.argv[process.argv.indexOf('--text') + 1])
+  : 'list my instances';
 /** Sends `n` signed slash commands at once and reports each one's round trip and status. */
 const SLACK_CLIENT = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -58,13 +62,36 @@ try {
   });
   const results: Array<{ ms: number; status: number }> = await new Promise((resolve) => {
     client.once('message', resolve);
-    client.postMessage({ n, body: slashCommandBody('list my instances') });
+    client.postMessage({ n, body: slashCommandBody(command) });
   });
   await client.terminate();
   const bad = results.filter((r) => r.status !== 200).length;
   const ack = summarize(results.map((r) => r.ms));
   console.log(
-    `slash-command ack, ${n} at once: median ${ack.median.toFixed(1)} ms, p99 ${ack.p99.toFixed(1)} ms (goal p99 < 25 ms), non-200: ${bad}`,
+    `slash-command ack, ${n} × "/gpu ${command}" at once: median ${ack.median.toFixed(1)} ms, p99 ${ack.p99.toFixed(1)} ms (goal p99 < 25 ms), non-200: ${bad}`,
+  );
+  // The floor on this machine: the same client against a server that only answers 200.
+  const bare = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200).end());
+  });
+  await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+  const floorClient = new Worker(SLACK_CLIENT, {
+    eval: true,
+    workerData: {
+      url: `http://127.0.0.1:${(bare.address() as { port: number }).port}/`,
+      secret: SIGNING_SECRET,
+    },
+  });
+  const floor: Array<{ ms: number }> = await new Promise((resolve) => {
+    floorClient.once('message', resolve);
+    floorClient.postMessage({ n, body: slashCommandBody(command) });
+  });
+  await floorClient.terminate();
+  bare.close();
+  const floorStats = summarize(floor.map((r) => r.ms));
+  console.log(
+    `  the same client against a bare node:http server that only answers 200: median ${floorStats.median.toFixed(1)} ms, p99 ${floorStats.p99.toFixed(1)} ms`,
   );
   await new Promise((r) => setTimeout(r, 2_000));
 

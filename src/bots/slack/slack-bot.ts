@@ -2,7 +2,6 @@ import {
   App,
   type BlockButtonAction,
   type Logger as BoltLogger,
-  HTTPReceiver,
   LogLevel,
   type Receiver,
   SocketModeReceiver,
@@ -16,6 +15,7 @@ import { ErrorCode, GpuopsError } from '../../errors.ts';
 import { CANCEL_ACTION, CONFIRM_ACTION, closedText } from '../button-confirmations.ts';
 import { EditBudget } from '../edit-budget.ts';
 import { type PlatformDeps, type RunningPlatform, workspaceAllowed } from '../platform.ts';
+import { EarlyAckReceiver } from './early-ack-receiver.ts';
 import { decodeSlackText, escapeSlackText } from './slack-format.ts';
 import { type SlackPlace, SlackSurface, type SlackWire } from './slack-surface.ts';
 
@@ -86,13 +86,7 @@ export async function startSlackBot(
         'Slack over HTTP needs the HTTP server of `gpuops serve`.',
       );
     }
-    const http = new HTTPReceiver({
-      signingSecret: slack.signingSecret,
-      endpoints: '/slack/events',
-      logger,
-      // Slack waits 3 s; an event no listener acknowledged is answered just before that.
-      unhandledRequestTimeoutMillis: 2_500,
-    });
+    const http = new EarlyAckReceiver(slack.signingSecret, log);
     deps.mountHttp('/slack/events', http.requestListener);
     receiver = http;
   }
@@ -145,14 +139,14 @@ export async function startSlackBot(
 
   app.command('/gpu', async ({ command, ack, respond }) => {
     const text = decodeSlackText(command.text ?? '', { botUserId });
+    await ack();
     if (text === '') {
-      await ack({
+      await respond({
         response_type: 'ephemeral',
         text: 'Tell me what you need after /gpu, e.g. `/gpu what do I need to serve Llama 3.1 8B?` or `/gpu list my instances`.',
-      });
+      }).catch((err: unknown) => log.warn({ err }, 'could not answer an empty /gpu'));
       return;
     }
-    await ack();
     void (async () => {
       const tell = (t: string) => respond({ response_type: 'ephemeral', text: t });
       if (!(await admit(`command:${command.team_id}:${command.trigger_id}`, command.team_id, tell))) return;
