@@ -46,6 +46,8 @@ export async function runDoctor(env: NodeJS.ProcessEnv): Promise<DoctorResult[]>
     ['queue', checkQueue],
     ['marketplace', checkMarketplace],
     ['model', checkModel],
+    ['slack', checkSlack],
+    ['discord', checkDiscord],
     ['ssh key', checkSshKey],
     ['http port', checkHttpPort],
   ];
@@ -220,6 +222,125 @@ async function checkMarketplace(config: Config): Promise<Omit<DoctorResult, 'nam
         : 'Check VAST_BASE_URL (https://console.vast.ai for vast.ai) and the network.',
     };
   }
+}
+
+/** The bot scopes slack-app-manifest.yml asks for; each is needed for something gpuops does. */
+const SLACK_SCOPES = [
+  'app_mentions:read',
+  'channels:history',
+  'groups:history',
+  'im:history',
+  'chat:write',
+  'commands',
+  'users:read',
+  'files:write',
+];
+
+async function checkSlack(config: Config): Promise<Omit<DoctorResult, 'name'>> {
+  const slack = config.slack;
+  if (!slack) return { status: 'skip', detail: 'not configured (set SLACK_BOT_TOKEN to run the Slack bot)' };
+  if (!slack.appToken && !slack.signingSecret) {
+    return {
+      status: 'fail',
+      detail:
+        'SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP) is',
+      fix: 'For Socket Mode, create an app-level token with connections:write (Basic Information → App-Level Tokens) and set SLACK_APP_TOKEN; for HTTP, set SLACK_SIGNING_SECRET (Basic Information → App Credentials).',
+    };
+  }
+  const { WebClient } = await import('@slack/web-api');
+  const clientOptions = {
+    ...(slack.apiUrl && { slackApiUrl: slack.apiUrl.endsWith('/') ? slack.apiUrl : `${slack.apiUrl}/` }),
+    timeout: TIMEOUT_MS,
+    retryConfig: { retries: 0 },
+  };
+  let who: Awaited<ReturnType<InstanceType<typeof WebClient>['auth']['test']>>;
+  try {
+    who = await new WebClient(slack.botToken, clientOptions).auth.test();
+  } catch (err) {
+    return {
+      status: 'fail',
+      detail: `Slack refused SLACK_BOT_TOKEN: ${slackErrorOf(err)}`,
+      fix: "Copy the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page; reinstall the app if it was revoked.",
+    };
+  }
+  const granted = who.response_metadata?.scopes;
+  const missing = granted ? SLACK_SCOPES.filter((s) => !granted.includes(s)) : [];
+  const where = `workspace ${who.team ?? who.team_id} as ${who.user ?? who.user_id}`;
+  if (missing.length > 0) {
+    return {
+      status: 'fail',
+      detail: `${where}; the token lacks ${missing.join(', ')}`,
+      fix: 'Add the missing bot scopes (slack-app-manifest.yml lists them) under OAuth & Permissions, then reinstall the app.',
+    };
+  }
+  if (slack.appToken) {
+    try {
+      await new WebClient(slack.appToken, clientOptions).apps.connections.open();
+    } catch (err) {
+      return {
+        status: 'fail',
+        detail: `${where}; Socket Mode refused SLACK_APP_TOKEN: ${slackErrorOf(err)}`,
+        fix: 'Turn on Socket Mode in the app settings and create an app-level token with connections:write; set it as SLACK_APP_TOKEN.',
+      };
+    }
+  }
+  return {
+    status: 'ok',
+    detail: `${where}; ${slack.appToken ? 'Socket Mode' : 'HTTP at /slack/events (requests must reach PORT)'}${granted ? '; scopes complete' : ''}`,
+  };
+}
+
+function slackErrorOf(err: unknown): string {
+  const data = (err as { data?: { error?: string } }).data;
+  return data?.error ?? messageOf(err);
+}
+
+/** GATEWAY_MESSAGE_CONTENT and GATEWAY_MESSAGE_CONTENT_LIMITED: the privileged intent is on. */
+const MESSAGE_CONTENT_FLAGS = (1 << 19) | (1 << 18);
+
+async function checkDiscord(config: Config): Promise<Omit<DoctorResult, 'name'>> {
+  const discord = config.discord;
+  if (!discord)
+    return { status: 'skip', detail: 'not configured (set DISCORD_TOKEN to run the Discord bot)' };
+  const { REST, Routes } = await import('discord.js');
+  const rest = new REST({
+    ...(discord.apiUrl && { api: discord.apiUrl }),
+    timeout: TIMEOUT_MS,
+    retries: 0,
+  }).setToken(discord.token);
+  let app: { id: string; name?: string; flags?: number; bot?: { username?: string } };
+  try {
+    app = (await rest.get(Routes.currentApplication())) as typeof app;
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    return {
+      status: 'fail',
+      detail: `Discord refused DISCORD_TOKEN: ${messageOf(err)}`,
+      fix:
+        status === 401
+          ? 'Copy a fresh token from Bot → Reset Token in the Discord developer portal into DISCORD_TOKEN.'
+          : 'Check DISCORD_API_URL and the network.',
+    };
+  }
+  const name = app.bot?.username ?? app.name ?? app.id;
+  if (((app.flags ?? 0) & MESSAGE_CONTENT_FLAGS) === 0) {
+    return {
+      status: 'fail',
+      detail: `application ${name}; the Message Content intent is off, so Discord will refuse the connection (4014)`,
+      fix: 'Turn on "Message Content Intent" under Bot in the Discord developer portal.',
+    };
+  }
+  if (discord.applicationId && discord.applicationId !== app.id) {
+    return {
+      status: 'warn',
+      detail: `application ${name} is ${app.id}, but DISCORD_APPLICATION_ID is ${discord.applicationId}`,
+      fix: `Set DISCORD_APPLICATION_ID=${app.id}, or \`gpuops discord register\` registers /gpu on another application.`,
+    };
+  }
+  return {
+    status: 'ok',
+    detail: `application ${name} (${app.id}); Message Content intent on${discord.applicationId ? '' : '; set DISCORD_APPLICATION_ID to register /gpu'}`,
+  };
 }
 
 async function checkModel(config: Config): Promise<Omit<DoctorResult, 'name'>> {

@@ -8,6 +8,9 @@ import { type DoctorResult, healthy, renderDoctor, runDoctor } from '../../src/d
 import { GPUOPS_DEV_BIN } from '../support/cli.ts';
 import { type FreshPostgresDatabase, freshPostgresDatabase, TEST_REDIS_URL } from '../support/index.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
+import { startDiscordRest } from '../support/platforms/discord-rest.ts';
+import { startSlackSocketMode } from '../support/platforms/slack-socket-mode.ts';
+import { startSlackWebApi } from '../support/platforms/slack-web-api.ts';
 import { freePort } from '../support/redis-server.ts';
 
 function byName(results: DoctorResult[]): Record<string, DoctorResult> {
@@ -63,6 +66,8 @@ describe('gpuops doctor', () => {
       'queue',
       'marketplace',
       'model',
+      'slack',
+      'discord',
       'ssh key',
       'http port',
     ]);
@@ -115,6 +120,77 @@ describe('gpuops doctor', () => {
       fix: expect.stringContaining('GPUOPS_SSH_KEY_PATH'),
     });
     expect(renderDoctor(results)).toMatch(/5 problems to fix/);
+  });
+
+  it('checks the Slack token, its scopes and Socket Mode, and the Discord token and intent, against the stand-ins', async () => {
+    const socket = await startSlackSocketMode();
+    const slack = await startSlackWebApi({ socketModeUrl: () => socket.url() });
+    const narrow = await startSlackWebApi({ scopes: ['chat:write', 'commands'] });
+    const discord = await startDiscordRest();
+    const noContent = await startDiscordRest({ messageContentAllowed: false });
+    try {
+      const chat = {
+        SLACK_BOT_TOKEN: slack.options.botToken,
+        SLACK_APP_TOKEN: slack.options.appToken,
+        SLACK_API_URL: slack.url,
+        DISCORD_TOKEN: discord.token,
+        DISCORD_API_URL: discord.url,
+        DISCORD_APPLICATION_ID: discord.applicationId,
+      };
+      const fine = byName(await runDoctor({ ...good(), ...chat }));
+      expect(fine.slack).toMatchObject({
+        status: 'ok',
+        detail: expect.stringContaining('Socket Mode; scopes complete'),
+      });
+      expect(fine.discord).toMatchObject({
+        status: 'ok',
+        detail: expect.stringContaining('Message Content intent on'),
+      });
+
+      const broken = byName(
+        await runDoctor({
+          ...good(),
+          ...chat,
+          SLACK_BOT_TOKEN: 'xoxb-revoked',
+          DISCORD_TOKEN: 'not-the-token',
+        }),
+      );
+      expect(broken.slack).toMatchObject({ status: 'fail', detail: expect.stringContaining('invalid_auth') });
+      expect(broken.discord).toMatchObject({ status: 'fail', fix: expect.stringContaining('Reset Token') });
+
+      const lacking = byName(
+        await runDoctor({
+          ...good(),
+          SLACK_BOT_TOKEN: narrow.options.botToken,
+          SLACK_SIGNING_SECRET: 'secret',
+          SLACK_API_URL: narrow.url,
+          DISCORD_TOKEN: noContent.token,
+          DISCORD_API_URL: noContent.url,
+        }),
+      );
+      expect(lacking.slack).toMatchObject({
+        status: 'fail',
+        detail: expect.stringContaining('lacks app_mentions:read'),
+        fix: expect.stringContaining('slack-app-manifest.yml'),
+      });
+      expect(lacking.discord).toMatchObject({
+        status: 'fail',
+        fix: expect.stringContaining('Message Content Intent'),
+      });
+      const neither = byName(await runDoctor({ ...good(), SLACK_BOT_TOKEN: slack.options.botToken }));
+      expect(neither.slack).toMatchObject({
+        status: 'fail',
+        fix: expect.stringContaining('SLACK_APP_TOKEN'),
+      });
+    } finally {
+      await Promise.all([
+        slack.close(),
+        narrow.close(),
+        discord.close(),
+        noContent.close(),
+        socket.close(200),
+      ]);
+    }
   });
 
   it('fails an account with no credit left', async () => {

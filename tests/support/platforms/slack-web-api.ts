@@ -23,6 +23,8 @@ export interface SlackWebApiStandInOptions {
   socketModeUrl?: string | (() => string);
   /** Names `users.info` gives, by user id; others are named after their id. */
   users?: Record<string, string>;
+  /** The bot token's scopes, sent as `x-oauth-scopes` on every answer as Slack does. */
+  scopes?: readonly string[];
 }
 
 /** A file uploaded the way files.uploadV2 does it (get a URL, post the bytes, complete). */
@@ -68,7 +70,7 @@ export interface SlackWebApiStandIn {
   readonly uploads: SlackUpload[];
   /** Base URL with trailing slash, for `slackApiUrl`: `http://127.0.0.1:P/api/`. */
   readonly url: string;
-  readonly options: Required<Omit<SlackWebApiStandInOptions, 'socketModeUrl' | 'users'>>;
+  readonly options: Required<Omit<SlackWebApiStandInOptions, 'socketModeUrl' | 'users' | 'scopes'>>;
   readonly calls: RecordedSlackCall[];
   /** Calls of one method that were answered (rate-limited attempts left out). */
   callsTo(method: string): RecordedSlackCall[];
@@ -120,6 +122,16 @@ export async function startSlackWebApi(opts: SlackWebApiStandInOptions = {}): Pr
     Boolean(b.text) || Boolean(b.blocks) || Boolean(b.attachments);
 
   const userNames = new Map(Object.entries(opts.users ?? {}));
+  const scopes = opts.scopes ?? [
+    'app_mentions:read',
+    'channels:history',
+    'groups:history',
+    'im:history',
+    'chat:write',
+    'commands',
+    'users:read',
+    'files:write',
+  ];
   const uploads: SlackUpload[] = [];
   let baseUrl = '';
 
@@ -278,6 +290,7 @@ export async function startSlackWebApi(opts: SlackWebApiStandInOptions = {}): Pr
       failure.times -= 1;
       return send(reply, { ok: false, error: failure.error });
     }
+    if (token === options.botToken) reply.header('x-oauth-scopes', scopes.join(','));
     return send(reply, handler(body));
   });
 
