@@ -222,13 +222,9 @@ describe('instance id extractor', () => {
 
 describe('request cleaning', () => {
   it.each([
-    ['<@U024BE7LH> deploy a 4090', 'deploy a 4090'],
-    ['<@U024BE7LH|gpuops> pause i-3', 'pause i-3'],
-    ['<@!123456789> list my instances', 'list my instances'],
     ['@gpuops cheapest 4090', 'cheapest 4090'],
     ['gpuops, pause i-3', 'pause i-3'],
     ['hey gpuops: status of i-3', 'status of i-3'],
-    ['4090 &lt; $1', '4090 < $1'],
     ['deploy a 4090 — pytorch', 'deploy a 4090 - pytorch'],
   ])('cleans %j into %j', (raw, clean) => {
     expect(cleanRequest(raw)).toBe(clean);

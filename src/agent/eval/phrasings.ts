@@ -182,7 +182,6 @@ export const PHRASINGS: readonly Phrasing[] = [
     text: 'spin up 8xA10G with vllm',
     calls: [deploy({ count: 8, gpu: 'a10g', image: 'vllm/vllm-openai:latest' })],
   },
-  { text: '<@U024BE7LH> deploy a 4090', calls: [deploy({ gpu: 'rtx-4090' })] },
   { text: '@gpuops rent a 5090 in asia', calls: [deploy({ gpu: 'rtx-5090', region: 'asia' })] },
   // pause / resume / destroy
   { text: 'pause i-3', calls: [pause('i-3')] },

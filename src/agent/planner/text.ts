@@ -9,18 +9,11 @@ export const MAX_REQUEST_CHARS = 2000;
 const VULGAR_FRACTIONS = String.raw`\u00bc-\u00be\u2150-\u215e\u2189`;
 const ALL_BUT_VULGAR_FRACTIONS = new RegExp(`[^${VULGAR_FRACTIONS}]+`, 'g');
 
-const HTML_ENTITIES: Record<string, string> = {
-  '&amp;': '&',
-  '&lt;': '<',
-  '&gt;': '>',
-  '&quot;': '"',
-  '&#39;': "'",
-};
-
 /**
- * Removes what Slack, Discord and Markdown add around a request: user/role/channel mentions,
- * link wrappers, HTML entities (Slack escapes &, < and >), emphasis markers, smart quotes, and a
- * leading bot name ("@gpuops", "gpuops,", "/gpuops", "hey gpuops").
+ * Evens out how people type a request: full-width characters, smart quotes and dashes, emphasis
+ * markers, and a leading bot name ("@gpuops", "gpuops,", "/gpuops", "hey gpuops"). A platform's
+ * own syntax (Slack's `<@U1>` and `&amp;`, Discord's `<@123>`) is decoded by its adapter in
+ * src/bots before the text gets here.
  */
 export function cleanRequest(raw: string): string {
   // NFKC folds full-width digits and symbols ("＄０.５") into ASCII; skip it for plain ASCII. It
@@ -29,9 +22,6 @@ export function cleanRequest(raw: string): string {
     ? raw.replace(ALL_BUT_VULGAR_FRACTIONS, (run) => run.normalize('NFKC'))
     : raw;
   text = text
-    .replace(/<(?:@|#|!)[^>\s]*>/g, ' ')
-    .replace(/<(https?:\/\/[^>|\s]+)(?:\|([^>]*))?>/g, (_m, url: string, label?: string) => label ?? url)
-    .replace(/&(?:amp|lt|gt|quot|#39);/g, (entity) => HTML_ENTITIES[entity] ?? entity)
     .replace(/[‘’‛`´]/g, "'")
     .replace(/[“”„]/g, '"')
     .replace(/[‐‑‒–—―−]/g, '-')
