@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema.ts';
 
 /** What was said in each chat thread, so any bot process reads a follow-up in its context. */
@@ -40,4 +40,25 @@ export async function hasConversation(db: Kysely<Database>, conversation: string
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** Adds what happened since (an operation's end) to the thread's latest turn. */
+export async function appendToLatestTurn(
+  db: Kysely<Database>,
+  conversation: string,
+  text: string,
+): Promise<void> {
+  const latest = await db
+    .selectFrom('conversation_turns')
+    .select('id')
+    .where('conversation', '=', conversation)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!latest) return;
+  await db
+    .updateTable('conversation_turns')
+    .set((eb) => ({ assistant_text: sql<string>`${eb.ref('assistant_text')} || ${`\n${text}`}` }))
+    .where('id', '=', latest.id)
+    .execute();
 }

@@ -44,6 +44,12 @@ export class Conversation {
     return this.turns.map((t) => t.user).join('\n');
   }
 
+  /** Adds what happened since (an operation's end) to the latest turn. */
+  note(text: string): void {
+    const last = this.turns[this.turns.length - 1];
+    if (last) last.assistant = `${last.assistant}\n${text}`;
+  }
+
   record(user: string, assistant: string): void {
     this.turns.push({ user, assistant: assistant || '(no answer)' });
     // Far more than any budget sends; the rest would never be read.

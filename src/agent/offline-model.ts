@@ -1,6 +1,7 @@
 import type { AgentMessage, AgentModel, ModelTurn } from './agent-model.ts';
 import { helpText } from './help.ts';
 import { planRequest } from './planner/index.ts';
+import { resolveInstanceReference } from './references.ts';
 
 /**
  * The model used when no LLM is configured: the offline planner decides the tool calls from the
@@ -13,7 +14,10 @@ export class OfflineModel implements AgentModel {
   async next(messages: AgentMessage[]): Promise<ModelTurn> {
     const last = messages[messages.length - 1];
     if (last?.role !== 'user') return { text: '', toolCalls: [] };
-    const plan = planRequest(last.content);
+    // "pause it" after a deploy in the same thread: the instance that turn was about.
+    const reference = resolveInstanceReference(last.content, messages.slice(0, -1));
+    if (reference.kind === 'ambiguous') return { text: reference.question, toolCalls: [] };
+    const plan = planRequest(reference.kind === 'resolved' ? reference.text : last.content);
     switch (plan.kind) {
       case 'calls':
         return {

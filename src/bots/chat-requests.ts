@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { addTurn, recentTurns } from '../../db/repositories/conversations.ts';
+import { addTurn, appendToLatestTurn, recentTurns } from '../../db/repositories/conversations.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Agent, HandledRequest } from '../agent/agent.ts';
 import { type ChatRequest, type ChatSurface, contextFor } from '../agent/chat-surface.ts';
@@ -9,6 +9,7 @@ import { ErrorCode } from '../errors.ts';
 import type { ProgressView } from '../jobs/progress.ts';
 import type { RequestContext } from '../tools/tool.ts';
 import type { OperationFollower } from './operation-follower.ts';
+import { renderProgress } from './render.ts';
 
 /** Turns of a thread read back from the database; the token budget then decides how many are sent. */
 const STORED_TURNS_READ = 40;
@@ -52,7 +53,7 @@ export class ChatRequests {
         );
       }
     }
-    return this.followed(handled, surface, context);
+    return this.followed(handled, surface, context, conversation);
   }
 
   /**
@@ -84,10 +85,31 @@ export class ChatRequests {
     return this.followed(await this.agent.runConfirmed(call, context, surface), surface, context);
   }
 
-  private followed(handled: HandledRequest, surface: ChatSurface, context: RequestContext): FollowedRequest {
+  /**
+   * Follows what the request started. Each operation's end joins the conversation, so "pause it"
+   * afterwards in the thread (or the terminal session) knows which instance "it" is.
+   */
+  private followed(
+    handled: HandledRequest,
+    surface: ChatSurface,
+    context: RequestContext,
+    conversation?: Conversation,
+  ): FollowedRequest {
     return {
       ...handled,
-      jobs: handled.started.map((job) => this.follower.follow(job, surface, context.replyTo)),
+      jobs: handled.started.map((job) =>
+        this.follower.follow(job, surface, context.replyTo).then(async (final) => {
+          if (final.state !== 'succeeded' && final.state !== 'failed') return final;
+          const line = renderProgress(final);
+          if (conversation) conversation.note(line);
+          else if (context.conversation) {
+            await appendToLatestTurn(this.db, context.conversation, line).catch((err: unknown) =>
+              this.log.warn({ err }, 'could not add an operation’s end to its conversation'),
+            );
+          }
+          return final;
+        }),
+      ),
     };
   }
 

@@ -99,6 +99,30 @@ describe('Slack over Socket Mode', () => {
     expect(await operationsIn(bot, 'deploy')).toBe(before + 1);
   });
 
+  it('reads "pause it" in the thread of a deploy as that instance; in another thread it asks which', async () => {
+    const thread = freshTs();
+    await slack.socket.push('events_api', mentionEvent('deploy a 4090', { ts: thread }));
+    const final = await eventually('the deploy', () => finalProgress(slack, thread), 30_000);
+    const instance = /deploy (i-\d+) done/.exec(shown(final))![1]!;
+    await slack.socket.push('events_api', mentionEvent('pause it', { thread }));
+    const paused = await eventually('that instance paused', () =>
+      threadOf(slack, thread).find((m) => shown(m).startsWith(`✅ pause ${instance} done`)),
+    );
+    expect(paused).toBeDefined();
+
+    const pausesBefore = await operationsIn(bot, 'pause');
+    const other = freshTs();
+    await slack.socket.push('events_api', mentionEvent('pause it', { ts: other }));
+    const asked = await eventually('an answer in the other thread', () => threadOf(slack, other)[0]);
+    expect(shown(asked)).toMatch(/which instance/i);
+    expect(await operationsIn(bot, 'pause')).toBe(pausesBefore);
+    // Resume it again, so the tests after this one find it running.
+    await slack.socket.push('events_api', mentionEvent(`resume ${instance}`, { thread }));
+    await eventually('the resume', () =>
+      threadOf(slack, thread).find((m) => shown(m).startsWith(`✅ resume ${instance} done`)),
+    );
+  });
+
   it('asks the requester to confirm a destroy with buttons; another user cannot; a double click destroys once', async () => {
     const [instance] = await listInstances(bot.g.runtime.database.db, {
       channel: 'slack:T0TEAM:C0CHAN',
