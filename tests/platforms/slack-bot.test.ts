@@ -63,6 +63,22 @@ describe('Slack over Socket Mode', () => {
     expect(threadOf(slack, ts).filter((m) => /deploy i-\d+|deploy ·|Queued/.test(shown(m)))).toHaveLength(1);
     const [instance] = await listInstances(bot.g.runtime.database.db, { channel: 'slack:T0TEAM:C0CHAN' });
     expect(instance?.state).toBe('running');
+    // The audit log names the platform user, workspace-qualified.
+    const audit = await bot.g.runtime.database.db
+      .selectFrom('audit_log')
+      .select(['actor', 'channel'])
+      .where('action', '=', 'deploy')
+      .executeTakeFirstOrThrow();
+    expect(audit).toEqual({ actor: 'alice (slack:T0TEAM:U0ALICE)', channel: 'slack:T0TEAM:C0CHAN' });
+  });
+
+  it('waits out a 429 on its progress edits and still shows the final state', async () => {
+    slack.api.rateLimit('chat.update', 2, 1);
+    const ts = freshTs();
+    await slack.socket.push('events_api', mentionEvent('deploy a 4090', { ts }));
+    const final = await eventually('the final progress edit', () => finalProgress(slack, ts), 30_000);
+    expect(shown(final)).toMatch(/^✅ deploy i-\d+ done/);
+    expect(slack.api.calls.filter((c) => c.method === 'chat.update' && c.rateLimited)).toHaveLength(2);
   });
 
   it('takes a redelivered event once: one deploy for the same message sent twice', async () => {
@@ -212,6 +228,42 @@ describe('Slack over Socket Mode', () => {
     expect(await operationsIn(bot, 'destroy')).toBe(destroysBefore);
     // Cancel on a fresh one ends it too, with nothing done.
     expect(CANCEL_ACTION).toBe('gpuops_cancel');
+  });
+});
+
+describe('Slack with an allow-list', () => {
+  let slack: SlackStandIns;
+  let bot: SlackGpuops;
+
+  beforeAll(async () => {
+    slack = await startSlackStandIns();
+    bot = await startSlackGpuops(slack, {
+      mode: 'socket',
+      env: { GPUOPS_CHAT_ALLOWED_WORKSPACES: 'T0OTHER' },
+    });
+  });
+  afterAll(async () => {
+    await bot?.close();
+    await slack?.close();
+  });
+
+  it('tells a workspace outside the allow-list no, privately, and starts nothing; unknown buttons change nothing', async () => {
+    await slack.socket.push('events_api', mentionEvent('deploy a 4090'));
+    const refusal = await eventually('the refusal', () =>
+      slack.api
+        .callsTo('chat.postEphemeral')
+        .find((c) => String(c.body.text).includes('not set up for this workspace')),
+    );
+    expect(refusal.body.user).toBe('U0ALICE');
+    await slack.socket.push(
+      'interactive',
+      buttonClick({ actionId: 'somebody_elses_button', value: 'x', user: 'U0ALICE', messageTs: freshTs() }),
+    );
+    await eventually('the unknown-button answer', () =>
+      slack.api.callsTo('chat.postEphemeral').find((c) => String(c.body.text).includes('not one of gpuops')),
+    );
+    expect(await operationsIn(bot, 'deploy')).toBe(0);
+    expect(slack.api.messages()).toHaveLength(0);
   });
 });
 
