@@ -31,6 +31,19 @@ export const deployRecommendationTool = defineTool({
       );
     }
     let chosen: RecommendedConfig | null | undefined = row.pick;
+    if (args.cheapest && args.instead_gpu !== undefined) {
+      throw new GpuopsError(
+        ErrorCode.BadInput,
+        'Say either which GPU to deploy instead or "the cheaper one", not both.',
+      );
+    }
+    if (args.cheapest) {
+      const options = [row.pick, ...row.alternatives].filter((c): c is RecommendedConfig => c !== null);
+      chosen = options.reduce<RecommendedConfig | undefined>(
+        (best, c) => (best === undefined || c.price_per_hour < best.price_per_hour ? c : best),
+        undefined,
+      );
+    }
     if (args.instead_gpu !== undefined) {
       const wanted = resolveGpuArg(args.instead_gpu);
       chosen = [row.pick, ...row.alternatives].find((c) => c?.gpu === wanted.id);

@@ -140,6 +140,10 @@ export const deployRecommendationSchema = z.object({
   instead_gpu: gpuArg
     .optional()
     .describe('Deploy this alternative from the last recommendation instead of the pick'),
+  cheapest: z
+    .boolean()
+    .optional()
+    .describe('Deploy the cheapest per hour of the pick and its alternatives ("the cheaper one")'),
 });
 
 export const TOOL_SCHEMAS = {

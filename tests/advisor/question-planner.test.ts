@@ -102,6 +102,15 @@ describe('deploying the recommendation', () => {
     expect(calls(text)).toEqual([{ tool: 'deploy_recommendation', args: { instead_gpu: gpu } }]);
   });
 
+  it.each([
+    'deploy the cheaper one',
+    'go with the cheapest option',
+    "ok let's go with the cheaper one",
+    'rent the cheapest one please',
+  ])('turns "%s" into the cheapest of the last answer', (text) => {
+    expect(calls(text)).toEqual([{ tool: 'deploy_recommendation', args: { cheapest: true } }]);
+  });
+
   it('asks which alternative when none is named', () => {
     expect(clarify('deploy the alternative')).toMatch(/which alternative/i);
   });

@@ -49,6 +49,22 @@ describe('the GPU advisor in chat', () => {
     );
   });
 
+  it('deploys the cheapest per hour of the pick and its alternatives for "deploy the cheaper one"', async () => {
+    g.surface.clear();
+    await g.say('what do I need to serve Qwen2.5 32B in AWQ for 8 users?');
+    const advice = g.surface.events.find((e) => e.type === 'post' && e.message?.kind === 'reply')!.message!
+      .data as Advice;
+    const options = [advice.recommendation!, ...advice.alternatives];
+    const cheapest = options.reduce((a, b) => (b.price_per_hour < a.price_per_hour ? b : a));
+    g.surface.clear();
+    await g.say('deploy the cheaper one');
+    const ref = g.surface.progressRefs().at(-1)!;
+    const final = g.surface.versionsOf(ref).at(-1)!.progress!;
+    expect(final.state).toBe('succeeded');
+    const row = await getInstance(g.runtime.database.db, Number(final.result!.instance.slice(2)));
+    expect(row?.offer_id).toBe(cheapest.offer_id);
+  });
+
   it('says "deploy it" needs a recommendation first in a channel that has none', async () => {
     g.surface.clear();
     await g.runtime.chat!.handle('deploy it', { ...g.context, channel: 'fresh-channel' }, g.surface);

@@ -41,6 +41,11 @@ const GO_WITH = new RegExp(
   `${LEAD}(?:go\\s+with|let'?s\\s+go\\s+with)\\s+(?:it|that|this|that\\s+one|the\\s+pick)${TAIL}`,
   'i',
 );
+// "deploy the cheaper one", "go with the cheapest option", "the cheaper one then".
+const CHEAPER = new RegExp(
+  `${LEAD}(?:(?:${VERB}|go\\s+with|let'?s\\s+go\\s+with)\\s+)?the\\s+cheap(?:er|est)(?:\\s+(?:one|option|alternative|config(?:uration)?|setup|machine|offer))?${TAIL}`,
+  'i',
+);
 const ALTERNATIVE = /\b(?:option|alternative|alt|recommend\w*|suggest\w*)\b/;
 const DEPLOY_START = new RegExp(`${LEAD}${VERB}\\b`, 'i');
 
@@ -51,6 +56,7 @@ const DEPLOY_START = new RegExp(`${LEAD}${VERB}\\b`, 'i');
  */
 export function planDeployRecommendation(text: string): Plan | undefined {
   const lower = text.toLowerCase().trim();
+  if (CHEAPER.test(lower)) return checked({ tool: 'deploy_recommendation', args: { cheapest: true } });
   if (DEPLOY_PICK.test(lower) || GO_WITH.test(lower)) {
     return checked({ tool: 'deploy_recommendation', args: {} });
   }
