@@ -24,10 +24,21 @@ export async function recentTurns(
   return rows.reverse().map((r) => ({ user: r.user_text, assistant: r.assistant_text }));
 }
 
-export async function addTurn(db: Kysely<Database>, conversation: string, turn: StoredTurn): Promise<void> {
-  await db
+/** Stores a turn; returns its id, so an answer still being given can be filled in later. */
+export async function addTurn(db: Kysely<Database>, conversation: string, turn: StoredTurn): Promise<string> {
+  const row = await db
     .insertInto('conversation_turns')
     .values({ conversation, user_text: turn.user, assistant_text: turn.assistant })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function setTurnAnswer(db: Kysely<Database>, id: string, assistant: string): Promise<void> {
+  await db
+    .updateTable('conversation_turns')
+    .set({ assistant_text: assistant })
+    .where('id', '=', id)
     .execute();
 }
 

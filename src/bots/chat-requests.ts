@@ -1,6 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { addTurn, appendToLatestTurn, recentTurns } from '../../db/repositories/conversations.ts';
+import {
+  addTurn,
+  appendToLatestTurn,
+  recentTurns,
+  setTurnAnswer,
+} from '../../db/repositories/conversations.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Agent, HandledRequest } from '../agent/agent.ts';
 import { type ChatRequest, type ChatSurface, contextFor } from '../agent/chat-surface.ts';
@@ -44,14 +49,26 @@ export class ChatRequests {
     conversation?: Conversation,
   ): Promise<FollowedRequest> {
     const thread = conversation ? undefined : await this.storedConversation(context);
+    // The turn is stored before the answer, so a reply in the thread meanwhile is already part of
+    // the conversation (and a bot process sees the thread as one it takes part in).
+    const turnId =
+      thread && context.conversation
+        ? await addTurn(this.db, context.conversation, { user: text, assistant: '(answering)' }).catch(
+            (err: unknown) => {
+              this.log.warn(
+                { err, conversation: context.conversation },
+                'could not store the conversation turn',
+              );
+              return undefined;
+            },
+          )
+        : undefined;
     const handled = await this.agent.handle(text, context, surface, conversation ?? thread);
-    if (thread && context.conversation) {
-      const turn = thread.lastTurn();
-      if (turn) {
-        await addTurn(this.db, context.conversation, turn).catch((err: unknown) =>
-          this.log.warn({ err, conversation: context.conversation }, 'could not store the conversation turn'),
-        );
-      }
+    const answer = thread?.lastTurn()?.assistant;
+    if (turnId !== undefined && answer !== undefined) {
+      await setTurnAnswer(this.db, turnId, answer).catch((err: unknown) =>
+        this.log.warn({ err, conversation: context.conversation }, 'could not store the conversation turn'),
+      );
     }
     return this.followed(handled, surface, context, conversation);
   }

@@ -62,7 +62,16 @@ export class OperationFollower {
   }
 
   /** Posts the operation's progress message in `surface` and keeps it current until it ends. */
-  async follow(job: JobRef, surface: ChatSurface, replyTo: ReplyTarget): Promise<ProgressView> {
+  follow(job: JobRef, surface: ChatSurface, replyTo: ReplyTarget): Promise<ProgressView> {
+    // Tracked from the first post, so a shutdown waits for a message still being recorded too.
+    return this.track(this.postAndFollow(job, surface, replyTo));
+  }
+
+  private async postAndFollow(
+    job: JobRef,
+    surface: ChatSurface,
+    replyTo: ReplyTarget,
+  ): Promise<ProgressView> {
     const initial: ProgressView = {
       operationId: job.operationId,
       kind: job.kind,
@@ -95,7 +104,7 @@ export class OperationFollower {
         this.log.warn({ err, op: job.operationId }, 'could not record the progress message'),
       );
     }
-    return this.keepCurrent(job.operationId, surface, ref);
+    return this.followToEnd(job.operationId, surface, ref);
   }
 
   /**
@@ -134,17 +143,12 @@ export class OperationFollower {
     if (!replyTo.message || this.following.has(row.id)) return;
     this.log.info({ op: row.id, surface: home.platform }, 'taking over a progress message');
     this.following.add(row.id);
-    void this.keepCurrent(row.id, home.surfaceFor(replyTo), { id: replyTo.message }).catch((err: unknown) =>
-      this.log.warn({ err, op: row.id }, 'could not follow a taken-over operation'),
+    void this.track(this.followToEnd(row.id, home.surfaceFor(replyTo), { id: replyTo.message })).catch(
+      (err: unknown) => this.log.warn({ err, op: row.id }, 'could not follow a taken-over operation'),
     );
   }
 
-  private keepCurrent(
-    operationId: string,
-    surface: ChatSurface,
-    ref: MessageRef | undefined,
-  ): Promise<ProgressView> {
-    const following = this.followToEnd(operationId, surface, ref);
+  private track<T>(following: Promise<T>): Promise<T> {
     this.inFlight.add(following);
     void following.finally(() => this.inFlight.delete(following)).catch(() => undefined);
     return following;

@@ -47,7 +47,9 @@ export const FAST_ENV = {
 /** A whole gpuops (database, queue, simulator, worker, agent) in this process, on loopback. */
 export async function startTestGpuops(options: HarnessOptions): Promise<TestGpuops> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gpuops-e2e-'));
-  const pg = options.db === 'postgres' ? await freshPostgresDatabase() : undefined;
+  // A gpuops sharing another's database (a second process of one deployment) makes none of its own.
+  const pg =
+    options.db === 'postgres' && !options.env?.DATABASE_URL ? await freshPostgresDatabase() : undefined;
   const ownSim = !options.sim;
   const sim =
     options.sim ??

@@ -1,15 +1,18 @@
 import { once } from 'node:events';
 import {
+  type APIInteractionGuildMember,
   type ButtonInteraction,
   type ChatInputCommandInteraction,
   Client,
   Events,
   GatewayIntentBits,
+  GuildMember,
   type Interaction,
   type Message,
   MessageFlags,
   Partials,
   Routes,
+  type User,
 } from 'discord.js';
 import { hasConversation } from '../../../db/repositories/conversations.ts';
 import { takeInboundEvent } from '../../../db/repositories/inbound-events.ts';
@@ -19,7 +22,7 @@ import { closedText } from '../button-confirmations.ts';
 import { EditBudget } from '../edit-budget.ts';
 import { type PlatformDeps, type RunningPlatform, workspaceAllowed } from '../platform.ts';
 import { GPU_COMMAND } from './discord-commands.ts';
-import { decodeDiscordText, readDiscordButtonId } from './discord-format.ts';
+import { decodeDiscordText, readDiscordButtonId, toDiscordMessages } from './discord-format.ts';
 import { type DiscordPlace, DiscordSurface, type DiscordWire } from './discord-surface.ts';
 
 /**
@@ -112,7 +115,10 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
     if (!me) return;
     const direct = message.channel.isDMBased();
     const inThread = message.channel.isThread();
-    const mentioned = message.mentions.users.has(me);
+    // Discord's @ autocomplete offers the bot's managed role beside the bot: either addresses it.
+    const botRole = message.guild?.roles.botRoleFor(me) ?? undefined;
+    const mentioned =
+      message.mentions.users.has(me) || (botRole !== undefined && message.mentions.roles.has(botRole.id));
     const guild = message.guildId ?? undefined;
     const parent = inThread ? (message.channel.parentId ?? message.channelId) : message.channelId;
     if (!direct && !mentioned) {
@@ -130,7 +136,9 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
     }
     const text = decodeDiscordText(message.content, {
       botUserId: me,
+      ...(botRole && { botRoleId: botRole.id }),
       users: new Map(message.mentions.users.map((u) => [u.id, u.username])),
+      roles: new Map(message.mentions.roles.map((r) => [r.id, r.name])),
       channels: new Map(
         message.mentions.channels.map((c) => [c.id, 'name' in c && c.name ? String(c.name) : c.id]),
       ),
@@ -156,7 +164,7 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
         ...(guild && { workspace: guild }),
         channel: parent,
         ...(thread && { thread }),
-        user: { id: message.author.id, name: message.member?.displayName ?? message.author.username },
+        user: { id: message.author.id, name: message.member?.displayName ?? message.author.displayName },
         text,
       },
       place,
@@ -203,10 +211,7 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
     if (!(await takeInboundEvent(db, `discord:interaction:${interaction.id}`))) return;
     const raw = interaction.options.getString('request') ?? '';
     const text = decodeDiscordText(raw, { botUserId: client.user?.id ?? '' });
-    const name =
-      interaction.member && 'displayName' in interaction.member
-        ? String(interaction.member.displayName)
-        : interaction.user.username;
+    const name = displayNameOf(interaction.member, interaction.user);
     const asked = await interaction.editReply({
       content: `**${name}** asked: ${text.slice(0, 1_800) || '(nothing)'}`,
       allowedMentions: { parse: [] },
@@ -258,10 +263,7 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
       return;
     }
     if (!(await takeInboundEvent(db, `discord:interaction:${interaction.id}`))) return;
-    const name =
-      interaction.member && 'displayName' in interaction.member
-        ? String(interaction.member.displayName)
-        : interaction.user.username;
+    const name = displayNameOf(interaction.member, interaction.user);
     const outcome = await confirmations.click({
       action: id,
       confirmationId: value,
@@ -272,19 +274,25 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
       await ephemeral(outcome.text);
       return;
     }
+    /** The question's message, without its buttons, saying how it ended (formatted as it was posted). */
+    const settle = (text: string) =>
+      interaction.update({
+        content: toDiscordMessages({ kind: 'reply', text })[0]?.content ?? text,
+        components: [],
+        allowedMentions: { parse: [] },
+      });
     if (outcome.kind === 'closed') {
       if (outcome.row.state === 'expired' || outcome.row.state === 'pending') {
-        await interaction.update({ content: outcome.text, components: [], allowedMentions: { parse: [] } });
+        await settle(outcome.text);
       } else {
         await ephemeral(outcome.text);
       }
       return;
     }
-    await interaction.update({
-      content: `${outcome.row.question}\n${outcome.text}`,
-      components: [],
-      allowedMentions: { parse: [] },
-    });
+    // The decision is stored: a message that cannot be updated must not keep a confirmed call from running.
+    await settle(`${outcome.row.question}\n${outcome.text}`).catch((err: unknown) =>
+      log.warn({ err, confirmation: outcome.row.id }, 'could not update the confirmation message'),
+    );
     if (outcome.kind !== 'confirmed') return;
     const at = outcome.row.message;
     const postIn = at?.channel ?? interaction.channelId;
@@ -317,6 +325,8 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
   client.on(Events.Error, (err) => log.warn({ err }, 'Discord client error'));
 
   const ready = once(client, Events.ClientReady);
+  // Not awaited when login fails; a client error after that must not be an unhandled rejection.
+  ready.catch(() => undefined);
   try {
     await client.login(discord.token);
     await Promise.race([
@@ -351,6 +361,19 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
         ...(replyTo.thread && { thread: replyTo.thread }),
       }),
   });
+  // What the reconciler and workers found goes to the thread (or channel) the instance came from.
+  const stopNotices = deps.notices?.subscribePlatform('discord', (notice) => {
+    const at = notice.reply_to;
+    const channel = at?.channel ?? notice.channel.split(':').at(-1) ?? '';
+    void surfaceAt({
+      ...(at?.workspace && { guild: at.workspace }),
+      channel,
+      postIn: at?.thread ?? channel,
+      ...(at?.thread && { thread: at.thread }),
+    })
+      .post({ kind: 'reply', text: `⚠️ ${notice.text}` })
+      .catch((err: unknown) => log.warn({ err, notice: notice.id }, 'could not post a notice'));
+  });
   log.info({ user: client.user?.id, guilds: client.guilds.cache.size }, 'Discord bot started');
 
   return {
@@ -361,7 +384,16 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
     },
     async close() {
       clearInterval(sweeper);
+      stopNotices?.();
+      // Stops the gateway (no more requests), but destroy() also drops the REST token, and the
+      // follower's shutdown still edits each followed message one last time through it.
       await client.destroy();
+      client.rest.setToken(discord.token);
     },
   };
+}
+
+/** The name people see: the server nickname, else the global display name, else the username. */
+function displayNameOf(member: GuildMember | APIInteractionGuildMember | null, user: User): string {
+  return member instanceof GuildMember ? member.displayName : (member?.nick ?? user.displayName);
 }
