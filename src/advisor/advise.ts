@@ -1,20 +1,18 @@
-import type { z } from 'zod';
 import { GPU_CATALOG, type GpuModel, gpuById, resolveGpuArg } from '../cloud/gpu-catalog.ts';
 import { countriesFor } from '../cloud/market-query.ts';
 import type { GpuProvider, Offer, OfferQuery } from '../cloud/provider.ts';
 import type { Config } from '../config.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatPrice } from '../format/text.ts';
-import type { recommendGpuSchema } from '../tools/schemas.ts';
 import { unsupportedReason } from './compat.ts';
 import { fitsOn, fitTable, smallestConfigs } from './fit.ts';
 import { estimateMemory } from './memory.ts';
 import { DEFAULT_MIN_RELIABILITY, type RankedOffer, rankOffers, topConfigurations } from './rank.ts';
 import { estimateSpeed, assumptions as speedAssumptions } from './speed.ts';
-import type { FitRow, MemoryBreakdown, Recommendation, Workload } from './types.ts';
+import type { AdviceRequest, FitRow, MemoryBreakdown, Recommendation, Workload } from './types.ts';
 import { buildWorkload } from './workload.ts';
 
-export type RecommendGpuArgs = z.output<typeof recommendGpuSchema>;
+export type RecommendGpuArgs = AdviceRequest;
 
 /** The advisor's answer: `gpuops advise --json` prints exactly this object. */
 export interface Advice {

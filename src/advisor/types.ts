@@ -74,6 +74,29 @@ export type KvPrecision = 'fp32' | 'fp16' | 'bf16' | 'fp8' | 'int8' | 'int4';
 
 export type Task = 'inference' | 'full-finetune' | 'lora' | 'qlora';
 
+/**
+ * A question put to the advisor, as the recommend_gpu tool's schema (src/tools/schemas.ts)
+ * accepts it; that schema is checked against this type, so the two cannot drift apart.
+ */
+export interface AdviceRequest {
+  model: string;
+  task?: Task | undefined;
+  precision?: WeightPrecision | undefined;
+  context_tokens?: number | undefined;
+  concurrent_users?: number | undefined;
+  batch_size?: number | undefined;
+  seq_len?: number | undefined;
+  lora_rank?: number | undefined;
+  gradient_checkpointing?: boolean | undefined;
+  training_tokens?: number | undefined;
+  /** GPU names as the user wrote them; the advisor resolves them against the catalog. */
+  gpus?: string[] | undefined;
+  gpu_count?: number | undefined;
+  max_price_per_gpu_hour?: number | undefined;
+  /** A region id or an ISO country code. */
+  region?: string | undefined;
+}
+
 export interface Workload {
   model: ModelSpec;
   /** True when the model was not in the catalog and was sized from a parameter count alone. */

@@ -1,5 +1,3 @@
-import type { z } from 'zod';
-import type { recommendGpuSchema } from '../tools/schemas.ts';
 import {
   mentionsModelFamily,
   parseParamCount,
@@ -7,7 +5,7 @@ import {
   suggestModels,
   syntheticModel,
 } from './models/index.ts';
-import type { KvPrecision, ModelSpec, Task, WeightPrecision, Workload } from './types.ts';
+import type { AdviceRequest, KvPrecision, ModelSpec, Task, WeightPrecision, Workload } from './types.ts';
 
 /**
  * From recommend_gpu's arguments to the workload the arithmetic runs on: which model, doing what,
@@ -16,7 +14,7 @@ import type { KvPrecision, ModelSpec, Task, WeightPrecision, Workload } from './
  * assumptions.
  */
 
-export type RecommendGpuInput = z.infer<typeof recommendGpuSchema>;
+export type RecommendGpuInput = AdviceRequest;
 
 export type WorkloadResult =
   | { workload: Workload }

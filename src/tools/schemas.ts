@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AdviceRequest } from '../advisor/types.ts';
 import { countArg, gpuArg, instanceArg, maxPriceArg, regionArg } from './args.ts';
 
 /**
@@ -135,6 +136,11 @@ export const recommendGpuSchema = z.object({
   max_price_per_gpu_hour: maxPriceArg.optional(),
   region: regionArg.optional(),
 });
+
+// The advisor declares the question it answers; this schema must produce exactly that.
+type SameShape<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const recommendGpuMatchesAdvisor: SameShape<z.output<typeof recommendGpuSchema>, AdviceRequest> = true;
+void recommendGpuMatchesAdvisor;
 
 export const deployRecommendationSchema = z.object({
   instead_gpu: gpuArg
