@@ -11,6 +11,8 @@ const scripts = [
   ['bench/rank-bench.ts'],
   // About 15 s: a whole gpuops on PGlite for one request through the agent.
   ['bench/agent-tokens-bench.ts'],
+  // About a minute and a half: Slack through Bolt and its stand-ins (ack latency, API calls, edit budget).
+  ['bench/chat-bench.ts'],
   // About a minute: 40 operations under worker kills and provider faults, then the records checked.
   ['bench/chaos-bench.ts'],
 ];
