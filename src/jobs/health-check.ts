@@ -40,7 +40,10 @@ export async function checkGpusOverSsh(
         .filter(Boolean);
     } catch (err) {
       lastError = err;
-      await sleep(Math.min(5_000, services.config.pollIntervalMs * 2 ** (attempt - 1)), undefined, {
+      // At least a few seconds in all, however fast the polling: sshd may still be starting, and
+      // a busy host answers late.
+      const base = Math.max(250, services.config.pollIntervalMs);
+      await sleep(Math.min(5_000, base * 2 ** (attempt - 1)), undefined, {
         signal: services.shutdown,
       });
     }
