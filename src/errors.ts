@@ -23,6 +23,10 @@ export const ErrorCode = {
   HostFailed: 'host_failed',
   ResumeUnavailable: 'resume_unavailable',
   SshFailed: 'ssh_failed',
+  /** Snapshot storage (S3-compatible) refused or failed a request. */
+  StorageFailed: 'storage_failed',
+  /** A restored workspace does not match its snapshot's manifest. */
+  SnapshotMismatch: 'snapshot_mismatch',
   Timeout: 'timeout',
   Cancelled: 'cancelled',
   LlmUnavailable: 'llm_unavailable',

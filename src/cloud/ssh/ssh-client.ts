@@ -1,4 +1,4 @@
-import { Client } from 'ssh2';
+import { Client, type ConnectConfig } from 'ssh2';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 
 export interface SshTarget {
@@ -60,17 +60,22 @@ export function sshExec(target: SshTarget, command: string, timeoutMs = 15_000):
         });
       })
       .on('error', (err) => finish(sshError(target, err)))
-      .connect({
-        host: target.host,
-        port: target.port,
-        username: target.username ?? 'root',
-        privateKey: target.privateKey,
-        readyTimeout: timeoutMs,
-        // Marketplace hosts publish no host key ahead of time; the key we authenticate with is
-        // what protects the session, and the fingerprint is not pinned.
-        hostVerifier: () => true,
-      });
+      .connect(connectConfig(target, timeoutMs));
   });
+}
+
+/** How gpuops logs in to an instance. */
+export function connectConfig(target: SshTarget, timeoutMs: number): ConnectConfig {
+  return {
+    host: target.host,
+    port: target.port,
+    username: target.username ?? 'root',
+    privateKey: target.privateKey,
+    readyTimeout: timeoutMs,
+    // Marketplace hosts publish no host key ahead of time; the key we authenticate with is
+    // what protects the session, and the fingerprint is not pinned.
+    hostVerifier: () => true,
+  };
 }
 
 function sshError(target: SshTarget, err: Error): GpuopsError {

@@ -1,0 +1,339 @@
+import { createHash } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import tar from 'tar-stream';
+import { ErrorCode, GpuopsError } from '../../errors.ts';
+import type { SshSession } from '../ssh/ssh-session.ts';
+import type { ObjectStore } from '../storage/object-store.ts';
+import {
+  blobKey,
+  isSafeRelativePath,
+  type Manifest,
+  type ManifestEntry,
+  manifestKey,
+  manifestTotals,
+} from './manifest.ts';
+
+/** Files up to this size are hashed in memory and stored at once; larger ones stream in parts. */
+const IN_MEMORY_BYTES = 8 * 1024 * 1024;
+const LIST_TIMEOUT_MS = 5 * 60_000;
+const TRANSFER_TIMEOUT_MS = 6 * 3_600_000;
+
+export interface SnapshotReport {
+  manifest: Manifest;
+  files: number;
+  bytes: number;
+  /** Content not already in storage, uploaded by this snapshot. */
+  uploadedFiles: number;
+  uploadedBytes: number;
+  /** Files read on the instance to hash them (the rest were unchanged since `previous`). */
+  hashedFiles: number;
+  ms: number;
+}
+
+export interface RestoreReport {
+  files: number;
+  bytes: number;
+  /** What differs from the manifest after the restore, one line each (at most 50). */
+  mismatches: string[];
+  mismatchCount: number;
+  ms: number;
+}
+
+/**
+ * Snapshots the workspace at `root` on the instance into `store`: lists it (files, directories,
+ * symlinks, modes, sizes, times), hashes the files that changed since `previous` (same size and
+ * time: the previous hash stands, as rsync's quick check), uploads content the store does not
+ * hold yet (content-addressed, so unchanged or duplicated content is never sent twice) and
+ * writes the manifest last: a snapshot without its manifest is not a snapshot.
+ */
+export async function snapshotWorkspace(options: {
+  session: SshSession;
+  store: ObjectStore;
+  root: string;
+  snapshotId: string;
+  previous?: Manifest | undefined;
+}): Promise<SnapshotReport> {
+  const started = performance.now();
+  const { session, store, root } = options;
+  const entries = await listWorkspace(session, root);
+  const known = new Map<string, ManifestEntry>();
+  for (const entry of options.previous?.entries ?? []) {
+    if (entry.type === 'file' && entry.sha256) known.set(entry.path, entry);
+  }
+  const files = entries.filter((e) => e.type === 'file');
+  const toHash: ManifestEntry[] = [];
+  for (const file of files) {
+    const before = known.get(file.path);
+    if (before && before.size === file.size && before.mtime === file.mtime) file.sha256 = before.sha256;
+    else toHash.push(file);
+  }
+  const hashes = await hashFiles(
+    session,
+    root,
+    toHash.map((f) => f.path),
+  );
+  for (const file of toHash) file.sha256 = hashes.get(file.path);
+
+  // One upload per distinct content the store lacks.
+  const wanted = new Map<string, ManifestEntry>();
+  for (const file of files) {
+    if (!file.sha256 || wanted.has(file.sha256)) continue;
+    if (!(await store.exists(blobKey(file.sha256)))) wanted.set(file.sha256, file);
+  }
+  const manifest: Manifest = { version: 1, createdAt: new Date().toISOString(), entries };
+  let uploaded: { files: number; bytes: number };
+  try {
+    uploaded = await uploadFiles(session, store, root, [...wanted.values()], entries);
+    await store.put(
+      manifestKey(options.snapshotId),
+      Buffer.from(JSON.stringify(manifest)),
+      'application/json',
+    );
+  } catch (err) {
+    // Content already stored under its hash stays for the next snapshot; half-copied leftovers go.
+    await store
+      .list(`tmp/${options.snapshotId}/`)
+      .then((keys) => store.delete(keys))
+      .catch(() => undefined);
+    throw err;
+  }
+  const totals = manifestTotals(manifest);
+  return {
+    manifest,
+    files: totals.files,
+    bytes: totals.bytes,
+    uploadedFiles: uploaded.files,
+    uploadedBytes: uploaded.bytes,
+    hashedFiles: toHash.length,
+    ms: Math.round(performance.now() - started),
+  };
+}
+
+/**
+ * Restores a manifest into `root` on the instance (streamed as one tar from storage), then
+ * verifies every entry on the instance against the manifest. A restore with any mismatch is
+ * reported as such; it is never called a success.
+ */
+export async function restoreWorkspace(options: {
+  session: SshSession;
+  store: ObjectStore;
+  root: string;
+  manifest: Manifest;
+}): Promise<RestoreReport> {
+  const started = performance.now();
+  const { session, store, root, manifest } = options;
+  for (const entry of manifest.entries) {
+    if (!isSafeRelativePath(entry.path)) {
+      throw new GpuopsError(
+        ErrorCode.SnapshotMismatch,
+        `The snapshot names a path outside the workspace: "${entry.path}".`,
+      );
+    }
+  }
+  const extract = await session.stream(
+    `mkdir -p ${quote(root)} && cd ${quote(root)} && tar -xpf - --no-same-owner`,
+    TRANSFER_TIMEOUT_MS,
+  );
+  // tar -x says nothing on stdout, but the channel's readable side must still flow to its end,
+  // or the pipeline below (which waits for the whole duplex channel) never finishes.
+  extract.stdout.resume();
+  const pack = tar.pack();
+  const sending = pipeline(pack, extract.stdin);
+  const ordered = [...manifest.entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const entry of ordered) {
+    const header = { name: entry.path, mode: entry.mode, mtime: new Date(entry.mtime * 1000) };
+    if (entry.type === 'dir') pack.entry({ ...header, type: 'directory' });
+    else if (entry.type === 'symlink')
+      pack.entry({ ...header, type: 'symlink', linkname: entry.target ?? '' });
+    else {
+      const content = await store.get(blobKey(entry.sha256 ?? ''));
+      await new Promise<void>((resolve, reject) => {
+        const sink = pack.entry({ ...header, type: 'file', size: entry.size }, (err) =>
+          err ? reject(err) : resolve(),
+        );
+        content.on('error', reject);
+        content.pipe(sink);
+      });
+    }
+  }
+  pack.finalize();
+  await sending;
+  const { code, stderr } = await extract.done;
+  if (code !== 0) {
+    throw new GpuopsError(
+      ErrorCode.SshFailed,
+      `Unpacking the snapshot on the instance failed (exit ${code}): ${stderr}`,
+    );
+  }
+  const verified = await verifyWorkspace(session, root, manifest);
+  const totals = manifestTotals(manifest);
+  return {
+    files: totals.files,
+    bytes: totals.bytes,
+    ...verified,
+    ms: Math.round(performance.now() - started),
+  };
+}
+
+/** Compares the workspace on the instance with the manifest, entry by entry, hashing every file. */
+export async function verifyWorkspace(
+  session: SshSession,
+  root: string,
+  manifest: Manifest,
+): Promise<{ mismatches: string[]; mismatchCount: number }> {
+  const actual = new Map((await listWorkspace(session, root)).map((e) => [e.path, e]));
+  const files = manifest.entries.filter((e) => e.type === 'file' && actual.get(e.path)?.type === 'file');
+  const hashes = await hashFiles(
+    session,
+    root,
+    files.map((f) => f.path),
+  );
+  const mismatches: string[] = [];
+  for (const want of manifest.entries) {
+    const got = actual.get(want.path);
+    if (!got) mismatches.push(`${want.path}: missing`);
+    else if (got.type !== want.type) mismatches.push(`${want.path}: a ${got.type}, not a ${want.type}`);
+    else if (want.type === 'symlink' && got.target !== want.target)
+      mismatches.push(`${want.path}: links to ${got.target}, not ${want.target}`);
+    else if (want.type === 'file' && got.size !== want.size)
+      mismatches.push(`${want.path}: ${got.size} bytes, not ${want.size}`);
+    else if (want.type === 'file' && hashes.get(want.path) !== want.sha256)
+      mismatches.push(
+        `${want.path}: content differs (SHA-256 ${hashes.get(want.path)?.slice(0, 12)}…, not ${want.sha256?.slice(0, 12)}…)`,
+      );
+    else if (want.type !== 'symlink' && got.mode !== want.mode)
+      mismatches.push(`${want.path}: mode ${got.mode.toString(8)}, not ${want.mode.toString(8)}`);
+  }
+  return { mismatches: mismatches.slice(0, 50), mismatchCount: mismatches.length };
+}
+
+/** Every file, directory and symlink under `root`, with GNU find's exact fields (NUL-separated). */
+async function listWorkspace(session: SshSession, root: string): Promise<ManifestEntry[]> {
+  const out = await session.run(
+    `cd ${quote(root)} && find . -mindepth 1 \\( -type f -o -type d -o -type l \\) -printf '%y\\0%m\\0%s\\0%T@\\0%P\\0%l\\0'`,
+    '',
+    LIST_TIMEOUT_MS,
+  );
+  const fields = out.toString('utf8').split('\0');
+  const entries: ManifestEntry[] = [];
+  for (let i = 0; i + 5 < fields.length; i += 6) {
+    const [kind, mode, size, mtime, path, target] = fields.slice(i, i + 6) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const type = kind === 'f' ? 'file' : kind === 'd' ? 'dir' : 'symlink';
+    entries.push({
+      path,
+      type,
+      mode: Number.parseInt(mode, 8),
+      size: type === 'file' ? Number(size) : 0,
+      mtime: Number(mtime),
+      ...(type === 'symlink' && { target }),
+    });
+  }
+  return entries;
+}
+
+/** SHA-256 of each file, computed on the instance (only the hashes cross the network). */
+async function hashFiles(
+  session: SshSession,
+  root: string,
+  paths: readonly string[],
+): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  if (paths.length === 0) return hashes;
+  const out = await session.run(
+    `cd ${quote(root)} && xargs -0 -r sha256sum -z --`,
+    Buffer.from(`${paths.join('\0')}\0`),
+    TRANSFER_TIMEOUT_MS,
+  );
+  for (const record of out.toString('utf8').split('\0')) {
+    const match = /^\\?([0-9a-f]{64}) [ *](.*)$/s.exec(record);
+    if (match) hashes.set(match[2]!, match[1]!);
+  }
+  return hashes;
+}
+
+/**
+ * Streams the files' content off the instance as one tar and stores each under its hash. What
+ * arrives is hashed again: a file that changed after it was listed is stored under (and recorded
+ * with) the hash of what was actually read, never under a hash it does not have.
+ */
+async function uploadFiles(
+  session: SshSession,
+  store: ObjectStore,
+  root: string,
+  files: readonly ManifestEntry[],
+  entries: ManifestEntry[],
+): Promise<{ files: number; bytes: number }> {
+  if (files.length === 0) return { files: 0, bytes: 0 };
+  const byPath = new Map(entries.map((e) => [e.path, e]));
+  const command = await session.stream(
+    `cd ${quote(root)} && tar -cf - --null --no-recursion -T -`,
+    TRANSFER_TIMEOUT_MS,
+  );
+  command.stdin.end(Buffer.from(`${files.map((f) => f.path).join('\0')}\0`));
+  const extract = tar.extract();
+  let bytes = 0;
+  let count = 0;
+  extract.on('entry', (header, stream, next) => {
+    void (async () => {
+      const entry = byPath.get(header.name.replace(/^\.\//, ''));
+      const size = header.size ?? 0;
+      if (!entry || header.type !== 'file') {
+        stream.resume();
+        return;
+      }
+      const hash = createHash('sha256');
+      let sha: string;
+      if (size <= IN_MEMORY_BYTES) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of stream) {
+          chunks.push(chunk as Buffer);
+          hash.update(chunk as Buffer);
+        }
+        sha = hash.digest('hex');
+        if (!(await store.exists(blobKey(sha)))) await store.put(blobKey(sha), Buffer.concat(chunks));
+      } else {
+        // Stored straight under the hash taken on the instance, and checked as it streams: a file
+        // that changed since it was hashed is moved to the key of what was actually read.
+        const expected = entry.sha256 ?? '';
+        const tee = new PassThrough();
+        stream.on('data', (chunk: unknown) => hash.update(chunk as Buffer));
+        stream.pipe(tee);
+        await store.put(blobKey(expected), tee);
+        sha = hash.digest('hex');
+        if (sha !== expected) {
+          await store.copy(blobKey(expected), blobKey(sha));
+          await store.delete([blobKey(expected)]);
+        }
+      }
+      entry.sha256 = sha;
+      entry.size = size;
+      bytes += size;
+      count++;
+    })().then(() => next(), next);
+  });
+  await pipeline(command.stdout as Readable, extract);
+  const { code, stderr } = await command.done;
+  if (code !== 0) {
+    throw new GpuopsError(
+      ErrorCode.SshFailed,
+      `Reading the workspace on the instance failed (exit ${code}): ${stderr}`,
+      {
+        retryable: true,
+      },
+    );
+  }
+  return { files: count, bytes };
+}
+
+/** A word for /bin/sh, whatever it contains. */
+function quote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
