@@ -56,7 +56,7 @@ export interface InstancesTable {
   destroyed_at: NullableTimestamp;
 }
 
-export type OperationKind = 'deploy' | 'pause' | 'resume' | 'destroy';
+export type OperationKind = 'deploy' | 'pause' | 'resume' | 'destroy' | 'snapshot' | 'restore';
 export type OperationState = 'queued' | 'running' | 'succeeded' | 'failed';
 
 /** Where a job's progress and result should be posted: opaque to everything but the bots. */
@@ -187,7 +187,27 @@ export interface InboundEventsTable {
   received_at: Generated<Date>;
 }
 
+export type SnapshotState = 'in_progress' | 'complete' | 'failed';
+
+/** A snapshot of an instance's workspace; `snap-<id>` to users. Its manifest is in the storage. */
+export interface SnapshotsTable {
+  id: Generated<number>;
+  operation_id: string;
+  instance_id: number;
+  name: string | null;
+  channel: string;
+  requester: string;
+  state: Generated<SnapshotState>;
+  files: ColumnType<string | null, number | null | undefined, number | null>;
+  bytes: ColumnType<string | null, number | null | undefined, number | null>;
+  uploaded_bytes: ColumnType<string | null, number | null | undefined, number | null>;
+  error: NullableJson<{ code: string; message: string }>;
+  created_at: Generated<Date>;
+  completed_at: NullableTimestamp;
+}
+
 export interface Database {
+  snapshots: SnapshotsTable;
   confirmations: ConfirmationsTable;
   conversation_turns: ConversationTurnsTable;
   inbound_events: InboundEventsTable;
@@ -208,3 +228,4 @@ export type AuditRow = Selectable<AuditLogTable>;
 export type RecommendationRow = Selectable<RecommendationsTable>;
 export type NoticeRow = Selectable<NoticesTable>;
 export type ConfirmationRow = Selectable<ConfirmationsTable>;
+export type SnapshotRow = Selectable<SnapshotsTable>;

@@ -80,6 +80,17 @@ const envSchema = z.object({
   /** Longest request text accepted from chat, in characters. */
   GPUOPS_CHAT_MAX_REQUEST_CHARS: int(4_000, 100, 40_000),
 
+  /** Snapshot storage: any S3-compatible service; unset endpoint and keys: a local server over the data folder. */
+  GPUOPS_SNAPSHOT_BUCKET: z.string().trim().min(3).max(63).default('gpuops-snapshots'),
+  AWS_ENDPOINT_URL_S3: optionalUrl,
+  AWS_REGION: z.string().trim().min(1).default('us-east-1'),
+  AWS_ACCESS_KEY_ID: optionalString,
+  AWS_SECRET_ACCESS_KEY: optionalString,
+  /** Path-style URLs (endpoint/bucket/key), as MinIO and most S3-compatible servers want. */
+  GPUOPS_S3_FORCE_PATH_STYLE: z.enum(['true', 'false', '']).optional(),
+  /** The folder snapshots take and restore on an instance; vast.ai images work in /workspace. */
+  GPUOPS_WORKSPACE_DIR: optionalString,
+
   VAST_API_KEY: optionalString,
   /** vast.ai's API. Unset: gpuops starts the simulated marketplace in-process and talks to it. */
   VAST_BASE_URL: optionalUrl,
@@ -142,6 +153,17 @@ export interface Config {
     | undefined;
   discord: { token: string; applicationId: string | undefined; apiUrl: string | undefined } | undefined;
   chat: { allowedWorkspaces: readonly string[]; confirmTtlMs: number; maxRequestChars: number };
+  storage: {
+    bucket: string;
+    /** Unset: the local S3-compatible server over the data folder. */
+    endpoint: string | undefined;
+    region: string;
+    accessKeyId: string | undefined;
+    secretAccessKey: string | undefined;
+    forcePathStyle: boolean;
+  };
+  /** Unset: `/workspace`, or the folder SSH sessions start in on the simulated marketplace. */
+  workspaceDir: string | undefined;
   vast: { apiKey: string | undefined; baseUrl: string | undefined; timeoutMs: number; retries: number };
   sim: { host: string; port: number; seed: number; offers: number; timeScale: number };
   llm: {
@@ -221,6 +243,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       confirmTtlMs: e.GPUOPS_CONFIRM_TTL_MS,
       maxRequestChars: e.GPUOPS_CHAT_MAX_REQUEST_CHARS,
     },
+    storage: {
+      bucket: e.GPUOPS_SNAPSHOT_BUCKET,
+      endpoint: e.AWS_ENDPOINT_URL_S3,
+      region: e.AWS_REGION,
+      accessKeyId: e.AWS_ACCESS_KEY_ID,
+      secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+      // AWS itself serves virtual-hosted URLs; S3-compatible servers mostly want path-style.
+      forcePathStyle:
+        e.GPUOPS_S3_FORCE_PATH_STYLE === 'true' ||
+        (e.GPUOPS_S3_FORCE_PATH_STYLE !== 'false' && e.AWS_ENDPOINT_URL_S3 !== undefined),
+    },
+    workspaceDir: e.GPUOPS_WORKSPACE_DIR,
     vast: {
       apiKey: e.VAST_API_KEY,
       baseUrl: e.VAST_BASE_URL,

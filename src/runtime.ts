@@ -12,9 +12,11 @@ import { OperationFollower } from './bots/operation-follower.ts';
 import type { GpuProvider } from './cloud/provider.ts';
 import { type Simulator, startSimulator } from './cloud/sim/index.ts';
 import { loadOrCreateKeyPair, type SshKeyPair } from './cloud/ssh/ssh-keys.ts';
+import type { ObjectStore } from './cloud/storage/object-store.ts';
 import { VastProvider } from './cloud/vast/vast-provider.ts';
 import type { Config } from './config.ts';
 import { type QueueBackend, resolveQueueBackend } from './jobs/backend.ts';
+import type { SnapshotServices } from './jobs/job-context.ts';
 import { JobWatcher } from './jobs/job-watcher.ts';
 import { OperationQueue } from './jobs/operation-queue.ts';
 import { type OperationWorker, startOperationWorker } from './jobs/operation-worker.ts';
@@ -108,6 +110,46 @@ export function defaultQueuePrefix(deploymentId: string): string {
   return `gpuops-${deploymentId.slice(0, 12)}`;
 }
 
+/**
+ * Snapshot storage for the workers: the configured S3-compatible service, or a local one over the
+ * data folder, either made on the first snapshot job. Instances keep their work in /workspace on
+ * vast.ai's images; on the simulated marketplace, in the folder their SSH sessions start in.
+ */
+function snapshotStorage(
+  config: Config,
+  inProcessMarket: boolean,
+): { services: SnapshotServices; close(): Promise<void> } {
+  let opened: Promise<{ store: ObjectStore; local?: { close(): Promise<void> } }> | undefined;
+  const open = async () => {
+    const { ObjectStore } = await import('./cloud/storage/object-store.ts');
+    const s = config.storage;
+    if (s.endpoint) return { store: new ObjectStore({ ...s, endpoint: s.endpoint }) };
+    const { startLocalS3, LOCAL_S3_CREDENTIALS } = await import('./cloud/storage/local-s3.ts');
+    const local = await startLocalS3(path.join(config.dataDir, 's3'), s.bucket);
+    const store = new ObjectStore({
+      ...s,
+      endpoint: local.endpoint,
+      forcePathStyle: true,
+      ...LOCAL_S3_CREDENTIALS,
+    });
+    return { store, local };
+  };
+  return {
+    services: {
+      workspaceDir: config.workspaceDir ?? (inProcessMarket ? '.' : '/workspace'),
+      async store() {
+        opened ??= open();
+        return (await opened).store;
+      },
+    },
+    async close() {
+      const made = await opened?.catch(() => undefined);
+      made?.store.close();
+      await made?.local?.close();
+    },
+  };
+}
+
 export async function startRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   await mkdir(config.dataDir, { recursive: true });
   const log = options.logger ?? createLogger({ logLevel: config.logLevel, logFile: config.logFile });
@@ -161,7 +203,17 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
 
     let worker: OperationWorker | undefined;
     if (options.role !== 'bot') {
-      const services = { config, db: database.db, provider, sshKey, log, deploymentId };
+      const storage = snapshotStorage(config, simulator !== undefined);
+      closers.push(() => storage.close());
+      const services = {
+        config,
+        db: database.db,
+        provider,
+        sshKey,
+        log,
+        deploymentId,
+        snapshots: storage.services,
+      };
       worker = startOperationWorker(queueBackend, services);
       closers.push(() => worker!.close());
       const reconciler: ReconcilerHandle | undefined = await startReconciler(queueBackend, services);

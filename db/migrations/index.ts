@@ -4,6 +4,7 @@ import * as recommendations from './0002-recommendations.ts';
 import * as operationProgress from './0003-operation-progress.ts';
 import * as truthfulState from './0004-truthful-state.ts';
 import * as chatPlatforms from './0005-chat-platforms.ts';
+import * as snapshots from './0006-snapshots.ts';
 
 /**
  * Every migration, by name, in the order they apply. Listed in code rather than read from the
@@ -17,4 +18,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003-operation-progress': operationProgress,
   '0004-truthful-state': truthfulState,
   '0005-chat-platforms': chatPlatforms,
+  '0006-snapshots': snapshots,
 };

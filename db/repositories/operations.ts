@@ -67,6 +67,8 @@ const KIND_VERB: Record<OperationKind, string> = {
   pause: 'being paused',
   resume: 'being resumed',
   destroy: 'being destroyed',
+  snapshot: 'being snapshotted',
+  restore: 'having a snapshot restored onto it',
 };
 
 /** "being paused (op-1a2b3c4d5e, queued)": an in-flight operation as a person reads it. */

@@ -11,7 +11,7 @@ import { emptyExtraction } from './planner/types.ts';
  */
 
 /** Tools whose target must be named by the user before a standing "yes" (`--yes`) covers them. */
-const INSTANCE_TARGETED = new Set(['destroy', 'resume']);
+const INSTANCE_TARGETED = new Set(['destroy', 'resume', 'restore']);
 const DEPLOY_WORDS = /\b(?:deploy|rent|launch|provision|spin\s+up|book|take|go\s+(?:ahead\s+)?with|start)\b/i;
 
 /** Whether the user's request names what this call acts on. */

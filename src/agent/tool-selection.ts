@@ -24,7 +24,14 @@ const NEIGHBOURS: Readonly<Record<ToolName, readonly ToolName[]>> = {
   destroy: ['pause'],
   list_instances: [],
   instance_status: [],
+  snapshot: ['list_snapshots'],
+  list_snapshots: ['restore'],
+  restore: ['list_snapshots'],
 };
+
+/** For requests the planner cannot place that talk about snapshots. */
+const SNAPSHOTS: readonly ToolName[] = ['snapshot', 'list_snapshots', 'restore'];
+const SNAPSHOT_WORDS = /\b(?:snapshots?|snap-\d+|back\s*ups?|back\s+(?:\S+\s+)?up|restore|checkpoint)\b/i;
 
 /** For requests the planner cannot place. */
 const EVERYDAY: readonly ToolName[] = ['search_offers', 'deploy', 'pause', 'resume', 'destroy'];
@@ -45,7 +52,11 @@ export function selectTools(text: string): Tool[] {
     for (const next of NEIGHBOURS[tool]) chosen.add(next);
   }
   if (planned.length === 0) {
-    const likely: readonly ToolName[] = ADVICE_WORDS.test(text) ? ADVICE : EVERYDAY;
+    const likely: readonly ToolName[] = SNAPSHOT_WORDS.test(text)
+      ? SNAPSHOTS
+      : ADVICE_WORDS.test(text)
+        ? ADVICE
+        : EVERYDAY;
     for (const tool of likely) chosen.add(tool);
   }
   return TOOLS.filter((tool) => chosen.has(tool.name));

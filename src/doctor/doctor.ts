@@ -46,6 +46,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv): Promise<DoctorResult[]>
     ['queue', checkQueue],
     ['marketplace', checkMarketplace],
     ['model', checkModel],
+    ['snapshot storage', checkStorage],
     ['slack', checkSlack],
     ['discord', checkDiscord],
     ['ssh key', checkSshKey],
@@ -221,6 +222,32 @@ async function checkMarketplace(config: Config): Promise<Omit<DoctorResult, 'nam
         ? 'VAST_API_KEY is wrong or revoked: create a new key in your vast.ai account.'
         : 'Check VAST_BASE_URL (https://console.vast.ai for vast.ai) and the network.',
     };
+  }
+}
+
+async function checkStorage(config: Config): Promise<Omit<DoctorResult, 'name'>> {
+  const s = config.storage;
+  if (!s.endpoint) {
+    return {
+      status: 'ok',
+      detail: `a local S3-compatible server over ${config.dataDir}/s3, started on the first snapshot (set AWS_ENDPOINT_URL_S3 and keys for S3, B2, R2 or MinIO)`,
+    };
+  }
+  const { ObjectStore } = await import('../cloud/storage/object-store.ts');
+  const store = new ObjectStore({ ...s, endpoint: s.endpoint, timeoutMs: TIMEOUT_MS });
+  try {
+    const probe = `gpuops-doctor/${Date.now()}`;
+    await store.put(probe, Buffer.from('ok'));
+    await store.delete([probe]);
+    return { status: 'ok', detail: `bucket ${s.bucket} at ${s.endpoint} takes and deletes objects` };
+  } catch (err) {
+    return {
+      status: 'fail',
+      detail: messageOf(err),
+      fix: `Check AWS_ENDPOINT_URL_S3, AWS_REGION, GPUOPS_SNAPSHOT_BUCKET (it must exist) and that AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY may write to it${s.forcePathStyle ? '' : '; most S3-compatible services need GPUOPS_S3_FORCE_PATH_STYLE=true'}.`,
+    };
+  } finally {
+    store.close();
   }
 }
 

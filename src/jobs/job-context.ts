@@ -3,8 +3,17 @@ import type { Logger } from 'pino';
 import type { Database, OperationRow } from '../../db/schema.ts';
 import type { GpuProvider } from '../cloud/provider.ts';
 import type { SshKeyPair } from '../cloud/ssh/ssh-keys.ts';
+import type { ObjectStore } from '../cloud/storage/object-store.ts';
 import type { Config } from '../config.ts';
 import type { OperationResult } from './progress.ts';
+
+/** Where snapshots go and what they take on an instance. */
+export interface SnapshotServices {
+  /** The storage, started or connected on first use (the local server costs start-up time). */
+  store(): Promise<ObjectStore>;
+  /** The workspace folder on instances. */
+  workspaceDir: string;
+}
 
 export interface WorkerServices {
   config: Config;
@@ -19,6 +28,8 @@ export interface WorkerServices {
    * queue for another worker to resume from its row.
    */
   shutdown?: AbortSignal;
+  /** Snapshot storage; absent in processes that run no snapshot jobs. */
+  snapshots?: SnapshotServices;
 }
 
 /** What a job handler gets: the operation, the services and a way to report its step. */

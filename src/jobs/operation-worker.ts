@@ -18,12 +18,15 @@ import type { OperationJobData } from './operation-queue.ts';
 import { type OperationResult, type ProgressView, stepProgress } from './progress.ts';
 import { OPERATIONS_QUEUE } from './queue-names.ts';
 import { settleAfterFailure } from './settle.ts';
+import { runRestore, runSnapshot } from './snapshot-jobs.ts';
 
 const HANDLERS: Record<OperationKind, JobHandler> = {
   deploy: runDeploy,
   pause: runPause,
   resume: runResume,
   destroy: runDestroy,
+  snapshot: runSnapshot,
+  restore: runRestore,
 };
 
 /** How long a job of another deployment waits before a worker looks at it again (its own should take it first). */

@@ -41,6 +41,8 @@ export const JOB_STEPS: Record<OperationKind, readonly string[]> = {
   pause: ['Stopping the instance', 'Waiting for it to stop'],
   resume: ['Starting the instance', 'Waiting for it to run', 'Checking SSH'],
   destroy: ['Destroying the instance', 'Confirming it is gone'],
+  snapshot: ['Listing the workspace', 'Uploading what changed', 'Saving the manifest'],
+  restore: ['Streaming the snapshot onto the instance', 'Verifying every file'],
 };
 
 export function stepProgress(

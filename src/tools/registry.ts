@@ -4,11 +4,14 @@ import { deployRecommendationTool } from './deploy-recommendation.ts';
 import { destroyTool } from './destroy.ts';
 import { instanceStatusTool } from './instance-status.ts';
 import { listInstancesTool } from './list-instances.ts';
+import { listSnapshotsTool } from './list-snapshots.ts';
 import { pauseTool } from './pause.ts';
 import { recommendGpuTool } from './recommend-gpu.ts';
+import { restoreTool } from './restore.ts';
 import { resumeTool } from './resume.ts';
 import type { ToolName } from './schemas.ts';
 import { searchOffersTool } from './search-offers.ts';
+import { snapshotTool } from './snapshot.ts';
 import type { Tool } from './tool.ts';
 
 export const TOOLS: readonly Tool[] = [
@@ -21,6 +24,9 @@ export const TOOLS: readonly Tool[] = [
   destroyTool,
   recommendGpuTool,
   deployRecommendationTool,
+  snapshotTool,
+  listSnapshotsTool,
+  restoreTool,
 ] as unknown as readonly Tool[];
 
 const byName = new Map(TOOLS.map((t) => [t.name, t]));

@@ -152,6 +152,27 @@ export const deployRecommendationSchema = z.object({
     .describe('Deploy the cheapest per hour of the pick and its alternatives ("the cheaper one")'),
 });
 
+const snapshotArg = z
+  .string()
+  .regex(/^snap-\d{1,9}$/, 'a snapshot id looks like snap-3')
+  .describe('gpuops snapshot id, like "snap-3"');
+
+export const snapshotSchema = z.object({
+  instance: instanceArg,
+  name: z
+    .string()
+    .regex(/^[\w.-]{1,60}$/, 'a name of letters, digits, ".", "_" or "-", up to 60')
+    .optional()
+    .describe('A name to find it by later, e.g. "before-upgrade"'),
+});
+export const listSnapshotsSchema = z.object({
+  instance: instanceArg.optional().describe("Only this instance's snapshots"),
+});
+export const restoreSchema = z.object({
+  snapshot: snapshotArg,
+  instance: instanceArg.describe('The running instance to restore the snapshot onto'),
+});
+
 export const TOOL_SCHEMAS = {
   search_offers: searchOffersSchema,
   list_instances: listInstancesSchema,
@@ -162,6 +183,9 @@ export const TOOL_SCHEMAS = {
   destroy: destroySchema,
   recommend_gpu: recommendGpuSchema,
   deploy_recommendation: deployRecommendationSchema,
+  snapshot: snapshotSchema,
+  list_snapshots: listSnapshotsSchema,
+  restore: restoreSchema,
 } as const;
 
 export type ToolName = keyof typeof TOOL_SCHEMAS;

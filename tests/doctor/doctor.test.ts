@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/cloud/sim/index.ts';
+import { LOCAL_S3_CREDENTIALS, startLocalS3 } from '../../src/cloud/storage/local-s3.ts';
 import { type DoctorResult, healthy, renderDoctor, runDoctor } from '../../src/doctor/doctor.ts';
 import { GPUOPS_DEV_BIN } from '../support/cli.ts';
 import { type FreshPostgresDatabase, freshPostgresDatabase, TEST_REDIS_URL } from '../support/index.ts';
@@ -66,6 +67,7 @@ describe('gpuops doctor', () => {
       'queue',
       'marketplace',
       'model',
+      'snapshot storage',
       'slack',
       'discord',
       'ssh key',
@@ -190,6 +192,32 @@ describe('gpuops doctor', () => {
         noContent.close(),
         socket.close(200),
       ]);
+    }
+  });
+
+  it('checks snapshot storage by writing and deleting an object, against a local S3-compatible server', async () => {
+    const s3Dir = await mkdtemp(path.join(tmpdir(), 'gpuops-doctor-s3-'));
+    const s3 = await startLocalS3(s3Dir, 'team-snapshots');
+    try {
+      const storage = {
+        AWS_ENDPOINT_URL_S3: s3.endpoint,
+        GPUOPS_SNAPSHOT_BUCKET: 'team-snapshots',
+        AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+      };
+      const fine = byName(await runDoctor({ ...good(), ...storage }));
+      expect(fine['snapshot storage']).toMatchObject({
+        status: 'ok',
+        detail: expect.stringContaining('takes and deletes'),
+      });
+      const denied = byName(await runDoctor({ ...good(), ...storage, AWS_ACCESS_KEY_ID: 'UNKNOWN' }));
+      expect(denied['snapshot storage']).toMatchObject({
+        status: 'fail',
+        fix: expect.stringContaining('AWS_ACCESS_KEY_ID'),
+      });
+    } finally {
+      await s3.close();
+      await rm(s3Dir, { recursive: true, force: true });
     }
   });
 

@@ -150,7 +150,7 @@ describe('requests it cannot plan', () => {
     },
   );
 
-  it.each(['snapshot i-42', 'fail over i-42', 'restore i-3 from yesterday'])(
+  it.each(['snapshot i-42 every hour', 'fail over i-42', 'restore i-3 from yesterday'])(
     'says "%s" is not something it can do',
     (text) => {
       const message = unknown(text);
@@ -192,5 +192,28 @@ describe('requests it cannot plan', () => {
     ];
     for (const text of inputs) expect(() => planRequest(text)).not.toThrow();
     expect(() => planRequest(undefined as unknown as string)).not.toThrow();
+  });
+});
+
+describe('snapshot phrasings', () => {
+  it.each([
+    ['snapshot i-42', { tool: 'snapshot', args: { instance: 'i-42' } }],
+    ['back up i-6', { tool: 'snapshot', args: { instance: 'i-6' } }],
+    [
+      'take a snapshot of i-14 called before-upgrade',
+      { tool: 'snapshot', args: { instance: 'i-14', name: 'before-upgrade' } },
+    ],
+    ['please snapshot instance i-3 as "v2"', { tool: 'snapshot', args: { instance: 'i-3', name: 'v2' } }],
+    ['list snapshots', { tool: 'list_snapshots', args: {} }],
+    ['show me my backups', { tool: 'list_snapshots', args: {} }],
+    ['snapshots of i-3', { tool: 'list_snapshots', args: { instance: 'i-3' } }],
+    ['restore snap-3 onto i-9', { tool: 'restore', args: { snapshot: 'snap-3', instance: 'i-9' } }],
+    ['restore snap-2 to i-7 please', { tool: 'restore', args: { snapshot: 'snap-2', instance: 'i-7' } }],
+  ])('reads "%s"', (text, call) => {
+    expect(planRequest(text)).toEqual({ kind: 'calls', calls: [call] });
+  });
+
+  it('refuses a snapshot name it cannot store exactly, quoting nothing rewritten', () => {
+    expect(planRequest('snapshot i-3 as "my snapshot/../x"')).not.toMatchObject({ kind: 'calls' });
   });
 });

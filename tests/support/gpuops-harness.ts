@@ -42,6 +42,8 @@ export const FAST_ENV = {
   LOG_LEVEL: 'silent',
   // Worker processes a test starts each run their own HTTP server: any free port.
   PORT: '0',
+  // The simulator's instances keep their workspace in the folder SSH sessions start in.
+  GPUOPS_WORKSPACE_DIR: '.',
 } as const;
 
 /** A whole gpuops (database, queue, simulator, worker, agent) in this process, on loopback. */

@@ -84,7 +84,7 @@ export function planDeployRecommendation(text: string): Plan | undefined {
   return checked({ tool: 'deploy_recommendation', args: { instead_gpu: gpu.id } });
 }
 
-function checked(call: PlannedCall): Plan {
+export function checked(call: PlannedCall): Plan {
   const result = TOOL_SCHEMAS[call.tool].safeParse(call.args);
   if (!result.success) {
     const issue = result.error.issues[0];

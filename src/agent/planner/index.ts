@@ -3,6 +3,7 @@ import { buildPlan } from './build.ts';
 import { extract } from './extract.ts';
 import { classify } from './intent.ts';
 import * as say from './messages.ts';
+import { planSnapshots } from './snapshots.ts';
 import { cleanRequest, MAX_REQUEST_CHARS, Scratch } from './text.ts';
 import type { Extraction, Intent, Plan } from './types.ts';
 
@@ -41,7 +42,7 @@ export function planRequest(text: string): Plan {
   if (isHelp(cleaned)) return { kind: 'help' };
   // GPU advice ("what do I need to serve Qwen2.5-72B in 4-bit?") and "deploy it" after it are
   // read first; each answers only for text that is clearly its own.
-  const advised = planDeployRecommendation(cleaned) ?? planAdvice(cleaned);
+  const advised = planSnapshots(cleaned) ?? planDeployRecommendation(cleaned) ?? planAdvice(cleaned);
   if (advised) return advised;
 
   if (CLAUSE_BREAK.test(cleaned)) {

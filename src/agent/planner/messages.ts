@@ -14,7 +14,7 @@ export const EXAMPLE_REQUESTS: readonly string[] = [
 ];
 
 const CAPABILITIES =
-  'I can search GPU offers, deploy machines, and list, check, pause, resume or destroy instances.';
+  'I can search GPU offers, deploy machines, list, check, pause, resume or destroy instances, and snapshot and restore their workspaces.';
 
 function examples(): string {
   return `Try:\n${EXAMPLE_REQUESTS.map((e) => `• ${e}`).join('\n')}`;

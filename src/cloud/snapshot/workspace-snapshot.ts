@@ -53,9 +53,13 @@ export async function snapshotWorkspace(options: {
   root: string;
   snapshotId: string;
   previous?: Manifest | undefined;
+  /** Told as each step starts: 0 listing, 1 uploading, 2 saving the manifest. */
+  onStep?: (step: number, detail?: string) => Promise<void>;
 }): Promise<SnapshotReport> {
   const started = performance.now();
   const { session, store, root } = options;
+  const step = options.onStep ?? (async () => {});
+  await step(0);
   const entries = await listWorkspace(session, root);
   const known = new Map<string, ManifestEntry>();
   for (const entry of options.previous?.entries ?? []) {
@@ -84,7 +88,9 @@ export async function snapshotWorkspace(options: {
   const manifest: Manifest = { version: 1, createdAt: new Date().toISOString(), entries };
   let uploaded: { files: number; bytes: number };
   try {
+    await step(1, `${files.length} files, ${wanted.size} with content not stored yet`);
     uploaded = await uploadFiles(session, store, root, [...wanted.values()], entries);
+    await step(2);
     await store.put(
       manifestKey(options.snapshotId),
       Buffer.from(JSON.stringify(manifest)),
@@ -120,9 +126,13 @@ export async function restoreWorkspace(options: {
   store: ObjectStore;
   root: string;
   manifest: Manifest;
+  /** Told as each step starts: 0 streaming, 1 verifying. */
+  onStep?: (step: number, detail?: string) => Promise<void>;
 }): Promise<RestoreReport> {
   const started = performance.now();
   const { session, store, root, manifest } = options;
+  const step = options.onStep ?? (async () => {});
+  await step(0);
   for (const entry of manifest.entries) {
     if (!isSafeRelativePath(entry.path)) {
       throw new GpuopsError(
@@ -166,6 +176,7 @@ export async function restoreWorkspace(options: {
       `Unpacking the snapshot on the instance failed (exit ${code}): ${stderr}`,
     );
   }
+  await step(1);
   const verified = await verifyWorkspace(session, root, manifest);
   const totals = manifestTotals(manifest);
   return {

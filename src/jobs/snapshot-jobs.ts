@@ -1,0 +1,147 @@
+import { getInstance } from '../../db/repositories/instances.ts';
+import {
+  completeSnapshot,
+  failSnapshot,
+  getSnapshot,
+  latestCompleteSnapshot,
+  startSnapshotRow,
+} from '../../db/repositories/snapshots.ts';
+import type { InstanceRow } from '../../db/schema.ts';
+import { type Manifest, manifestKey } from '../cloud/snapshot/manifest.ts';
+import { restoreWorkspace, snapshotWorkspace } from '../cloud/snapshot/workspace-snapshot.ts';
+import { SshSession } from '../cloud/ssh/ssh-session.ts';
+import { asGpuopsError, ErrorCode, GpuopsError } from '../errors.ts';
+import { formatBytes } from '../format/text.ts';
+import type { JobContext, JobHandler, SnapshotServices } from './job-context.ts';
+
+/**
+ * Snapshot and restore jobs. Both run on an instance that is running (SSH must answer); both are
+ * safe to run again: a retried snapshot reuses its row and uploads only what is not stored yet,
+ * and a restore writes the same files again and verifies them again.
+ */
+
+function snapshotServices(ctx: JobContext): SnapshotServices {
+  if (!ctx.snapshots) {
+    throw new GpuopsError(ErrorCode.Internal, 'This worker has no snapshot storage configured.');
+  }
+  return ctx.snapshots;
+}
+
+async function runningTarget(ctx: JobContext): Promise<InstanceRow & { ssh_host: string; ssh_port: number }> {
+  const id = ctx.operation.instance_id;
+  const row = id === null ? undefined : await getInstance(ctx.db, id);
+  if (!row) {
+    throw new GpuopsError(
+      ErrorCode.InstanceNotFound,
+      `The instance of operation ${ctx.operation.id} no longer exists.`,
+    );
+  }
+  ctx.setInstance(row.id);
+  if (row.state !== 'running' || !row.ssh_host || !row.ssh_port) {
+    throw new GpuopsError(
+      ErrorCode.InvalidState,
+      `i-${row.id} is ${row.state}; its workspace can be reached only while it runs. Resume it first.`,
+    );
+  }
+  return row as InstanceRow & { ssh_host: string; ssh_port: number };
+}
+
+async function openSession(
+  ctx: JobContext,
+  row: { ssh_host: string; ssh_port: number },
+): Promise<SshSession> {
+  return SshSession.open({ host: row.ssh_host, port: row.ssh_port, privateKey: ctx.sshKey.privateKey });
+}
+
+export const runSnapshot: JobHandler = async (ctx) => {
+  const services = snapshotServices(ctx);
+  const row = await runningTarget(ctx);
+  const store = await services.store();
+  const workspaceDir = services.workspaceDir;
+  const args = ctx.operation.args as { name?: string };
+  const snapshot = await startSnapshotRow(ctx.db, {
+    operationId: ctx.operation.id,
+    instanceId: row.id,
+    name: args.name ?? null,
+    channel: ctx.operation.channel,
+    requester: ctx.operation.requester,
+  });
+  const ref = `snap-${snapshot.id}`;
+  if (snapshot.state !== 'complete') {
+    const base = await latestCompleteSnapshot(ctx.db, row.id, snapshot.id);
+    const previous = base
+      ? (JSON.parse(await store.getText(manifestKey(`snap-${base.id}`))) as Manifest)
+      : undefined;
+    const session = await openSession(ctx, row);
+    try {
+      const report = await snapshotWorkspace({
+        session,
+        store,
+        root: workspaceDir,
+        snapshotId: ref,
+        previous,
+        onStep: (step, detail) => ctx.report(step, detail),
+      });
+      await completeSnapshot(ctx.db, snapshot.id, {
+        files: report.files,
+        bytes: report.bytes,
+        uploadedBytes: report.uploadedBytes,
+      });
+    } catch (err) {
+      const error = asGpuopsError(err);
+      await failSnapshot(ctx.db, snapshot.id, { code: error.code, message: error.message });
+      throw err;
+    } finally {
+      session.close();
+    }
+  }
+  const done = (await getSnapshot(ctx.db, snapshot.id))!;
+  const named = done.name ? ` "${done.name}"` : '';
+  return {
+    instance: `i-${row.id}`,
+    state: 'running',
+    snapshot: ref,
+    summary: `${ref}${named} of i-${row.id}: ${done.files} files, ${formatBytes(Number(done.bytes))} (${formatBytes(Number(done.uploaded_bytes))} new). Say "restore ${ref} onto i-…" to bring it back.`,
+  };
+};
+
+export const runRestore: JobHandler = async (ctx) => {
+  const services = snapshotServices(ctx);
+  const row = await runningTarget(ctx);
+  const store = await services.store();
+  const workspaceDir = services.workspaceDir;
+  const args = ctx.operation.args as { snapshot: string };
+  const snapshot = await getSnapshot(ctx.db, Number(args.snapshot.slice('snap-'.length)));
+  if (!snapshot || snapshot.state !== 'complete') {
+    throw new GpuopsError(
+      ErrorCode.BadInput,
+      `${args.snapshot} is not a complete snapshot; nothing was restored.`,
+    );
+  }
+  const manifest = JSON.parse(await store.getText(manifestKey(args.snapshot))) as Manifest;
+  const session = await openSession(ctx, row);
+  try {
+    const report = await restoreWorkspace({
+      session,
+      store,
+      root: workspaceDir,
+      manifest,
+      onStep: (step, detail) => ctx.report(step, detail),
+    });
+    if (report.mismatchCount > 0) {
+      throw new GpuopsError(
+        ErrorCode.SnapshotMismatch,
+        `${args.snapshot} was written onto i-${row.id}, but ${report.mismatchCount} of its entries do not match it: ${report.mismatches.slice(0, 3).join('; ')}. Do not rely on this copy.`,
+        { details: { mismatches: report.mismatches } },
+      );
+    }
+    return {
+      instance: `i-${row.id}`,
+      state: 'running',
+      snapshot: args.snapshot,
+      summary: `${args.snapshot} restored onto i-${row.id} and verified: ${report.files} files, ${formatBytes(report.bytes)}, no mismatches, in ${(report.ms / 1000).toFixed(1)} s.`,
+    };
+  } finally {
+    session.close();
+  }
+};

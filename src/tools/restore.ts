@@ -1,0 +1,61 @@
+import { getSnapshot } from '../../db/repositories/snapshots.ts';
+import { ErrorCode, GpuopsError } from '../errors.ts';
+import { instanceRef, loadOwnedInstance } from './instance-access.ts';
+import { assertNotBusy } from './instance-busy.ts';
+import { restoreSchema } from './schemas.ts';
+import { defineTool, type RequestContext, type ToolServices } from './tool.ts';
+
+async function check(
+  args: { snapshot: string; instance: string },
+  ctx: RequestContext,
+  services: ToolServices,
+) {
+  const snapshot = await getSnapshot(services.db, Number(args.snapshot.slice('snap-'.length)));
+  if (!snapshot || snapshot.channel !== ctx.channel) {
+    throw new GpuopsError(
+      ErrorCode.BadInput,
+      `There is no snapshot ${args.snapshot} in this channel. "list snapshots" shows them.`,
+    );
+  }
+  if (snapshot.state !== 'complete') {
+    throw new GpuopsError(
+      ErrorCode.InvalidState,
+      `${args.snapshot} is ${snapshot.state === 'failed' ? 'a failed snapshot' : 'still being taken'}; only a complete one can be restored.`,
+    );
+  }
+  const row = await loadOwnedInstance(services.db, args.instance, ctx);
+  await assertNotBusy(services.db, row);
+  if (row.state !== 'running') {
+    throw new GpuopsError(
+      ErrorCode.InvalidState,
+      `${instanceRef(row.id)} is ${row.state}; a snapshot can be restored only onto a running instance.`,
+    );
+  }
+  return { snapshot, row };
+}
+
+export const restoreTool = defineTool({
+  name: 'restore',
+  description:
+    "Restore a snapshot into a running instance's workspace and verify every file against it (files with the same paths are overwritten).",
+  schema: restoreSchema,
+  kind: 'job',
+  async confirmation(args, ctx, services) {
+    const { snapshot, row } = await check(args, ctx, services);
+    return `Restore ${args.snapshot} (${snapshot.files} files from i-${snapshot.instance_id}) onto ${instanceRef(row.id)}? Files in its workspace with the same paths are overwritten.`;
+  },
+  async run(args, ctx, services) {
+    const { row } = await check(args, ctx, services);
+    const job = await services.operations.enqueue({
+      kind: 'restore',
+      args,
+      context: ctx,
+      instanceId: row.id,
+    });
+    return {
+      text: `Restoring ${args.snapshot} onto ${instanceRef(row.id)}. Operation ${job.operationId}.`,
+      data: { operation: job.operationId, instance: instanceRef(row.id), snapshot: args.snapshot },
+      job,
+    };
+  },
+});

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getInstance } from '../../db/repositories/instances.ts';
+import { sshExec } from '../../src/cloud/ssh/ssh-client.ts';
+import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
+
+describe('snapshots from chat', () => {
+  let g: TestGpuops;
+
+  beforeAll(async () => {
+    g = await startTestGpuops({ db: 'postgres', queue: 'postgres' });
+  });
+  afterAll(async () => {
+    await g?.close();
+  });
+
+  async function deployed(text: string): Promise<number> {
+    const handled = await g.say(text);
+    const [final] = await Promise.all(handled.jobs);
+    expect(final!.state).toBe('succeeded');
+    return Number(final!.result!.instance.slice(2));
+  }
+
+  async function run(instance: number, command: string): Promise<string> {
+    const row = await getInstance(g.runtime.database.db, instance);
+    const result = await sshExec(
+      { host: row!.ssh_host!, port: row!.ssh_port!, privateKey: g.runtime.sshKey.privateKey },
+      command,
+    );
+    expect(result.code).toBe(0);
+    return result.stdout;
+  }
+
+  it('snapshots a workspace by name, lists it, and restores it onto another instance, verified', async () => {
+    const source = await deployed('deploy a 4090');
+    await run(
+      source,
+      'mkdir -p ckpt && head -c 3000000 /dev/urandom > ckpt/model.bin && echo "lr=3e-4" > "train config.txt"',
+    );
+    const want = await run(source, 'sha256sum ckpt/model.bin "train config.txt"');
+
+    const snapped = await g.say(`take a snapshot of i-${source} called before-upgrade`);
+    const [snapshot] = await Promise.all(snapped.jobs);
+    expect(snapshot).toMatchObject({ state: 'succeeded', kind: 'snapshot' });
+    expect(snapshot!.result!.summary).toMatch(/^snap-\d+ "before-upgrade" of i-\d+: 2 files/);
+    const ref = /^(snap-\d+)/.exec(snapshot!.result!.summary)![1]!;
+
+    g.surface.clear();
+    await g.say('list snapshots');
+    const listing = g.surface.posts('reply').join('\n');
+    expect(listing).toContain(ref);
+    expect(listing).toContain('before-upgrade');
+    expect(listing).toContain('complete');
+
+    const target = await deployed('deploy a 3090');
+    const restored = await g.say(`restore ${ref} onto i-${target}`, { confirm: true });
+    const [final] = await Promise.all(restored.jobs);
+    expect(final).toMatchObject({ state: 'succeeded', kind: 'restore' });
+    expect(final!.result!.summary).toContain('verified');
+    expect(await run(target, 'sha256sum ckpt/model.bin "train config.txt"')).toBe(want);
+
+    // A second snapshot of the unchanged workspace stores nothing new.
+    const again = await g.say(`snapshot i-${source}`);
+    const [second] = await Promise.all(again.jobs);
+    expect(second!.result!.summary).toContain('(0 B new)');
+  }, 120_000);
+
+  it('refuses what it cannot do, and changes nothing', async () => {
+    g.surface.clear();
+    await g.say('restore snap-999 onto i-1');
+    expect(g.surface.errors()[0]!.text).toContain('no snapshot snap-999 in this channel');
+    g.surface.clear();
+    await g.say('snapshot i-999');
+    expect(g.surface.errors()[0]!.text).toMatch(/i-999/);
+    const rows = await g.runtime.database.db
+      .selectFrom('operations')
+      .select('id')
+      .where('kind', '=', 'restore')
+      .execute();
+    expect(rows).toHaveLength(1);
+  });
+});
