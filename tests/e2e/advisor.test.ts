@@ -60,7 +60,7 @@ describe('the GPU advisor in chat', () => {
     await g.say('deploy the cheaper one');
     const ref = g.surface.progressRefs().at(-1)!;
     const final = g.surface.versionsOf(ref).at(-1)!.progress!;
-    expect(final.state).toBe('succeeded');
+    expect({ state: final.state, error: final.error }).toEqual({ state: 'succeeded', error: undefined });
     const row = await getInstance(g.runtime.database.db, Number(final.result!.instance.slice(2)));
     expect(row?.offer_id).toBe(cheapest.offer_id);
   });
