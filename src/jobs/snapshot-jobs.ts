@@ -112,7 +112,7 @@ export const runRestore: JobHandler = async (ctx) => {
   const workspaceDir = services.workspaceDir;
   const args = ctx.operation.args as { snapshot: string };
   const snapshot = await getSnapshot(ctx.db, Number(args.snapshot.slice('snap-'.length)));
-  if (!snapshot || snapshot.state !== 'complete') {
+  if (snapshot?.state !== 'complete') {
     throw new GpuopsError(
       ErrorCode.BadInput,
       `${args.snapshot} is not a complete snapshot; nothing was restored.`,
