@@ -79,6 +79,14 @@ export class ChatRequests {
    */
   async answer(request: ChatRequest, surface: ChatSurface, maxChars: number): Promise<void> {
     try {
+      if (request.text.trim() === '') {
+        // A bare mention: the person is there, the request is not yet.
+        await surface.post({
+          kind: 'reply',
+          text: 'Yes? Ask me about GPUs, e.g. "what do I need to serve Llama 3.1 8B?" or "list my instances".',
+        });
+        return;
+      }
       if (request.text.length > maxChars) {
         await surface.post({
           kind: 'error',

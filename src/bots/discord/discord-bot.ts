@@ -152,12 +152,6 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
       startFrom: message.id,
       title: text,
     });
-    if (text === '') {
-      await surfaceAt(place)
-        .post({ kind: 'reply', text: 'Yes? Ask me about GPUs, e.g. "what do I need to serve Llama 3.1 8B?"' })
-        .catch(() => undefined);
-      return;
-    }
     await serve(
       {
         platform: 'discord',

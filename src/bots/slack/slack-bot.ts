@@ -204,12 +204,6 @@ export async function startSlackBot(
       thread,
       requester: event.user,
     };
-    if (text === '') {
-      await surfaceAt(place)
-        .post({ kind: 'reply', text: 'Yes? Ask me about GPUs, e.g. "what do I need to serve Llama 3.1 8B?"' })
-        .catch(() => undefined);
-      return;
-    }
     await serve(
       {
         platform: 'slack',
