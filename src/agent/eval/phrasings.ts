@@ -289,4 +289,15 @@ export const PHRASINGS: readonly Phrasing[] = [
   { text: 'what am I paying for', calls: [list()] },
   { text: 'any machines running?', calls: [list({ state: 'running' })] },
   { text: 'list destroyed instances', calls: [list({ state: 'all' })] },
+  // snapshots
+  { text: 'back up i-6', calls: [{ tool: 'snapshot', args: { instance: 'i-6' } }] },
+  {
+    text: 'take a snapshot of i-14 called before-upgrade',
+    calls: [{ tool: 'snapshot', args: { instance: 'i-14', name: 'before-upgrade' } }],
+  },
+  { text: 'show my snapshots', calls: [{ tool: 'list_snapshots', args: {} }] },
+  {
+    text: 'restore snap-3 onto i-9',
+    calls: [{ tool: 'restore', args: { snapshot: 'snap-3', instance: 'i-9' } }],
+  },
 ];
