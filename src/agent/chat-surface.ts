@@ -25,6 +25,19 @@ export interface ChatRequest {
  * The context tools run in for a request: instances belong to the workspace-qualified channel,
  * the requester is the platform-qualified user, and the thread is its own conversation.
  */
+/** The channel instances belong to: workspace-qualified on chat platforms (`slack:T1:C1`). */
+export function qualifiedChannel(at: Pick<ChatRequest, 'platform' | 'workspace' | 'channel'>): string {
+  return at.platform === 'terminal' ? at.channel : `${at.platform}:${at.workspace ?? 'direct'}:${at.channel}`;
+}
+
+/** The key a thread's conversation is stored under. */
+export function conversationKey(
+  at: Pick<ChatRequest, 'platform' | 'workspace' | 'channel'>,
+  thread: string,
+): string {
+  return `${qualifiedChannel(at)}:${thread}`;
+}
+
 export function contextFor(request: ChatRequest): RequestContext {
   if (request.platform === 'terminal') {
     return {
@@ -35,14 +48,13 @@ export function contextFor(request: ChatRequest): RequestContext {
       replyTo: { surface: 'terminal', channel: request.channel },
     };
   }
-  const workspace = request.workspace ?? 'direct';
-  const channel = `${request.platform}:${workspace}:${request.channel}`;
+  const channel = qualifiedChannel(request);
   return {
-    user: `${request.platform}:${workspace}:${request.user.id}`,
+    user: `${request.platform}:${request.workspace ?? 'direct'}:${request.user.id}`,
     userName: request.user.name,
     platform: request.platform,
     channel,
-    ...(request.thread && { thread: request.thread, conversation: `${channel}:${request.thread}` }),
+    ...(request.thread && { thread: request.thread, conversation: conversationKey(request, request.thread) }),
     replyTo: {
       surface: request.platform,
       channel: request.channel,

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { migrations } from '../../db/migrations/index.ts';
+import { SLACK_BOT_SCOPES } from '../bots/slack/slack-scopes.ts';
 import { type Config, llmConfigured, loadConfig } from '../config.ts';
 import { isGpuopsError } from '../errors.ts';
 
@@ -251,18 +252,6 @@ async function checkStorage(config: Config): Promise<Omit<DoctorResult, 'name'>>
   }
 }
 
-/** The bot scopes slack-app-manifest.yml asks for; each is needed for something gpuops does. */
-const SLACK_SCOPES = [
-  'app_mentions:read',
-  'channels:history',
-  'groups:history',
-  'im:history',
-  'chat:write',
-  'commands',
-  'users:read',
-  'files:write',
-];
-
 async function checkSlack(config: Config): Promise<Omit<DoctorResult, 'name'>> {
   const slack = config.slack;
   if (!slack) return { status: 'skip', detail: 'not configured (set SLACK_BOT_TOKEN to run the Slack bot)' };
@@ -291,7 +280,7 @@ async function checkSlack(config: Config): Promise<Omit<DoctorResult, 'name'>> {
     };
   }
   const granted = who.response_metadata?.scopes;
-  const missing = granted ? SLACK_SCOPES.filter((s) => !granted.includes(s)) : [];
+  const missing = granted ? SLACK_BOT_SCOPES.filter((s) => !granted.includes(s)) : [];
   const where = `workspace ${who.team ?? who.team_id} as ${who.user ?? who.user_id}`;
   if (missing.length > 0) {
     return {

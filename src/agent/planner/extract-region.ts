@@ -1,4 +1,5 @@
 import { parseRegion, REGIONS } from '../../cloud/regions.ts';
+import { escapeRegExp } from '../../util/escape-regexp.ts';
 import type { Scratch } from './text.ts';
 import type { Extraction } from './types.ts';
 
@@ -235,10 +236,6 @@ const REGION_EXAMPLES = REGIONS.map((region) =>
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
     .join(' '),
 ).join(', ');
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 const NAMED: ReadonlyArray<readonly [string, string]> = [...REGION_NAMES, ...COUNTRY_NAMES].sort(
   (a, b) => b[0].length - a[0].length,

@@ -16,7 +16,7 @@ import {
 } from 'discord.js';
 import { hasConversation } from '../../../db/repositories/conversations.ts';
 import { takeInboundEvent } from '../../../db/repositories/inbound-events.ts';
-import { type ChatRequest, contextFor } from '../../agent/chat-surface.ts';
+import { type ChatRequest, conversationKey } from '../../agent/chat-surface.ts';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 import { closedText } from '../button-confirmations.ts';
 import { EditBudget } from '../edit-budget.ts';
@@ -124,7 +124,10 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
     if (!direct && !mentioned) {
       // A reply in a thread the bot answered continues that conversation without a mention.
       if (!inThread) return;
-      const conversation = `${contextFor({ platform: 'discord', ...(guild && { workspace: guild }), channel: parent, user: { id: '', name: '' }, text: '' }).channel}:${message.channelId}`;
+      const conversation = conversationKey(
+        { platform: 'discord', workspace: guild, channel: parent },
+        message.channelId,
+      );
       if (!(await hasConversation(db, conversation))) return;
     }
     if (!(await takeInboundEvent(db, `discord:message:${message.id}`))) return;

@@ -10,6 +10,7 @@ import type {
   ButtonStyle,
   ComponentType,
 } from 'discord.js';
+import type { OutgoingMessage } from '../../agent/chat-surface.ts';
 import {
   FENCE,
   fitOne,
@@ -19,6 +20,7 @@ import {
   type Segment,
   truncate,
 } from '../../format/chunks.ts';
+import { escapeRegExp } from '../../util/escape-regexp.ts';
 
 export const DISCORD_LIMITS = {
   /** Characters of `content` in one message. */
@@ -101,18 +103,11 @@ function isoDate(seconds: number): string | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString().replace('.000Z', 'Z');
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 // ---------------------------------------------------------------------------------------------
 // Outbound: chat-neutral text to message payloads.
 
-/** Structurally the chat surface's OutgoingMessage; only what formatting needs. */
-export interface DiscordOutgoingMessage {
-  text: string;
-  kind: 'reply' | 'error' | 'progress';
-}
+/** What formatting needs of a chat message. */
+export type DiscordOutgoingMessage = Pick<OutgoingMessage, 'text' | 'kind'>;
 
 export interface DiscordFormatOptions {
   /** The whole text is monospace (a table): show it all in a code block. */

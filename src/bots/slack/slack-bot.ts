@@ -10,7 +10,7 @@ import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { hasConversation } from '../../../db/repositories/conversations.ts';
 import { takeInboundEvent } from '../../../db/repositories/inbound-events.ts';
-import { type ChatRequest, contextFor } from '../../agent/chat-surface.ts';
+import { type ChatRequest, conversationKey } from '../../agent/chat-surface.ts';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 import { CANCEL_ACTION, CONFIRM_ACTION, closedText } from '../button-confirmations.ts';
 import { EditBudget } from '../edit-budget.ts';
@@ -232,15 +232,10 @@ export async function startSlackBot(
     if (event.channel_type !== 'im') {
       // In channels the bot answers mentions (app_mention) and replies in threads it is part of.
       if (mentionsBot || !event.thread_ts) return;
-      const conversation = `${
-        contextFor({
-          platform: 'slack',
-          ...(team && { workspace: team }),
-          channel: event.channel,
-          user: { id: '', name: '' },
-          text: '',
-        }).channel
-      }:${event.thread_ts}`;
+      const conversation = conversationKey(
+        { platform: 'slack', workspace: team, channel: event.channel },
+        event.thread_ts,
+      );
       if (!(await hasConversation(db, conversation))) return;
     }
     void onMessage(event, team).catch((err: unknown) =>

@@ -4,6 +4,7 @@
  * Kit within Slack's limits. Pure: no network, the caller posts what comes back.
  */
 import type { types } from '@slack/bolt';
+import type { OutgoingMessage } from '../../agent/chat-surface.ts';
 import {
   FENCE,
   fitOne,
@@ -13,6 +14,7 @@ import {
   type Segment,
   truncate,
 } from '../../format/chunks.ts';
+import { escapeRegExp } from '../../util/escape-regexp.ts';
 
 export const SLACK_LIMITS = {
   /** Characters of mrkdwn in one section block. */
@@ -96,18 +98,11 @@ function decodeHtmlEntities(text: string): string {
   return text.replace(/&(amp|lt|gt);/g, (_, name: string) => ({ amp: '&', lt: '<', gt: '>' })[name] ?? '');
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 // ---------------------------------------------------------------------------------------------
 // Outbound: chat-neutral text to Block Kit.
 
-/** Structurally the chat surface's OutgoingMessage; only what formatting needs. */
-export interface SlackOutgoingMessage {
-  text: string;
-  kind: 'reply' | 'error' | 'progress';
-}
+/** What formatting needs of a chat message. */
+export type SlackOutgoingMessage = Pick<OutgoingMessage, 'text' | 'kind'>;
 
 export interface SlackFormatOptions {
   /** The whole text is monospace (a table): show it all in one code block. */

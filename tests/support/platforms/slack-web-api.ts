@@ -1,4 +1,5 @@
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { SLACK_BOT_SCOPES } from '../../../src/bots/slack/slack-scopes.ts';
 
 /** Identity and tokens the stand-in accepts; every field has a fixed default. */
 export interface SlackWebApiStandInOptions {
@@ -122,16 +123,7 @@ export async function startSlackWebApi(opts: SlackWebApiStandInOptions = {}): Pr
     Boolean(b.text) || Boolean(b.blocks) || Boolean(b.attachments);
 
   const userNames = new Map(Object.entries(opts.users ?? {}));
-  const scopes = opts.scopes ?? [
-    'app_mentions:read',
-    'channels:history',
-    'groups:history',
-    'im:history',
-    'chat:write',
-    'commands',
-    'users:read',
-    'files:write',
-  ];
+  const scopes = opts.scopes ?? SLACK_BOT_SCOPES;
   const uploads: SlackUpload[] = [];
   let baseUrl = '';
 
