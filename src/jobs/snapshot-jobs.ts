@@ -6,9 +6,13 @@ import {
   latestCompleteSnapshot,
   startSnapshotRow,
 } from '../../db/repositories/snapshots.ts';
-import type { InstanceRow } from '../../db/schema.ts';
+import type { InstanceRow, SnapshotRow } from '../../db/schema.ts';
 import { type Manifest, manifestKey } from '../cloud/snapshot/manifest.ts';
-import { restoreWorkspace, snapshotWorkspace } from '../cloud/snapshot/workspace-snapshot.ts';
+import {
+  type RestoreReport,
+  restoreWorkspace,
+  snapshotWorkspace,
+} from '../cloud/snapshot/workspace-snapshot.ts';
 import { SshSession } from '../cloud/ssh/ssh-session.ts';
 import { asGpuopsError, ErrorCode, GpuopsError } from '../errors.ts';
 import { formatBytes } from '../format/text.ts';
@@ -54,19 +58,39 @@ async function openSession(
 }
 
 export const runSnapshot: JobHandler = async (ctx) => {
-  const services = snapshotServices(ctx);
   const row = await runningTarget(ctx);
-  const store = await services.store();
-  const workspaceDir = services.workspaceDir;
   const args = ctx.operation.args as { name?: string };
+  const done = await snapshotInstance(ctx, row, { name: args.name ?? null });
+  const ref = `snap-${done.id}`;
+  const named = done.name ? ` "${done.name}"` : '';
+  return {
+    instance: `i-${row.id}`,
+    state: 'running',
+    snapshot: ref,
+    summary: `${ref}${named} of i-${row.id}: ${done.files} files, ${formatBytes(Number(done.bytes))} (${formatBytes(Number(done.uploaded_bytes))} new). Say "restore ${ref} onto i-…" to bring it back.`,
+  };
+};
+
+/**
+ * Takes this operation's snapshot of a running instance (one per operation: a retry reuses its row
+ * and uploads only what is not stored yet) and returns it complete; reports the snapshot steps
+ * from `firstStep` on.
+ */
+export async function snapshotInstance(
+  ctx: JobContext,
+  row: InstanceRow & { ssh_host: string; ssh_port: number },
+  options: { name: string | null; firstStep?: number },
+): Promise<SnapshotRow> {
+  const services = snapshotServices(ctx);
+  const store = await services.store();
+  const firstStep = options.firstStep ?? 0;
   const snapshot = await startSnapshotRow(ctx.db, {
     operationId: ctx.operation.id,
     instanceId: row.id,
-    name: args.name ?? null,
+    name: options.name,
     channel: ctx.operation.channel,
     requester: ctx.operation.requester,
   });
-  const ref = `snap-${snapshot.id}`;
   if (snapshot.state !== 'complete') {
     const base = await latestCompleteSnapshot(ctx.db, row.id, snapshot.id);
     const previous = base
@@ -77,10 +101,10 @@ export const runSnapshot: JobHandler = async (ctx) => {
       const report = await snapshotWorkspace({
         session,
         store,
-        root: workspaceDir,
-        snapshotId: ref,
+        root: services.workspaceDir,
+        snapshotId: `snap-${snapshot.id}`,
         previous,
-        onStep: (step, detail) => ctx.report(step, detail),
+        onStep: (step, detail) => ctx.report(firstStep + step, detail),
       });
       await completeSnapshot(ctx.db, snapshot.id, {
         files: report.files,
@@ -95,53 +119,60 @@ export const runSnapshot: JobHandler = async (ctx) => {
       session.close();
     }
   }
-  const done = (await getSnapshot(ctx.db, snapshot.id))!;
-  const named = done.name ? ` "${done.name}"` : '';
+  return (await getSnapshot(ctx.db, snapshot.id))!;
+}
+
+export const runRestore: JobHandler = async (ctx) => {
+  const row = await runningTarget(ctx);
+  const args = ctx.operation.args as { snapshot: string };
+  const report = await restoreSnapshotOnto(ctx, row, args.snapshot);
   return {
     instance: `i-${row.id}`,
     state: 'running',
-    snapshot: ref,
-    summary: `${ref}${named} of i-${row.id}: ${done.files} files, ${formatBytes(Number(done.bytes))} (${formatBytes(Number(done.uploaded_bytes))} new). Say "restore ${ref} onto i-…" to bring it back.`,
+    snapshot: args.snapshot,
+    summary: `${args.snapshot} restored onto i-${row.id} and verified: ${report.files} files, ${formatBytes(report.bytes)}, no mismatches, in ${(report.ms / 1000).toFixed(1)} s.`,
   };
 };
 
-export const runRestore: JobHandler = async (ctx) => {
+/**
+ * Streams a complete snapshot onto a running machine and verifies every entry against its
+ * manifest; throws SnapshotMismatch when any differs, so a restore never reports success it did
+ * not have. Reports the restore steps from `firstStep` on.
+ */
+export async function restoreSnapshotOnto(
+  ctx: JobContext,
+  target: { id: number; ssh_host: string; ssh_port: number },
+  snapshotRef: string,
+  firstStep = 0,
+): Promise<RestoreReport> {
   const services = snapshotServices(ctx);
-  const row = await runningTarget(ctx);
   const store = await services.store();
-  const workspaceDir = services.workspaceDir;
-  const args = ctx.operation.args as { snapshot: string };
-  const snapshot = await getSnapshot(ctx.db, Number(args.snapshot.slice('snap-'.length)));
+  const snapshot = await getSnapshot(ctx.db, Number(snapshotRef.slice('snap-'.length)));
   if (snapshot?.state !== 'complete') {
     throw new GpuopsError(
       ErrorCode.BadInput,
-      `${args.snapshot} is not a complete snapshot; nothing was restored.`,
+      `${snapshotRef} is not a complete snapshot; nothing was restored.`,
     );
   }
-  const manifest = JSON.parse(await store.getText(manifestKey(args.snapshot))) as Manifest;
-  const session = await openSession(ctx, row);
+  const manifest = JSON.parse(await store.getText(manifestKey(snapshotRef))) as Manifest;
+  const session = await openSession(ctx, target);
   try {
     const report = await restoreWorkspace({
       session,
       store,
-      root: workspaceDir,
+      root: services.workspaceDir,
       manifest,
-      onStep: (step, detail) => ctx.report(step, detail),
+      onStep: (step, detail) => ctx.report(firstStep + step, detail),
     });
     if (report.mismatchCount > 0) {
       throw new GpuopsError(
         ErrorCode.SnapshotMismatch,
-        `${args.snapshot} was written onto i-${row.id}, but ${report.mismatchCount} of its entries do not match it: ${report.mismatches.slice(0, 3).join('; ')}. Do not rely on this copy.`,
+        `${snapshotRef} was written onto i-${target.id}, but ${report.mismatchCount} of its entries do not match it: ${report.mismatches.slice(0, 3).join('; ')}. Do not rely on this copy.`,
         { details: { mismatches: report.mismatches } },
       );
     }
-    return {
-      instance: `i-${row.id}`,
-      state: 'running',
-      snapshot: args.snapshot,
-      summary: `${args.snapshot} restored onto i-${row.id} and verified: ${report.files} files, ${formatBytes(report.bytes)}, no mismatches, in ${(report.ms / 1000).toFixed(1)} s.`,
-    };
+    return report;
   } finally {
     session.close();
   }
-};
+}
