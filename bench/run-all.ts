@@ -15,6 +15,8 @@ const scripts = [
   ['bench/chat-bench.ts'],
   // About a minute: 40 operations under worker kills and provider faults, then the records checked.
   ['bench/chaos-bench.ts'],
+  // About half a minute: five failovers of a dead 4090, split into gpuops's overhead and the provider's waits.
+  ['bench/failover-bench.ts'],
 ];
 let failed = 0;
 for (const [script, ...args] of scripts) {

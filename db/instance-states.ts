@@ -57,6 +57,8 @@ export function settledColumns(
       ...(live?.sshPort && { ssh_port: live.sshPort }),
     }),
     ...((state === 'stopped' || state === 'failed') && { running_since: null }),
+    ...(state === 'stopped' && { stopped_at: row.stopped_at ?? new Date() }),
+    ...(state !== 'stopped' && row.stopped_at !== null && { stopped_at: null }),
   };
 }
 
@@ -79,6 +81,9 @@ export function agreesWithProvider(state: InstanceState, view: ProviderView): bo
     case 'destroying':
       // On its way to gone from wherever it was.
       return true;
+    case 'hibernated':
+      // Its machine was released on purpose; only its snapshot remains.
+      return view === 'gone';
   }
 }
 

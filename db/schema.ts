@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ManifestSummary } from '../src/cloud/snapshot/manifest.ts';
 
 /**
  * Table types for Kysely. The migrations in `db/migrations/` create exactly these columns;
@@ -16,6 +17,8 @@ type NullableJson<T = unknown> = ColumnType<T | null, string | null | undefined,
  * it ends, however it ends, the state is settled against the provider (db/instance-states.ts).
  * `failed`: the machine still exists at the provider but is dead (exited, offline); it can only
  * be destroyed. `destroyed`: the provider no longer has the machine; nothing bills.
+ * `hibernated`: the machine was released after its workspace was snapshotted; nothing bills but the
+ * snapshot, and resuming it restores that snapshot onto a new machine under the same name.
  */
 export type InstanceState =
   | 'provisioning'
@@ -25,7 +28,8 @@ export type InstanceState =
   | 'starting'
   | 'failed'
   | 'destroying'
-  | 'destroyed';
+  | 'destroyed'
+  | 'hibernated';
 
 export interface InstancesTable {
   /** Shown to people as `i-<id>`. */
@@ -54,9 +58,27 @@ export interface InstancesTable {
   updated_at: Timestamp;
   running_since: NullableTimestamp;
   destroyed_at: NullableTimestamp;
+  /** The health monitor fails it over by itself when its machine is lost. */
+  auto_failover: Generated<boolean>;
+  /** Hibernate it once it has been paused this long; null: never by itself. */
+  hibernate_after_ms: ColumnType<string | null, number | null | undefined, number | null>;
+  /** When it was last paused (stopped); null while it is not. */
+  stopped_at: NullableTimestamp;
+  /** When it was hibernated; null unless it is. */
+  hibernated_at: NullableTimestamp;
 }
 
-export type OperationKind = 'deploy' | 'pause' | 'resume' | 'destroy' | 'snapshot' | 'restore';
+export type OperationKind =
+  | 'deploy'
+  | 'pause'
+  | 'resume'
+  | 'destroy'
+  | 'snapshot'
+  | 'restore'
+  | 'failover'
+  | 'standby'
+  | 'standby_off'
+  | 'hibernate';
 export type OperationState = 'queued' | 'running' | 'succeeded' | 'failed';
 
 /** Where a job's progress and result should be posted: opaque to everything but the bots. */
@@ -187,7 +209,11 @@ export interface InboundEventsTable {
   received_at: Generated<Date>;
 }
 
-export type SnapshotState = 'in_progress' | 'complete' | 'failed';
+/** `deleted`: gone for people at once (not listed, not restorable, never a base); see `purged_at`. */
+export type SnapshotState = 'in_progress' | 'complete' | 'failed' | 'deleted';
+
+/** What a snapshot holds, summed up from its manifest when it completes. */
+export type SnapshotContents = ManifestSummary;
 
 /** A snapshot of an instance's workspace; `snap-<id>` to users. Its manifest is in the storage. */
 export interface SnapshotsTable {
@@ -204,10 +230,181 @@ export interface SnapshotsTable {
   error: NullableJson<{ code: string; message: string }>;
   created_at: Generated<Date>;
   completed_at: NullableTimestamp;
+  /** Null for snapshots taken before contents were summed up. */
+  contents: NullableJson<SnapshotContents>;
+  deleted_at: NullableTimestamp;
+  /** When the storage clean-up removed its manifest and the content no other snapshot needs. */
+  purged_at: NullableTimestamp;
+}
+
+/** Per instance: how many snapshots to keep and how often to take one. */
+export interface SnapshotPoliciesTable {
+  id: Generated<number>;
+  instance_id: number;
+  channel: string;
+  /** Who set it last. */
+  requester: string;
+  /** Where a scheduled snapshot's failure is told. */
+  reply_to: NullableJson<ReplyTarget>;
+  /** Complete snapshots to keep; 0 keeps all; null follows GPUOPS_SNAPSHOT_KEEP. */
+  keep_last: number | null;
+  /** Null: no schedule. */
+  every_minutes: number | null;
+  /** Due times are this plus whole multiples of the interval. */
+  schedule_anchor: NullableTimestamp;
+  /** The last due time a snapshot was queued for: never twice for one. */
+  last_due_at: NullableTimestamp;
+  /** The scheduled snapshot last queued, until its outcome has been looked at. */
+  last_operation_id: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** A lease on the snapshot storage: shared by snapshots and restores, exclusive for the clean-up. */
+export interface StorageLocksTable {
+  id: string;
+  mode: 'shared' | 'exclusive';
+  /** What holds it, for people and logs ("snapshot op-1a2b"). */
+  holder: string;
+  acquired_at: Generated<Date>;
+  expires_at: Timestamp;
+}
+
+/** Why a failover ran. */
+export type FailoverReason = 'requested' | 'auto' | 'wake';
+
+/** One failover operation: the machine it replaces, the one it rented, and how long it all took. */
+export interface FailoversTable {
+  id: Generated<number>;
+  operation_id: string;
+  instance_id: number;
+  reason: FailoverReason;
+  old_provider_instance_id: string | null;
+  old_gpu_name: string;
+  old_gpu_count: number;
+  old_price_per_hour: number;
+  new_provider_instance_id: string | null;
+  new_gpu_name: string | null;
+  new_price_per_hour: number | null;
+  new_offer_id: number | null;
+  new_location: string | null;
+  /** The snapshot restored onto the replacement. */
+  snapshot_id: number | null;
+  /** How old the restored data was when the failover began (RPO). */
+  data_age_ms: ColumnType<string | null, number | null | undefined, number | null>;
+  /** From the failover's start to the instance running again with its data verified (RTO). */
+  recovery_ms: ColumnType<string | null, number | null | undefined, number | null>;
+  /** Of the recovery time, what went on waiting for the provider (boot, image pull). */
+  provider_wait_ms: ColumnType<string | null, number | null | undefined, number | null>;
+  /** When the instance's record was moved onto the replacement. */
+  moved_at: NullableTimestamp;
+  old_released_at: NullableTimestamp;
+  created_at: Generated<Date>;
+}
+
+/**
+ * An auto-pause policy: pause the instance when its GPUs stay under `min_utilization` % for
+ * `idle_minutes`. `instance_id` null: the channel's default for its instances without a policy of
+ * their own. `enabled` false (instance rows only): this instance is never auto-paused.
+ */
+export interface IdlePoliciesTable {
+  id: Generated<number>;
+  channel: string;
+  instance_id: number | null;
+  enabled: Generated<boolean>;
+  /** Null on a disabled row. */
+  idle_minutes: number | null;
+  min_utilization: number;
+  /** Who set it last. */
+  created_by: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/**
+ * The idle check's running state of one instance: the current idle episode (since when its GPUs
+ * have been under the threshold, the warning, the pause requested for it) and any snooze.
+ */
+export interface IdleWatchTable {
+  instance_id: number;
+  /** Start of the current idle episode; null while the GPUs are in use (or not yet sampled). */
+  idle_since: NullableTimestamp;
+  last_sample_at: NullableTimestamp;
+  /** The busiest GPU's utilisation (%) at the last sample. */
+  last_utilization: number | null;
+  warned_at: NullableTimestamp;
+  pause_due_at: NullableTimestamp;
+  /** The pause operation requested for this episode, until its outcome has been recorded. */
+  pause_operation_id: string | null;
+  pause_requested_at: NullableTimestamp;
+  /** "keep i-3 running": no auto-pause from `snoozed_at` until `snoozed_until` (null: until told otherwise). */
+  snoozed_at: NullableTimestamp;
+  snoozed_until: NullableTimestamp;
+  snoozed_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+/** What the health monitor knows of an instance between passes: one row per instance it watched. */
+export interface InstanceHealthTable {
+  instance_id: number;
+  /** Consecutive checks that found the machine unreachable. */
+  failures: Generated<number>;
+  last_check_at: NullableTimestamp;
+  last_ok_at: NullableTimestamp;
+  last_error: string | null;
+  /** When the machine was judged lost; null while it is healthy. */
+  lost_since: NullableTimestamp;
+  /** When the channel was told of the loss (once per loss). */
+  lost_reported_at: NullableTimestamp;
+  /** The automatic failover started for this loss, if any. */
+  failover_operation_id: string | null;
+  /** When the channel was told how that failover ended. */
+  failover_reported_at: NullableTimestamp;
+}
+
+/**
+ * A standby's state. `creating` and `deleting` last while its operation runs; `ready`: the VM runs
+ * with a copy of `synced_snapshot_id` (null until the first sync); `stopped`: GCP stopped the VM
+ * (spot) and the next sync starts it; `off`: no VM, nothing bills; `failed`: making or keeping it
+ * failed (see `error`), and no VM bills.
+ */
+export type StandbyState = 'creating' | 'ready' | 'stopped' | 'deleting' | 'off' | 'failed';
+
+/** An instance's CPU standby: a Compute Engine VM with a copy of its latest snapshot. */
+export interface StandbysTable {
+  id: Generated<number>;
+  instance_id: number;
+  channel: string;
+  requester: string;
+  /** The operation that last enabled or disabled it. */
+  operation_id: string | null;
+  vm_name: string;
+  zone: string;
+  machine_type: string;
+  spot: boolean;
+  state: StandbyState;
+  /** The VM's external address while it runs. */
+  nat_ip: string | null;
+  synced_snapshot_id: number | null;
+  synced_at: NullableTimestamp;
+  /** Estimated USD per hour while it exists. */
+  hourly_cost: number | null;
+  error: NullableJson<{ code: string; message: string }>;
+  /** A sync in progress holds the standby until then (a dead worker's hold expires). */
+  sync_lease_until: NullableTimestamp;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
 }
 
 export interface Database {
+  standbys: StandbysTable;
+  instance_health: InstanceHealthTable;
+  idle_policies: IdlePoliciesTable;
+  idle_watch: IdleWatchTable;
+  failovers: FailoversTable;
   snapshots: SnapshotsTable;
+  snapshot_policies: SnapshotPoliciesTable;
+  storage_locks: StorageLocksTable;
   confirmations: ConfirmationsTable;
   conversation_turns: ConversationTurnsTable;
   inbound_events: InboundEventsTable;
@@ -229,3 +426,9 @@ export type RecommendationRow = Selectable<RecommendationsTable>;
 export type NoticeRow = Selectable<NoticesTable>;
 export type ConfirmationRow = Selectable<ConfirmationsTable>;
 export type SnapshotRow = Selectable<SnapshotsTable>;
+export type StandbyRow = Selectable<StandbysTable>;
+export type SnapshotPolicyRow = Selectable<SnapshotPoliciesTable>;
+export type FailoverRow = Selectable<FailoversTable>;
+export type InstanceHealthRow = Selectable<InstanceHealthTable>;
+export type IdlePolicyRow = Selectable<IdlePoliciesTable>;
+export type IdleWatchRow = Selectable<IdleWatchTable>;

@@ -51,8 +51,30 @@ const envSchema = z.object({
   GPUOPS_RECONCILE_INTERVAL_MS: int(60_000, 0, 24 * 3_600_000),
   /** How long a rental of gpuops's that no record claims may live before the reconciler destroys it. */
   GPUOPS_ORPHAN_GRACE_MS: int(10 * 60_000, 0, 7 * 24 * 3_600_000),
+  /**
+   * A failover's replacement may cost up to this many times the lost machine's price per GPU,
+   * unless its deploy set a ceiling or the failover names one.
+   */
+  GPUOPS_FAILOVER_MAX_PRICE_RATIO: num(1.5, 1, 10),
+  /** How often the health monitor checks every running instance (provider status and SSH); 0 turns it off. */
+  GPUOPS_HEALTH_INTERVAL_MS: int(60_000, 0, 24 * 3_600_000),
+  /** Consecutive failed SSH heartbeats after which a machine the provider calls running is judged lost. */
+  GPUOPS_HEALTH_SSH_FAILURES: int(3, 1, 100),
+  /** How long one SSH heartbeat may take. */
+  GPUOPS_HEALTH_SSH_TIMEOUT_MS: int(10_000, 500, 120_000),
   /** Minimum gap between two edits of one chat message. */
   GPUOPS_PROGRESS_INTERVAL_MS: int(1_000, 0, 60_000),
+
+  /** How often the idle check samples the GPUs of instances with an auto-pause policy; 0 turns it off. */
+  GPUOPS_IDLE_CHECK_INTERVAL_MS: int(60_000, 0, 3_600_000),
+  /** Between the warning that an idle instance will be paused and the pause. */
+  GPUOPS_IDLE_GRACE_MS: int(5 * 60_000, 0, 24 * 3_600_000),
+  /** An instance is idle while every GPU is under this utilisation (%), unless its policy says otherwise. */
+  GPUOPS_IDLE_MIN_UTILIZATION: int(5, 1, 100),
+  /** How long "keep i-3 running" holds off auto-pause when no time is said. */
+  GPUOPS_IDLE_SNOOZE_MS: int(2 * 3_600_000, 1_000, 30 * 24 * 3_600_000),
+  /** The idle check's deadline for one instance's nvidia-smi over SSH. */
+  GPUOPS_IDLE_SSH_TIMEOUT_MS: int(15_000, 500, 120_000),
 
   /** The HTTP server of `gpuops serve`: /healthz, /readyz, /metrics and the queue dashboard. */
   PORT: int(3000, 0, 65_535),
@@ -90,6 +112,39 @@ const envSchema = z.object({
   GPUOPS_S3_FORCE_PATH_STYLE: z.enum(['true', 'false', '']).optional(),
   /** The folder snapshots take and restore on an instance; vast.ai images work in /workspace. */
   GPUOPS_WORKSPACE_DIR: optionalString,
+  /** Complete snapshots kept per instance (older ones are deleted after each new one); 0 keeps all. */
+  GPUOPS_SNAPSHOT_KEEP: int(0, 0, 10_000),
+  /** How often snapshot schedules are looked at and deleted snapshots' storage is freed; 0 turns it off. */
+  GPUOPS_SNAPSHOT_TICK_MS: int(60_000, 0, 3_600_000),
+
+  /** CPU standby on Google Compute Engine: on when the project is set. */
+  GPUOPS_GCP_PROJECT: optionalString,
+  GPUOPS_GCP_ZONE: z
+    .string()
+    .trim()
+    .regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, 'a zone like us-central1-a')
+    .default('us-central1-a'),
+  GPUOPS_GCP_MACHINE_TYPE: z
+    .string()
+    .trim()
+    .regex(/^[a-z][a-z0-9-]{1,62}$/, 'a machine type like e2-standard-4')
+    .default('e2-standard-4'),
+  /** Spot VMs cost about a third, but GCP may stop them at any time (a sync starts them again). */
+  GPUOPS_GCP_SPOT: boolFlag,
+  GPUOPS_GCP_IMAGE: z.string().trim().min(1).default('projects/debian-cloud/global/images/family/debian-12'),
+  GPUOPS_GCP_DISK_GB: int(50, 10, 65_536),
+  /** The Compute API base; unset: Google's. Set (a local stand-in): requests carry a fixed test token. */
+  GPUOPS_GCP_API_ENDPOINT: optionalUrl,
+  /** A service-account key file; unset: Application Default Credentials. */
+  GOOGLE_APPLICATION_CREDENTIALS: optionalString,
+  GPUOPS_GCP_SSH_PORT: int(22, 1, 65_535),
+  GPUOPS_GCP_TIMEOUT_MS: int(30_000, 500, 300_000),
+  /** How long a VM create, start, stop or delete may take at GCP. */
+  GPUOPS_GCP_OPERATION_TIMEOUT_MS: int(5 * 60_000, 1_000, 3_600_000),
+  /** Where the workspace copy lives on the VM; relative: under the SSH user's home. */
+  GPUOPS_GCP_WORKSPACE_DIR: z.string().trim().min(1).default('workspace'),
+  /** How often standbys are brought up to their instance's latest snapshot; 0 turns it off. */
+  GPUOPS_STANDBY_SYNC_INTERVAL_MS: int(10 * 60_000, 0, 24 * 3_600_000),
 
   VAST_API_KEY: optionalString,
   /** vast.ai's API. Unset: gpuops starts the simulated marketplace in-process and talks to it. */
@@ -141,7 +196,19 @@ export interface Config {
   jobMaxStalls: number;
   reconcileIntervalMs: number;
   orphanGraceMs: number;
+  failoverMaxPriceRatio: number;
+  health: { intervalMs: number; sshFailures: number; sshTimeoutMs: number };
   progressIntervalMs: number;
+  /** Auto-pause of idle instances (src/jobs/idle-check.ts). */
+  idle: {
+    /** 0: no idle check runs. */
+    checkIntervalMs: number;
+    graceMs: number;
+    /** The threshold (%) of policies that name none. */
+    minUtilization: number;
+    snoozeMs: number;
+    sshTimeoutMs: number;
+  };
   http: { port: number; host: string; dashboard: { user: string; password: string } | undefined };
   slack:
     | {
@@ -164,7 +231,15 @@ export interface Config {
   };
   /** Unset: `/workspace`, or the folder SSH sessions start in on the simulated marketplace. */
   workspaceDir: string | undefined;
+  /** Snapshots kept per instance unless the instance says otherwise; 0 keeps all. */
+  snapshotKeep: number;
+  /** The snapshot maintenance tick (schedules, storage clean-up); 0: off. */
+  snapshotTickMs: number;
   vast: { apiKey: string | undefined; baseUrl: string | undefined; timeoutMs: number; retries: number };
+  /** Google Compute Engine for CPU standby; undefined when GPUOPS_GCP_PROJECT is unset. */
+  gcp: GcpConfig | undefined;
+  /** How often standbys are synced with their instance's latest snapshot; 0: never on a schedule. */
+  standbySyncIntervalMs: number;
   sim: { host: string; port: number; seed: number; offers: number; timeScale: number };
   llm: {
     apiKey: string | undefined;
@@ -180,6 +255,24 @@ export interface Config {
   deployTimeoutMs: number;
   pollIntervalMs: number;
   sshKeyPath: string;
+}
+
+export interface GcpConfig {
+  project: string;
+  zone: string;
+  machineType: string;
+  spot: boolean;
+  /** Boot image, e.g. projects/debian-cloud/global/images/family/debian-12. */
+  image: string;
+  diskGb: number;
+  /** Set: a local stand-in of the Compute API, reached with a fixed test token. */
+  apiEndpoint: string | undefined;
+  /** Service-account key file; unset: Application Default Credentials. */
+  credentialsFile: string | undefined;
+  sshPort: number;
+  timeoutMs: number;
+  operationTimeoutMs: number;
+  workspaceDir: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -213,7 +306,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobMaxStalls: e.GPUOPS_JOB_MAX_STALLS,
     reconcileIntervalMs: e.GPUOPS_RECONCILE_INTERVAL_MS,
     orphanGraceMs: e.GPUOPS_ORPHAN_GRACE_MS,
+    failoverMaxPriceRatio: e.GPUOPS_FAILOVER_MAX_PRICE_RATIO,
+    health: {
+      intervalMs: e.GPUOPS_HEALTH_INTERVAL_MS,
+      sshFailures: e.GPUOPS_HEALTH_SSH_FAILURES,
+      sshTimeoutMs: e.GPUOPS_HEALTH_SSH_TIMEOUT_MS,
+    },
     progressIntervalMs: e.GPUOPS_PROGRESS_INTERVAL_MS,
+    idle: {
+      checkIntervalMs: e.GPUOPS_IDLE_CHECK_INTERVAL_MS,
+      graceMs: e.GPUOPS_IDLE_GRACE_MS,
+      minUtilization: e.GPUOPS_IDLE_MIN_UTILIZATION,
+      snoozeMs: e.GPUOPS_IDLE_SNOOZE_MS,
+      sshTimeoutMs: e.GPUOPS_IDLE_SSH_TIMEOUT_MS,
+    },
     http: {
       port: e.PORT,
       host: e.GPUOPS_HTTP_HOST,
@@ -255,6 +361,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         (e.GPUOPS_S3_FORCE_PATH_STYLE !== 'false' && e.AWS_ENDPOINT_URL_S3 !== undefined),
     },
     workspaceDir: e.GPUOPS_WORKSPACE_DIR,
+    snapshotKeep: e.GPUOPS_SNAPSHOT_KEEP,
+    snapshotTickMs: e.GPUOPS_SNAPSHOT_TICK_MS,
+    gcp:
+      e.GPUOPS_GCP_PROJECT === undefined
+        ? undefined
+        : {
+            project: e.GPUOPS_GCP_PROJECT,
+            zone: e.GPUOPS_GCP_ZONE,
+            machineType: e.GPUOPS_GCP_MACHINE_TYPE,
+            spot: e.GPUOPS_GCP_SPOT,
+            image: e.GPUOPS_GCP_IMAGE,
+            diskGb: e.GPUOPS_GCP_DISK_GB,
+            apiEndpoint: e.GPUOPS_GCP_API_ENDPOINT,
+            credentialsFile: e.GOOGLE_APPLICATION_CREDENTIALS,
+            sshPort: e.GPUOPS_GCP_SSH_PORT,
+            timeoutMs: e.GPUOPS_GCP_TIMEOUT_MS,
+            operationTimeoutMs: e.GPUOPS_GCP_OPERATION_TIMEOUT_MS,
+            workspaceDir: e.GPUOPS_GCP_WORKSPACE_DIR,
+          },
+    standbySyncIntervalMs: e.GPUOPS_STANDBY_SYNC_INTERVAL_MS,
     vast: {
       apiKey: e.VAST_API_KEY,
       baseUrl: e.VAST_BASE_URL,

@@ -20,6 +20,12 @@ export const ErrorCode = {
   ProviderUnavailable: 'provider_unavailable',
   ProviderRejected: 'provider_rejected',
   ProviderAuth: 'provider_auth',
+  /** A cloud quota (CPUs, addresses, instances) would be exceeded; raising it is the account's business. */
+  QuotaExceeded: 'quota_exceeded',
+  /** The cloud zone has no capacity for the machine asked for right now (GCP's resource pool exhausted). */
+  CapacityUnavailable: 'capacity_unavailable',
+  /** A feature that needs settings that are not set (GCP for CPU standby). */
+  NotConfigured: 'not_configured',
   HostFailed: 'host_failed',
   ResumeUnavailable: 'resume_unavailable',
   SshFailed: 'ssh_failed',

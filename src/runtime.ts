@@ -16,11 +16,15 @@ import type { ObjectStore } from './cloud/storage/object-store.ts';
 import { VastProvider } from './cloud/vast/vast-provider.ts';
 import type { Config } from './config.ts';
 import { type QueueBackend, resolveQueueBackend } from './jobs/backend.ts';
+import { type HealthMonitorHandle, startHealthMonitor } from './jobs/health-monitor.ts';
+import { type IdleCheckHandle, startIdleCheck } from './jobs/idle-check.ts';
 import type { SnapshotServices } from './jobs/job-context.ts';
 import { JobWatcher } from './jobs/job-watcher.ts';
 import { OperationQueue } from './jobs/operation-queue.ts';
 import { type OperationWorker, startOperationWorker } from './jobs/operation-worker.ts';
 import { type ReconcilerHandle, startReconciler } from './jobs/reconciler.ts';
+import { type SnapshotMaintenanceHandle, startSnapshotMaintenance } from './jobs/snapshot-maintenance.ts';
+import { gcpStandbyServices, type StandbySyncHandle, startStandbySync } from './jobs/standby-jobs.ts';
 import { createLogger } from './log.ts';
 import type { ToolServices } from './tools/tool.ts';
 
@@ -44,6 +48,8 @@ export interface Runtime {
   deploymentId: string;
   operations: OperationQueue;
   worker: OperationWorker | undefined;
+  /** The workers' snapshot storage (absent in a bot-only process). */
+  snapshots: SnapshotServices | undefined;
   watcher: JobWatcher | undefined;
   /** What the reconciler and failed jobs have to tell channels, for the chats of this process. */
   notices: NoticeFeed | undefined;
@@ -202,10 +208,16 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     closers.push(() => operations.close());
 
     let worker: OperationWorker | undefined;
+    let snapshots: SnapshotServices | undefined;
     if (options.role !== 'bot') {
       const storage = snapshotStorage(config, simulator !== undefined);
+      snapshots = storage.services;
       closers.push(() => storage.close());
+      // CPU standby on GCP, when configured; the Compute client is made at its first use.
+      const gcp = config.gcp ? gcpStandbyServices(config.gcp, log.child({ component: 'gcp' })) : undefined;
+      if (gcp) closers.push(() => gcp.close());
       const services = {
+        ...(gcp && { standby: gcp.services }),
         config,
         db: database.db,
         provider,
@@ -218,6 +230,25 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       closers.push(() => worker!.close());
       const reconciler: ReconcilerHandle | undefined = await startReconciler(queueBackend, services);
       if (reconciler) closers.push(() => reconciler.close());
+      const idleCheck: IdleCheckHandle | undefined = await startIdleCheck(queueBackend, {
+        ...services,
+        operations,
+      });
+      if (idleCheck) closers.push(() => idleCheck.close());
+      const snapshotTick: SnapshotMaintenanceHandle | undefined = await startSnapshotMaintenance(
+        queueBackend,
+        services,
+        operations,
+      );
+      if (snapshotTick) closers.push(() => snapshotTick.close());
+      const health: HealthMonitorHandle | undefined = await startHealthMonitor(
+        queueBackend,
+        services,
+        operations,
+      );
+      if (health) closers.push(() => health.close());
+      const standbySync: StandbySyncHandle | undefined = await startStandbySync(queueBackend, services);
+      if (standbySync) closers.push(() => standbySync.close());
     }
 
     let watcher: JobWatcher | undefined;
@@ -260,6 +291,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       deploymentId,
       operations,
       worker,
+      snapshots,
       watcher,
       notices,
       chat,

@@ -28,6 +28,28 @@ describe('configuration', () => {
     expect(() => loadConfig({ GPUOPS_QUEUE_BACKEND: 'kafka' })).toThrow(/GPUOPS_QUEUE_BACKEND/);
   });
 
+  it('turns CPU standby on GCP on with a project, and names a zone it cannot read', () => {
+    expect(loadConfig({}).gcp).toBeUndefined();
+    expect(
+      loadConfig({
+        GPUOPS_GCP_PROJECT: 'team-ml',
+        GPUOPS_GCP_SPOT: 'true',
+        GOOGLE_APPLICATION_CREDENTIALS: '/keys/gpuops.json',
+      }).gcp,
+    ).toMatchObject({
+      project: 'team-ml',
+      zone: 'us-central1-a',
+      machineType: 'e2-standard-4',
+      spot: true,
+      credentialsFile: '/keys/gpuops.json',
+      sshPort: 22,
+      apiEndpoint: undefined,
+    });
+    expect(() => loadConfig({ GPUOPS_GCP_PROJECT: 'team-ml', GPUOPS_GCP_ZONE: 'us central' })).toThrow(
+      /GPUOPS_GCP_ZONE="us central": a zone like us-central1-a/,
+    );
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', OPENAI_API_KEY: '' }).databaseUrl).toBeUndefined();
   });

@@ -5,6 +5,10 @@ import * as operationProgress from './0003-operation-progress.ts';
 import * as truthfulState from './0004-truthful-state.ts';
 import * as chatPlatforms from './0005-chat-platforms.ts';
 import * as snapshots from './0006-snapshots.ts';
+import * as failover from './0007-failover.ts';
+import * as snapshotPolicies from './0008-snapshot-policies.ts';
+import * as idlePolicies from './0009-idle-policies.ts';
+import * as standby from './0010-standby.ts';
 
 /**
  * Every migration, by name, in the order they apply. Listed in code rather than read from the
@@ -19,4 +23,8 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004-truthful-state': truthfulState,
   '0005-chat-platforms': chatPlatforms,
   '0006-snapshots': snapshots,
+  '0007-failover': failover,
+  '0008-snapshot-policies': snapshotPolicies,
+  '0009-idle-policies': idlePolicies,
+  '0010-standby': standby,
 };

@@ -1,5 +1,5 @@
 import type { Insertable, Kysely } from 'kysely';
-import type { Database, NoticeRow, NoticesTable } from '../schema.ts';
+import type { Database, InstanceRow, NoticeRow, NoticesTable } from '../schema.ts';
 
 /**
  * Notices: what a channel must be told that no request of its asked about (an instance whose
@@ -12,6 +12,28 @@ export async function addNotice(
   notice: Omit<Insertable<NoticesTable>, 'id' | 'created_at' | 'delivered_at'>,
 ): Promise<NoticeRow> {
   return db.insertInto('notices').values(notice).returningAll().executeTakeFirstOrThrow();
+}
+
+/**
+ * A notice about an instance for the channel that owns it, in the thread it was deployed from
+ * (where its deploy's progress was posted).
+ */
+export async function addInstanceNotice(
+  db: Kysely<Database>,
+  instance: Pick<InstanceRow, 'id' | 'channel' | 'operation_id'>,
+  text: string,
+): Promise<NoticeRow> {
+  const deploy = await db
+    .selectFrom('operations')
+    .select('reply_to')
+    .where('id', '=', instance.operation_id)
+    .executeTakeFirst();
+  return addNotice(db, {
+    channel: instance.channel,
+    reply_to: deploy ? JSON.stringify(deploy.reply_to) : null,
+    instance_id: instance.id,
+    text,
+  });
 }
 
 /**

@@ -2,11 +2,13 @@ import type { Kysely, Updateable } from 'kysely';
 import { ErrorCode, GpuopsError } from '../../src/errors.ts';
 import type {
   Database,
+  InstanceRow,
   NewOperation,
   OperationKind,
   OperationRow,
   OperationState,
   OperationsTable,
+  ReplyTarget,
 } from '../schema.ts';
 
 /**
@@ -69,6 +71,10 @@ const KIND_VERB: Record<OperationKind, string> = {
   destroy: 'being destroyed',
   snapshot: 'being snapshotted',
   restore: 'having a snapshot restored onto it',
+  failover: 'being moved to a replacement machine',
+  hibernate: 'being hibernated',
+  standby: 'getting a CPU standby',
+  standby_off: 'having its CPU standby deleted',
 };
 
 /** "being paused (op-1a2b3c4d5e, queued)": an in-flight operation as a person reads it. */
@@ -239,4 +245,30 @@ function missing(id: string): never {
   throw new GpuopsError(ErrorCode.Internal, `Operation ${id} is not in the database.`, {
     details: { op: id },
   });
+}
+
+/** Instances with an operation queued or running: no one else may move them meanwhile. */
+export async function instancesWithOperationsInFlight(db: Kysely<Database>): Promise<Set<number>> {
+  const rows = await db
+    .selectFrom('operations')
+    .select('instance_id')
+    .where('state', 'in', IN_FLIGHT)
+    .where('instance_id', 'is not', null)
+    .execute();
+  return new Set(rows.map((r) => r.instance_id!));
+}
+
+/**
+ * Where an instance's own conversation is: the thread its deploy was asked in, without the deploy's
+ * progress message, so an operation started on its behalf (auto-pause, failover, hibernation)
+ * reports there but never edits that message.
+ */
+export async function instanceThread(
+  db: Kysely<Database>,
+  instance: Pick<InstanceRow, 'channel' | 'operation_id'>,
+): Promise<ReplyTarget> {
+  const deploy = await getOperation(db, instance.operation_id);
+  if (!deploy) return { surface: 'notice', channel: instance.channel };
+  const { message: _progressMessage, ...thread } = deploy.reply_to;
+  return thread;
 }

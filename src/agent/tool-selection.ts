@@ -25,13 +25,41 @@ const NEIGHBOURS: Readonly<Record<ToolName, readonly ToolName[]>> = {
   list_instances: [],
   instance_status: [],
   snapshot: ['list_snapshots'],
-  list_snapshots: ['restore'],
+  list_snapshots: ['restore', 'describe_snapshot'],
   restore: ['list_snapshots'],
+  auto_pause: ['stop_auto_pause', 'keep_running'],
+  stop_auto_pause: ['auto_pause'],
+  keep_running: ['auto_pause', 'stop_auto_pause'],
+  idle_savings: ['auto_pause'],
+  delete_snapshot: ['list_snapshots'],
+  describe_snapshot: ['list_snapshots', 'restore'],
+  snapshot_policy: ['snapshot', 'list_snapshots'],
+  failover: ['list_snapshots', 'instance_status'],
+  auto_failover: ['failover', 'snapshot'],
+  hibernate: ['resume', 'hibernation_policy'],
+  hibernation_policy: ['hibernate', 'resume'],
+  standby: ['snapshot', 'list_snapshots'],
 };
 
+/** Offered whenever a request talks about a CPU standby. */
+const STANDBY: readonly ToolName[] = ['standby', 'snapshot', 'failover'];
+const STANDBY_WORDS = /\b(?:stand[\s-]?by|cpu\s+(?:vm|machine|fallback))\b/i;
+
 /** For requests the planner cannot place that talk about snapshots. */
-const SNAPSHOTS: readonly ToolName[] = ['snapshot', 'list_snapshots', 'restore'];
-const SNAPSHOT_WORDS = /\b(?:snapshots?|snap-\d+|back\s*ups?|back\s+(?:\S+\s+)?up|restore|checkpoint)\b/i;
+const SNAPSHOTS: readonly ToolName[] = [
+  'snapshot',
+  'list_snapshots',
+  'restore',
+  'describe_snapshot',
+  'delete_snapshot',
+  'snapshot_policy',
+];
+const SNAPSHOT_WORDS =
+  /\b(?:snapshots?|snapshotting|snap-\d+|back\s*ups?|back(?:ing)?\s+(?:\S+\s+)?up|restore|checkpoints?|retention)\b/i;
+
+/** For requests the planner cannot place that talk about idle instances and auto-pause. */
+const AUTO_PAUSE: readonly ToolName[] = ['auto_pause', 'stop_auto_pause', 'keep_running', 'idle_savings'];
+const AUTO_PAUSE_WORDS = /\b(?:idle|idling|auto[\s-]?paus\w*|keep\s+\S+\s+(?:running|up|alive))\b/i;
 
 /** For requests the planner cannot place. */
 const EVERYDAY: readonly ToolName[] = ['search_offers', 'deploy', 'pause', 'resume', 'destroy'];
@@ -54,10 +82,14 @@ export function selectTools(text: string): Tool[] {
   if (planned.length === 0) {
     const likely: readonly ToolName[] = SNAPSHOT_WORDS.test(text)
       ? SNAPSHOTS
-      : ADVICE_WORDS.test(text)
-        ? ADVICE
-        : EVERYDAY;
+      : AUTO_PAUSE_WORDS.test(text)
+        ? AUTO_PAUSE
+        : ADVICE_WORDS.test(text)
+          ? ADVICE
+          : EVERYDAY;
     for (const tool of likely) chosen.add(tool);
   }
+  // Words about a standby may be read by the planner as something else ("is a standby worth it for i-3?").
+  if (STANDBY_WORDS.test(text)) for (const tool of STANDBY) chosen.add(tool);
   return TOOLS.filter((tool) => chosen.has(tool.name));
 }

@@ -670,3 +670,20 @@ export function resolveGpuArg(text: string): GpuModel {
     { details: { suggestions } },
   );
 }
+
+/**
+ * GPUs a workload running on `model` can move to unchanged: the same vendor's, with at least as
+ * much memory and (NVIDIA) at least the same compute capability, so kernels built for it still run
+ * and what fit still fits. The model itself comes first.
+ */
+export function compatibleReplacements(model: GpuModel): GpuModel[] {
+  const amd = (gpu: GpuModel) => gpu.arch.startsWith('CDNA');
+  const others = GPU_CATALOG.filter(
+    (gpu) =>
+      gpu.id !== model.id &&
+      amd(gpu) === amd(model) &&
+      gpu.vramGb >= model.vramGb &&
+      (amd(model) || gpu.computeCap >= model.computeCap),
+  );
+  return [model, ...others];
+}

@@ -48,6 +48,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv): Promise<DoctorResult[]>
     ['marketplace', checkMarketplace],
     ['model', checkModel],
     ['snapshot storage', checkStorage],
+    ['gcp', checkGcp],
     ['slack', checkSlack],
     ['discord', checkDiscord],
     ['ssh key', checkSshKey],
@@ -249,6 +250,66 @@ async function checkStorage(config: Config): Promise<Omit<DoctorResult, 'name'>>
     };
   } finally {
     store.close();
+  }
+}
+
+async function checkGcp(config: Config): Promise<Omit<DoctorResult, 'name'>> {
+  const gcp = config.gcp;
+  if (!gcp) {
+    return {
+      status: 'skip',
+      detail:
+        'not configured (set GPUOPS_GCP_PROJECT and GOOGLE_APPLICATION_CREDENTIALS for CPU standby VMs on GCP)',
+    };
+  }
+  const { GcpCompute } = await import('../cloud/gcp/gcp-compute.ts');
+  const keyFile = gcp.credentialsFile
+    ? `GOOGLE_APPLICATION_CREDENTIALS (${gcp.credentialsFile})`
+    : 'Application Default Credentials';
+  let compute: Awaited<ReturnType<typeof GcpCompute.open>>;
+  let who: string;
+  try {
+    compute = await GcpCompute.open({
+      project: gcp.project,
+      zone: gcp.zone,
+      apiEndpoint: gcp.apiEndpoint,
+      credentialsFile: gcp.credentialsFile,
+      timeoutMs: Math.min(gcp.timeoutMs, TIMEOUT_MS),
+      operationTimeoutMs: gcp.operationTimeoutMs,
+      retries: 0,
+    });
+    who = await compute.verifyCredentials().catch(async (err: unknown) => {
+      await compute.close();
+      throw err;
+    });
+  } catch (err) {
+    return {
+      status: 'fail',
+      detail: `GCP credentials do not load from ${keyFile}: ${messageOf(err)}`,
+      fix: 'Set GOOGLE_APPLICATION_CREDENTIALS to the JSON key file of a service account with the Compute Instance Admin (v1) role (IAM & Admin → Service Accounts → Keys), or run "gcloud auth application-default login".',
+    };
+  }
+  try {
+    const vms = await compute.listVms({ 'managed-by': 'gpuops' }, 100);
+    const where = `project ${gcp.project}, zone ${gcp.zone}`;
+    return {
+      status: 'ok',
+      detail: `${where} reachable with ${who}; ${vms.length} standby VM${vms.length === 1 ? '' : 's'} of gpuops there; new ones are ${gcp.machineType}${gcp.spot ? ' (spot)' : ''}`,
+    };
+  } catch (err) {
+    const code = isGpuopsError(err) ? err.code : undefined;
+    return {
+      status: 'fail',
+      detail: messageOf(err),
+      fix:
+        code === 'provider_auth'
+          ? `GCP refused ${keyFile}: use a key of a service account with the Compute Instance Admin (v1) role on project ${gcp.project}, and enable the Compute Engine API there.`
+          : code === 'provider_rejected'
+            ? 'Check GPUOPS_GCP_PROJECT (the project id, not its display name) and GPUOPS_GCP_ZONE (e.g. us-central1-a).'
+            : 'Check the network, and GPUOPS_GCP_API_ENDPOINT if it is set.',
+    };
+  } finally {
+    await compute.close();
   }
 }
 

@@ -18,6 +18,23 @@ export function formatElapsed(ms: number): string {
   return `${m}:${String(s).padStart(2, '0')}`;
 }
 
+/** A span of time in words, to the minute from a minute up: "45 s", "15 min", "2 h 5 min", "3 d 4 h". */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
+}
+
+/** An amount of money: "$12.35", "$0.042" under a dollar (where a tenth of a cent still tells). */
+export function formatUsd(amount: number): string {
+  return `$${amount.toFixed(Math.abs(amount) < 1 && amount !== 0 ? 3 : 2)}`;
+}
+
 export function formatPrice(perHour: number): string {
   return `$${perHour.toFixed(perHour < 1 ? 3 : 2)}/hr`;
 }

@@ -8,12 +8,13 @@ import { type GpuModel, gpuById } from '../cloud/gpu-catalog.ts';
 import { offerQuery, sharedFilters } from '../cloud/market-query.ts';
 import type { Offer, ProviderInstance } from '../cloud/provider.ts';
 import { sshCommand } from '../cloud/ssh/ssh-command.ts';
-import { ErrorCode, GpuopsError, isGpuopsError } from '../errors.ts';
+import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatPrice } from '../format/text.ts';
 import { type DeployJobArgs, deployJobSchema } from '../tools/schemas.ts';
 import { checkGpusOverSsh } from './health-check.ts';
 import type { JobContext, JobHandler } from './job-context.ts';
 import type { OperationResult } from './progress.ts';
+import { rentFirstAvailable } from './rent-offer.ts';
 import { deployLabel } from './rental-label.ts';
 import { waitForStatus } from './wait-for-status.ts';
 
@@ -102,58 +103,29 @@ async function rentBestOffer(
     );
   }
   let row = existing;
-  const taken: number[] = [];
-  for (const offer of offers) {
-    const current: InstanceRow = row
-      ? await updateInstance(ctx.db, row.id, offerColumns(offer))
-      : await insertInstanceForOperation(ctx.db, {
-          ...newInstanceColumns(ctx, args, label),
-          provider_instance_id: null,
-          ...offerColumns(offer),
-        });
-    row = current;
-    ctx.setInstance(current.id);
-    await ctx.report(
-      1,
-      `offer ${offer.id}: ${offer.numGpus}x ${offer.gpuName} at ${formatPrice(offer.pricePerHour)} in ${offer.location}`,
-    );
-    try {
-      const providerId = await ctx.provider.createInstance({
-        offerId: offer.id,
-        image: args.image,
-        diskGb: args.disk_gb,
-        label,
-      });
-      return updateInstance(ctx.db, current.id, {
-        provider_instance_id: providerId,
-        provider_status: 'provisioning',
-      });
-    } catch (err) {
-      if (isGpuopsError(err) && err.code === ErrorCode.OfferGone) {
-        taken.push(offer.id);
-        ctx.log.info(
-          { op: ctx.operation.id, offer: offer.id },
-          'offer taken before we could rent it; trying the next',
-        );
-        await ctx.report(1, `offer ${offer.id} was just taken; trying the next best`);
-        continue;
-      }
-      if (isGpuopsError(err) && err.retryable) {
-        // The rental may have happened even though the answer was lost: look before retrying.
-        const adopted = (await ctx.provider.listInstances()).find((i) => i.label === label);
-        if (adopted)
-          return updateInstance(ctx.db, current.id, {
-            provider_instance_id: adopted.id,
-            provider_status: adopted.status,
-          });
-      }
-      throw err;
-    }
-  }
-  throw new GpuopsError(
-    ErrorCode.NoMatchingOffer,
-    `All ${taken.length} matching offers (${taken.join(', ')}) were taken by others while I tried to rent them. Ask again in a minute, or raise the price.`,
+  const rented = await rentFirstAvailable(
+    ctx,
+    offers,
+    { image: args.image, diskGb: args.disk_gb, label },
+    {
+      stepIndex: 1,
+      beforeTry: async (offer) => {
+        row = row
+          ? await updateInstance(ctx.db, row.id, offerColumns(offer))
+          : await insertInstanceForOperation(ctx.db, {
+              ...newInstanceColumns(ctx, args, label),
+              provider_instance_id: null,
+              ...offerColumns(offer),
+            });
+        ctx.setInstance(row.id);
+      },
+    },
   );
+  return updateInstance(ctx.db, row!.id, {
+    ...offerColumns(rented.offer),
+    provider_instance_id: rented.providerId,
+    provider_status: rented.status,
+  });
 }
 
 /** What every instance row this operation creates has, whatever offer it ends up on. */

@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, OperationRow } from '../../db/schema.ts';
+import type { GcpCompute } from '../cloud/gcp/gcp-compute.ts';
 import type { GpuProvider } from '../cloud/provider.ts';
 import type { SshKeyPair } from '../cloud/ssh/ssh-keys.ts';
 import type { ObjectStore } from '../cloud/storage/object-store.ts';
-import type { Config } from '../config.ts';
+import type { Config, GcpConfig } from '../config.ts';
 import type { OperationResult } from './progress.ts';
 
 /** Where snapshots go and what they take on an instance. */
@@ -13,6 +14,13 @@ export interface SnapshotServices {
   store(): Promise<ObjectStore>;
   /** The workspace folder on instances. */
   workspaceDir: string;
+}
+
+/** Google Compute Engine, for CPU standby VMs. */
+export interface StandbyServices {
+  gcp: GcpConfig;
+  /** The Compute client for a zone (default: the configured one), made on first use. */
+  compute(zone?: string): Promise<GcpCompute>;
 }
 
 export interface WorkerServices {
@@ -30,6 +38,8 @@ export interface WorkerServices {
   shutdown?: AbortSignal;
   /** Snapshot storage; absent in processes that run no snapshot jobs. */
   snapshots?: SnapshotServices;
+  /** CPU standby on GCP; absent when GCP is not configured. */
+  standby?: StandbyServices;
 }
 
 /** What a job handler gets: the operation, the services and a way to report its step. */

@@ -1,10 +1,12 @@
 import { getInstance, updateInstance } from '../../db/repositories/instances.ts';
+import { latestCompleteSnapshot } from '../../db/repositories/snapshots.ts';
 import type { InstanceRow } from '../../db/schema.ts';
 import { sshCommand } from '../cloud/ssh/ssh-command.ts';
 import { ErrorCode, GpuopsError, isGpuopsError } from '../errors.ts';
-import { formatPrice } from '../format/text.ts';
+import { formatElapsed, formatPrice } from '../format/text.ts';
 import { checkGpusOverSsh } from './health-check.ts';
 import type { JobContext, JobHandler } from './job-context.ts';
+import { loadOperationInstance } from './operation-instance.ts';
 import type { OperationResult } from './progress.ts';
 import { waitForStatus, waitUntilGone } from './wait-for-status.ts';
 
@@ -15,14 +17,7 @@ import { waitForStatus, waitUntilGone } from './wait-for-status.ts';
  */
 
 async function loadTarget(ctx: JobContext): Promise<InstanceRow & { provider_instance_id: string }> {
-  const id = ctx.operation.instance_id;
-  const row = id === null ? undefined : await getInstance(ctx.db, id);
-  if (!row)
-    throw new GpuopsError(
-      ErrorCode.InstanceNotFound,
-      `The instance of operation ${ctx.operation.id} no longer exists.`,
-    );
-  ctx.setInstance(row.id);
+  const row = await loadOperationInstance(ctx);
   if (!row.provider_instance_id) {
     throw new GpuopsError(
       ErrorCode.InvalidState,
@@ -60,7 +55,12 @@ export const runPause: JobHandler = async (ctx) => {
       `i-${row.id}'s host failed while stopping (${outcome.instance.status}).`,
     );
   }
-  await updateInstance(ctx.db, row.id, { state: 'stopped', provider_status: 'stopped', running_since: null });
+  await updateInstance(ctx.db, row.id, {
+    state: 'stopped',
+    provider_status: 'stopped',
+    running_since: null,
+    stopped_at: new Date(),
+  });
   return {
     instance: `i-${row.id}`,
     state: 'stopped',
@@ -80,8 +80,7 @@ export const runResume: JobHandler = async (ctx) => {
       if (isGpuopsError(err) && err.code === ErrorCode.ResumeUnavailable) {
         throw new GpuopsError(
           ErrorCode.ResumeUnavailable,
-          `i-${row.id} cannot resume: its machine's GPUs were rented by someone else while it was stopped. ` +
-            `Say "deploy ${row.gpu_count}x ${row.gpu_name}" to move to a new machine, then "destroy i-${row.id}" once you no longer need its disk.`,
+          `i-${row.id} cannot resume: its machine's GPUs were rented by someone else while it was stopped. ${await moveHint(ctx, row)}`,
           { cause: err },
         );
       }
@@ -112,6 +111,7 @@ export const runResume: JobHandler = async (ctx) => {
     ssh_host: outcome.instance.sshHost,
     ssh_port: outcome.instance.sshPort,
     running_since: new Date(),
+    stopped_at: null,
   });
   const ssh =
     updated.ssh_host && updated.ssh_port ? sshCommand(updated.ssh_host, updated.ssh_port) : undefined;
@@ -128,6 +128,8 @@ export const runResume: JobHandler = async (ctx) => {
 };
 
 export const runDestroy: JobHandler = async (ctx) => {
+  const hibernated = await destroyHibernated(ctx);
+  if (hibernated) return hibernated;
   const row = await loadTarget(ctx);
   await ctx.report(0, `${row.gpu_count}x ${row.gpu_name}`);
   await updateInstance(ctx.db, row.id, { state: 'destroying' });
@@ -143,3 +145,26 @@ export const runDestroy: JobHandler = async (ctx) => {
   });
   return { instance: `i-${row.id}`, state: 'destroyed', summary: `i-${row.id} destroyed; billing stopped.` };
 };
+
+/** A hibernated instance has no machine: destroying it only closes its record (its snapshots stay). */
+async function destroyHibernated(ctx: JobContext): Promise<OperationResult | undefined> {
+  const id = ctx.operation.instance_id;
+  const row = id === null ? undefined : await getInstance(ctx.db, id);
+  if (row?.state !== 'hibernated') return undefined;
+  ctx.setInstance(row.id);
+  await updateInstance(ctx.db, row.id, { state: 'destroyed', destroyed_at: new Date(), hibernated_at: null });
+  return {
+    instance: `i-${row.id}`,
+    state: 'destroyed',
+    summary: `i-${row.id} destroyed; it had no machine (hibernated), and its snapshots are kept until you delete them.`,
+  };
+}
+
+/** What a paused instance whose machine cannot start can do instead: move, with its latest snapshot if it has one. */
+async function moveHint(ctx: JobContext, row: InstanceRow): Promise<string> {
+  const latest = await latestCompleteSnapshot(ctx.db, row.id, -1);
+  if (latest) {
+    return `Say "failover i-${row.id}" to move it to the best matching ${row.gpu_count}x ${row.gpu_name} offer with snap-${latest.id} (taken ${formatElapsed(Date.now() - latest.created_at.getTime())} ago; changes since then stay on the old disk), or wait and resume later.`;
+  }
+  return `It has no snapshot, so its workspace cannot be moved: wait and resume later, or say "deploy ${row.gpu_count}x ${row.gpu_name}" for a new machine and "destroy i-${row.id}" once you no longer need its disk.`;
+}

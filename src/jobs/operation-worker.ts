@@ -12,6 +12,8 @@ import { asGpuopsError, ErrorCode, type GpuopsError } from '../errors.ts';
 import { countMetric, observeMetric } from '../metrics.ts';
 import type { QueueBackend } from './backend.ts';
 import { runDeploy } from './deploy-job.ts';
+import { runFailover } from './failover-job.ts';
+import { runHibernate } from './hibernate-job.ts';
 import type { JobHandler, WorkerServices } from './job-context.ts';
 import { runDestroy, runPause, runResume } from './lifecycle-jobs.ts';
 import type { OperationJobData } from './operation-queue.ts';
@@ -19,6 +21,7 @@ import { type OperationResult, type ProgressView, stepProgress } from './progres
 import { OPERATIONS_QUEUE } from './queue-names.ts';
 import { settleAfterFailure } from './settle.ts';
 import { runRestore, runSnapshot } from './snapshot-jobs.ts';
+import { runStandby, runStandbyOff } from './standby-jobs.ts';
 
 const HANDLERS: Record<OperationKind, JobHandler> = {
   deploy: runDeploy,
@@ -27,6 +30,10 @@ const HANDLERS: Record<OperationKind, JobHandler> = {
   destroy: runDestroy,
   snapshot: runSnapshot,
   restore: runRestore,
+  failover: runFailover,
+  hibernate: runHibernate,
+  standby: runStandby,
+  standby_off: runStandbyOff,
 };
 
 /** How long a job of another deployment waits before a worker looks at it again (its own should take it first). */

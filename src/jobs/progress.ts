@@ -32,6 +32,8 @@ export interface OperationResult {
   state?: string;
   location?: string;
   ssh?: string;
+  /** How long its parts took, for operations that report it (failover: RTO, RPO, provider waits). */
+  timings?: Record<string, number>;
   summary: string;
 }
 
@@ -43,6 +45,28 @@ export const JOB_STEPS: Record<OperationKind, readonly string[]> = {
   destroy: ['Destroying the instance', 'Confirming it is gone'],
   snapshot: ['Listing the workspace', 'Uploading what changed', 'Saving the manifest'],
   restore: ['Streaming the snapshot onto the instance', 'Verifying every file'],
+  failover: [
+    'Listing the workspace',
+    'Uploading what changed',
+    'Saving the manifest',
+    'Finding a replacement',
+    'Renting the replacement',
+    'Starting the replacement',
+    'Restoring the workspace',
+    'Verifying every file',
+    'Moving the instance onto the replacement',
+    'Releasing the old machine',
+  ],
+  standby: ['Creating the VM at GCP', 'Copying the latest snapshot onto it', 'Verifying every file'],
+  standby_off: ['Deleting the VM at GCP', 'Confirming it is gone'],
+  hibernate: [
+    'Starting the machine to read its workspace',
+    'Listing the workspace',
+    'Uploading what changed',
+    'Saving the manifest',
+    'Releasing the machine',
+    'Confirming it is gone',
+  ],
 };
 
 export function stepProgress(

@@ -13,7 +13,12 @@ import {
   updateInstance,
 } from '../../db/repositories/instances.ts';
 import { addNotice } from '../../db/repositories/notices.ts';
-import { getOperation, IN_FLIGHT, listUnfinishedOperations } from '../../db/repositories/operations.ts';
+import {
+  getOperation,
+  IN_FLIGHT,
+  instancesWithOperationsInFlight,
+  listUnfinishedOperations,
+} from '../../db/repositories/operations.ts';
 import type { InstanceRow, InstanceState } from '../../db/schema.ts';
 import type { ProviderInstance } from '../cloud/provider.ts';
 import { formatPrice } from '../format/text.ts';
@@ -89,7 +94,7 @@ export async function reconcile(
 
   const machines = await provider.listInstances();
   const byId = new Map(machines.map((m) => [m.id, m]));
-  const busy = await instancesWithOperations(services);
+  const busy = await instancesWithOperationsInFlight(db);
   const rows = await listInstances(db, { states: LIVE_STATES });
   const claimed = new Map<string, InstanceRow>();
   for (const row of rows) {
@@ -129,16 +134,6 @@ export async function reconcile(
     report.repaired.length + report.removed.length + report.abandoned.length + report.orphansDestroyed.length;
   if (changed > 0) log.info({ ...report, checked: report.checked }, 'reconciler repaired records');
   return report;
-}
-
-async function instancesWithOperations(services: WorkerServices): Promise<Set<number>> {
-  const rows = await services.db
-    .selectFrom('operations')
-    .select('instance_id')
-    .where('state', 'in', IN_FLIGHT)
-    .where('instance_id', 'is not', null)
-    .execute();
-  return new Set(rows.map((r) => r.instance_id!));
 }
 
 /** Brings one record no operation is moving to the provider's truth; returns it as it now is. */

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { settledColumns } from '../../db/instance-states.ts';
+import { failoverOfOperation } from '../../db/repositories/failovers.ts';
 import {
   deleteUnrentedInstance,
   findInstanceByOperation,
@@ -37,11 +38,38 @@ export async function settleInstance(services: SettleServices, row: InstanceRow)
  */
 export async function settleAfterFailure(services: SettleServices, operation: OperationRow): Promise<string> {
   if (operation.kind === 'deploy') return releaseFailedDeploy(services, operation);
+  // A standby's job never touches the instance's machine; it says itself what became of its VM.
+  if (operation.kind === 'standby' || operation.kind === 'standby_off') return '';
+  const released = operation.kind === 'failover' ? await releaseFailedReplacement(services, operation) : '';
   const row =
     operation.instance_id === null ? undefined : await getInstance(services.db, operation.instance_id);
-  if (!row) return '';
+  if (!row) return released;
   const settled = await settleInstance(services, row);
-  return whereItStands(settled);
+  return [whereItStands(settled), released].filter(Boolean).join(' ');
+}
+
+/**
+ * A failover that did not move its instance releases the replacement it rented (found by the
+ * operation's label when the rental's answer was lost); the instance stays on its old machine.
+ */
+async function releaseFailedReplacement(services: SettleServices, operation: OperationRow): Promise<string> {
+  const { db, provider, log } = services;
+  const failover = await failoverOfOperation(db, operation.id);
+  if (failover?.moved_at) return '';
+  const providerId =
+    failover?.new_provider_instance_id ??
+    (await provider.listInstances()).find((i) => i.label === deployLabel(operation.id))?.id;
+  if (!providerId) return 'No replacement was rented, so nothing new bills.';
+  try {
+    if (await provider.getInstance(providerId)) await provider.destroyInstance(providerId);
+  } catch (err) {
+    log.error(
+      { op: operation.id, providerId, err },
+      'could not release the replacement of a failed failover',
+    );
+    return `Releasing the replacement machine ${providerId} failed too; gpuops's reconciler will release it.`;
+  }
+  return `The replacement machine ${providerId} was released, so nothing new bills.`;
 }
 
 /** The state of an instance after a failed operation, and what can be done from there. */

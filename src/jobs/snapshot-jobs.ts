@@ -1,4 +1,3 @@
-import { getInstance } from '../../db/repositories/instances.ts';
 import {
   completeSnapshot,
   failSnapshot,
@@ -7,7 +6,7 @@ import {
   startSnapshotRow,
 } from '../../db/repositories/snapshots.ts';
 import type { InstanceRow, SnapshotRow } from '../../db/schema.ts';
-import { type Manifest, manifestKey } from '../cloud/snapshot/manifest.ts';
+import { type Manifest, manifestKey, summarizeManifest } from '../cloud/snapshot/manifest.ts';
 import {
   type RestoreReport,
   restoreWorkspace,
@@ -17,11 +16,16 @@ import { SshSession } from '../cloud/ssh/ssh-session.ts';
 import { asGpuopsError, ErrorCode, GpuopsError } from '../errors.ts';
 import { formatBytes } from '../format/text.ts';
 import type { JobContext, JobHandler, SnapshotServices } from './job-context.ts';
+import { loadOperationInstance } from './operation-instance.ts';
+import { applyRetention, purgeDeletedSnapshots } from './snapshot-maintenance.ts';
+import { withStorageLease } from './storage-lease.ts';
 
 /**
  * Snapshot and restore jobs. Both run on an instance that is running (SSH must answer); both are
  * safe to run again: a retried snapshot reuses its row and uploads only what is not stored yet,
- * and a restore writes the same files again and verifies them again.
+ * and a restore writes the same files again and verifies them again. Both hold a shared lease on
+ * the storage while they work (src/jobs/storage-lease.ts), so the clean-up never deletes content
+ * a snapshot found already stored (and so skipped), or that a restore is reading.
  */
 
 function snapshotServices(ctx: JobContext): SnapshotServices {
@@ -32,15 +36,7 @@ function snapshotServices(ctx: JobContext): SnapshotServices {
 }
 
 async function runningTarget(ctx: JobContext): Promise<InstanceRow & { ssh_host: string; ssh_port: number }> {
-  const id = ctx.operation.instance_id;
-  const row = id === null ? undefined : await getInstance(ctx.db, id);
-  if (!row) {
-    throw new GpuopsError(
-      ErrorCode.InstanceNotFound,
-      `The instance of operation ${ctx.operation.id} no longer exists.`,
-    );
-  }
-  ctx.setInstance(row.id);
+  const row = await loadOperationInstance(ctx);
   if (row.state !== 'running' || !row.ssh_host || !row.ssh_port) {
     throw new GpuopsError(
       ErrorCode.InvalidState,
@@ -63,11 +59,22 @@ export const runSnapshot: JobHandler = async (ctx) => {
   const done = await snapshotInstance(ctx, row, { name: args.name ?? null });
   const ref = `snap-${done.id}`;
   const named = done.name ? ` "${done.name}"` : '';
+  const retention = await applyRetention(ctx, row.id, 'gpuops (retention)');
+  if (retention.deleted.length > 0) {
+    // Frees their storage now if nothing else holds it; otherwise the next maintenance tick does.
+    await purgeDeletedSnapshots({ ...ctx, snapshots: snapshotServices(ctx) }).catch((err: unknown) =>
+      ctx.log.warn({ err }, 'snapshot storage clean-up failed; the next tick retries'),
+    );
+  }
+  const removed =
+    retention.deleted.length > 0
+      ? ` Deleted ${retention.deleted.join(', ')} (keeping the last ${retention.keep}).`
+      : '';
   return {
     instance: `i-${row.id}`,
     state: 'running',
     snapshot: ref,
-    summary: `${ref}${named} of i-${row.id}: ${done.files} files, ${formatBytes(Number(done.bytes))} (${formatBytes(Number(done.uploaded_bytes))} new). Say "restore ${ref} onto i-…" to bring it back.`,
+    summary: `${ref}${named} of i-${row.id}: ${done.files} files, ${formatBytes(Number(done.bytes))} (${formatBytes(Number(done.uploaded_bytes))} new). Say "restore ${ref} onto i-…" to bring it back.${removed}`,
   };
 };
 
@@ -91,33 +98,47 @@ export async function snapshotInstance(
     channel: ctx.operation.channel,
     requester: ctx.operation.requester,
   });
+  if (snapshot.state === 'deleted') {
+    throw new GpuopsError(
+      ErrorCode.InvalidState,
+      `snap-${snapshot.id} was deleted before it could be taken again.`,
+    );
+  }
   if (snapshot.state !== 'complete') {
-    const base = await latestCompleteSnapshot(ctx.db, row.id, snapshot.id);
-    const previous = base
-      ? (JSON.parse(await store.getText(manifestKey(`snap-${base.id}`))) as Manifest)
-      : undefined;
-    const session = await openSession(ctx, row);
-    try {
-      const report = await snapshotWorkspace({
-        session,
-        store,
-        root: services.workspaceDir,
-        snapshotId: `snap-${snapshot.id}`,
-        previous,
-        onStep: (step, detail) => ctx.report(firstStep + step, detail),
-      });
-      await completeSnapshot(ctx.db, snapshot.id, {
-        files: report.files,
-        bytes: report.bytes,
-        uploadedBytes: report.uploadedBytes,
-      });
-    } catch (err) {
-      const error = asGpuopsError(err);
-      await failSnapshot(ctx.db, snapshot.id, { code: error.code, message: error.message });
-      throw err;
-    } finally {
-      session.close();
-    }
+    await withStorageLease(ctx.db, storageLeaseFor(ctx, 'snapshot'), async (lease) => {
+      try {
+        // The base is chosen under the lease: its manifest cannot be purged while this runs.
+        const base = await latestCompleteSnapshot(ctx.db, row.id, snapshot.id);
+        const previous = base
+          ? (JSON.parse(await store.getText(manifestKey(`snap-${base.id}`))) as Manifest)
+          : undefined;
+        const session = await openSession(ctx, row);
+        try {
+          const report = await snapshotWorkspace({
+            session,
+            store,
+            root: services.workspaceDir,
+            snapshotId: `snap-${snapshot.id}`,
+            previous,
+            onStep: (step, detail) => ctx.report(firstStep + step, detail),
+          });
+          // Content found stored (and so not uploaded) can be relied on only if no clean-up ran meanwhile.
+          await lease.confirm();
+          await completeSnapshot(ctx.db, snapshot.id, {
+            files: report.files,
+            bytes: report.bytes,
+            uploadedBytes: report.uploadedBytes,
+            contents: summarizeManifest(report.manifest),
+          });
+        } finally {
+          session.close();
+        }
+      } catch (err) {
+        const error = asGpuopsError(err);
+        await failSnapshot(ctx.db, snapshot.id, { code: error.code, message: error.message });
+        throw err;
+      }
+    });
   }
   return (await getSnapshot(ctx.db, snapshot.id))!;
 }
@@ -147,32 +168,44 @@ export async function restoreSnapshotOnto(
 ): Promise<RestoreReport> {
   const services = snapshotServices(ctx);
   const store = await services.store();
-  const snapshot = await getSnapshot(ctx.db, Number(snapshotRef.slice('snap-'.length)));
-  if (snapshot?.state !== 'complete') {
-    throw new GpuopsError(
-      ErrorCode.BadInput,
-      `${snapshotRef} is not a complete snapshot; nothing was restored.`,
-    );
-  }
-  const manifest = JSON.parse(await store.getText(manifestKey(snapshotRef))) as Manifest;
-  const session = await openSession(ctx, target);
-  try {
-    const report = await restoreWorkspace({
-      session,
-      store,
-      root: services.workspaceDir,
-      manifest,
-      onStep: (step, detail) => ctx.report(firstStep + step, detail),
-    });
-    if (report.mismatchCount > 0) {
+  return withStorageLease(ctx.db, storageLeaseFor(ctx, 'restore'), async () => {
+    // Looked at under the lease: a snapshot deleted from here on keeps its content until this ends.
+    const snapshot = await getSnapshot(ctx.db, Number(snapshotRef.slice('snap-'.length)));
+    if (snapshot?.state !== 'complete') {
       throw new GpuopsError(
-        ErrorCode.SnapshotMismatch,
-        `${snapshotRef} was written onto i-${target.id}, but ${report.mismatchCount} of its entries do not match it: ${report.mismatches.slice(0, 3).join('; ')}. Do not rely on this copy.`,
-        { details: { mismatches: report.mismatches } },
+        ErrorCode.BadInput,
+        `${snapshotRef} is not a complete snapshot${snapshot?.state === 'deleted' ? ' (it was deleted)' : ''}; nothing was restored.`,
       );
     }
-    return report;
-  } finally {
-    session.close();
-  }
+    const manifest = JSON.parse(await store.getText(manifestKey(snapshotRef))) as Manifest;
+    const session = await openSession(ctx, target);
+    try {
+      const report = await restoreWorkspace({
+        session,
+        store,
+        root: services.workspaceDir,
+        manifest,
+        onStep: (step, detail) => ctx.report(firstStep + step, detail),
+      });
+      if (report.mismatchCount > 0) {
+        throw new GpuopsError(
+          ErrorCode.SnapshotMismatch,
+          `${snapshotRef} was written onto i-${target.id}, but ${report.mismatchCount} of its entries do not match it: ${report.mismatches.slice(0, 3).join('; ')}. Do not rely on this copy.`,
+          { details: { mismatches: report.mismatches } },
+        );
+      }
+      return report;
+    } finally {
+      session.close();
+    }
+  });
+}
+
+/** A shared lease on the storage for this operation's snapshot or restore; a shutdown stops the wait. */
+function storageLeaseFor(ctx: JobContext, what: 'snapshot' | 'restore') {
+  return {
+    mode: 'shared' as const,
+    holder: `${what} ${ctx.operation.id}`,
+    ...(ctx.shutdown && { signal: ctx.shutdown }),
+  };
 }

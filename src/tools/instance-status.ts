@@ -2,7 +2,7 @@ import { agreesWithProvider, type ProviderView } from '../../db/instance-states.
 import { updateInstance } from '../../db/repositories/instances.ts';
 import { describeInFlight, findInFlightOperation } from '../../db/repositories/operations.ts';
 import { sshCommand } from '../cloud/ssh/ssh-command.ts';
-import { formatPrice } from '../format/text.ts';
+import { formatElapsed, formatPrice } from '../format/text.ts';
 import { instanceRef, loadOwnedInstance } from './instance-access.ts';
 import { instanceStatusSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';
@@ -51,6 +51,13 @@ export const instanceStatusTool = defineTool({
         ? `running for ${Math.round(uptimeMs / 60_000)} min, about $${costSoFar.toFixed(2)} so far`
         : '',
       ssh ? `ssh: ${ssh}` : '',
+      row.state === 'hibernated' && row.hibernated_at
+        ? `hibernated ${formatElapsed(Date.now() - row.hibernated_at.getTime())} ago: no machine, nothing bills but its snapshot; say "resume ${ref}" to wake it on the best matching offer`
+        : '',
+      row.state === 'stopped' && row.hibernate_after_ms !== null && row.stopped_at
+        ? `paused ${formatElapsed(Date.now() - row.stopped_at.getTime())} ago; hibernates after ${formatElapsed(Number(row.hibernate_after_ms))} paused`
+        : '',
+      row.auto_failover ? 'auto-failover on: if its machine is lost, gpuops moves it to a new one' : '',
       `deployed by ${row.owner} on ${row.created_at.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     ].filter(Boolean);
     return {

@@ -1,8 +1,16 @@
 import { z } from 'zod';
+import { autoFailoverTool } from './auto-failover.ts';
+import { autoPauseTool } from './auto-pause.ts';
+import { deleteSnapshotTool } from './delete-snapshot.ts';
 import { deployTool } from './deploy.ts';
 import { deployRecommendationTool } from './deploy-recommendation.ts';
+import { describeSnapshotTool } from './describe-snapshot.ts';
 import { destroyTool } from './destroy.ts';
+import { failoverTool } from './failover.ts';
+import { hibernateTool, hibernationPolicyTool } from './hibernate.ts';
+import { idleSavingsTool } from './idle-savings.ts';
 import { instanceStatusTool } from './instance-status.ts';
+import { keepRunningTool } from './keep-running.ts';
 import { listInstancesTool } from './list-instances.ts';
 import { listSnapshotsTool } from './list-snapshots.ts';
 import { pauseTool } from './pause.ts';
@@ -12,6 +20,9 @@ import { resumeTool } from './resume.ts';
 import type { ToolName } from './schemas.ts';
 import { searchOffersTool } from './search-offers.ts';
 import { snapshotTool } from './snapshot.ts';
+import { snapshotPolicyTool } from './snapshot-policy.ts';
+import { standbyTool } from './standby.ts';
+import { stopAutoPauseTool } from './stop-auto-pause.ts';
 import type { Tool } from './tool.ts';
 
 export const TOOLS: readonly Tool[] = [
@@ -27,6 +38,18 @@ export const TOOLS: readonly Tool[] = [
   snapshotTool,
   listSnapshotsTool,
   restoreTool,
+  deleteSnapshotTool,
+  describeSnapshotTool,
+  snapshotPolicyTool,
+  failoverTool,
+  autoFailoverTool,
+  hibernateTool,
+  hibernationPolicyTool,
+  autoPauseTool,
+  stopAutoPauseTool,
+  keepRunningTool,
+  idleSavingsTool,
+  standbyTool,
 ] as unknown as readonly Tool[];
 
 const byName = new Map(TOOLS.map((t) => [t.name, t]));

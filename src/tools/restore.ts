@@ -1,8 +1,9 @@
-import { getSnapshot } from '../../db/repositories/snapshots.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
+import { formatBytes } from '../format/text.ts';
 import { instanceRef, loadOwnedInstance } from './instance-access.ts';
 import { assertNotBusy } from './instance-busy.ts';
 import { restoreSchema } from './schemas.ts';
+import { loadOwnedSnapshot } from './snapshot-access.ts';
 import { defineTool, type RequestContext, type ToolServices } from './tool.ts';
 
 async function check(
@@ -10,13 +11,7 @@ async function check(
   ctx: RequestContext,
   services: ToolServices,
 ) {
-  const snapshot = await getSnapshot(services.db, Number(args.snapshot.slice('snap-'.length)));
-  if (!snapshot || snapshot.channel !== ctx.channel) {
-    throw new GpuopsError(
-      ErrorCode.BadInput,
-      `There is no snapshot ${args.snapshot} in this channel. "list snapshots" shows them.`,
-    );
-  }
+  const snapshot = await loadOwnedSnapshot(services.db, args.snapshot, ctx);
   if (snapshot.state !== 'complete') {
     throw new GpuopsError(
       ErrorCode.InvalidState,
@@ -29,6 +24,14 @@ async function check(
     throw new GpuopsError(
       ErrorCode.InvalidState,
       `${instanceRef(row.id)} is ${row.state}; a snapshot can be restored only onto a running instance.`,
+    );
+  }
+  // Disk sizes are decimal GB, as the marketplace rents them.
+  const bytes = Number(snapshot.bytes ?? 0);
+  if (bytes > row.disk_gb * 1e9) {
+    throw new GpuopsError(
+      ErrorCode.BadInput,
+      `${args.snapshot} holds ${formatBytes(bytes)}, more than ${instanceRef(row.id)}'s ${row.disk_gb} GB disk; nothing was restored. Restore it onto an instance with a larger disk (deploy one with "disk ${Math.ceil((bytes * 1.2) / 1e9)} GB").`,
     );
   }
   return { snapshot, row };

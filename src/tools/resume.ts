@@ -6,12 +6,27 @@ import { defineTool } from './tool.ts';
 
 export const resumeTool = defineTool({
   name: 'resume',
-  description: 'Start a paused (stopped) instance again on the same machine, if its GPUs are still free.',
+  description:
+    'Start a paused (stopped) instance again on the same machine, if its GPUs are still free; a hibernated one is woken on the best matching new machine with its workspace restored.',
   schema: resumeSchema,
   kind: 'job',
   async run(args, ctx, services) {
     const row = await loadOwnedInstance(services.db, args.instance, ctx);
     await assertNotBusy(services.db, row);
+    if (row.state === 'hibernated') {
+      // Its machine was released: waking restores its snapshot onto the best matching offer.
+      const job = await services.operations.enqueue({
+        kind: 'failover',
+        args: { instance: instanceRef(row.id), reason: 'wake' },
+        context: ctx,
+        instanceId: row.id,
+      });
+      return {
+        text: `Waking ${instanceRef(row.id)}: its machine was released when it hibernated, so I'm renting the best matching ${row.gpu_count}x ${row.gpu_name} offer and restoring its workspace there. Operation ${job.operationId}.`,
+        data: { operation: job.operationId, instance: instanceRef(row.id) },
+        job,
+      };
+    }
     if (row.state !== 'stopped') {
       throw new GpuopsError(
         ErrorCode.InvalidState,

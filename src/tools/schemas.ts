@@ -24,9 +24,9 @@ export const searchOffersSchema = z.object({
 
 export const listInstancesSchema = z.object({
   state: z
-    .enum(['active', 'running', 'stopped', 'all'])
+    .enum(['active', 'running', 'stopped', 'hibernated', 'all'])
     .optional()
-    .describe('Which instances, default active'),
+    .describe('Which instances, default active (everything not destroyed)'),
 });
 
 export const instanceStatusSchema = z.object({ instance: instanceArg });
@@ -172,6 +172,149 @@ export const restoreSchema = z.object({
   snapshot: snapshotArg,
   instance: instanceArg.describe('The running instance to restore the snapshot onto'),
 });
+export const deleteSnapshotSchema = z.object({ snapshot: snapshotArg });
+export const describeSnapshotSchema = z.object({ snapshot: snapshotArg });
+
+/** Scheduled snapshots no more often than this: each one lists and hashes the workspace. */
+export const MIN_SNAPSHOT_INTERVAL_MINUTES = 5;
+export const snapshotPolicySchema = z.object({
+  instance: instanceArg,
+  every_minutes: z
+    .number()
+    .int()
+    .min(
+      MIN_SNAPSHOT_INTERVAL_MINUTES,
+      `a schedule takes a snapshot at most every ${MIN_SNAPSHOT_INTERVAL_MINUTES} minutes`,
+    )
+    .max(7 * 24 * 60, 'a schedule takes a snapshot at least once a week')
+    .optional()
+    .describe('Snapshot the instance on a schedule, every this many minutes (60 for "every hour")'),
+  stop_schedule: z
+    .boolean()
+    .optional()
+    .describe('Stop the scheduled snapshots ("stop snapshotting i-3"); existing snapshots stay'),
+  keep_last: z
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .optional()
+    .describe(
+      'Keep only the last N complete snapshots of the instance (older ones are deleted after each new one); 0 keeps all',
+    ),
+});
+
+export const failoverSchema = z.object({
+  instance: instanceArg,
+  gpu: gpuArg
+    .optional()
+    .describe('GPU to move to; by default the same model or a compatible one (as much memory, same vendor)'),
+  max_price_per_gpu_hour: maxPriceArg
+    .optional()
+    .describe("Highest price per GPU per hour for the replacement; by default the instance's own ceiling"),
+});
+
+export const autoFailoverSchema = z.object({
+  instance: instanceArg,
+  enabled: z.boolean().default(true).describe('true to turn automatic failover on, false to turn it off'),
+});
+
+export const hibernateSchema = z.object({ instance: instanceArg });
+
+export const hibernationPolicySchema = z.object({
+  instance: instanceArg,
+  after_minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(60 * 24 * 90)
+    .nullable()
+    .describe('Hibernate once paused this many minutes (e.g. 120 for "after 2 hours"); null turns it off'),
+});
+
+/** What a failover operation runs with: the tool's arguments resolved, and why it runs. */
+export const failoverJobSchema = z.strictObject({
+  instance: instanceArg,
+  /** Catalog GPU id to move to; absent: the same or a compatible GPU. */
+  gpu: z.string().min(1).optional(),
+  max_price_per_gpu_hour: maxPriceArg.optional(),
+  /** requested: by a person; auto: by the health monitor; wake: resuming a hibernated instance. */
+  reason: z.enum(['requested', 'auto', 'wake']),
+});
+export type FailoverJobArgs = z.infer<typeof failoverJobSchema>;
+
+/** An idle window or a snooze, in whole minutes: at least one, at most a week. */
+const idleMinutesArg = z
+  .number()
+  .int('a whole number of minutes')
+  .min(1, 'at least 1 minute')
+  .max(7 * 24 * 60, 'at most a week (10080 minutes)');
+
+export const autoPauseSchema = z.object({
+  instance: instanceArg
+    .optional()
+    .describe(
+      'The instance to auto-pause when idle; omit it and set channel_default for all of this channel',
+    ),
+  channel_default: z
+    .boolean()
+    .optional()
+    .describe(
+      'Set the default for every instance of this channel that has no policy of its own ("auto-pause idle instances in this channel after 30 minutes")',
+    ),
+  idle_minutes: idleMinutesArg
+    .optional()
+    .describe(
+      'Pause once its GPUs have been idle this many minutes (60 for "an hour"); omit only to turn a paused-off auto-pause back on',
+    ),
+  min_utilization: z
+    .number()
+    .int('a whole percentage')
+    .min(1, 'at least 1%')
+    .max(100, 'at most 100%')
+    .optional()
+    .describe('GPU utilisation (%) under which the instance counts as idle; default 5'),
+});
+export const stopAutoPauseSchema = z.object({
+  instance: instanceArg.optional().describe('Never auto-pause this instance'),
+  channel_default: z.boolean().optional().describe("Remove this channel's default auto-pause policy"),
+});
+export const keepRunningSchema = z.object({
+  instance: instanceArg,
+  minutes: idleMinutesArg
+    .optional()
+    .describe('Hold off auto-pause this many minutes; default a couple of hours (GPUOPS_IDLE_SNOOZE_MS)'),
+  until_further_notice: z
+    .boolean()
+    .optional()
+    .describe('Hold off auto-pause until someone says "auto-pause i-3 again"'),
+});
+export const IDLE_SAVINGS_PERIODS = ['today', 'week', 'month', 'all'] as const;
+export const idleSavingsSchema = z.object({
+  period: z
+    .enum(IDLE_SAVINGS_PERIODS)
+    .optional()
+    .describe('today, this week (default; weeks start on Monday, UTC), this month, or all time'),
+});
+
+export const standbySchema = z.object({
+  instance: instanceArg,
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe(
+      "true: give the instance a CPU standby, a small GCP VM kept in sync with its latest snapshot (it costs money); false: delete the standby's VM",
+    ),
+  machine_type: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,62}$/, 'a GCP machine type like e2-standard-4')
+    .optional()
+    .describe('GCP machine type of the standby VM, e.g. "e2-standard-8"; default the configured one'),
+  spot: z
+    .boolean()
+    .optional()
+    .describe('A spot VM: about a third of the price, but GCP may stop it (the next sync starts it again)'),
+});
 
 export const TOOL_SCHEMAS = {
   search_offers: searchOffersSchema,
@@ -186,6 +329,18 @@ export const TOOL_SCHEMAS = {
   snapshot: snapshotSchema,
   list_snapshots: listSnapshotsSchema,
   restore: restoreSchema,
+  auto_pause: autoPauseSchema,
+  stop_auto_pause: stopAutoPauseSchema,
+  keep_running: keepRunningSchema,
+  idle_savings: idleSavingsSchema,
+  delete_snapshot: deleteSnapshotSchema,
+  describe_snapshot: describeSnapshotSchema,
+  snapshot_policy: snapshotPolicySchema,
+  failover: failoverSchema,
+  auto_failover: autoFailoverSchema,
+  hibernate: hibernateSchema,
+  hibernation_policy: hibernationPolicySchema,
+  standby: standbySchema,
 } as const;
 
 export type ToolName = keyof typeof TOOL_SCHEMAS;
@@ -226,6 +381,17 @@ export const ARGUMENT_ALIASES: Readonly<Partial<Record<ToolName, Readonly<Record
   pause: INSTANCE_ALIASES,
   resume: INSTANCE_ALIASES,
   destroy: INSTANCE_ALIASES,
+  auto_pause: { ...INSTANCE_ALIASES, idle_time_minutes: 'idle_minutes', minutes: 'idle_minutes' },
+  stop_auto_pause: INSTANCE_ALIASES,
+  keep_running: INSTANCE_ALIASES,
+  delete_snapshot: { snapshot_id: 'snapshot' },
+  describe_snapshot: { snapshot_id: 'snapshot' },
+  snapshot_policy: { ...INSTANCE_ALIASES, interval_minutes: 'every_minutes' },
+  failover: { ...INSTANCE_ALIASES, ...GPU_ALIASES },
+  auto_failover: { ...INSTANCE_ALIASES, enable: 'enabled', on: 'enabled' },
+  hibernate: INSTANCE_ALIASES,
+  hibernation_policy: { ...INSTANCE_ALIASES, minutes: 'after_minutes' },
+  standby: { ...INSTANCE_ALIASES, enable: 'enabled', machine: 'machine_type' },
   recommend_gpu: {
     model_name: 'model',
     quantization: 'precision',

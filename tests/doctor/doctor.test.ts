@@ -7,6 +7,7 @@ import { type Simulator, startSimulator } from '../../src/cloud/sim/index.ts';
 import { LOCAL_S3_CREDENTIALS, startLocalS3 } from '../../src/cloud/storage/local-s3.ts';
 import { type DoctorResult, healthy, renderDoctor, runDoctor } from '../../src/doctor/doctor.ts';
 import { GPUOPS_DEV_BIN } from '../support/cli.ts';
+import { startComputeStandIn } from '../support/gcp/compute-stand-in.ts';
 import { type FreshPostgresDatabase, freshPostgresDatabase, TEST_REDIS_URL } from '../support/index.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../support/openai-stand-in.ts';
 import { startDiscordRest } from '../support/platforms/discord-rest.ts';
@@ -68,6 +69,7 @@ describe('gpuops doctor', () => {
       'marketplace',
       'model',
       'snapshot storage',
+      'gcp',
       'slack',
       'discord',
       'ssh key',
@@ -218,6 +220,66 @@ describe('gpuops doctor', () => {
     } finally {
       await s3.close();
       await rm(s3Dir, { recursive: true, force: true });
+    }
+  });
+
+  it('checks GCP credentials and project against the Compute stand-in, saying which setting is wrong', async () => {
+    expect(byName(await runDoctor(good())).gcp).toMatchObject({
+      status: 'skip',
+      detail: expect.stringContaining('GPUOPS_GCP_PROJECT'),
+    });
+    const gcp = await startComputeStandIn();
+    const strict = await startComputeStandIn({ accessToken: 'not-the-test-token' });
+    const keys = await mkdtemp(path.join(tmpdir(), 'gpuops-doctor-gcp-'));
+    try {
+      const configured = { GPUOPS_GCP_PROJECT: gcp.project, GPUOPS_GCP_API_ENDPOINT: gcp.url };
+      expect(byName(await runDoctor({ ...good(), ...configured })).gcp).toMatchObject({
+        status: 'ok',
+        detail: expect.stringContaining(`project ${gcp.project}, zone us-central1-a reachable`),
+      });
+      const project = byName(await runDoctor({ ...good(), ...configured, GPUOPS_GCP_PROJECT: 'not-ours' }));
+      expect(project.gcp).toMatchObject({
+        status: 'fail',
+        fix: expect.stringContaining('GPUOPS_GCP_PROJECT'),
+      });
+      const zone = byName(await runDoctor({ ...good(), ...configured, GPUOPS_GCP_ZONE: 'mars-north1-a' }));
+      expect(zone.gcp).toMatchObject({ status: 'fail', detail: expect.stringContaining('GPUOPS_GCP_ZONE') });
+      const refused = byName(
+        await runDoctor({
+          ...good(),
+          GPUOPS_GCP_PROJECT: strict.project,
+          GPUOPS_GCP_API_ENDPOINT: strict.url,
+        }),
+      );
+      expect(refused.gcp).toMatchObject({
+        status: 'fail',
+        fix: expect.stringContaining('Compute Instance Admin'),
+      });
+      // Real credentials that cannot load fail before any request leaves the machine.
+      const missing = byName(
+        await runDoctor({
+          ...good(),
+          GPUOPS_GCP_PROJECT: 'team-project',
+          GOOGLE_APPLICATION_CREDENTIALS: path.join(keys, 'missing.json'),
+        }),
+      );
+      expect(missing.gcp).toMatchObject({
+        status: 'fail',
+        detail: expect.stringContaining('do not load'),
+        fix: expect.stringContaining('GOOGLE_APPLICATION_CREDENTIALS'),
+      });
+      await writeFile(path.join(keys, 'broken.json'), '{"type": "service_account", "client_email": ');
+      const broken = byName(
+        await runDoctor({
+          ...good(),
+          GPUOPS_GCP_PROJECT: 'team-project',
+          GOOGLE_APPLICATION_CREDENTIALS: path.join(keys, 'broken.json'),
+        }),
+      );
+      expect(broken.gcp).toMatchObject({ status: 'fail', detail: expect.stringContaining('do not load') });
+    } finally {
+      await Promise.all([gcp.close(), strict.close()]);
+      await rm(keys, { recursive: true, force: true });
     }
   });
 

@@ -64,6 +64,31 @@ describe('snapshots from chat', () => {
     expect(second!.result!.summary).toContain('(0 B new)');
   }, 120_000);
 
+  it('refuses to restore a snapshot larger than the target disk, and restores nothing', async () => {
+    const target = await deployed('deploy a 4090');
+    const row = (await getInstance(g.runtime.database.db, target))!;
+    // A complete snapshot recorded as ten times the disk's size.
+    const big = await g.runtime.database.db
+      .insertInto('snapshots')
+      .values({
+        operation_id: `op-bigsnap${target}`,
+        instance_id: target,
+        channel: 'team-ml',
+        requester: 'alice',
+        state: 'complete',
+        files: 1,
+        bytes: row.disk_gb * 10e9,
+        uploaded_bytes: 0,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    g.surface.clear();
+    const handled = await g.say(`restore snap-${big.id} onto i-${target}`, { confirm: true });
+    expect(handled.jobs).toHaveLength(0);
+    expect(g.surface.errors()[0]!.text).toMatch(new RegExp(`more than i-${target}'s ${row.disk_gb} GB disk`));
+    await g.runtime.database.db.deleteFrom('snapshots').where('id', '=', big.id).execute();
+  }, 120_000);
+
   it('refuses what it cannot do, and changes nothing', async () => {
     g.surface.clear();
     await g.say('restore snap-999 onto i-1');

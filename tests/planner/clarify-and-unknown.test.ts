@@ -150,7 +150,7 @@ describe('requests it cannot plan', () => {
     },
   );
 
-  it.each(['snapshot i-42 every hour', 'fail over i-42', 'restore i-3 from yesterday'])(
+  it.each(['snapshot i-42 every other tuesday', 'clone i-42', 'restore i-3 from yesterday'])(
     'says "%s" is not something it can do',
     (text) => {
       const message = unknown(text);

@@ -1,10 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { getInstance } from '../../db/repositories/instances.ts';
 import type { AgentModel } from '../../src/agent/agent-model.ts';
 import type { FollowedRequest } from '../../src/bots/chat-requests.ts';
 import { type Simulator, startSimulator } from '../../src/cloud/sim/index.ts';
+import { sshExec } from '../../src/cloud/ssh/ssh-client.ts';
 import { loadConfig } from '../../src/config.ts';
+import type { WorkerServices } from '../../src/jobs/job-context.ts';
+import type { ProgressView } from '../../src/jobs/progress.ts';
 import { silentLogger } from '../../src/log.ts';
 import { type Role, type Runtime, startRuntime } from '../../src/runtime.ts';
 import type { RequestContext } from '../../src/tools/tool.ts';
@@ -29,6 +33,14 @@ export interface TestGpuops {
   env: Record<string, string>;
   /** Sends one chat line as the test user and waits for the jobs it starts to end. */
   say(text: string, opts?: { confirm?: boolean }): Promise<FollowedRequest>;
+  /** Says `text`, which must start one operation, and returns how it ended. */
+  follow(text: string, opts?: { confirm?: boolean }): Promise<ProgressView>;
+  /** Deploys as asked and returns the instance's number (i-N); fails the test if the deploy fails. */
+  deploy(text: string): Promise<number>;
+  /** Runs a command on instance i-N over SSH with gpuops's key; fails the test on a non-zero exit. */
+  ssh(instance: number, command: string): Promise<string>;
+  /** What the workers run with, for tests that drive a scheduled pass by hand. */
+  workerServices(): WorkerServices;
   close(): Promise<void>;
 }
 
@@ -79,7 +91,7 @@ export async function startTestGpuops(options: HarnessOptions): Promise<TestGpuo
     channel: 'team-ml',
     replyTo: { surface: 'test', channel: 'team-ml' },
   };
-  return {
+  const g: TestGpuops = {
     runtime,
     sim,
     surface,
@@ -91,6 +103,44 @@ export async function startTestGpuops(options: HarnessOptions): Promise<TestGpuo
       await Promise.all(handled.jobs);
       return handled;
     },
+    async follow(text, opts = {}) {
+      const handled = await g.say(text, opts);
+      const [final] = await Promise.all(handled.jobs);
+      if (!final) {
+        const said = surface.errors().map((e) => e.text);
+        throw new Error(`"${text}" started no operation${said.length > 0 ? `: ${said.join(' | ')}` : ''}`);
+      }
+      return final;
+    },
+    async deploy(text) {
+      const final = await g.follow(text);
+      if (final.state !== 'succeeded')
+        throw new Error(`"${text}" ended ${final.state}: ${final.error?.message}`);
+      return Number(final.result!.instance.slice(2));
+    },
+    async ssh(instance, command) {
+      const row = await getInstance(runtime.database.db, instance);
+      if (!row?.ssh_host || !row.ssh_port)
+        throw new Error(`i-${instance} has no SSH address (${row?.state})`);
+      const result = await sshExec(
+        { host: row.ssh_host, port: row.ssh_port, privateKey: runtime.sshKey.privateKey },
+        command,
+      );
+      if (result.code !== 0)
+        throw new Error(`"${command}" on i-${instance} exited ${result.code}: ${result.stderr}`);
+      return result.stdout;
+    },
+    workerServices() {
+      return {
+        config: runtime.config,
+        db: runtime.database.db,
+        provider: runtime.provider,
+        sshKey: runtime.sshKey,
+        log: runtime.log,
+        deploymentId: runtime.deploymentId,
+        ...(runtime.snapshots && { snapshots: runtime.snapshots }),
+      };
+    },
     async close() {
       await runtime.close();
       if (runtime.queueBackend.kind === 'redis') await dropRedisPrefix(runtime.queueBackend.prefix);
@@ -99,4 +149,5 @@ export async function startTestGpuops(options: HarnessOptions): Promise<TestGpuo
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return g;
 }

@@ -289,6 +289,25 @@ export const PHRASINGS: readonly Phrasing[] = [
   { text: 'what am I paying for', calls: [list()] },
   { text: 'any machines running?', calls: [list({ state: 'running' })] },
   { text: 'list destroyed instances', calls: [list({ state: 'all' })] },
+  // auto-pause
+  {
+    text: 'auto-pause i-4 after 20 minutes idle',
+    calls: [{ tool: 'auto_pause', args: { instance: 'i-4', idle_minutes: 20 } }],
+  },
+  {
+    text: 'pause i-3 when idle for 15 minutes',
+    calls: [{ tool: 'auto_pause', args: { instance: 'i-3', idle_minutes: 15 } }],
+  },
+  {
+    text: 'auto-pause idle instances in this channel after 30 minutes',
+    calls: [{ tool: 'auto_pause', args: { channel_default: true, idle_minutes: 30 } }],
+  },
+  { text: 'stop auto-pausing i-3', calls: [{ tool: 'stop_auto_pause', args: { instance: 'i-3' } }] },
+  { text: 'keep i-3 running', calls: [{ tool: 'keep_running', args: { instance: 'i-3' } }] },
+  {
+    text: 'how much did auto-pause save this week?',
+    calls: [{ tool: 'idle_savings', args: { period: 'week' } }],
+  },
   // snapshots
   { text: 'back up i-6', calls: [{ tool: 'snapshot', args: { instance: 'i-6' } }] },
   {
@@ -299,5 +318,32 @@ export const PHRASINGS: readonly Phrasing[] = [
   {
     text: 'restore snap-3 onto i-9',
     calls: [{ tool: 'restore', args: { snapshot: 'snap-3', instance: 'i-9' } }],
+  },
+  // failover and hibernation
+  { text: 'migrate i-2 to a new gpu', calls: [{ tool: 'failover', args: { instance: 'i-2' } }] },
+  { text: 'i-3 died, move it', calls: [{ tool: 'failover', args: { instance: 'i-3' } }] },
+  {
+    text: 'enable auto-failover for i-5',
+    calls: [{ tool: 'auto_failover', args: { instance: 'i-5', enabled: true } }],
+  },
+  {
+    text: 'hibernate i-3 after 2 hours paused',
+    calls: [{ tool: 'hibernation_policy', args: { instance: 'i-3', after_minutes: 120 } }],
+  },
+  { text: 'wake i-3', calls: [{ tool: 'resume', args: { instance: 'i-3' } }] },
+  // CPU standby
+  { text: 'enable standby for i-3', calls: [{ tool: 'standby', args: { instance: 'i-3', enabled: true } }] },
+  {
+    text: 'standby i-8 on a spot e2-standard-8',
+    calls: [
+      {
+        tool: 'standby',
+        args: { instance: 'i-8', enabled: true, machine_type: 'e2-standard-8', spot: true },
+      },
+    ],
+  },
+  {
+    text: 'turn off standby for i-3',
+    calls: [{ tool: 'standby', args: { instance: 'i-3', enabled: false } }],
   },
 ];

@@ -1,9 +1,13 @@
 import { planAdvice, planDeployRecommendation } from './advice.ts';
+import { planAutoPause } from './auto-pause.ts';
 import { buildPlan } from './build.ts';
 import { extract } from './extract.ts';
+import { planFailover } from './failover.ts';
+import { planHibernation } from './hibernation.ts';
 import { classify } from './intent.ts';
 import * as say from './messages.ts';
 import { planSnapshots } from './snapshots.ts';
+import { planStandby } from './standby.ts';
 import { cleanRequest, MAX_REQUEST_CHARS, Scratch } from './text.ts';
 import type { Extraction, Intent, Plan } from './types.ts';
 
@@ -42,7 +46,14 @@ export function planRequest(text: string): Plan {
   if (isHelp(cleaned)) return { kind: 'help' };
   // GPU advice ("what do I need to serve Qwen2.5-72B in 4-bit?") and "deploy it" after it are
   // read first; each answers only for text that is clearly its own.
-  const advised = planSnapshots(cleaned) ?? planDeployRecommendation(cleaned) ?? planAdvice(cleaned);
+  const advised =
+    planSnapshots(cleaned) ??
+    planStandby(cleaned) ??
+    planFailover(cleaned) ??
+    planHibernation(cleaned) ??
+    planAutoPause(cleaned) ??
+    planDeployRecommendation(cleaned) ??
+    planAdvice(cleaned);
   if (advised) return advised;
 
   if (CLAUSE_BREAK.test(cleaned)) {

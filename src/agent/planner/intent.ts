@@ -28,7 +28,7 @@ interface Cue {
 
 const DEPLOY_VERBS = String.raw`deploy|rent|provision|launch|(?<!\bin\s)order|spin\s+(?:\S+\s+)?up|fire\s+(?:\S+\s+)?up|boot\s+up|bring\s+up|set\s+up|allocate|reserve|lease|book|create|buy`;
 const PAUSE_VERBS = String.raw`pause|stop|suspend|halt|hibernate|freeze|shut\s*(?:\S+\s+)?down|turn\s+(?:\S+\s+)?off|power\s+(?:\S+\s+)?off|put\s+(?:\S+\s+){0,3}to\s+sleep`;
-const RESUME_VERBS = String.raw`resume|unpause|un-pause|unsuspend|restart|continue|wake\s+(?:\S+\s+)?up|turn\s+(?:\S+\s+)?(?:back\s+)?on|power\s+(?:\S+\s+)?(?:back\s+)?on|bring\s+(?:\S+\s+)?back`;
+const RESUME_VERBS = String.raw`resume|unpause|un-pause|unsuspend|restart|continue|wake(?:\s+(?:\S+\s+)?up)?|turn\s+(?:\S+\s+)?(?:back\s+)?on|power\s+(?:\S+\s+)?(?:back\s+)?on|bring\s+(?:\S+\s+)?back`;
 const DESTROY_VERBS = String.raw`destroy|terminate|delete|kill|tear\s*(?:\S+\s+)?down|teardown|remove|nuke|get\s+rid\s+of|release|dispose\s+of|decommission|rm|trash|scrap`;
 
 const CUES: readonly Cue[] = [

@@ -14,7 +14,7 @@ export const EXAMPLE_REQUESTS: readonly string[] = [
 ];
 
 const CAPABILITIES =
-  'I can search GPU offers, deploy machines, list, check, pause, resume or destroy instances, and snapshot and restore their workspaces.';
+  'I can search GPU offers, deploy machines, list, check, pause, resume or destroy instances, snapshot and restore their workspaces, and move them to new machines (failover).';
 
 function examples(): string {
   return `Try:\n${EXAMPLE_REQUESTS.map((e) => `• ${e}`).join('\n')}`;

@@ -10,7 +10,7 @@ import { killProcessGroup, spawnShell } from './shell-process.ts';
 import { SshHost } from './ssh-host.ts';
 import type { SshKeyring } from './ssh-keyring.ts';
 import type { VastActualStatus, VastInstanceWire, VastOfferWire } from './wire-types.ts';
-import { instanceDirs, prepareInstanceDirs, removeInstanceDirs } from './workspace.ts';
+import { clearGpuLoad, instanceDirs, prepareInstanceDirs, removeInstanceDirs } from './workspace.ts';
 
 /** Delays at timeScale 1, in milliseconds, in the range vast.ai shows. */
 export const BASE_DELAYS_MS = {
@@ -597,6 +597,7 @@ export class InstanceRegistry {
   private async bringUp(r: InstanceRecord, at: number): Promise<void> {
     const dirs = instanceDirs(this.o.dataDir, r.id);
     try {
+      await clearGpuLoad(dirs);
       const host = await SshHost.start({
         instanceId: r.id,
         hostKey: r.hostKey,
@@ -625,6 +626,8 @@ export class InstanceRegistry {
     const host = this.sshHosts.get(r.id);
     this.sshHosts.delete(r.id);
     await host?.stop();
+    // Everything the machine ran was killed with it; its GPUs are idle.
+    await clearGpuLoad(instanceDirs(this.o.dataDir, r.id)).catch(() => undefined);
   }
 
   /** The onstart script runs at every start, as vast.ai runs it when the container starts. */

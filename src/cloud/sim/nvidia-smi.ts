@@ -3,8 +3,13 @@ import type { GpuModel } from '../gpu-catalog.ts';
 
 /**
  * A stand-in `nvidia-smi` for simulated instances: a POSIX shell script, so it starts fast and
- * needs nothing installed, that answers the calls health checks make: the default table,
- * `-L`, and `--query-gpu=<fields> --format=csv[,noheader][,nounits]`.
+ * needs nothing installed, that answers the calls health checks and the idle check make: the
+ * default table, `-L`, and `--query-gpu=<fields> --format=csv[,noheader][,nounits]`.
+ *
+ * GPU work is what a process running on the GPU does: `gpu-burn` (the stand-in of the well-known
+ * burn-in tool, see gpuBurnScript) registers itself in the instance's load folder while it runs,
+ * and nvidia-smi reports the utilisation of the live ones (0% when none is alive), with their
+ * memory, power and processes. When the process exits, or is killed, utilisation drops.
  */
 
 export interface GpuBoard {
@@ -16,6 +21,11 @@ export interface GpuBoard {
   cudaVersion: number;
   /** Seeds the GPU UUIDs, so they stay the same for one instance. */
   instanceId: number;
+  /**
+   * Where running GPU work registers itself: one file per process, named by its pid, holding
+   * "<gpu index or all> <utilisation %>". Outside the workspace, so snapshots never carry it.
+   */
+  loadDir: string;
 }
 
 /** The product name the driver reports, e.g. "NVIDIA GeForce RTX 4090". */
@@ -72,52 +82,98 @@ function busId(index: number): string {
   return `00000000:${(index + 1).toString(16).toUpperCase().padStart(2, '0')}:00.0`;
 }
 
-/** The default `nvidia-smi` table for an idle board. */
-export function nvidiaSmiTable(board: GpuBoard): string {
-  const name = driverGpuName(board.model);
-  const cap = powerCapWatts(board.model);
-  const cuda = board.cudaVersion.toFixed(1);
-  const line = (s: string) => `${s}\n`;
-  let out = '';
-  out += line('+-----------------------------------------------------------------------------------------+');
-  out += line(
-    `| NVIDIA-SMI ${board.driverVersion.padEnd(22)} Driver Version: ${board.driverVersion.padEnd(14)} CUDA Version: ${cuda.padEnd(9)}|`,
-  );
-  out += line('|-----------------------------------------+------------------------+----------------------+');
-  out += line('| GPU  Name                 Persistence-M | Bus-Id          Disp.A | Volatile Uncorr. ECC |');
-  out += line('| Fan  Temp   Perf          Pwr:Usage/Cap |           Memory-Usage | GPU-Util  Compute M. |');
-  out += line('|                                         |                        |               MIG M. |');
-  out += line('|=========================================+========================+======================|');
-  // Cells are right-aligned within the fixed column widths nvidia-smi uses (41, 24 and 22).
-  const cell = (left: string, right: string, width: number) => left + right.padStart(width - left.length);
-  for (let i = 0; i < board.numGpus; i++) {
-    const gpuName = name.length > 30 ? `${name.slice(0, 27)}...` : name;
-    const power = `${Math.round(cap * 0.05)}W / ${String(cap).padStart(4)}W `;
-    out += line(
-      `|${cell(`${String(i).padStart(4)}  ${gpuName}`, 'On  ', 41)}|${cell(`   ${busId(i)}`, 'Off ', 24)}|${cell('', 'Off ', 22)}|`,
-    );
-    out += line(
-      `|${cell(` N/A   ${30 + i}C    P8`, power, 41)}|${cell('', `1MiB / ${String(board.memoryMb).padStart(6)}MiB `, 24)}|${cell('      0%', 'Default ', 22)}|`,
-    );
-    out += line(`|${' '.repeat(41)}|${' '.repeat(24)}|${cell('', 'N/A ', 22)}|`);
-    out += line(
-      '+-----------------------------------------+------------------------+----------------------+',
-    );
-  }
-  out += line('');
-  out += line('+-----------------------------------------------------------------------------------------+');
-  out += line('| Processes:                                                                              |');
-  out += line('|  GPU   GI   CI        PID   Type   Process name                              GPU Memory |');
-  out += line('|        ID   ID                                                               Usage      |');
-  out += line('|=========================================================================================|');
-  out += line('|  No running processes found                                                             |');
-  out += line('+-----------------------------------------------------------------------------------------+');
-  return out;
+const TABLE_RULE =
+  '+-----------------------------------------+------------------------+----------------------+';
+
+/** Cells are right-aligned within the fixed column widths nvidia-smi uses (41, 24 and 22). */
+function cell(left: string, right: string, width: number): string {
+  return left + right.padStart(width - left.length);
 }
+
+/** The default table's lines above the GPUs. */
+function tableHead(board: GpuBoard): string[] {
+  const cuda = board.cudaVersion.toFixed(1);
+  return [
+    '+-----------------------------------------------------------------------------------------+',
+    `| NVIDIA-SMI ${board.driverVersion.padEnd(22)} Driver Version: ${board.driverVersion.padEnd(14)} CUDA Version: ${cuda.padEnd(9)}|`,
+    '|-----------------------------------------+------------------------+----------------------+',
+    '| GPU  Name                 Persistence-M | Bus-Id          Disp.A | Volatile Uncorr. ECC |',
+    '| Fan  Temp   Perf          Pwr:Usage/Cap |           Memory-Usage | GPU-Util  Compute M. |',
+    '|                                         |                        |               MIG M. |',
+    '|=========================================+========================+======================|',
+  ];
+}
+
+/** A GPU's first table line: index, name, bus id; nothing in it changes with load. */
+function tableGpuLine(board: GpuBoard, index: number): string {
+  const name = driverGpuName(board.model);
+  const gpuName = name.length > 30 ? `${name.slice(0, 27)}...` : name;
+  return `|${cell(`${String(index).padStart(4)}  ${gpuName}`, 'On  ', 41)}|${cell(`   ${busId(index)}`, 'Off ', 24)}|${cell('', 'Off ', 22)}|`;
+}
+
+const PROCESSES_HEAD = [
+  '',
+  '+-----------------------------------------------------------------------------------------+',
+  '| Processes:                                                                              |',
+  '|  GPU   GI   CI        PID   Type   Process name                              GPU Memory |',
+  '|        ID   ID                                                               Usage      |',
+  '|=========================================================================================|',
+];
+const NO_PROCESSES =
+  '|  No running processes found                                                             |';
+const TABLE_END =
+  '+-----------------------------------------------------------------------------------------+';
 
 /** Single-quotes a string for sh. */
 function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Shell functions both scripts share: `load_entries` prints "<pid> <gpu> <util>" for every live
+ * process registered in the load folder (forgetting dead ones), `gpu_util <i>` the utilisation of
+ * GPU i: the highest of the processes on it, 0 when none runs.
+ */
+function loadFunctions(loadDir: string): string {
+  return `LOAD_DIR=${shQuote(loadDir)}
+
+# True while the process runs: kill -0 alone would count a zombie nobody reaped.
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  if [ -r "/proc/$1/stat" ]; then
+    state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+    case "$state" in Z|X|'') return 1 ;; esac
+  fi
+  return 0
+}
+
+load_entries() {
+  [ -d "$LOAD_DIR" ] || return 0
+  for f in "$LOAD_DIR"/*; do
+    [ -f "$f" ] || continue
+    pid=\${f##*/}
+    if alive "$pid"; then
+      read -r lgpu lutil < "$f" || true
+      [ -n "$lutil" ] && echo "$pid $lgpu $lutil"
+    else
+      rm -f "$f"
+    fi
+  done
+}
+
+gpu_util() {
+  best=0
+  entries=$(load_entries)
+  [ -n "$entries" ] || { echo 0; return; }
+  while read -r _pid lgpu lutil; do
+    if [ "$lgpu" = all ] || [ "$lgpu" = "$1" ]; then
+      if [ "$lutil" -gt "$best" ]; then best=$lutil; fi
+    fi
+  done <<ENTRIES
+$entries
+ENTRIES
+  echo "$best"
+}`;
 }
 
 /** The script body. Per-GPU values are shell variables indexed by the GPU number. */
@@ -127,6 +183,7 @@ export function nvidiaSmiScript(board: GpuBoard): string {
   const uuids = Array.from({ length: board.numGpus }, (_, i) => gpuUuid(board.instanceId, i));
   const listLines = uuids.map((u, i) => `GPU ${i}: ${name} (UUID: ${u})`).join('\n');
   const computeCap = board.model.computeCap > 0 ? board.model.computeCap.toFixed(1) : '[N/A]';
+  const gpuLines = Array.from({ length: board.numGpus }, (_, i) => tableGpuLine(board, i));
   return `#!/bin/sh
 # nvidia-smi stand-in for simulated instance ${board.instanceId} (${board.numGpus}x ${name}).
 NUM=${board.numGpus}
@@ -136,6 +193,18 @@ DRIVER=${shQuote(board.driverVersion)}
 CAP=${cap}
 CC=${shQuote(computeCap)}
 UUIDS=${shQuote(uuids.join(' '))}
+${loadFunctions(board.loadDir)}
+
+# What GPU i shows under the load it has now: utilisation, memory used, power, state, temperature.
+gpu_state() {
+  util=$(gpu_util "$1")
+  if [ "$util" -gt 0 ]; then
+    used=$((MEM * 9 / 10)); pstate=P0; temp=$((60 + $1 + util / 10))
+    power=$((CAP / 20 + (CAP - CAP / 20) * util / 100))
+  else
+    used=1; pstate=P8; temp=$((30 + $1)); power=$((CAP / 20))
+  fi
+}
 
 query=""
 format=""
@@ -164,8 +233,43 @@ fi
 if [ -z "$query" ]; then
   date '+%a %b %e %H:%M:%S %Y'
   cat <<'TABLE'
-${nvidiaSmiTable(board).trimEnd()}
+${tableHead(board).join('\n')}
 TABLE
+  i=0
+  while [ "$i" -lt "$NUM" ]; do
+    case "$i" in
+${gpuLines.map((line, i) => `      ${i}) echo ${shQuote(line)} ;;`).join('\n')}
+    esac
+    gpu_state "$i"
+    left=" N/A   \${temp}C    $pstate"
+    watts="\${power}W / $(printf '%4s' "$CAP")W "
+    memory="\${used}MiB / $(printf '%6s' "$MEM")MiB "
+    # The power figure fills the rest of the 41-wide cell after the temperature and state.
+    printf "|%s%$((41 - \${#left}))s|%24s|%7s%%%14s|\\n" "$left" "$watts" "$memory" "$util" 'Default '
+    printf '|%41s|%24s|%22s|\\n' '' '' 'N/A '
+    echo ${shQuote(TABLE_RULE)}
+    i=$((i + 1))
+  done
+  cat <<'TABLE'
+${PROCESSES_HEAD.join('\n')}
+TABLE
+  entries=$(load_entries)
+  if [ -z "$entries" ]; then
+    echo ${shQuote(NO_PROCESSES)}
+  else
+    while read -r pid lgpu _lutil; do
+      i=0
+      while [ "$i" -lt "$NUM" ]; do
+        if [ "$lgpu" = all ] || [ "$lgpu" = "$i" ]; then
+          printf '|  %3s   N/A  N/A  %9s      C   %-39s %8sMiB |\\n' "$i" "$pid" gpu-burn "$((MEM * 9 / 10))"
+        fi
+        i=$((i + 1))
+      done
+    done <<ENTRIES
+$entries
+ENTRIES
+  fi
+  echo ${shQuote(TABLE_END)}
   exit 0
 fi
 
@@ -205,29 +309,92 @@ fi
 
 i=0
 while [ "$i" -lt "$NUM" ]; do
+  gpu_state "$i"
   row=""
   for f in $fields; do
     case "$f" in
       name|gpu_name) v="$NAME" ;;
       memory.total) v="$MEM$(u MiB)" ;;
-      memory.used) v="1$(u MiB)" ;;
-      memory.free) v="$((MEM - 1))$(u MiB)" ;;
-      utilization.gpu|utilization.memory) v="0$(u %)" ;;
-      temperature.gpu) v="$((30 + i))" ;;
+      memory.used) v="$used$(u MiB)" ;;
+      memory.free) v="$((MEM - used))$(u MiB)" ;;
+      utilization.gpu) v="$util$(u %)" ;;
+      utilization.memory) v="$((util / 2))$(u %)" ;;
+      temperature.gpu) v="$temp" ;;
       driver_version) v="$DRIVER" ;;
       index) v="$i" ;;
       uuid|gpu_uuid) v=$(printf '%s' "$UUIDS" | cut -d' ' -f$((i + 1))) ;;
       pci.bus_id) v=$(printf '00000000:%02X:00.0' $((i + 1))) ;;
-      power.draw) v="$((CAP / 20)).00$(u W)" ;;
+      power.draw) v="$power.00$(u W)" ;;
       power.limit) v="$CAP.00$(u W)" ;;
       compute_cap) v="$CC" ;;
       count) v="$NUM" ;;
-      pstate) v="P8" ;;
+      pstate) v="$pstate" ;;
     esac
     if [ -z "$row" ]; then row="$v"; else row="$row, $v"; fi
   done
   echo "$row"
   i=$((i + 1))
 done
+`;
+}
+
+/**
+ * A stand-in of `gpu_burn` (the burn-in tool many GPU images carry): while it runs, nvidia-smi
+ * reports the GPUs it loads as busy, and when it exits (its time is up, Ctrl-C, SIGTERM, its
+ * SSH session closed, the instance stopped) they are idle again.
+ *
+ *   gpu-burn [-u PERCENT] [-i GPU] [SECONDS]
+ *
+ * `-u` the utilisation it causes (default 100), `-i` one GPU by index (default all), SECONDS
+ * how long it runs (default until stopped).
+ */
+export function gpuBurnScript(board: GpuBoard): string {
+  return `#!/bin/sh
+# gpu-burn stand-in for simulated instance ${board.instanceId}: loads its GPUs while it runs.
+NUM=${board.numGpus}
+LOAD_DIR=${shQuote(board.loadDir)}
+usage() { echo "usage: gpu-burn [-u PERCENT] [-i GPU] [SECONDS]"; }
+util=100
+gpu=all
+secs=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -u|-i)
+      if [ $# -lt 2 ]; then usage >&2; exit 2; fi
+      if [ "$1" = -u ]; then util="$2"; else gpu="$2"; fi
+      shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    -*) echo "gpu-burn: unknown option $1" >&2; usage >&2; exit 2 ;;
+    *) secs="$1"; shift ;;
+  esac
+done
+case "$util" in ''|*[!0-9]*) echo "gpu-burn: -u takes a whole percentage, 1-100" >&2; exit 2 ;; esac
+if [ "$util" -lt 1 ] || [ "$util" -gt 100 ]; then echo "gpu-burn: -u takes a whole percentage, 1-100" >&2; exit 2; fi
+if [ "$gpu" != all ]; then
+  case "$gpu" in ''|*[!0-9]*) echo "gpu-burn: -i takes a GPU index" >&2; exit 2 ;; esac
+  if [ "$gpu" -ge "$NUM" ]; then echo "gpu-burn: there is no GPU $gpu (this machine has $NUM)" >&2; exit 2; fi
+fi
+case "$secs" in *[!0-9]*) echo "gpu-burn: SECONDS is a whole number" >&2; exit 2 ;; esac
+
+mkdir -p "$LOAD_DIR"
+me="$LOAD_DIR/$$"
+sleeper=""
+trap 'rm -f "$me"' EXIT
+trap 'if [ -n "$sleeper" ]; then kill "$sleeper" 2>/dev/null; fi; exit 143' TERM
+trap 'if [ -n "$sleeper" ]; then kill "$sleeper" 2>/dev/null; fi; exit 130' INT
+trap 'if [ -n "$sleeper" ]; then kill "$sleeper" 2>/dev/null; fi; exit 129' HUP
+echo "$gpu $util" > "$me"
+echo "gpu-burn: loading GPU $gpu at $util%\${secs:+ for $secs s} (pid $$)"
+# Waiting on a background sleep lets a signal end the run at once.
+if [ -n "$secs" ]; then
+  sleep "$secs" & sleeper=$!
+  wait "$sleeper"
+else
+  while :; do
+    sleep 3600 & sleeper=$!
+    wait "$sleeper"
+  done
+fi
+echo "gpu-burn: done"
 `;
 }

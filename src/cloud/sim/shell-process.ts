@@ -30,3 +30,14 @@ export function killProcessGroup(child: ChildProcess): void {
     // The group is already gone (the shell exited between the check and the kill).
   }
 }
+
+/** True while any process of the command's group runs (its shell may be gone). */
+export function processGroupAlive(child: ChildProcess): boolean {
+  if (child.pid === undefined) return false;
+  try {
+    process.kill(-child.pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

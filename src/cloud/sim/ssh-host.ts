@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import ssh2, { type Connection, type ServerChannel } from 'ssh2';
-import { killProcessGroup, spawnShell } from './shell-process.ts';
+import { killProcessGroup, processGroupAlive, spawnShell } from './shell-process.ts';
 import type { SshKeyring } from './ssh-keyring.ts';
 
 export interface SshHostOptions {
@@ -17,6 +17,8 @@ export interface SshHostOptions {
   logger: Logger;
   /** Address to listen on. Default 127.0.0.1. */
   host?: string;
+  /** Port to listen on. Default 0: a free one (a taken port fails the start with EADDRINUSE). */
+  port?: number;
 }
 
 /**
@@ -32,6 +34,8 @@ export class SshHost {
   private readonly tcp: NetServer;
   private readonly sockets = new Set<Socket>();
   private readonly processes = new Set<ChildProcess>();
+  /** Commands that exited leaving work in the background (`gpu-burn &`): their groups live on. */
+  private readonly lingering = new Set<ChildProcess>();
   private stopped = false;
 
   private constructor(
@@ -48,7 +52,7 @@ export class SshHost {
     const tcp = createServer();
     await new Promise<void>((resolve, reject) => {
       tcp.once('error', reject);
-      tcp.listen(0, options.host ?? '127.0.0.1', () => {
+      tcp.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
         tcp.off('error', reject);
         resolve();
       });
@@ -78,8 +82,10 @@ export class SshHost {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const child of this.processes) killProcessGroup(child);
+    // A machine going away takes everything it ran, what was left in the background too.
+    for (const child of [...this.processes, ...this.lingering]) killProcessGroup(child);
     this.processes.clear();
+    this.lingering.clear();
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
     await new Promise<void>((resolve) => this.tcp.close(() => resolve()));
@@ -139,6 +145,7 @@ export class SshHost {
       if (finished) return;
       finished = true;
       this.processes.delete(child);
+      if (processGroupAlive(child)) this.lingering.add(child);
       try {
         if (signal) channel.exit(signal.replace(/^SIG/, ''), false, '');
         else channel.exit(code ?? 0);

@@ -50,3 +50,46 @@ export function isSafeRelativePath(path: string): boolean {
     path !== '' && !path.startsWith('/') && !path.split('/').some((part) => part === '..' || part === '')
   );
 }
+
+/** What a snapshot holds at a glance: counts, the largest files and the largest top-level entries. */
+export interface ManifestSummary {
+  dirs: number;
+  symlinks: number;
+  /** The largest files, largest first. */
+  largest_files: Array<{ path: string; bytes: number }>;
+  /** Top-level entries by total size (a folder counts every file under it), largest first. */
+  top_level: Array<{ path: string; type: ManifestEntry['type']; files: number; bytes: number }>;
+}
+
+export function summarizeManifest(manifest: Manifest, top = 5): ManifestSummary {
+  let dirs = 0;
+  let symlinks = 0;
+  const files: Array<{ path: string; bytes: number }> = [];
+  const topLevel = new Map<string, ManifestSummary['top_level'][number]>();
+  for (const entry of manifest.entries) {
+    if (entry.type === 'dir') dirs++;
+    else if (entry.type === 'symlink') symlinks++;
+    else files.push({ path: entry.path, bytes: entry.size });
+    const slash = entry.path.indexOf('/');
+    const head = slash === -1 ? entry.path : entry.path.slice(0, slash);
+    const item = topLevel.get(head) ?? {
+      path: head,
+      type: slash === -1 ? entry.type : 'dir',
+      files: 0,
+      bytes: 0,
+    };
+    if (entry.type === 'file') {
+      item.files++;
+      item.bytes += entry.size;
+    }
+    topLevel.set(head, item);
+  }
+  const bySize = <T extends { bytes: number; path: string }>(a: T, b: T) =>
+    b.bytes - a.bytes || (a.path < b.path ? -1 : 1);
+  return {
+    dirs,
+    symlinks,
+    largest_files: files.sort(bySize).slice(0, top),
+    top_level: [...topLevel.values()].sort(bySize).slice(0, top),
+  };
+}

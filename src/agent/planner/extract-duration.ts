@@ -1,0 +1,50 @@
+import { readNumber, WRITTEN_NUMBER } from './text.ts';
+
+/**
+ * Spans of time as people write them ("15 minutes", "1.5 hours", "an hour", "half an hour",
+ * "2h", "3 days"), read exactly as whole minutes, or a problem saying why they cannot be: a
+ * negative, zero or fractional-minute span is refused, never rounded into something else.
+ */
+
+const UNIT = '(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|hr|h|days?|d)';
+const DURATION = new RegExp(
+  String.raw`(?:\b(half)\s+an?\s+hour\b|\b(an?|one)\s+(hour|minute|day)\b|(?:^|[^\w.-])${WRITTEN_NUMBER}\s*-?\s*${UNIT}\b)`,
+);
+const UNIT_MINUTES: Record<string, number> = { s: 1 / 60, m: 1, h: 60, d: 24 * 60 };
+
+export type Minutes = { minutes: number } | { problem: string };
+
+export interface DurationLimits {
+  /** What the span is, for messages: "an idle time". */
+  what: string;
+  maxMinutes: number;
+  /** The longest span in words: "a week". */
+  maxInWords: string;
+}
+
+/** The first span of time in `text`, as whole minutes; undefined when it names none. */
+export function readMinutes(text: string, limits: DurationLimits): Minutes | undefined {
+  const match = DURATION.exec(text);
+  if (!match) return undefined;
+  if (match[1]) return { minutes: 30 };
+  if (match[2]) return { minutes: UNIT_MINUTES[match[3]![0]!]! };
+  const written = match[4]!;
+  const unit = UNIT_MINUTES[match[5]![0]!]!;
+  const quoted = `"${written} ${match[5]}"`;
+  if (written.startsWith('-'))
+    return { problem: `${quoted} is negative; ${limits.what} is at least 1 minute.` };
+  const amount = readNumber(written);
+  if (amount === undefined) return { problem: `I can't read ${quoted} as an exact time.` };
+  const minutes = amount * unit;
+  if (minutes === 0) return { problem: `${quoted} is no time at all; ${limits.what} is at least 1 minute.` };
+  if (!Number.isInteger(Math.round(minutes * 1e6) / 1e6)) {
+    return { problem: `${quoted} is not a whole number of minutes; say it in whole minutes.` };
+  }
+  if (minutes < 1) return { problem: `${quoted} is under a minute; ${limits.what} is at least 1 minute.` };
+  if (minutes > limits.maxMinutes) {
+    return {
+      problem: `${quoted} is more than ${limits.maxInWords}, the longest ${limits.what.replace(/^an? /, '')} I take.`,
+    };
+  }
+  return { minutes: Math.round(minutes) };
+}

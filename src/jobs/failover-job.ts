@@ -1,0 +1,346 @@
+import { startFailoverRow, updateFailover } from '../../db/repositories/failovers.ts';
+import { updateInstance } from '../../db/repositories/instances.ts';
+import { getOperation } from '../../db/repositories/operations.ts';
+import { getSnapshot, latestCompleteSnapshot } from '../../db/repositories/snapshots.ts';
+import type { FailoverRow, InstanceRow, SnapshotRow } from '../../db/schema.ts';
+import { compatibleReplacements, gpuById, gpuByMarketName } from '../cloud/gpu-catalog.ts';
+import { countriesFor } from '../cloud/market-query.ts';
+import type { Offer, OfferQuery, ProviderInstance } from '../cloud/provider.ts';
+import { sshCommand } from '../cloud/ssh/ssh-command.ts';
+import { asGpuopsError, ErrorCode, GpuopsError } from '../errors.ts';
+import { formatElapsed, formatPrice } from '../format/text.ts';
+import { type FailoverJobArgs, failoverJobSchema } from '../tools/schemas.ts';
+import type { JobContext, JobHandler } from './job-context.ts';
+import { loadOperationInstance } from './operation-instance.ts';
+import type { OperationResult } from './progress.ts';
+import { rentFirstAvailable } from './rent-offer.ts';
+import { deployLabel } from './rental-label.ts';
+import { restoreSnapshotOnto, snapshotInstance } from './snapshot-jobs.ts';
+import { waitForStatus } from './wait-for-status.ts';
+
+/**
+ * Failover: moves an instance onto a new machine with its workspace. The data is a fresh snapshot
+ * when the old machine still answers, else its latest complete snapshot; the replacement is the
+ * cheapest offer of the same or a compatible GPU under the instance's price ceiling; the snapshot
+ * is restored and verified on it; then the record moves (the instance keeps its name) and the old
+ * machine is released.
+ *
+ * Safe to run again from any point: the failover row says which machine is being replaced and
+ * which snapshot was chosen, the replacement carries this operation's label so a retry adopts it
+ * rather than renting a second one, and the record moves in one statement. Until it moves, a
+ * failure releases the replacement (jobs/settle.ts) and leaves the instance as it was.
+ */
+
+/** Job steps (JOB_STEPS.failover): the snapshot's three come first. */
+const STEP = {
+  snapshot: 0,
+  find: 3,
+  rent: 4,
+  boot: 5,
+  restore: 6,
+  move: 8,
+  release: 9,
+} as const;
+
+/** How many replacement offers to try when the best are taken between search and rent. */
+const OFFERS_TO_TRY = 5;
+
+export const runFailover: JobHandler = async (ctx) => {
+  const args = failoverJobSchema.parse(ctx.operation.args);
+  const startedAt = ctx.operation.created_at.getTime();
+  let row = await loadOperationInstance(ctx);
+  let failover = await startFailoverRow(ctx.db, {
+    operationId: ctx.operation.id,
+    instance: row,
+    reason: args.reason,
+  });
+  let providerWaitMs = 0;
+  let dataMs = 0;
+
+  if (!failover.moved_at) {
+    const chosen = await chooseSnapshot(ctx, row, failover);
+    failover = chosen.failover;
+    const snapshot = chosen.snapshot;
+
+    const replacement = await rentReplacement(ctx, row, failover, args);
+    failover = replacement.failover;
+
+    await ctx.report(STEP.boot, 'waiting for the replacement to boot and pull the image');
+    const waitStarted = Date.now();
+    const outcome = await waitForStatus(ctx, failover.new_provider_instance_id!, {
+      want: 'running',
+      stepIndex: STEP.boot,
+      timeoutMs: ctx.config.deployTimeoutMs,
+      needSsh: true,
+    });
+    providerWaitMs += Date.now() - waitStarted;
+    if (outcome.kind !== 'reached') {
+      throw new GpuopsError(
+        ErrorCode.HostFailed,
+        `The replacement machine failed while starting (${outcome.kind === 'gone' ? 'the provider removed it' : outcome.instance.status}). i-${row.id} is unchanged and ${snapshotRef(snapshot)} is safe; say "failover i-${row.id}" to try another offer.`,
+      );
+    }
+    const live = outcome.instance;
+
+    const restoreStarted = Date.now();
+    await restoreSnapshotOnto(
+      ctx,
+      { id: row.id, ssh_host: live.sshHost!, ssh_port: live.sshPort! },
+      snapshotRef(snapshot),
+      STEP.restore,
+    );
+    dataMs += Date.now() - restoreStarted;
+
+    await ctx.report(STEP.move, `i-${row.id} → machine ${live.id}`);
+    const moved = await moveRecord(ctx, row, failover, live, snapshot, startedAt, providerWaitMs);
+    row = moved.row;
+    failover = moved.failover;
+  }
+
+  await ctx.report(STEP.release, failover.old_provider_instance_id ?? 'no old machine');
+  const release = await releaseOldMachine(ctx, failover);
+  return failoverResult(row, failover, release, { providerWaitMs, dataMs, wake: args.reason === 'wake' });
+};
+
+function snapshotRef(snapshot: SnapshotRow): string {
+  return `snap-${snapshot.id}`;
+}
+
+/**
+ * The data to move: chosen once per failover and written down, so a retry restores the same.
+ * A machine that still runs is snapshotted now (nothing is lost); one that does not, or whose
+ * workspace cannot be read any more, gives its latest complete snapshot.
+ */
+async function chooseSnapshot(
+  ctx: JobContext,
+  row: InstanceRow,
+  failover: FailoverRow,
+): Promise<{ snapshot: SnapshotRow; failover: FailoverRow }> {
+  if (failover.snapshot_id !== null) {
+    const chosen = await getSnapshot(ctx.db, failover.snapshot_id);
+    if (chosen?.state === 'complete') return { snapshot: chosen, failover };
+  }
+  let fresh: SnapshotRow | undefined;
+  let unreadable: string | undefined;
+  if (await answersNow(ctx, row)) {
+    try {
+      fresh = await snapshotInstance(ctx, row as InstanceRow & { ssh_host: string; ssh_port: number }, {
+        name: 'failover',
+        firstStep: STEP.snapshot,
+      });
+    } catch (err) {
+      const error = asGpuopsError(err);
+      // Storage that refuses the snapshot would refuse the restore too: that is not a lost machine.
+      if (error.code === ErrorCode.StorageFailed) throw error;
+      unreadable = error.message;
+      ctx.log.warn({ op: ctx.operation.id, err }, 'could not snapshot the machine being replaced');
+    }
+  }
+  const snapshot = fresh ?? (await latestCompleteSnapshot(ctx.db, row.id, -1));
+  if (!snapshot) {
+    throw new GpuopsError(
+      ErrorCode.InvalidState,
+      `i-${row.id} has no complete snapshot${unreadable ? `, and its workspace could not be read now (${unreadable})` : ''}, so there is nothing to restore on a new machine. Nothing was rented.`,
+    );
+  }
+  const dataAgeMs = Math.max(0, ctx.operation.created_at.getTime() - snapshot.created_at.getTime());
+  if (!fresh) {
+    await ctx.report(
+      STEP.find,
+      `${unreadable ? 'the workspace could not be read; ' : ''}restoring ${snapshotRef(snapshot)}, taken ${formatElapsed(dataAgeMs)} before the failover`,
+    );
+  }
+  const updated = await updateFailover(ctx.db, failover.id, {
+    snapshot_id: snapshot.id,
+    data_age_ms: dataAgeMs,
+  });
+  return { snapshot, failover: updated };
+}
+
+/** Whether the machine runs and says so now, so a fresh snapshot is worth trying. */
+async function answersNow(ctx: JobContext, row: InstanceRow): Promise<boolean> {
+  if (row.state !== 'running' || !row.provider_instance_id || !row.ssh_host || !row.ssh_port) return false;
+  const live = await ctx.provider.getInstance(row.provider_instance_id);
+  return live?.status === 'running';
+}
+
+/** The replacement: the one this operation already rented (by its label), or the best offer now. */
+async function rentReplacement(
+  ctx: JobContext,
+  row: InstanceRow,
+  failover: FailoverRow,
+  args: FailoverJobArgs,
+): Promise<{ failover: FailoverRow }> {
+  const label = deployLabel(ctx.operation.id);
+  if (failover.new_provider_instance_id) return { failover };
+  const adopted = (await ctx.provider.listInstances()).find((i) => i.label === label);
+  if (adopted) {
+    await ctx.report(STEP.rent, `found the replacement an earlier attempt rented (${adopted.id})`);
+    return {
+      failover: await updateFailover(ctx.db, failover.id, {
+        new_provider_instance_id: adopted.id,
+        new_gpu_name: adopted.gpuName,
+        new_price_per_hour: adopted.pricePerHour,
+      }),
+    };
+  }
+  const offers = await replacementOffers(ctx, row, args);
+  const rented = await rentFirstAvailable(
+    ctx,
+    offers,
+    { image: row.image, diskGb: row.disk_gb, label },
+    { stepIndex: STEP.rent },
+  );
+  return {
+    failover: await updateFailover(ctx.db, failover.id, {
+      new_provider_instance_id: rented.providerId,
+      new_gpu_name: rented.offer.gpuName,
+      new_price_per_hour: rented.offer.pricePerHour,
+      new_offer_id: rented.offer.id,
+      new_location: rented.offer.location,
+    }),
+  };
+}
+
+/**
+ * Offers the instance can move to, cheapest first: as many GPUs of the same or a compatible model
+ * (or the one asked for), enough disk for its workspace, under its price ceiling.
+ */
+async function replacementOffers(ctx: JobContext, row: InstanceRow, args: FailoverJobArgs): Promise<Offer[]> {
+  const deploy = await getOperation(ctx.db, row.operation_id);
+  const deployArgs = (deploy?.args ?? {}) as {
+    max_price_per_gpu_hour?: number;
+    region?: string;
+    min_reliability?: number;
+  };
+  const ceiling =
+    args.max_price_per_gpu_hour ??
+    deployArgs.max_price_per_gpu_hour ??
+    (row.price_per_hour / row.gpu_count) * ctx.config.failoverMaxPriceRatio;
+  const asked = args.gpu === undefined ? undefined : gpuById(args.gpu);
+  const current = gpuByMarketName(row.gpu_name);
+  const models = asked ? [asked] : current ? compatibleReplacements(current) : [];
+  const query: OfferQuery = {
+    gpuNames: models.length > 0 ? models.map((m) => m.marketName) : [row.gpu_name],
+    numGpus: row.gpu_count,
+    diskGb: row.disk_gb,
+    maxPricePerHour: Math.min(ceiling * row.gpu_count, ctx.config.maxPricePerHour),
+    order: 'price',
+    limit: OFFERS_TO_TRY,
+  };
+  if (!asked && current) query.minGpuRamGb = current.vramGb;
+  const countries = countriesFor(deployArgs.region);
+  if (countries) query.countries = countries;
+  if (deployArgs.min_reliability !== undefined) query.minReliability = deployArgs.min_reliability;
+  await ctx.report(
+    STEP.find,
+    `${row.gpu_count}x ${asked?.displayName ?? `${row.gpu_name} or compatible`}, ${row.disk_gb} GB disk, under ${formatPrice(ceiling)} per GPU`,
+  );
+  const offers = await ctx.provider.searchOffers(query);
+  if (offers.length === 0) {
+    throw new GpuopsError(
+      ErrorCode.NoMatchingOffer,
+      `No offer of ${row.gpu_count}x ${asked?.displayName ?? `${row.gpu_name} or a compatible GPU`} with ${row.disk_gb} GB of disk is under ${formatPrice(ceiling)} per GPU right now. i-${row.id} is unchanged and nothing was rented; say "failover i-${row.id} under $<price>" to allow more, or name another GPU.`,
+    );
+  }
+  return offers;
+}
+
+/** Points the record at the replacement, in one statement, and writes down the recovery figures. */
+async function moveRecord(
+  ctx: JobContext,
+  row: InstanceRow,
+  failover: FailoverRow,
+  live: ProviderInstance,
+  snapshot: SnapshotRow,
+  startedAt: number,
+  providerWaitMs: number,
+): Promise<{ row: InstanceRow; failover: FailoverRow }> {
+  const now = new Date();
+  const moved = await updateInstance(ctx.db, row.id, {
+    provider_instance_id: live.id,
+    label: deployLabel(ctx.operation.id),
+    offer_id: failover.new_offer_id,
+    gpu_name: live.gpuName || failover.new_gpu_name || row.gpu_name,
+    gpu_count: live.numGpus || row.gpu_count,
+    price_per_hour: live.pricePerHour || failover.new_price_per_hour || row.price_per_hour,
+    location: failover.new_location,
+    state: 'running',
+    provider_status: live.status,
+    ssh_host: live.sshHost ?? null,
+    ssh_port: live.sshPort ?? null,
+    running_since: now,
+    stopped_at: null,
+    hibernated_at: null,
+  });
+  const updated = await updateFailover(ctx.db, failover.id, {
+    moved_at: now,
+    recovery_ms: now.getTime() - startedAt,
+    provider_wait_ms: providerWaitMs,
+    snapshot_id: snapshot.id,
+  });
+  return { row: moved, failover: updated };
+}
+
+/** Releases the machine that was replaced; a failure is reported, not thrown (the reconciler retries). */
+async function releaseOldMachine(ctx: JobContext, failover: FailoverRow): Promise<string> {
+  const old = failover.old_provider_instance_id;
+  if (!old || old === failover.new_provider_instance_id) return 'there was no old machine to release';
+  if (failover.old_released_at) return `the old machine ${old} was released`;
+  try {
+    const live = await ctx.provider.getInstance(old);
+    if (live) await ctx.provider.destroyInstance(old);
+  } catch (err) {
+    ctx.log.warn({ op: ctx.operation.id, old, err }, 'could not release the replaced machine');
+    return `the old machine ${old} could not be released yet (${asGpuopsError(err).message}); gpuops's reconciler will release it`;
+  }
+  await updateFailover(ctx.db, failover.id, { old_released_at: new Date() });
+  return `the old machine ${old} was released`;
+}
+
+function failoverResult(
+  row: InstanceRow,
+  failover: FailoverRow,
+  release: string,
+  timings: { providerWaitMs: number; dataMs: number; wake: boolean },
+): OperationResult {
+  const recoveryMs = Number(failover.recovery_ms ?? 0);
+  const dataAgeMs = Number(failover.data_age_ms ?? 0);
+  const ssh = row.ssh_host && row.ssh_port ? sshCommand(row.ssh_host, row.ssh_port) : undefined;
+  const priceChange =
+    row.price_per_hour === failover.old_price_per_hour
+      ? `same price, ${formatPrice(row.price_per_hour)}`
+      : `${formatPrice(row.price_per_hour)} (was ${formatPrice(failover.old_price_per_hour)})`;
+  return {
+    instance: `i-${row.id}`,
+    gpu: row.gpu_name,
+    gpuCount: row.gpu_count,
+    pricePerHour: row.price_per_hour,
+    state: row.state,
+    ...(row.location && { location: row.location }),
+    ...(ssh && { ssh }),
+    timings: {
+      recoveryMs,
+      dataAgeMs,
+      providerWaitMs: Number(failover.provider_wait_ms ?? timings.providerWaitMs),
+      dataMs: timings.dataMs,
+    },
+    summary: (timings.wake
+      ? [
+          `i-${row.id} woke up on a new machine: ${row.gpu_count}x ${row.gpu_name}, ${priceChange}${row.location ? `, ${row.location}` : ''}`,
+          `workspace restored from snap-${failover.snapshot_id}, taken when it hibernated, and verified`,
+          `in ${formatElapsed(recoveryMs)}`,
+          ssh ?? '',
+        ]
+      : [
+          `i-${row.id} moved to a new machine: ${row.gpu_count}x ${row.gpu_name}, ${priceChange}${row.location ? `, ${row.location}` : ''}`,
+          `workspace restored from snap-${failover.snapshot_id} and verified`,
+          `recovery time (RTO) ${formatElapsed(recoveryMs)}, data age (RPO) ${dataAgeMs === 0 ? '0 s, a fresh snapshot' : formatElapsed(dataAgeMs)}`,
+          release,
+          ssh ?? '',
+        ]
+    )
+      .filter(Boolean)
+      .join(' · '),
+  };
+}
