@@ -82,7 +82,8 @@ export function agreesWithProvider(state: InstanceState, view: ProviderView): bo
       // On its way to gone from wherever it was.
       return true;
     case 'hibernated':
-      // Its machine was released on purpose; only its snapshot remains.
+    case 'on_standby':
+      // Its GPU machine was released on purpose; the provider has none for it.
       return view === 'gone';
   }
 }

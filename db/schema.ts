@@ -19,6 +19,8 @@ type NullableJson<T = unknown> = ColumnType<T | null, string | null | undefined,
  * be destroyed. `destroyed`: the provider no longer has the machine; nothing bills.
  * `hibernated`: the machine was released after its workspace was snapshotted; nothing bills but the
  * snapshot, and resuming it restores that snapshot onto a new machine under the same name.
+ * `on_standby`: no GPU could be had when it failed over, so it runs on its CPU standby VM (its SSH
+ * address is the VM's); failing back moves it onto a GPU machine again.
  */
 export type InstanceState =
   | 'provisioning'
@@ -29,7 +31,8 @@ export type InstanceState =
   | 'failed'
   | 'destroying'
   | 'destroyed'
-  | 'hibernated';
+  | 'hibernated'
+  | 'on_standby';
 
 export interface InstancesTable {
   /** Shown to people as `i-<id>`. */
@@ -271,7 +274,7 @@ export interface StorageLocksTable {
 }
 
 /** Why a failover ran. */
-export type FailoverReason = 'requested' | 'auto' | 'wake';
+export type FailoverReason = 'requested' | 'auto' | 'wake' | 'failback';
 
 /** One failover operation: the machine it replaces, the one it rented, and how long it all took. */
 export interface FailoversTable {
@@ -368,7 +371,8 @@ export interface InstanceHealthTable {
  * (spot) and the next sync starts it; `off`: no VM, nothing bills; `failed`: making or keeping it
  * failed (see `error`), and no VM bills.
  */
-export type StandbyState = 'creating' | 'ready' | 'stopped' | 'deleting' | 'off' | 'failed';
+/** `serving`: its instance failed over onto it and runs there; it is not synced over meanwhile. */
+export type StandbyState = 'creating' | 'ready' | 'stopped' | 'deleting' | 'off' | 'failed' | 'serving';
 
 /** An instance's CPU standby: a Compute Engine VM with a copy of its latest snapshot. */
 export interface StandbysTable {

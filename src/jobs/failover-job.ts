@@ -1,16 +1,24 @@
 import { startFailoverRow, updateFailover } from '../../db/repositories/failovers.ts';
 import { updateInstance } from '../../db/repositories/instances.ts';
+import { addInstanceNotice } from '../../db/repositories/notices.ts';
 import { getOperation } from '../../db/repositories/operations.ts';
 import { getSnapshot, latestCompleteSnapshot } from '../../db/repositories/snapshots.ts';
 import type { FailoverRow, InstanceRow, SnapshotRow } from '../../db/schema.ts';
+import { STANDBY_SSH_USER } from '../cloud/gcp/standby-vm.ts';
 import { compatibleReplacements, gpuById, gpuByMarketName } from '../cloud/gpu-catalog.ts';
 import { countriesFor } from '../cloud/market-query.ts';
 import type { Offer, OfferQuery, ProviderInstance } from '../cloud/provider.ts';
 import { sshCommand } from '../cloud/ssh/ssh-command.ts';
-import { asGpuopsError, ErrorCode, GpuopsError } from '../errors.ts';
+import { asGpuopsError, ErrorCode, GpuopsError, isGpuopsError } from '../errors.ts';
 import { formatElapsed, formatPrice } from '../format/text.ts';
 import { type FailoverJobArgs, failoverJobSchema } from '../tools/schemas.ts';
-import type { JobContext, JobHandler } from './job-context.ts';
+import {
+  moveToStandby,
+  releaseStandbyAfterFailback,
+  standbyWorkspace,
+  usableStandby,
+} from './failover-standby.ts';
+import { AUTOMATIC_REQUESTER, type JobContext, type JobHandler, type WorkerServices } from './job-context.ts';
 import { loadOperationInstance } from './operation-instance.ts';
 import type { OperationResult } from './progress.ts';
 import { rentFirstAvailable } from './rent-offer.ts';
@@ -62,7 +70,29 @@ export const runFailover: JobHandler = async (ctx) => {
     failover = chosen.failover;
     const snapshot = chosen.snapshot;
 
-    const replacement = await rentReplacement(ctx, row, failover, args);
+    let replacement: { failover: FailoverRow };
+    try {
+      replacement = await rentReplacement(ctx, row, failover, args);
+    } catch (err) {
+      // A lost machine with no GPU to be had under its ceiling goes to its CPU standby, if it has
+      // one; a machine that still answered (a migration) stays where it is.
+      const standby =
+        isGpuopsError(err) &&
+        err.code === ErrorCode.NoMatchingOffer &&
+        !chosen.fresh &&
+        args.reason !== 'wake'
+          ? await usableStandby(ctx, row.id)
+          : undefined;
+      if (!standby || row.state === 'on_standby') throw err;
+      await ctx.report(STEP.find, `no GPU offer fits; moving onto the CPU standby ${standby.vm_name}`);
+      const moved = await moveToStandby(ctx, row, failover, snapshot, STEP);
+      row = moved.row;
+      failover = moved.failover;
+      dataMs += moved.dataMs;
+      await ctx.report(STEP.release, failover.old_provider_instance_id ?? 'no old machine');
+      const release = await releaseOldMachine(ctx, failover);
+      return failoverResult(row, failover, release, { providerWaitMs, dataMs, reason: args.reason });
+    }
     failover = replacement.failover;
 
     await ctx.report(STEP.boot, 'waiting for the replacement to boot and pull the image');
@@ -92,14 +122,21 @@ export const runFailover: JobHandler = async (ctx) => {
     dataMs += Date.now() - restoreStarted;
 
     await ctx.report(STEP.move, `i-${row.id} → machine ${live.id}`);
+    const wasOnStandby = row.state === 'on_standby';
     const moved = await moveRecord(ctx, row, failover, live, snapshot, startedAt, providerWaitMs);
     row = moved.row;
     failover = moved.failover;
+    if (wasOnStandby) await releaseStandbyAfterFailback(ctx, row.id);
   }
 
   await ctx.report(STEP.release, failover.old_provider_instance_id ?? 'no old machine');
   const release = await releaseOldMachine(ctx, failover);
-  return failoverResult(row, failover, release, { providerWaitMs, dataMs, wake: args.reason === 'wake' });
+  const result = failoverResult(row, failover, release, { providerWaitMs, dataMs, reason: args.reason });
+  // Nobody asked for an automatic failback in chat: its thread is told how it went.
+  if (args.reason === 'failback' && ctx.operation.requester === AUTOMATIC_REQUESTER) {
+    await addInstanceNotice(ctx.db, row, result.summary);
+  }
+  return result;
 };
 
 function snapshotRef(snapshot: SnapshotRow): string {
@@ -115,14 +152,22 @@ async function chooseSnapshot(
   ctx: JobContext,
   row: InstanceRow,
   failover: FailoverRow,
-): Promise<{ snapshot: SnapshotRow; failover: FailoverRow }> {
+): Promise<{ snapshot: SnapshotRow; failover: FailoverRow; fresh: boolean }> {
   if (failover.snapshot_id !== null) {
     const chosen = await getSnapshot(ctx.db, failover.snapshot_id);
-    if (chosen?.state === 'complete') return { snapshot: chosen, failover };
+    if (chosen?.state === 'complete')
+      return { snapshot: chosen, failover, fresh: chosen.operation_id === ctx.operation.id };
   }
   let fresh: SnapshotRow | undefined;
   let unreadable: string | undefined;
-  if (await answersNow(ctx, row)) {
+  if (row.state === 'on_standby') {
+    // Work went on on the standby since the failover: all of it comes back, or nothing moves.
+    fresh = await snapshotInstance(ctx, row as InstanceRow & { ssh_host: string; ssh_port: number }, {
+      name: 'failback',
+      firstStep: STEP.snapshot,
+      from: await standbyWorkspace(ctx, row),
+    });
+  } else if (await answersNow(ctx, row)) {
     try {
       fresh = await snapshotInstance(ctx, row as InstanceRow & { ssh_host: string; ssh_port: number }, {
         name: 'failover',
@@ -154,7 +199,7 @@ async function chooseSnapshot(
     snapshot_id: snapshot.id,
     data_age_ms: dataAgeMs,
   });
-  return { snapshot, failover: updated };
+  return { snapshot, failover: updated, fresh: fresh !== undefined };
 }
 
 /** Whether the machine runs and says so now, so a fresh snapshot is worth trying. */
@@ -207,16 +252,52 @@ async function rentReplacement(
  * (or the one asked for), enough disk for its workspace, under its price ceiling.
  */
 async function replacementOffers(ctx: JobContext, row: InstanceRow, args: FailoverJobArgs): Promise<Offer[]> {
-  const deploy = await getOperation(ctx.db, row.operation_id);
+  const search = await replacementSearch(ctx, row, args);
+  await ctx.report(
+    STEP.find,
+    `${search.wanted}, ${row.disk_gb} GB disk, under ${formatPrice(search.ceiling)} per GPU`,
+  );
+  const offers = await ctx.provider.searchOffers(search.query);
+  if (offers.length === 0) {
+    throw new GpuopsError(
+      ErrorCode.NoMatchingOffer,
+      `No offer of ${search.wanted} with ${row.disk_gb} GB of disk is under ${formatPrice(search.ceiling)} per GPU right now. i-${row.id} is unchanged and nothing was rented; say "failover i-${row.id} under $<price>" to allow more, or name another GPU.`,
+    );
+  }
+  return offers;
+}
+
+/**
+ * The market query for an instance's replacement: as many GPUs of the same or a compatible model
+ * (or the one asked for), its disk, its region and reliability, under its price ceiling (the
+ * request's, else its deploy's, else `failoverMaxPriceRatio` times its price per GPU).
+ */
+export async function replacementSearch(
+  services: Pick<WorkerServices, 'db' | 'config'>,
+  row: InstanceRow,
+  args: Pick<FailoverJobArgs, 'gpu' | 'max_price_per_gpu_hour'>,
+): Promise<{ query: OfferQuery; ceiling: number; wanted: string }> {
+  const deploy = await getOperation(services.db, row.operation_id);
   const deployArgs = (deploy?.args ?? {}) as {
     max_price_per_gpu_hour?: number;
     region?: string;
     min_reliability?: number;
   };
+  const failedOver = await services.db
+    .selectFrom('failovers')
+    .select('old_price_per_hour')
+    .where('instance_id', '=', row.id)
+    .where('new_provider_instance_id', 'like', 'gcp:%')
+    .where('moved_at', 'is not', null)
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  // On its standby the record holds the VM's price; the ceiling is from the GPU it had.
+  const gpuPrice =
+    row.state === 'on_standby' && failedOver ? failedOver.old_price_per_hour : row.price_per_hour;
   const ceiling =
     args.max_price_per_gpu_hour ??
     deployArgs.max_price_per_gpu_hour ??
-    (row.price_per_hour / row.gpu_count) * ctx.config.failoverMaxPriceRatio;
+    (gpuPrice / row.gpu_count) * services.config.failoverMaxPriceRatio;
   const asked = args.gpu === undefined ? undefined : gpuById(args.gpu);
   const current = gpuByMarketName(row.gpu_name);
   const models = asked ? [asked] : current ? compatibleReplacements(current) : [];
@@ -224,7 +305,7 @@ async function replacementOffers(ctx: JobContext, row: InstanceRow, args: Failov
     gpuNames: models.length > 0 ? models.map((m) => m.marketName) : [row.gpu_name],
     numGpus: row.gpu_count,
     diskGb: row.disk_gb,
-    maxPricePerHour: Math.min(ceiling * row.gpu_count, ctx.config.maxPricePerHour),
+    maxPricePerHour: Math.min(ceiling * row.gpu_count, services.config.maxPricePerHour),
     order: 'price',
     limit: OFFERS_TO_TRY,
   };
@@ -232,18 +313,8 @@ async function replacementOffers(ctx: JobContext, row: InstanceRow, args: Failov
   const countries = countriesFor(deployArgs.region);
   if (countries) query.countries = countries;
   if (deployArgs.min_reliability !== undefined) query.minReliability = deployArgs.min_reliability;
-  await ctx.report(
-    STEP.find,
-    `${row.gpu_count}x ${asked?.displayName ?? `${row.gpu_name} or compatible`}, ${row.disk_gb} GB disk, under ${formatPrice(ceiling)} per GPU`,
-  );
-  const offers = await ctx.provider.searchOffers(query);
-  if (offers.length === 0) {
-    throw new GpuopsError(
-      ErrorCode.NoMatchingOffer,
-      `No offer of ${row.gpu_count}x ${asked?.displayName ?? `${row.gpu_name} or a compatible GPU`} with ${row.disk_gb} GB of disk is under ${formatPrice(ceiling)} per GPU right now. i-${row.id} is unchanged and nothing was rented; say "failover i-${row.id} under $<price>" to allow more, or name another GPU.`,
-    );
-  }
-  return offers;
+  const wanted = `${row.gpu_count}x ${asked?.displayName ?? `${row.gpu_name} or a compatible GPU`}`;
+  return { query, ceiling, wanted };
 }
 
 /** Points the record at the replacement, in one statement, and writes down the recovery figures. */
@@ -302,11 +373,14 @@ function failoverResult(
   row: InstanceRow,
   failover: FailoverRow,
   release: string,
-  timings: { providerWaitMs: number; dataMs: number; wake: boolean },
+  timings: { providerWaitMs: number; dataMs: number; reason: FailoverJobArgs['reason'] },
 ): OperationResult {
   const recoveryMs = Number(failover.recovery_ms ?? 0);
   const dataAgeMs = Number(failover.data_age_ms ?? 0);
-  const ssh = row.ssh_host && row.ssh_port ? sshCommand(row.ssh_host, row.ssh_port) : undefined;
+  const ssh =
+    row.ssh_host && row.ssh_port
+      ? sshCommand(row.ssh_host, row.ssh_port, row.state === 'on_standby' ? STANDBY_SSH_USER : 'root')
+      : undefined;
   const priceChange =
     row.price_per_hour === failover.old_price_per_hour
       ? `same price, ${formatPrice(row.price_per_hour)}`
@@ -325,20 +399,36 @@ function failoverResult(
       providerWaitMs: Number(failover.provider_wait_ms ?? timings.providerWaitMs),
       dataMs: timings.dataMs,
     },
-    summary: (timings.wake
+    summary: (row.state === 'on_standby'
       ? [
-          `i-${row.id} woke up on a new machine: ${row.gpu_count}x ${row.gpu_name}, ${priceChange}${row.location ? `, ${row.location}` : ''}`,
-          `workspace restored from snap-${failover.snapshot_id}, taken when it hibernated, and verified`,
-          `in ${formatElapsed(recoveryMs)}`,
-          ssh ?? '',
-        ]
-      : [
-          `i-${row.id} moved to a new machine: ${row.gpu_count}x ${row.gpu_name}, ${priceChange}${row.location ? `, ${row.location}` : ''}`,
-          `workspace restored from snap-${failover.snapshot_id} and verified`,
-          `recovery time (RTO) ${formatElapsed(recoveryMs)}, data age (RPO) ${dataAgeMs === 0 ? '0 s, a fresh snapshot' : formatElapsed(dataAgeMs)}`,
+          `No GPU offer fits under i-${row.id}'s price ceiling, so it now runs on its CPU standby ${failover.new_provider_instance_id?.replace(/^gcp:/, '')} (${failover.new_gpu_name?.replace(/^CPU standby \(|\)$/g, '')}, ${formatPrice(row.price_per_hour)}, ${row.location})`,
+          `workspace at snap-${failover.snapshot_id}, verified`,
+          `recovery time (RTO) ${formatElapsed(recoveryMs)}, data age (RPO) ${dataAgeMs === 0 ? '0 s' : formatElapsed(dataAgeMs)}`,
           release,
-          ssh ?? '',
+          ssh ? `${ssh} (workspace in ~/workspace)` : '',
+          `gpuops moves it back to a ${row.gpu_count}x ${row.gpu_name} when one is available; "failback i-${row.id}" tries now`,
         ]
+      : timings.reason === 'failback'
+        ? [
+            `i-${row.id} is back on a GPU: ${row.gpu_count}x ${row.gpu_name}, ${formatPrice(row.price_per_hour)}${row.location ? `, ${row.location}` : ''}`,
+            `the work done on its standby was snapshotted (snap-${failover.snapshot_id}), restored and verified`,
+            `in ${formatElapsed(recoveryMs)}; the VM is its standby again`,
+            ssh ?? '',
+          ]
+        : timings.reason === 'wake'
+          ? [
+              `i-${row.id} woke up on a new machine: ${row.gpu_count}x ${row.gpu_name}, ${priceChange}${row.location ? `, ${row.location}` : ''}`,
+              `workspace restored from snap-${failover.snapshot_id}, taken when it hibernated, and verified`,
+              `in ${formatElapsed(recoveryMs)}`,
+              ssh ?? '',
+            ]
+          : [
+              `i-${row.id} moved to a new machine: ${row.gpu_count}x ${row.gpu_name}, ${priceChange}${row.location ? `, ${row.location}` : ''}`,
+              `workspace restored from snap-${failover.snapshot_id} and verified`,
+              `recovery time (RTO) ${formatElapsed(recoveryMs)}, data age (RPO) ${dataAgeMs === 0 ? '0 s, a fresh snapshot' : formatElapsed(dataAgeMs)}`,
+              release,
+              ssh ?? '',
+            ]
     )
       .filter(Boolean)
       .join(' · '),

@@ -24,8 +24,9 @@ import type { InstanceHealthRow, InstanceRow } from '../../db/schema.ts';
 import { sshExec } from '../cloud/ssh/ssh-client.ts';
 import { formatElapsed, formatPrice } from '../format/text.ts';
 import type { QueueBackend } from './backend.ts';
+import { replacementSearch } from './failover-job.ts';
 import { hibernateDue } from './hibernation.ts';
-import type { WorkerServices } from './job-context.ts';
+import { AUTOMATIC_REQUESTER, type WorkerServices } from './job-context.ts';
 import type { OperationQueue } from './operation-queue.ts';
 import { HEALTH_QUEUE } from './queue-names.ts';
 
@@ -171,7 +172,7 @@ async function startAutoFailover(
       operationId,
       args: { instance: ref, reason: 'auto' },
       context: {
-        user: 'gpuops',
+        user: AUTOMATIC_REQUESTER,
         userName: 'gpuops health monitor',
         channel: row.channel,
         replyTo,
@@ -283,9 +284,11 @@ export async function startHealthMonitor(
       if (report.lost.length > 0 || report.failovers.length > 0) {
         services.log.warn({ ...report }, 'health monitor found lost instances');
       }
-      // Paused instances past their hibernation time: the same pass looks after them.
+      // Paused instances past their hibernation time, and instances on their CPU standby that a
+      // GPU could take again: the same pass looks after them.
       const hibernating = await hibernateDue(services, operations);
-      return { ...report, hibernating };
+      const failingBack = await failBackDue(services, operations);
+      return { ...report, hibernating, failingBack };
     },
     { ...options, concurrency: 1, ...backend.workerDefaults },
   );
@@ -298,4 +301,52 @@ export async function startHealthMonitor(
       await queue.close();
     },
   };
+}
+
+/**
+ * Instances running on their CPU standby move back to a GPU once an offer fits their ceiling: a
+ * failback operation, at most one started per instance per hour (its id is the instance and the hour).
+ */
+export async function failBackDue(
+  services: WorkerServices,
+  operations: Pick<OperationQueue, 'enqueue'>,
+  now = new Date(),
+): Promise<string[]> {
+  const { db, log } = services;
+  const busy = await instancesWithOperationsInFlight(db);
+  const started: string[] = [];
+  for (const row of await listInstances(db, { states: ['on_standby'] })) {
+    if (busy.has(row.id)) continue;
+    const search = await replacementSearch(services, row, {});
+    const offers = await services.provider.searchOffers({ ...search.query, limit: 1 });
+    if (offers.length === 0) continue;
+    const hour = Math.floor(now.getTime() / 3_600_000);
+    const digest = createHash('sha256').update(`${row.id}:failback:${hour}`).digest('hex');
+    const operationId = `op-fb${digest.slice(0, 12)}`;
+    if (await getOperation(db, operationId)) continue;
+    try {
+      await operations.enqueue({
+        kind: 'failover',
+        operationId,
+        args: { instance: `i-${row.id}`, reason: 'failback' },
+        context: {
+          user: AUTOMATIC_REQUESTER,
+          userName: 'gpuops failback',
+          channel: row.channel,
+          replyTo: await instanceThread(db, row),
+        },
+        instanceId: row.id,
+      });
+    } catch (err) {
+      log.warn({ err, instance: row.id }, 'could not queue a failback; the next pass tries again');
+      continue;
+    }
+    await addInstanceNotice(
+      db,
+      row,
+      `A ${search.wanted} is available again under ${formatPrice(search.ceiling)} per GPU: moving i-${row.id} back from its CPU standby, with the work done there (operation ${operationId}).`,
+    );
+    started.push(`i-${row.id}`);
+  }
+  return started;
 }

@@ -4,7 +4,7 @@ import { addInstanceNotice } from '../../db/repositories/notices.ts';
 import { findInFlightOperation, getOperation, instanceThread } from '../../db/repositories/operations.ts';
 import type { InstanceRow } from '../../db/schema.ts';
 import { formatElapsed } from '../format/text.ts';
-import type { WorkerServices } from './job-context.ts';
+import { AUTOMATIC_REQUESTER, type WorkerServices } from './job-context.ts';
 import type { OperationQueue } from './operation-queue.ts';
 
 /**
@@ -42,7 +42,12 @@ export async function hibernateDue(
         kind: 'hibernate',
         operationId,
         args: { instance: `i-${row.id}`, reason: 'auto' },
-        context: { user: 'gpuops', userName: 'gpuops hibernation', channel: row.channel, replyTo: thread },
+        context: {
+          user: AUTOMATIC_REQUESTER,
+          userName: 'gpuops hibernation',
+          channel: row.channel,
+          replyTo: thread,
+        },
         instanceId: row.id,
       });
     } catch (err) {

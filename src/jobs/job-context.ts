@@ -52,3 +52,6 @@ export interface JobContext extends WorkerServices {
 }
 
 export type JobHandler = (ctx: JobContext) => Promise<OperationResult>;
+
+/** The requester of operations gpuops starts by itself (health monitor, hibernation, failback). */
+export const AUTOMATIC_REQUESTER = 'gpuops';

@@ -1,5 +1,6 @@
 import { getInstance, updateInstance } from '../../db/repositories/instances.ts';
 import { latestCompleteSnapshot } from '../../db/repositories/snapshots.ts';
+import { getStandby, updateStandby } from '../../db/repositories/standbys.ts';
 import type { InstanceRow } from '../../db/schema.ts';
 import { sshCommand } from '../cloud/ssh/ssh-command.ts';
 import { ErrorCode, GpuopsError, isGpuopsError } from '../errors.ts';
@@ -8,6 +9,7 @@ import { checkGpusOverSsh } from './health-check.ts';
 import type { JobContext, JobHandler } from './job-context.ts';
 import { loadOperationInstance } from './operation-instance.ts';
 import type { OperationResult } from './progress.ts';
+import { standbyServicesOf } from './standby-jobs.ts';
 import { waitForStatus, waitUntilGone } from './wait-for-status.ts';
 
 /**
@@ -146,17 +148,38 @@ export const runDestroy: JobHandler = async (ctx) => {
   return { instance: `i-${row.id}`, state: 'destroyed', summary: `i-${row.id} destroyed; billing stopped.` };
 };
 
-/** A hibernated instance has no machine: destroying it only closes its record (its snapshots stay). */
+/**
+ * An instance without a GPU machine: a hibernated one only has its record closed (its snapshots
+ * stay); one running on its CPU standby has that VM deleted too, as destroying deletes a disk.
+ */
 async function destroyHibernated(ctx: JobContext): Promise<OperationResult | undefined> {
   const id = ctx.operation.instance_id;
   const row = id === null ? undefined : await getInstance(ctx.db, id);
-  if (row?.state !== 'hibernated') return undefined;
+  if (row?.state !== 'hibernated' && row?.state !== 'on_standby') return undefined;
   ctx.setInstance(row.id);
-  await updateInstance(ctx.db, row.id, { state: 'destroyed', destroyed_at: new Date(), hibernated_at: null });
+  let what = 'it had no machine (hibernated)';
+  if (row.state === 'on_standby') {
+    await ctx.report(0, 'deleting the CPU standby it runs on');
+    const standby = await getStandby(ctx.db, row.id);
+    if (standby && standby.state !== 'off') {
+      const compute = await standbyServicesOf(ctx).compute(standby.zone);
+      await compute.deleteVm(standby.vm_name);
+      await updateStandby(ctx.db, row.id, { state: 'off', nat_ip: null, sync_lease_until: null });
+    }
+    what = `its CPU standby VM${standby ? ` ${standby.vm_name}` : ''} was deleted`;
+  }
+  await updateInstance(ctx.db, row.id, {
+    state: 'destroyed',
+    destroyed_at: new Date(),
+    hibernated_at: null,
+    running_since: null,
+    ssh_host: null,
+    ssh_port: null,
+  });
   return {
     instance: `i-${row.id}`,
     state: 'destroyed',
-    summary: `i-${row.id} destroyed; it had no machine (hibernated), and its snapshots are kept until you delete them.`,
+    summary: `i-${row.id} destroyed; ${what}, and its snapshots are kept until you delete them.`,
   };
 }
 

@@ -12,6 +12,7 @@ import {
   restoreWorkspace,
   snapshotWorkspace,
 } from '../cloud/snapshot/workspace-snapshot.ts';
+import type { SshTarget } from '../cloud/ssh/ssh-client.ts';
 import { SshSession } from '../cloud/ssh/ssh-session.ts';
 import { asGpuopsError, ErrorCode, GpuopsError } from '../errors.ts';
 import { formatBytes } from '../format/text.ts';
@@ -86,7 +87,12 @@ export const runSnapshot: JobHandler = async (ctx) => {
 export async function snapshotInstance(
   ctx: JobContext,
   row: InstanceRow & { ssh_host: string; ssh_port: number },
-  options: { name: string | null; firstStep?: number },
+  options: {
+    name: string | null;
+    firstStep?: number;
+    /** Where the workspace is when not on the instance's own machine (its CPU standby). */
+    from?: WorkspaceLocation;
+  },
 ): Promise<SnapshotRow> {
   const services = snapshotServices(ctx);
   const store = await services.store();
@@ -112,12 +118,12 @@ export async function snapshotInstance(
         const previous = base
           ? (JSON.parse(await store.getText(manifestKey(`snap-${base.id}`))) as Manifest)
           : undefined;
-        const session = await openSession(ctx, row);
+        const session = options.from ? await SshSession.open(options.from.ssh) : await openSession(ctx, row);
         try {
           const report = await snapshotWorkspace({
             session,
             store,
-            root: services.workspaceDir,
+            root: options.from?.root ?? services.workspaceDir,
             snapshotId: `snap-${snapshot.id}`,
             previous,
             onStep: (step, detail) => ctx.report(firstStep + step, detail),
@@ -141,6 +147,12 @@ export async function snapshotInstance(
     });
   }
   return (await getSnapshot(ctx.db, snapshot.id))!;
+}
+
+/** A workspace reached some other way than the instance's own SSH address and folder. */
+export interface WorkspaceLocation {
+  ssh: SshTarget;
+  root: string;
 }
 
 export const runRestore: JobHandler = async (ctx) => {

@@ -10,7 +10,13 @@ import { failoverSchema } from './schemas.ts';
 import { defineTool, type RequestContext, type ToolServices } from './tool.ts';
 
 /** States a failover can start from: the machine runs, is paused, or is dead at the provider. */
-const MOVABLE: ReadonlySet<InstanceRow['state']> = new Set(['running', 'stopped', 'failed', 'hibernated']);
+const MOVABLE: ReadonlySet<InstanceRow['state']> = new Set([
+  'running',
+  'stopped',
+  'failed',
+  'hibernated',
+  'on_standby',
+]);
 
 interface Checked {
   row: InstanceRow;
@@ -38,7 +44,7 @@ async function check(
   }
   await assertNotBusy(services.db, row);
   const latest = await latestCompleteSnapshot(services.db, row.id, -1);
-  if (row.state !== 'running' && !latest) {
+  if (row.state !== 'running' && row.state !== 'on_standby' && !latest) {
     throw new GpuopsError(
       ErrorCode.InvalidState,
       `${ref} is ${row.state} and has no snapshot, so a new machine would start with an empty workspace. ${row.state === 'stopped' ? `Resume it and say "failover ${ref}" (it is snapshotted first), or` : 'Say'} "deploy a ${row.gpu_name}" for a fresh machine.`,
@@ -57,8 +63,8 @@ export const failoverTool = defineTool({
     const { row, gpu, latest } = await check(args, ctx, services);
     const ref = instanceRef(row.id);
     const data =
-      row.state === 'running'
-        ? "I'll snapshot its workspace now"
+      row.state === 'running' || row.state === 'on_standby'
+        ? `I'll snapshot its workspace${row.state === 'on_standby' ? ' on its CPU standby' : ''} now`
         : `its workspace cannot be read while it is ${row.state}, so snap-${latest!.id} (taken ${formatElapsed(Date.now() - latest!.created_at.getTime())} ago) will be restored and changes since are lost`;
     const target = gpu
       ? `${row.gpu_count}x ${gpu.displayName}`
@@ -79,7 +85,7 @@ export const failoverTool = defineTool({
         ...(args.max_price_per_gpu_hour !== undefined && {
           max_price_per_gpu_hour: args.max_price_per_gpu_hour,
         }),
-        reason: row.state === 'hibernated' ? 'wake' : 'requested',
+        reason: row.state === 'hibernated' ? 'wake' : row.state === 'on_standby' ? 'failback' : 'requested',
       },
       context: ctx,
       instanceId: row.id,

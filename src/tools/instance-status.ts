@@ -39,7 +39,11 @@ export const instanceStatusTool = defineTool({
     const uptimeMs =
       row.running_since && row.state === 'running' ? Date.now() - row.running_since.getTime() : 0;
     const costSoFar = (uptimeMs / 3_600_000) * row.price_per_hour;
-    const ssh = sshHost && sshPort && row.state === 'running' ? sshCommand(sshHost, sshPort) : null;
+    // On its CPU standby it is reached as the VM's login, with the workspace in its home.
+    const ssh =
+      sshHost && sshPort && (row.state === 'running' || row.state === 'on_standby')
+        ? sshCommand(sshHost, sshPort, row.state === 'on_standby' ? 'gpuops' : 'root')
+        : null;
     const lines = [
       `${ref}: ${row.gpu_count}x ${row.gpu_name}, ${row.state}${providerStatus && providerStatus !== row.state ? ` (provider says ${providerStatus})` : ''}${disagrees ? ' ⚠' : ''}`,
       busy ? `now: ${describeInFlight(busy).replace(/^it is /, '')}` : '',
@@ -56,6 +60,9 @@ export const instanceStatusTool = defineTool({
         : '',
       row.state === 'stopped' && row.hibernate_after_ms !== null && row.stopped_at
         ? `paused ${formatElapsed(Date.now() - row.stopped_at.getTime())} ago; hibernates after ${formatElapsed(Number(row.hibernate_after_ms))} paused`
+        : '',
+      row.state === 'on_standby'
+        ? `running on its CPU standby (${row.location ?? 'GCP'}, workspace in ~/workspace) since ${row.running_since?.toISOString().slice(0, 16).replace('T', ' ') ?? '?'} UTC, as no GPU could be had; gpuops moves it back when one fits, "failback ${ref}" tries now`
         : '',
       row.auto_failover ? 'auto-failover on: if its machine is lost, gpuops moves it to a new one' : '',
       `deployed by ${row.owner} on ${row.created_at.toISOString().slice(0, 16).replace('T', ' ')} UTC`,

@@ -15,7 +15,11 @@ export const listInstancesTool = defineTool({
   async run(args, ctx, services) {
     const which = args.state ?? 'active';
     const states: InstanceState[] | undefined =
-      which === 'all' ? undefined : which === 'active' ? [...LIVE_STATES, 'hibernated'] : [which];
+      which === 'all'
+        ? undefined
+        : which === 'active'
+          ? [...LIVE_STATES, 'hibernated', 'on_standby']
+          : [which];
     const rows = await listInstances(services.db, { channel: ctx.channel, ...(states && { states }) });
     // Deploys that have not rented yet have no instance to list, but they are on their way.
     const pending = (await listOperations(services.db, { channel: ctx.channel, states: IN_FLIGHT })).filter(

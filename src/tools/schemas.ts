@@ -238,8 +238,11 @@ export const failoverJobSchema = z.strictObject({
   /** Catalog GPU id to move to; absent: the same or a compatible GPU. */
   gpu: z.string().min(1).optional(),
   max_price_per_gpu_hour: maxPriceArg.optional(),
-  /** requested: by a person; auto: by the health monitor; wake: resuming a hibernated instance. */
-  reason: z.enum(['requested', 'auto', 'wake']),
+  /**
+   * requested: by a person; auto: by the health monitor; wake: resuming a hibernated instance;
+   * failback: from its CPU standby back onto a GPU.
+   */
+  reason: z.enum(['requested', 'auto', 'wake', 'failback']),
 });
 export type FailoverJobArgs = z.infer<typeof failoverJobSchema>;
 

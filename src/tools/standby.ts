@@ -14,7 +14,7 @@ import { defineTool, type RequestContext, type ToolServices } from './tool.ts';
 type StandbyArgs = z.output<typeof standbySchema>;
 
 /** States in which the standby has (or is getting) a VM. */
-const ON = ['creating', 'ready', 'stopped'] as const;
+const ON = ['creating', 'ready', 'stopped', 'serving'] as const;
 
 type Checked =
   | { kind: 'enable'; row: InstanceRow; latest: SnapshotRow; machineType: string; spot: boolean }
@@ -39,6 +39,12 @@ async function check(args: StandbyArgs, ctx: RequestContext, services: ToolServi
     }
     if (!standby || standby.state === 'off') {
       return { kind: 'nothing', row, text: `${ref} has no standby; there is nothing to turn off.` };
+    }
+    if (standby.state === 'serving') {
+      throw new GpuopsError(
+        ErrorCode.InvalidState,
+        `${ref} runs on its standby ${standby.vm_name} now (no GPU could be had when it failed over); deleting the VM would delete its work. Say "failback ${ref}" to move it back onto a GPU first, or "destroy ${ref}".`,
+      );
     }
     await assertNotBusy(services.db, row);
     return { kind: 'disable', row, standby };

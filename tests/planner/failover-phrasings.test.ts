@@ -16,6 +16,8 @@ describe('failover, auto-failover and hibernation phrasings', () => {
     ['i-3 is down, move it to another machine', { instance: 'i-3' }],
     ['migrate i-2 to a new gpu', { instance: 'i-2' }],
     ['recover i-7 please', { instance: 'i-7' }],
+    ['failback i-3', { instance: 'i-3' }],
+    ['fail i-3 back to a gpu', { instance: 'i-3' }],
     ['move i-3 to an H100 under $3', { instance: 'i-3', gpu: 'H100 80GB PCIe', max_price_per_gpu_hour: 3 }],
   ])('reads "%s" as a failover', (text, args) => {
     expect(calls(text)).toEqual([{ tool: 'failover', args }]);

@@ -12,12 +12,12 @@ import type { Plan } from './types.ts';
  */
 
 const FAILOVER_VERB =
-  /\b(?:fail\s*-?\s*over|failover|fail\s+(?:it|i-\d+|instance\s+i-\d+)\s+over|migrate|relocate|recover|move|transfer|replace)\b/i;
+  /\b(?:fail\s*-?\s*(?:over|back)|failover|failback|fail\s+(?:it|i-\d+|instance\s+i-\d+)\s+(?:over|back)|migrate|relocate|recover|move|transfer|replace)\b/i;
 
 /** "move i-3" needs somewhere to go, so "move" alone does not count: "move i-3 to ...", "move it". */
 const MOVE_ALONE = /^(?:move|transfer|replace)$/i;
 const DESTINATION =
-  /\b(?:to|onto|on\s+to|over\s+to)\s+(?:a\s+|an\s+|another\s+|some\s+|the\s+)?(?:new|different|other|fresh|healthy|working)?\s*(?:gpu|machine|host|box|server|instance|node|one|card)s?\b/i;
+  /\b(?:back\s+)?(?:to|onto|on\s+to|over\s+to)\s+(?:a\s+|an\s+|another\s+|some\s+|the\s+)?(?:new|different|other|fresh|healthy|working)?\s*(?:gpu|machine|host|box|server|instance|node|one|card)s?\b/i;
 const LOST =
   /\b(?:died|dead|down|gone|lost|crashed|broke(?:n)?|offline|unreachable|failed|failing|unresponsive)\b/i;
 const NEGATED =
