@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { StringDecoder } from 'node:string_decoder';
 import tar from 'tar-stream';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 import type { SshSession } from '../ssh/ssh-session.ts';
@@ -72,24 +73,36 @@ export async function snapshotWorkspace(options: {
     if (before && before.size === file.size && before.mtime === file.mtime) file.sha256 = before.sha256;
     else toHash.push(file);
   }
-  const hashes = await hashFiles(
-    session,
-    root,
-    toHash.map((f) => f.path),
-  );
-  for (const file of toHash) file.sha256 = hashes.get(file.path);
 
-  // One upload per distinct content the store lacks.
-  const wanted = new Map<string, ManifestEntry>();
-  for (const file of files) {
-    if (!file.sha256 || wanted.has(file.sha256)) continue;
-    if (!(await store.exists(blobKey(file.sha256)))) wanted.set(file.sha256, file);
-  }
+  // One upload per distinct content the store lacks. Files whose hash is known already are
+  // looked up first; the others are hashed on the instance one after another, and each whose
+  // content is missing joins the tar stream as soon as its hash arrives, so hashing the next file
+  // overlaps sending this one.
+  const wanted = new Set<string>();
   const manifest: Manifest = { version: 1, createdAt: new Date().toISOString(), entries };
   let uploaded: { files: number; bytes: number };
   try {
-    await step(1, `${files.length} files, ${wanted.size} with content not stored yet`);
-    uploaded = await uploadFiles(session, store, root, [...wanted.values()], entries);
+    await step(1, `${files.length} files, ${toHash.length} new or changed`);
+    uploaded = await uploadFiles(session, store, root, entries, async (send) => {
+      const missing = async (file: ManifestEntry) => {
+        if (!file.sha256 || wanted.has(file.sha256)) return;
+        wanted.add(file.sha256);
+        if (!(await store.exists(blobKey(file.sha256)))) send(file.path);
+      };
+      for (const file of files) if (file.sha256) await missing(file);
+      const byPath = new Map(toHash.map((f) => [f.path, f]));
+      await streamHashes(
+        session,
+        root,
+        toHash.map((f) => f.path),
+        async (path, sha256) => {
+          const file = byPath.get(path);
+          if (!file) return;
+          file.sha256 = sha256;
+          await missing(file);
+        },
+      );
+    });
     await step(2);
     await store.put(
       manifestKey(options.snapshotId),
@@ -257,17 +270,47 @@ async function hashFiles(
   paths: readonly string[],
 ): Promise<Map<string, string>> {
   const hashes = new Map<string, string>();
-  if (paths.length === 0) return hashes;
-  const out = await session.run(
+  await streamHashes(session, root, paths, async (path, sha256) => {
+    hashes.set(path, sha256);
+  });
+  return hashes;
+}
+
+/** Hashes the files on the instance, handing each SHA-256 to `onHash` as it arrives, in order. */
+async function streamHashes(
+  session: SshSession,
+  root: string,
+  paths: readonly string[],
+  onHash: (path: string, sha256: string) => Promise<void>,
+): Promise<void> {
+  if (paths.length === 0) return;
+  const command = await session.stream(
     `cd ${quote(root)} && xargs -0 -r sha256sum -z --`,
-    Buffer.from(`${paths.join('\0')}\0`),
     TRANSFER_TIMEOUT_MS,
   );
-  for (const record of out.toString('utf8').split('\0')) {
+  command.stdin.end(Buffer.from(`${paths.join('\0')}\0`));
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  const take = async (record: string) => {
     const match = /^\\?([0-9a-f]{64}) [ *](.*)$/s.exec(record);
-    if (match) hashes.set(match[2]!, match[1]!);
+    if (match) await onHash(match[2]!, match[1]!);
+  };
+  for await (const chunk of command.stdout as AsyncIterable<Buffer>) {
+    pending += decoder.write(chunk);
+    const records = pending.split('\0');
+    pending = records.pop()!;
+    for (const record of records) await take(record);
   }
-  return hashes;
+  pending += decoder.end();
+  if (pending !== '') await take(pending);
+  const { code, stderr } = await command.done;
+  if (code !== 0) {
+    throw new GpuopsError(
+      ErrorCode.SshFailed,
+      `Hashing the workspace on the instance failed (exit ${code}): ${stderr || 'no message'}`,
+      { retryable: true },
+    );
+  }
 }
 
 /**
@@ -279,16 +322,18 @@ async function uploadFiles(
   session: SshSession,
   store: ObjectStore,
   root: string,
-  files: readonly ManifestEntry[],
   entries: ManifestEntry[],
+  feed: (send: (path: string) => void) => Promise<void>,
 ): Promise<{ files: number; bytes: number }> {
-  if (files.length === 0) return { files: 0, bytes: 0 };
   const byPath = new Map(entries.map((e) => [e.path, e]));
+  // tar reads the names as they come, so files are streamed while later ones are still hashed.
   const command = await session.stream(
     `cd ${quote(root)} && tar -cf - --null --no-recursion -T -`,
     TRANSFER_TIMEOUT_MS,
   );
-  command.stdin.end(Buffer.from(`${files.map((f) => f.path).join('\0')}\0`));
+  const feeding = feed((path) => {
+    command.stdin.write(`${path}\0`);
+  }).finally(() => command.stdin.end());
   const extract = tar.extract();
   let bytes = 0;
   let count = 0;
@@ -330,7 +375,7 @@ async function uploadFiles(
       count++;
     })().then(() => next(), next);
   });
-  await pipeline(command.stdout as Readable, extract);
+  await Promise.all([feeding, pipeline(command.stdout as Readable, extract)]);
   const { code, stderr } = await command.done;
   if (code !== 0) {
     throw new GpuopsError(
