@@ -9,12 +9,13 @@ import { offerQuery, sharedFilters } from '../cloud/market-query.ts';
 import type { Offer, ProviderInstance } from '../cloud/provider.ts';
 import { sshCommand } from '../cloud/ssh/ssh-command.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
-import { formatPrice } from '../format/text.ts';
+import { formatBytes, formatPrice } from '../format/text.ts';
 import { type DeployJobArgs, deployJobSchema } from '../tools/schemas.ts';
 import { checkGpusOverSsh } from './health-check.ts';
 import type { JobContext, JobHandler } from './job-context.ts';
 import type { OperationResult } from './progress.ts';
 import { rentFirstAvailable } from './rent-offer.ts';
+import { restoreSnapshotOnto } from './snapshot-jobs.ts';
 import { deployLabel } from './rental-label.ts';
 import { waitForStatus } from './wait-for-status.ts';
 
@@ -75,7 +76,21 @@ export const runDeploy: JobHandler = async (ctx) => {
     ssh_port: live.sshPort,
     running_since: new Date(),
   });
-  return deployResult(running, gpus);
+  const result = deployResult(running, gpus);
+  if (!args.restore_snapshot) return result;
+  // Not done until every file of the snapshot is there: a restore that fails fails the deploy,
+  // whose ending releases the machine.
+  const restored = await restoreSnapshotOnto(
+    ctx,
+    { id: running.id, ssh_host: live.sshHost!, ssh_port: live.sshPort! },
+    args.restore_snapshot,
+    4,
+  );
+  return {
+    ...result,
+    snapshot: args.restore_snapshot,
+    summary: `${result.summary} · ${args.restore_snapshot} restored and verified: ${restored.files} files, ${formatBytes(restored.bytes)}`,
+  };
 };
 
 async function rentBestOffer(

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { getOperation } from '../../db/repositories/operations.ts';
 import type { Database, OperationRow } from '../../db/schema.ts';
 import type { QueueBackend } from './backend.ts';
-import { isProgressView, JOB_STEPS, type OperationResult, type ProgressView } from './progress.ts';
+import { isProgressView, type OperationResult, type ProgressView, stepsOf } from './progress.ts';
 import { OPERATIONS_QUEUE } from './queue-names.ts';
 
 export interface JobListener {
@@ -14,7 +14,7 @@ export interface JobListener {
 
 /** The final view of a finished operation, built from its row (the row is the truth, not the event). */
 export function finalView(row: OperationRow): ProgressView {
-  const steps = JOB_STEPS[row.kind];
+  const steps = stepsOf(row);
   const startedAt = (row.started_at ?? row.created_at).getTime();
   const finishedAt = (row.finished_at ?? new Date()).getTime();
   const result = row.result as OperationResult | null;
@@ -208,7 +208,7 @@ export class JobWatcher {
     const row = await getOperation(this.db, operationId).catch(() => undefined);
     if (!row) return undefined;
     if (isProgressView(row.progress)) return row.progress;
-    const steps = JOB_STEPS[row.kind];
+    const steps = stepsOf(row);
     return {
       operationId,
       kind: row.kind,

@@ -17,7 +17,7 @@ import { runHibernate } from './hibernate-job.ts';
 import type { JobHandler, WorkerServices } from './job-context.ts';
 import { runDestroy, runPause, runResume } from './lifecycle-jobs.ts';
 import type { OperationJobData } from './operation-queue.ts';
-import { type OperationResult, type ProgressView, stepProgress } from './progress.ts';
+import { type OperationResult, type ProgressView, stepProgress, stepsOf } from './progress.ts';
 import { OPERATIONS_QUEUE } from './queue-names.ts';
 import { settleAfterFailure } from './settle.ts';
 import { runRestore, runSnapshot } from './snapshot-jobs.ts';
@@ -78,9 +78,11 @@ export async function processOperation(
   }
   const startedAt = (started.started_at ?? new Date()).getTime();
   let instanceId = operation.instance_id ?? undefined;
+  const steps = stepsOf(operation);
   const base = () => ({
     operationId: operation.id,
     kind: operation.kind,
+    steps,
     startedAt,
     ...(instanceId !== undefined && { instance: `i-${instanceId}` }),
   });

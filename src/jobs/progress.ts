@@ -69,13 +69,24 @@ export const JOB_STEPS: Record<OperationKind, readonly string[]> = {
   ],
 };
 
+/** A deploy that restores a snapshot onto its new machine has the restore's steps too. */
+const DEPLOY_AND_RESTORE = [...JOB_STEPS.deploy, 'Restoring the snapshot', 'Verifying every file'] as const;
+
+/** The steps of one operation: its kind's, and for a deploy with a snapshot to restore, the restore's. */
+export function stepsOf(operation: { kind: OperationKind; args?: unknown }): readonly string[] {
+  const args = operation.args as { restore_snapshot?: string } | null | undefined;
+  if (operation.kind === 'deploy' && args?.restore_snapshot) return DEPLOY_AND_RESTORE;
+  return JOB_STEPS[operation.kind];
+}
+
 export function stepProgress(
-  base: Pick<ProgressView, 'operationId' | 'kind' | 'startedAt' | 'instance'>,
+  operation: Pick<ProgressView, 'operationId' | 'kind' | 'startedAt' | 'instance'> & { steps?: readonly string[] },
   stepIndex: number,
   detail?: string,
   withinStep = 0,
 ): ProgressView {
-  const steps = JOB_STEPS[base.kind];
+  const { steps: ownSteps, ...base } = operation;
+  const steps = ownSteps ?? JOB_STEPS[base.kind];
   const pct = Math.min(
     99,
     Math.round(((stepIndex + Math.max(0, Math.min(1, withinStep))) / steps.length) * 100),

@@ -16,6 +16,7 @@ import { listSnapshotsTool } from './list-snapshots.ts';
 import { pauseTool } from './pause.ts';
 import { recommendGpuTool } from './recommend-gpu.ts';
 import { restoreTool } from './restore.ts';
+import { restoreToNewTool } from './restore-to-new.ts';
 import { resumeTool } from './resume.ts';
 import type { ToolName } from './schemas.ts';
 import { searchOffersTool } from './search-offers.ts';
@@ -38,6 +39,7 @@ export const TOOLS: readonly Tool[] = [
   snapshotTool,
   listSnapshotsTool,
   restoreTool,
+  restoreToNewTool,
   deleteSnapshotTool,
   describeSnapshotTool,
   snapshotPolicyTool,

@@ -62,6 +62,11 @@ export const deployJobSchema = z.strictObject({
   min_reliability: z.number().min(0).max(1).optional(),
   /** A specific offer to rent first (a recommendation); the best matching others if it is gone. */
   offer_id: z.number().int().positive().optional(),
+  /** A snapshot to restore onto the new machine (and verify) before the deploy counts as done. */
+  restore_snapshot: z
+    .string()
+    .regex(/^snap-\d{1,9}$/)
+    .optional(),
 });
 export type DeployJobArgs = z.infer<typeof deployJobSchema>;
 
@@ -171,6 +176,13 @@ export const listSnapshotsSchema = z.object({
 export const restoreSchema = z.object({
   snapshot: snapshotArg,
   instance: instanceArg.describe('The running instance to restore the snapshot onto'),
+});
+export const restoreToNewSchema = z.object({
+  snapshot: snapshotArg,
+  gpu: gpuArg.optional().describe("GPU for the new instance; by default the snapshot's own instance's GPU"),
+  count: countArg.optional(),
+  max_price_per_gpu_hour: maxPriceArg.optional(),
+  region: regionArg.optional(),
 });
 export const deleteSnapshotSchema = z.object({ snapshot: snapshotArg });
 export const describeSnapshotSchema = z.object({ snapshot: snapshotArg });
@@ -332,6 +344,7 @@ export const TOOL_SCHEMAS = {
   snapshot: snapshotSchema,
   list_snapshots: listSnapshotsSchema,
   restore: restoreSchema,
+  restore_to_new_instance: restoreToNewSchema,
   auto_pause: autoPauseSchema,
   stop_auto_pause: stopAutoPauseSchema,
   keep_running: keepRunningSchema,

@@ -64,6 +64,27 @@ describe('snapshots from chat', () => {
     expect(second!.result!.summary).toContain('(0 B new)');
   }, 120_000);
 
+  it('restores a snapshot onto a new instance of another GPU, verified before it counts as running', async () => {
+    const source = await g.deploy('deploy a 4090');
+    await g.ssh(source, 'mkdir -p ckpt && head -c 2000000 /dev/urandom > ckpt/weights.bin');
+    const want = await g.ssh(source, 'sha256sum ckpt/weights.bin');
+    const snapped = await g.follow(`snapshot i-${source}`);
+    const ref = /^(snap-\d+)/.exec(snapped.result!.summary)![1]!;
+
+    const final = await g.follow(`restore ${ref} on a 3090`, { confirm: true });
+    expect(final, JSON.stringify(final.error)).toMatchObject({ state: 'succeeded', kind: 'deploy' });
+    expect(final.result!.summary).toContain(`${ref} restored and verified`);
+    const fresh = Number(final.result!.instance.slice(2));
+    expect(fresh).not.toBe(source);
+    expect((await getInstance(g.runtime.database.db, fresh))!.gpu_name).toBe('RTX 3090');
+    expect(await g.ssh(fresh, 'sha256sum ckpt/weights.bin')).toBe(want);
+
+    g.surface.clear();
+    const refused = await g.say(`restore ${ref} on a 9090`, { confirm: true });
+    expect(refused.jobs).toHaveLength(0);
+    expect(g.surface.errors()[0]!.text).toMatch(/don't know a GPU called "9090"/);
+  }, 120_000);
+
   it('refuses to restore a snapshot larger than the target disk, and restores nothing', async () => {
     const target = await deployed('deploy a 4090');
     const row = (await getInstance(g.runtime.database.db, target))!;

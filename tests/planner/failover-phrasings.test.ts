@@ -77,6 +77,14 @@ describe('failover, auto-failover and hibernation phrasings', () => {
     expect(calls(text)).toEqual([call]);
   });
 
+  it.each([
+    ['restore snap-2 on a 4090', { snapshot: 'snap-2', gpu: '4090' }],
+    ['restore snap-2 onto a new instance', { snapshot: 'snap-2' }],
+    ['bring back snap-2 on a new A100 80GB', { snapshot: 'snap-2', gpu: 'A100 80GB' }],
+  ])('reads "%s" as a restore onto a new instance', (text, args) => {
+    expect(calls(text)).toEqual([{ tool: 'restore_to_new_instance', args }]);
+  });
+
   it.each(['hibernate i-3 after 0 minutes', 'hibernate i-3 after -2 hours', 'hibernate i-3 after 200 days'])(
     'asks about "%s" rather than hibernate now',
     (text) => {

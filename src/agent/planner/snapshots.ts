@@ -5,7 +5,8 @@ import type { Plan } from './types.ts';
 
 /**
  * Snapshot phrasings: "snapshot i-3", "back up i-6", "take a snapshot of i-14 called
- * before-upgrade", "list snapshots", "snapshots of i-3", "restore snap-3 onto i-9", "describe
+ * before-upgrade", "list snapshots", "snapshots of i-3", "restore snap-3 onto i-9", "restore snap-3 on
+ * a 4090" (a new instance), "describe
  * snap-3", "delete snap-3", "snapshot i-3 every hour", "stop snapshotting i-3", "keep the last 5
  * snapshots of i-3". Read before the other intents, and only when the whole request is one of
  * these; anything else about snapshots falls through to the rest of the planner.
@@ -24,6 +25,13 @@ const LIST = new RegExp(
   String.raw`^${PLEASE}(?:(?:list|show)(?:\s+(?:me|all|my|our))*\s+(?:the\s+)?)?(?:snapshots|backups)(?:\s+(?:of|for)\s+${INSTANCE})?${TAIL}`,
   'i',
 );
+// "restore snap-2 on a 4090", "restore snap-2 onto a new instance", "bring back snap-2 on a new A100".
+const RESTORE_NEW = new RegExp(
+  String.raw`^${PLEASE}(?:restore|bring\s+back)\s+(snap-\d+)\s+(?:onto|on|to|into|on\s+to|with)\s+(?:an?\s+)?(?:new|fresh|another)?\s*(.+?)${TAIL}`,
+  'i',
+);
+const NO_GPU_NAMED = /^(?:instance|machine|box|server|gpu|one|node)s?$/i;
+
 const RESTORE = new RegExp(
   String.raw`^${PLEASE}(?:restore|roll\s+back\s+to|bring\s+back)\s+(snap-\d+)\s+(?:onto|on|to|into|on\s+to)\s+${INSTANCE}${TAIL}`,
   'i',
@@ -149,6 +157,15 @@ export function planSnapshots(text: string): Plan | undefined {
     return checked({
       tool: 'restore',
       args: { snapshot: restore[1]!.toLowerCase(), instance: restore[2]!.toLowerCase() },
+    });
+  }
+  const onNew = RESTORE_NEW.exec(text.trim());
+  if (onNew && !/^i-\d+$/i.test(onNew[2]!)) {
+    const gpu = onNew[2]!.trim();
+    return checked({
+      tool: 'restore_to_new_instance',
+      // The tool resolves the GPU, and refuses an unknown one with suggestions.
+      args: { snapshot: onNew[1]!.toLowerCase(), ...(!NO_GPU_NAMED.test(gpu) && { gpu }) },
     });
   }
   return undefined;
