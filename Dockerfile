@@ -3,13 +3,14 @@
 # The default command runs the bot and the workers (`serve --role all`); override it with
 # `node bin/gpuops.js serve --role bot` or `node bin/gpuops.js worker` to scale them apart.
 
-# Build: every dependency, then the TypeScript compiled to dist/.
+# Build: every dependency, then the TypeScript compiled to dist/ and the CLI bundled (dist/cli).
 FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No scripts: `prepare` would build before the sources are here; the build runs below.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts scripts
 COPY src src
 COPY db db
 RUN npm run build

@@ -3,7 +3,10 @@
 // through the `prepare` script). The TypeScript sources run through bin/gpuops-dev.js instead.
 import { existsSync } from 'node:fs';
 
-const main = new URL('../dist/src/cli/main.js', import.meta.url);
+// The bundle (dist/cli, made by scripts/bundle-cli.mjs) starts fastest; the plain compiled tree
+// (dist/src) runs when only `tsc` was run.
+const bundled = new URL('../dist/cli/main.js', import.meta.url);
+const main = existsSync(bundled) ? bundled : new URL('../dist/src/cli/main.js', import.meta.url);
 if (!existsSync(main)) {
   process.stderr.write(
     'gpuops is not built: run `npm run build` first (npm install and npm ci also build it),\n' +

@@ -15,8 +15,8 @@ import { checkGpusOverSsh } from './health-check.ts';
 import type { JobContext, JobHandler } from './job-context.ts';
 import type { OperationResult } from './progress.ts';
 import { rentFirstAvailable } from './rent-offer.ts';
-import { restoreSnapshotOnto } from './snapshot-jobs.ts';
 import { deployLabel } from './rental-label.ts';
+import { restoreSnapshotOnto } from './snapshot-jobs.ts';
 import { waitForStatus } from './wait-for-status.ts';
 
 /** How many offers to try when the best ones are taken between search and rent. */

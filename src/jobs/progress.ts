@@ -80,7 +80,9 @@ export function stepsOf(operation: { kind: OperationKind; args?: unknown }): rea
 }
 
 export function stepProgress(
-  operation: Pick<ProgressView, 'operationId' | 'kind' | 'startedAt' | 'instance'> & { steps?: readonly string[] },
+  operation: Pick<ProgressView, 'operationId' | 'kind' | 'startedAt' | 'instance'> & {
+    steps?: readonly string[];
+  },
   stepIndex: number,
   detail?: string,
   withinStep = 0,
