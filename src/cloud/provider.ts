@@ -77,6 +77,8 @@ export interface ProviderInstance {
   label: string | null;
   image: string | null;
   diskGb: number;
+  /** What its disk costs, USD per GB per month (billed while it exists, paused or not); null when unknown. */
+  storageCostPerGbMonth: number | null;
   /** Epoch milliseconds, or null before it started. */
   startedAt: number | null;
 }

@@ -223,6 +223,24 @@ async function reportFailoverEnd(
     failover && failover.new_price_per_hour !== null
       ? ` It now costs ${formatPrice(failover.new_price_per_hour)} (was ${formatPrice(failover.old_price_per_hour)}).`
       : '';
+  await recordAudit(services.db, {
+    actor: AUTOMATIC_REQUESTER,
+    action: 'auto-failover',
+    target: ref,
+    channel: row.channel,
+    outcome: succeeded ? 'ok' : 'error',
+    price_per_hour: failover?.new_price_per_hour ?? row.price_per_hour,
+    details: JSON.stringify({
+      operation: operationId,
+      was_per_hour: failover?.old_price_per_hour ?? null,
+      now_per_hour: failover?.new_price_per_hour ?? null,
+      recovery_ms:
+        failover?.recovery_ms === null || failover === undefined ? null : Number(failover.recovery_ms),
+      data_age_ms:
+        failover?.data_age_ms === null || failover === undefined ? null : Number(failover.data_age_ms),
+      ...(operation?.error && { error: operation.error }),
+    }),
+  });
   await notify(
     services,
     row,

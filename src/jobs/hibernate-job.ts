@@ -60,6 +60,11 @@ export const runHibernate: JobHandler = async (ctx) => {
         throw err;
       }
     }
+    // What the paused machine still cost: its disk, which hibernation stops paying for.
+    const diskPerHour =
+      live?.storageCostPerGbMonth != null
+        ? (row.disk_gb * live.storageCostPerGbMonth) / HOURS_PER_MONTH
+        : null;
     await ctx.report(STEP.release, `${row.gpu_count}x ${row.gpu_name}, ${formatPrice(row.price_per_hour)}`);
     await updateInstance(ctx.db, row.id, { state: 'destroying' });
     if (await ctx.provider.getInstance(providerId)) await ctx.provider.destroyInstance(providerId);
@@ -82,9 +87,14 @@ export const runHibernate: JobHandler = async (ctx) => {
       channel: row.channel,
       outcome: 'ok',
       price_per_hour: row.price_per_hour,
-      details: JSON.stringify({ snapshot: `snap-${snapshot!.id}`, provider_instance_id: providerId }),
+      details: JSON.stringify({
+        snapshot: `snap-${snapshot!.id}`,
+        provider_instance_id: providerId,
+        // Money saved from here on, every hour it stays hibernated rather than paused.
+        saves_per_hour: diskPerHour,
+      }),
     });
-    const result = hibernatedResult(hibernated, snapshot);
+    const result = hibernatedResult(hibernated, snapshot, diskPerHour);
     if (auto) await tell(ctx, row, result.summary);
     return result;
   } catch (err) {
@@ -146,16 +156,26 @@ async function stopAgain(ctx: JobContext, row: InstanceRow, providerId: string):
   }
 }
 
-function hibernatedResult(row: InstanceRow, snapshot: SnapshotRow | undefined): OperationResult {
+function hibernatedResult(
+  row: InstanceRow,
+  snapshot: SnapshotRow | undefined,
+  diskPerHour: number | null = null,
+): OperationResult {
   const what = snapshot
     ? `its workspace is in snap-${snapshot.id} (${snapshot.files} files, ${formatBytes(Number(snapshot.bytes ?? 0))})`
     : 'its workspace is in its latest snapshot';
+  const saved =
+    diskPerHour !== null && diskPerHour > 0
+      ? ` (its ${row.disk_gb} GB disk cost ${formatPrice(diskPerHour)} paused)`
+      : '';
   return {
     instance: `i-${row.id}`,
     state: 'hibernated',
-    summary: `i-${row.id} hibernated: ${what} and its machine was released, so nothing bills but the snapshot. Say "resume i-${row.id}" to wake it on the best matching offer.`,
+    summary: `i-${row.id} hibernated: ${what} and its machine was released, so nothing bills but the snapshot${saved}. Say "resume i-${row.id}" to wake it on the best matching offer.`,
   };
 }
+
+const HOURS_PER_MONTH = 730;
 
 async function tell(ctx: JobContext, row: InstanceRow, text: string): Promise<void> {
   await addInstanceNotice(ctx.db, row, text);

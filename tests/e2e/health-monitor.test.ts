@@ -80,6 +80,16 @@ describe('health monitor', () => {
     expect(notices[1]).toMatch(/Auto-failover of i-\d+ finished: .*moved to a new machine/);
     expect(notices[1]).toMatch(/It now costs \$[\d.]+\/hr? \(was \$[\d.]+/);
 
+    const audit = await g.runtime.database.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('target', '=', `i-${id}`)
+      .where('action', '=', 'auto-failover')
+      .orderBy('id')
+      .execute();
+    expect(audit.map((a) => a.outcome)).toEqual(['requested', 'ok']);
+    expect((audit[1]!.details as { now_per_hour: number }).now_per_hour).toBeGreaterThan(0);
+
     const moved = (await getInstance(g.runtime.database.db, id))!;
     expect(moved.provider_instance_id).not.toBe(old.provider_instance_id);
     expect(await g.ssh(id, 'sha256sum out/weights.bin')).toBe(want);

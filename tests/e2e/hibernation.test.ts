@@ -63,6 +63,14 @@ describe('hibernation', () => {
       .orderBy('id')
       .execute();
     expect(notices.map((n) => n.text).join('\n')).toMatch(/hibernated: its workspace is in snap-\d+/);
+    // What it saves from now on is in the audit log: its disk no longer bills.
+    const audit = await g.runtime.database.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('target', '=', `i-${id}`)
+      .where('action', '=', 'auto-hibernate')
+      .executeTakeFirstOrThrow();
+    expect((audit.details as { saves_per_hour: number }).saves_per_hour).toBeGreaterThan(0);
 
     g.surface.clear();
     await g.say('list my instances');

@@ -166,6 +166,7 @@ describe('VastProvider instances', () => {
       label: 'gpuops:op-7',
       image: 'pytorch/pytorch:latest',
       diskGb: 40,
+      storageCostPerGbMonth: 0.15,
       startedAt: 1_760_000_000_250,
     });
   });

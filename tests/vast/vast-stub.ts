@@ -133,6 +133,7 @@ export function rawInstance(overrides: Record<string, unknown> = {}): Record<str
     public_ipaddr: '203.0.113.7\n',
     ports: { '22/tcp': [{ HostIp: '0.0.0.0', HostPort: '41234' }] },
     dph_total: 0.412,
+    storage_cost: 0.15,
     start_date: 1_760_000_000.25,
     label: 'gpuops:op-7',
     image_uuid: 'pytorch/pytorch:latest',

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import ssh2 from 'ssh2';
+import { generateValidPair } from '../ssh/ssh-keys.ts';
 import { invalidArgs, SimApiError } from './api-error.ts';
 import { instancePrice, type Market } from './market.ts';
 import { SerialQueue } from './serial-queue.ts';
@@ -211,7 +211,8 @@ export class InstanceRegistry {
         hostFailed: false,
         destroyed: false,
         destroyedAt: null,
-        hostKey: ssh2.utils.generateKeyPairSync('ed25519').private,
+        // ssh2's generator makes an unparseable key about once in 200; such a host never booted.
+        hostKey: generateValidPair().private,
       };
       this.records.set(id, record);
       const loadingAt = now + this.delay(BASE_DELAYS_MS.provision);

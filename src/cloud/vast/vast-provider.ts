@@ -167,6 +167,7 @@ export function toProviderInstance(raw: VastInstance): ProviderInstance {
     label: raw.label ?? null,
     image: raw.image_uuid ?? null,
     diskGb: Math.round((raw.disk_space ?? 0) * 10) / 10,
+    storageCostPerGbMonth: raw.storage_cost ?? null,
     startedAt: raw.start_date ? Math.round(raw.start_date * 1000) : null,
   };
 }

@@ -77,6 +77,8 @@ export const vastInstanceSchema = z.looseObject({
   /** Docker-style port map: {"22/tcp":[{"HostIp":"0.0.0.0","HostPort":"41234"}]}. */
   ports: z.record(z.string(), z.array(portBindingSchema).nullish().catch(null)).nullish().catch(null),
   dph_total: looseNumber,
+  /** USD per GB-month of its disk. */
+  storage_cost: looseNumber,
   /** Epoch seconds. */
   start_date: looseNumber,
   label: looseString,
