@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { getInstance } from '../../db/repositories/instances.ts';
-import { addNotice } from '../../db/repositories/notices.ts';
+import { getInstance, updateInstance } from '../../db/repositories/instances.ts';
+import { addInstanceNotice, addNotice } from '../../db/repositories/notices.ts';
 import { findInFlightOperation, getOperation } from '../../db/repositories/operations.ts';
 import { getSnapshot, latestCompleteSnapshot } from '../../db/repositories/snapshots.ts';
 import {
@@ -382,6 +382,8 @@ export interface StandbySyncReport {
   settled: string[];
   /** VMs of this deployment that no standby claims (their record lost or ended), deleted. */
   orphansDeleted: string[];
+  /** Standbys an instance runs on, started again after GCP stopped them (spot preemption). */
+  restarted: string[];
 }
 
 /**
@@ -390,8 +392,24 @@ export interface StandbySyncReport {
  * Each is independent: one failing does not stop the others.
  */
 export async function syncStandbys(services: WorkerServices): Promise<StandbySyncReport> {
-  const report: StandbySyncReport = { synced: [], current: [], failed: [], settled: [], orphansDeleted: [] };
+  const report: StandbySyncReport = {
+    synced: [],
+    current: [],
+    failed: [],
+    settled: [],
+    orphansDeleted: [],
+    restarted: [],
+  };
   if (!services.standby) return report;
+  for (const row of await listStandbys(services.db, ['serving'])) {
+    if (await findInFlightOperation(services.db, row.instance_id)) continue;
+    try {
+      if (await keepServingStandbyUp(services, row)) report.restarted.push(`i-${row.instance_id}`);
+    } catch (err) {
+      const error = asGpuopsError(err);
+      report.failed.push({ instance: `i-${row.instance_id}`, code: error.code, message: error.message });
+    }
+  }
   try {
     report.orphansDeleted.push(...(await deleteOrphanVms(services)));
   } catch (err) {
@@ -650,6 +668,57 @@ async function standbyVanished(services: WorkerServices, row: StandbyRow): Promi
     });
   }
   throw new GpuopsError(ErrorCode.HostFailed, message);
+}
+
+/**
+ * A standby an instance runs on (it failed over there) is the instance's only machine: a spot VM
+ * GCP stopped is started again at once and the instance follows its new address; one GCP no longer
+ * has leaves the instance with no machine, as a hibernated one (its latest snapshot is what is
+ * left, and "resume" restores it onto a GPU). Returns true when it started the VM.
+ */
+async function keepServingStandbyUp(services: WorkerServices, row: StandbyRow): Promise<boolean> {
+  const compute = await standbyServicesOf(services).compute(row.zone);
+  const ref = `i-${row.instance_id}`;
+  const vm = await compute.getVm(row.vm_name);
+  const instance = await getInstance(services.db, row.instance_id);
+  if (instance?.state !== 'on_standby') return false;
+  if (!vm) {
+    await updateStandby(
+      services.db,
+      row.instance_id,
+      {
+        state: 'failed',
+        nat_ip: null,
+        error: JSON.stringify({ code: ErrorCode.HostFailed, message: 'VM gone at GCP' }),
+      },
+      ['serving'],
+    );
+    await updateInstance(services.db, row.instance_id, {
+      state: 'hibernated',
+      ssh_host: null,
+      ssh_port: null,
+      running_since: null,
+      hibernated_at: new Date(),
+    });
+    const latest = await latestCompleteSnapshot(services.db, row.instance_id, 0);
+    await addInstanceNotice(
+      services.db,
+      instance,
+      `${ref} ran on its CPU standby ${row.vm_name}, which is gone at GCP; ${ref} has no machine now. ${latest ? `Say "resume ${ref}" to restore snap-${latest.id} onto a GPU (work done on the VM since then is lost).` : 'It has no snapshot to restore.'}`,
+    );
+    return false;
+  }
+  if (vm.status === 'RUNNING') return false;
+  const started =
+    vm.status === 'STOPPING' ? await waitThenStart(compute, vm) : await compute.startVm(vm.name);
+  await updateStandby(services.db, row.instance_id, { nat_ip: started.natIp ?? null }, ['serving']);
+  const moved = await updateInstance(services.db, row.instance_id, { ssh_host: started.natIp ?? null });
+  await addInstanceNotice(
+    services.db,
+    moved,
+    `GCP stopped ${ref}'s spot standby VM ${row.vm_name}, which ${ref} runs on; it was started again${started.natIp ? ` at ${started.natIp}` : ''} with its disk as it was.`,
+  );
+  return true;
 }
 
 async function waitThenStart(compute: GcpCompute, vm: GcpVm): Promise<GcpVm> {

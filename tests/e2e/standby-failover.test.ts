@@ -5,6 +5,8 @@ import { getStandby } from '../../db/repositories/standbys.ts';
 import { failHost, getSimState } from '../../src/cloud/sim/admin-client.ts';
 import { sshExec } from '../../src/cloud/ssh/ssh-client.ts';
 import { failBackDue } from '../../src/jobs/health-monitor.ts';
+import type { WorkerServices } from '../../src/jobs/job-context.ts';
+import { gcpStandbyServices, syncStandbys } from '../../src/jobs/standby-jobs.ts';
 import { type ComputeStandIn, startComputeStandIn } from '../support/gcp/compute-stand-in.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
 import { waitFor } from '../support/wait.ts';
@@ -18,6 +20,8 @@ import { DESCRIBE_WORKSPACE, WRITE_WORKSPACE } from '../support/workspace-fixtur
 describe('failover onto the CPU standby and back', () => {
   let gcp: ComputeStandIn;
   let g: TestGpuops;
+  let workers: WorkerServices;
+  let closeStandby: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     gcp = await startComputeStandIn();
@@ -30,10 +34,16 @@ describe('failover onto the CPU standby and back', () => {
         GPUOPS_GCP_SSH_PORT: String(gcp.sshPort),
         GPUOPS_STANDBY_SYNC_INTERVAL_MS: '0',
         GPUOPS_HEALTH_INTERVAL_MS: '0',
+        // A spot VM, so GCP may stop it.
+        GPUOPS_GCP_SPOT: 'true',
       },
     });
+    const standby = gcpStandbyServices(g.runtime.config.gcp!, g.runtime.log);
+    closeStandby = standby.close;
+    workers = { ...g.workerServices(), standby: standby.services };
   });
   afterAll(async () => {
+    await closeStandby?.();
     await g?.close();
     await gcp?.close();
   });
@@ -84,6 +94,15 @@ describe('failover onto the CPU standby and back', () => {
     expect(g.surface.errors()[0]!.text).toMatch(/runs on its standby/);
 
     await onStandby(id, 'echo "done on cpu" > cpu-work.txt');
+
+    // GCP preempts the spot VM it runs on: the scheduled pass starts it again, and the instance
+    // follows its new address with its disk as it was.
+    const standby = (await getStandby(g.runtime.database.db, id))!;
+    await gcp.preempt(standby.vm_name);
+    const pass = await syncStandbys(workers);
+    expect(pass.restarted).toEqual([`i-${id}`]);
+    expect(pass.synced).toEqual([]);
+    expect(await onStandby(id, 'cat cpu-work.txt')).toBe('done on cpu\n');
 
     // A GPU fits again (its usual ceiling): the monitor's pass fails it back by itself.
     const started = await failBackDue(g.workerServices(), g.runtime.operations);
