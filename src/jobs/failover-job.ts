@@ -122,12 +122,12 @@ export const runFailover: JobHandler = async (ctx) => {
     dataMs += Date.now() - restoreStarted;
 
     await ctx.report(STEP.move, `i-${row.id} → machine ${live.id}`);
-    const wasOnStandby = row.state === 'on_standby';
     const moved = await moveRecord(ctx, row, failover, live, snapshot, startedAt, providerWaitMs);
     row = moved.row;
     failover = moved.failover;
-    if (wasOnStandby) await releaseStandbyAfterFailback(ctx, row.id);
   }
+  // Back on a GPU, the VM is a standby again (also when a retry finds the move already made).
+  if (args.reason === 'failback' && row.state === 'running') await releaseStandbyAfterFailback(ctx, row.id);
 
   await ctx.report(STEP.release, failover.old_provider_instance_id ?? 'no old machine');
   const release = await releaseOldMachine(ctx, failover);

@@ -8,6 +8,7 @@ import {
   getInstance,
   updateInstance,
 } from '../../db/repositories/instances.ts';
+import { snapshotOfOperation } from '../../db/repositories/snapshots.ts';
 import type { Database, InstanceRow, OperationRow } from '../../db/schema.ts';
 import type { GpuProvider } from '../cloud/provider.ts';
 import { deployLabel } from './rental-label.ts';
@@ -38,6 +39,10 @@ export async function settleInstance(services: SettleServices, row: InstanceRow)
  */
 export async function settleAfterFailure(services: SettleServices, operation: OperationRow): Promise<string> {
   if (operation.kind === 'deploy') return releaseFailedDeploy(services, operation);
+  if (operation.kind === 'hibernate') {
+    const hibernated = await finishHalfDoneHibernation(services, operation);
+    if (hibernated) return hibernated;
+  }
   // A standby's job never touches the instance's machine; it says itself what became of its VM.
   if (operation.kind === 'standby' || operation.kind === 'standby_off') return '';
   const released = operation.kind === 'failover' ? await releaseFailedReplacement(services, operation) : '';
@@ -46,6 +51,33 @@ export async function settleAfterFailure(services: SettleServices, operation: Op
   if (!row) return released;
   const settled = await settleInstance(services, row);
   return [whereItStands(settled), released].filter(Boolean).join(' ');
+}
+
+/**
+ * A hibernation that stored its snapshot and released the machine, but ended before writing so,
+ * is a hibernation: the record says `hibernated` rather than a `destroyed` that would hide the
+ * snapshot it can be woken from.
+ */
+async function finishHalfDoneHibernation(
+  services: SettleServices,
+  operation: OperationRow,
+): Promise<string | undefined> {
+  const row =
+    operation.instance_id === null ? undefined : await getInstance(services.db, operation.instance_id);
+  const snapshot = await snapshotOfOperation(services.db, operation.id);
+  if (!row?.provider_instance_id || snapshot?.state !== 'complete') return undefined;
+  if (await services.provider.getInstance(row.provider_instance_id)) return undefined;
+  await updateInstance(services.db, row.id, {
+    state: 'hibernated',
+    provider_instance_id: null,
+    provider_status: 'gone',
+    ssh_host: null,
+    ssh_port: null,
+    running_since: null,
+    stopped_at: null,
+    hibernated_at: new Date(),
+  });
+  return `i-${row.id}'s workspace is in snap-${snapshot.id} and its machine is gone, so it is hibernated; say "resume i-${row.id}" to wake it.`;
 }
 
 /**

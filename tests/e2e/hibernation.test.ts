@@ -4,6 +4,7 @@ import { getOperation } from '../../db/repositories/operations.ts';
 import { applyMarketPressure, getSimState, resetFailures } from '../../src/cloud/sim/admin-client.ts';
 import { hibernateDue } from '../../src/jobs/hibernation.ts';
 import type { WorkerServices } from '../../src/jobs/job-context.ts';
+import { settleAfterFailure } from '../../src/jobs/settle.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
 import { waitFor } from '../support/wait.ts';
 import { DESCRIBE_WORKSPACE, WRITE_WORKSPACE } from '../support/workspace-fixture.ts';
@@ -114,6 +115,51 @@ describe('hibernation', () => {
     expect(after.state).toBe('stopped');
     const sim = await getSimState(g.sim.adminUrl);
     expect(sim.instances.find((i) => String(i.id) === row.provider_instance_id)?.destroyed).toBe(false);
+  }, 120_000);
+
+  it('records a hibernation that ended after storing its snapshot and releasing the machine as hibernated', async () => {
+    const id = await g.deploy('deploy a 4090');
+    const row = (await getInstance(g.runtime.database.db, id))!;
+    const db = g.runtime.database.db;
+    const operation = await db
+      .insertInto('operations')
+      .values({
+        id: `op-halfhib${id}`,
+        kind: 'hibernate',
+        args: JSON.stringify({ instance: `i-${id}`, reason: 'requested' }),
+        requester: 'alice',
+        channel: 'team-ml',
+        reply_to: JSON.stringify({ surface: 'test', channel: 'team-ml' }),
+        state: 'failed',
+        instance_id: id,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('snapshots')
+      .values({
+        operation_id: operation.id,
+        instance_id: id,
+        name: 'hibernation',
+        channel: 'team-ml',
+        requester: 'alice',
+        state: 'complete',
+        files: 0,
+        bytes: 0,
+        uploaded_bytes: 0,
+      })
+      .execute();
+    // The machine was released; the worker died before writing it down.
+    await g.runtime.provider.destroyInstance(row.provider_instance_id!);
+    await waitFor(async () => (await g.runtime.provider.getInstance(row.provider_instance_id!)) === null, {
+      timeoutMs: 30_000,
+      what: 'the machine to be gone',
+    });
+    const said = await settleAfterFailure(services, operation);
+    expect(said).toMatch(
+      new RegExp(`i-${id}'s workspace is in snap-\\d+ and its machine is gone, so it is hibernated`),
+    );
+    expect((await getInstance(db, id))!).toMatchObject({ state: 'hibernated', provider_instance_id: null });
   }, 120_000);
 
   it('destroys a hibernated instance without a machine, keeping its snapshots', async () => {
