@@ -93,3 +93,17 @@ export function billsGpus(state: InstanceState, view: ProviderView | undefined):
   if (view !== undefined) return GPU_BILLING.has(view);
   return state === 'running' || state === 'provisioning' || state === 'starting' || state === 'stopping';
 }
+
+/** The columns of an instance whose machine was released after its workspace was snapshotted. */
+export function hibernatedColumns(at: Date): Omit<InstanceUpdate, 'id' | 'created_at' | 'updated_at'> {
+  return {
+    state: 'hibernated',
+    provider_instance_id: null,
+    provider_status: 'gone',
+    ssh_host: null,
+    ssh_port: null,
+    running_since: null,
+    stopped_at: null,
+    hibernated_at: at,
+  };
+}

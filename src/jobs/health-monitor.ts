@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Job } from 'bullmq';
 import { DEAD_STATUSES } from '../../db/instance-states.ts';
 import { recordAudit } from '../../db/repositories/audit.ts';
 import {
@@ -29,6 +28,7 @@ import { hibernateDue } from './hibernation.ts';
 import { AUTOMATIC_REQUESTER, type WorkerServices } from './job-context.ts';
 import type { OperationQueue } from './operation-queue.ts';
 import { HEALTH_QUEUE } from './queue-names.ts';
+import { startScheduledPass } from './scheduled-pass.ts';
 
 /**
  * The health monitor: beside the reconciler (which makes records follow the provider), it asks
@@ -283,21 +283,13 @@ export async function startHealthMonitor(
 ): Promise<HealthMonitorHandle | undefined> {
   const interval = services.config.health.intervalMs;
   if (interval <= 0) return undefined;
-  const options = { connection: backend.connection, prefix: backend.prefix };
-  const queue = new backend.Queue(HEALTH_QUEUE, options);
-  await queue.upsertJobScheduler(
-    `health-${services.deploymentId}`,
-    { every: interval },
-    {
-      name: 'health',
-      data: { deployment: services.deploymentId },
-      opts: { removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
-    },
-  );
-  const worker = new backend.Worker(
-    HEALTH_QUEUE,
-    async (job: Job<{ deployment?: string }>) => {
-      if (job.data.deployment !== services.deploymentId) return undefined;
+  return startScheduledPass(backend, {
+    queue: HEALTH_QUEUE,
+    everyMs: interval,
+    deploymentId: services.deploymentId,
+    log: services.log,
+    what: 'health monitor pass',
+    async run() {
       const report = await checkHealth(services, operations);
       if (report.lost.length > 0 || report.failovers.length > 0) {
         services.log.warn({ ...report }, 'health monitor found lost instances');
@@ -308,17 +300,7 @@ export async function startHealthMonitor(
       const failingBack = await failBackDue(services, operations);
       return { ...report, hibernating, failingBack };
     },
-    { ...options, concurrency: 1, ...backend.workerDefaults },
-  );
-  worker.on('failed', (_job, err) =>
-    services.log.warn({ err }, 'health monitor pass failed; the next one will retry'),
-  );
-  return {
-    async close() {
-      await worker.close();
-      await queue.close();
-    },
-  };
+  });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { hibernatedColumns } from '../../db/instance-states.ts';
 import { recordAudit } from '../../db/repositories/audit.ts';
 import { updateInstance } from '../../db/repositories/instances.ts';
 import { addInstanceNotice } from '../../db/repositories/notices.ts';
@@ -70,16 +71,7 @@ export const runHibernate: JobHandler = async (ctx) => {
     if (await ctx.provider.getInstance(providerId)) await ctx.provider.destroyInstance(providerId);
     await ctx.report(STEP.gone);
     await waitUntilGone(ctx, providerId);
-    const hibernated = await updateInstance(ctx.db, row.id, {
-      state: 'hibernated',
-      provider_instance_id: null,
-      provider_status: 'gone',
-      ssh_host: null,
-      ssh_port: null,
-      running_since: null,
-      stopped_at: null,
-      hibernated_at: new Date(),
-    });
+    const hibernated = await updateInstance(ctx.db, row.id, hibernatedColumns(new Date()));
     await recordAudit(ctx.db, {
       actor: auto ? 'gpuops' : ctx.operation.requester,
       action: auto ? 'auto-hibernate' : 'hibernate',

@@ -1,4 +1,3 @@
-import type { Job } from 'bullmq';
 import {
   AUTO_PAUSE_ACTOR,
   listAutoPauses,
@@ -39,6 +38,7 @@ import { autoPauseOperationId, nextIdleStep, type Sample } from './idle-episode.
 import type { WorkerServices } from './job-context.ts';
 import type { OperationQueue } from './operation-queue.ts';
 import { IDLE_CHECK_QUEUE } from './queue-names.ts';
+import { startScheduledPass } from './scheduled-pass.ts';
 
 /**
  * The idle check: on a schedule, samples the GPU utilisation (nvidia-smi over SSH) of running
@@ -324,33 +324,12 @@ export async function startIdleCheck(
 ): Promise<IdleCheckHandle | undefined> {
   const interval = services.config.idle.checkIntervalMs;
   if (interval <= 0) return undefined;
-  const options = { connection: backend.connection, prefix: backend.prefix };
-  const queue = new backend.Queue(IDLE_CHECK_QUEUE, options);
-  await queue.upsertJobScheduler(
-    `idle-check-${services.deploymentId}`,
-    { every: interval },
-    {
-      name: 'idle-check',
-      data: { deployment: services.deploymentId },
-      opts: { removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
-    },
-  );
-  const worker = new backend.Worker(
-    IDLE_CHECK_QUEUE,
-    async (job: Job<{ deployment?: string }>) => {
-      // Another deployment's pass (a queue prefix shared by mistake) is its own business.
-      if (job.data.deployment !== services.deploymentId) return undefined;
-      return runIdleCheck(services);
-    },
-    { ...options, concurrency: 1, ...backend.workerDefaults },
-  );
-  worker.on('failed', (_job, err) =>
-    services.log.warn({ err }, 'idle check pass failed; the next one will retry'),
-  );
-  return {
-    async close() {
-      await worker.close();
-      await queue.close();
-    },
-  };
+  return startScheduledPass(backend, {
+    queue: IDLE_CHECK_QUEUE,
+    everyMs: interval,
+    deploymentId: services.deploymentId,
+    log: services.log,
+    what: 'idle check pass',
+    run: () => runIdleCheck(services),
+  });
 }

@@ -1,4 +1,3 @@
-import type { Job } from 'bullmq';
 import {
   agreesWithProvider,
   LIVE_STATES,
@@ -27,6 +26,7 @@ import type { WorkerServices } from './job-context.ts';
 import { endIfAbandoned } from './operation-worker.ts';
 import { MAINTENANCE_QUEUE, OPERATIONS_QUEUE } from './queue-names.ts';
 import { operationOfLabel } from './rental-label.ts';
+import { startScheduledPass } from './scheduled-pass.ts';
 import { whereItStands } from './settle.ts';
 
 /**
@@ -253,35 +253,20 @@ export async function startReconciler(
 ): Promise<ReconcilerHandle | undefined> {
   const interval = services.config.reconcileIntervalMs;
   if (interval <= 0) return undefined;
-  const options = { connection: backend.connection, prefix: backend.prefix };
-  const maintenance = new backend.Queue(MAINTENANCE_QUEUE, options);
   const jobs = jobStatesOn(backend);
-  const schedulerId = `reconcile-${services.deploymentId}`;
-  await maintenance.upsertJobScheduler(
-    schedulerId,
-    { every: interval },
-    {
-      name: 'reconcile',
-      data: { deployment: services.deploymentId },
-      opts: { removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
-    },
-  );
-  const worker = new backend.Worker(
-    MAINTENANCE_QUEUE,
-    async (job: Job<{ deployment?: string }>) => {
-      // Another deployment's pass (a queue prefix shared by mistake) is its own business.
-      if (job.data.deployment !== services.deploymentId) return undefined;
-      return reconcile(services, jobs);
-    },
-    { ...options, concurrency: 1, ...backend.workerDefaults },
-  );
-  worker.on('failed', (_job, err) =>
-    services.log.warn({ err }, 'reconciler pass failed; the next one will retry'),
-  );
+  const pass = await startScheduledPass(backend, {
+    queue: MAINTENANCE_QUEUE,
+    name: 'reconcile',
+    everyMs: interval,
+    deploymentId: services.deploymentId,
+    log: services.log,
+    what: 'reconciler pass',
+    run: () => reconcile(services, jobs),
+  });
   return {
     async close() {
-      await worker.close();
-      await Promise.allSettled([maintenance.close(), jobs.close()]);
+      await pass.close();
+      await jobs.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { settledColumns } from '../../db/instance-states.ts';
+import { hibernatedColumns, settledColumns } from '../../db/instance-states.ts';
 import { failoverOfOperation } from '../../db/repositories/failovers.ts';
 import {
   deleteUnrentedInstance,
@@ -67,16 +67,7 @@ async function finishHalfDoneHibernation(
   const snapshot = await snapshotOfOperation(services.db, operation.id);
   if (!row?.provider_instance_id || snapshot?.state !== 'complete') return undefined;
   if (await services.provider.getInstance(row.provider_instance_id)) return undefined;
-  await updateInstance(services.db, row.id, {
-    state: 'hibernated',
-    provider_instance_id: null,
-    provider_status: 'gone',
-    ssh_host: null,
-    ssh_port: null,
-    running_since: null,
-    stopped_at: null,
-    hibernated_at: new Date(),
-  });
+  await updateInstance(services.db, row.id, hibernatedColumns(new Date()));
   return `i-${row.id}'s workspace is in snap-${snapshot.id} and its machine is gone, so it is hibernated; say "resume i-${row.id}" to wake it.`;
 }
 

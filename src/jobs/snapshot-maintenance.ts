@@ -1,4 +1,3 @@
-import type { Job } from 'bullmq';
 import { recordAudit } from '../../db/repositories/audit.ts';
 import { getInstance } from '../../db/repositories/instances.ts';
 import { addNotice } from '../../db/repositories/notices.ts';
@@ -27,6 +26,7 @@ import type { QueueBackend } from './backend.ts';
 import type { SnapshotServices, WorkerServices } from './job-context.ts';
 import type { OperationQueue } from './operation-queue.ts';
 import { SNAPSHOT_MAINTENANCE_QUEUE } from './queue-names.ts';
+import { startScheduledPass } from './scheduled-pass.ts';
 import { StorageLease } from './storage-lease.ts';
 
 /**
@@ -264,35 +264,16 @@ export async function startSnapshotMaintenance(
 ): Promise<SnapshotMaintenanceHandle | undefined> {
   const interval = services.config.snapshotTickMs;
   if (interval <= 0) return undefined;
-  const options = { connection: backend.connection, prefix: backend.prefix };
-  const queue = new backend.Queue(SNAPSHOT_MAINTENANCE_QUEUE, options);
-  await queue.upsertJobScheduler(
-    `snapshot-maintenance-${services.deploymentId}`,
-    { every: interval },
-    {
-      name: 'snapshot-maintenance',
-      data: { deployment: services.deploymentId },
-      opts: { removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
-    },
-  );
-  const worker = new backend.Worker(
-    SNAPSHOT_MAINTENANCE_QUEUE,
-    async (job: Job<{ deployment?: string }>) => {
-      // Another deployment's tick (a queue prefix shared by mistake) is its own business.
-      if (job.data.deployment !== services.deploymentId) return undefined;
+  return startScheduledPass(backend, {
+    queue: SNAPSHOT_MAINTENANCE_QUEUE,
+    everyMs: interval,
+    deploymentId: services.deploymentId,
+    log: services.log,
+    what: 'snapshot maintenance tick',
+    async run() {
       const schedules = await runSnapshotSchedules(services, operations);
       const purge = await purgeDeletedSnapshots(services);
       return { schedules, purge: purge.state };
     },
-    { ...options, concurrency: 1, ...backend.workerDefaults },
-  );
-  worker.on('failed', (_job, err) =>
-    services.log.warn({ err }, 'snapshot maintenance tick failed; the next one will retry'),
-  );
-  return {
-    async close() {
-      await worker.close();
-      await queue.close();
-    },
-  };
+  });
 }

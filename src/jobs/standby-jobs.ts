@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { getInstance, updateInstance } from '../../db/repositories/instances.ts';
 import { addInstanceNotice, addNotice } from '../../db/repositories/notices.ts';
@@ -27,6 +26,7 @@ import { formatBytes, formatDuration, formatPrice } from '../format/text.ts';
 import type { QueueBackend } from './backend.ts';
 import type { JobHandler, SnapshotServices, StandbyServices, WorkerServices } from './job-context.ts';
 import { STANDBY_SYNC_QUEUE } from './queue-names.ts';
+import { startScheduledPass } from './scheduled-pass.ts';
 import { withStorageLease } from './storage-lease.ts';
 
 /**
@@ -454,35 +454,14 @@ export async function startStandbySync(
 ): Promise<StandbySyncHandle | undefined> {
   const interval = services.config.standbySyncIntervalMs;
   if (!services.standby || interval <= 0) return undefined;
-  const options = { connection: backend.connection, prefix: backend.prefix };
-  const queue = new backend.Queue(STANDBY_SYNC_QUEUE, options);
-  await queue.upsertJobScheduler(
-    `standby-sync-${services.deploymentId}`,
-    { every: interval },
-    {
-      name: 'standby-sync',
-      data: { deployment: services.deploymentId },
-      opts: { removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
-    },
-  );
-  const worker = new backend.Worker(
-    STANDBY_SYNC_QUEUE,
-    async (job: Job<{ deployment?: string }>) => {
-      // Another deployment's pass (a queue prefix shared by mistake) is its own business.
-      if (job.data.deployment !== services.deploymentId) return undefined;
-      return syncStandbys(services);
-    },
-    { ...options, concurrency: 1, ...backend.workerDefaults },
-  );
-  worker.on('failed', (_job, err) =>
-    services.log.warn({ err }, 'standby sync pass failed; the next one will retry'),
-  );
-  return {
-    async close() {
-      await worker.close();
-      await queue.close();
-    },
-  };
+  return startScheduledPass(backend, {
+    queue: STANDBY_SYNC_QUEUE,
+    everyMs: interval,
+    deploymentId: services.deploymentId,
+    log: services.log,
+    what: 'standby sync pass',
+    run: () => syncStandbys(services),
+  });
 }
 
 /**
