@@ -1,6 +1,7 @@
 import { agreesWithProvider, type ProviderView } from '../../db/instance-states.ts';
 import { updateInstance } from '../../db/repositories/instances.ts';
 import { describeInFlight, findInFlightOperation } from '../../db/repositories/operations.ts';
+import { getStandby } from '../../db/repositories/standbys.ts';
 import { sshCommand } from '../cloud/ssh/ssh-command.ts';
 import { formatElapsed, formatPrice } from '../format/text.ts';
 import { instanceRef, loadOwnedInstance } from './instance-access.ts';
@@ -32,6 +33,7 @@ export const instanceStatusTool = defineTool({
     }
     const ref = instanceRef(row.id);
     const busy = await findInFlightOperation(services.db, row.id);
+    const standby = await getStandby(services.db, row.id);
     const disagrees =
       providerStatus !== null &&
       row.state !== 'destroyed' &&
@@ -63,6 +65,9 @@ export const instanceStatusTool = defineTool({
         : '',
       row.state === 'on_standby'
         ? `running on its CPU standby (${row.location ?? 'GCP'}, workspace in ~/workspace) since ${row.running_since?.toISOString().slice(0, 16).replace('T', ' ') ?? '?'} UTC, as no GPU could be had; gpuops moves it back when one fits, "failback ${ref}" tries now`
+        : '',
+      standby && standby.state !== 'off'
+        ? `CPU standby: VM ${standby.vm_name} (${standby.machine_type}${standby.spot ? ', spot' : ''}, ${standby.zone}), ${standby.state === 'serving' ? `${ref} runs on it` : standby.state}${standby.synced_snapshot_id !== null ? `, holding snap-${standby.synced_snapshot_id}` : ''}`
         : '',
       row.auto_failover ? 'auto-failover on: if its machine is lost, gpuops moves it to a new one' : '',
       `deployed by ${row.owner} on ${row.created_at.toISOString().slice(0, 16).replace('T', ' ')} UTC`,

@@ -88,6 +88,13 @@ describe('failover onto the CPU standby and back', () => {
     // Nothing was rented at the marketplace for this failover.
     expect(sim.instances.filter((i) => i.label === `gpuops-${moved.operationId}`)).toHaveLength(0);
 
+    g.surface.clear();
+    await g.say(`status of i-${id}`);
+    const status = g.surface.posts('reply').join('\n');
+    expect(status).toContain('running on its CPU standby');
+    expect(status).toMatch(new RegExp(`CPU standby: VM \\S+ .*i-${id} runs on it`));
+    expect(status).toMatch(/ssh -p \d+ gpuops@127\.0\.0\.\d+/);
+
     // Its standby is what it runs on: turning it off is refused.
     g.surface.clear();
     await g.say(`turn off standby for i-${id}`, { confirm: true });
