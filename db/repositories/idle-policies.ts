@@ -1,5 +1,12 @@
-import { type Kysely, sql, type Updateable } from 'kysely';
-import type { Database, IdlePolicyRow, IdleWatchRow, IdleWatchTable, InstanceRow } from '../schema.ts';
+import { type Insertable, type Kysely, sql, type Updateable } from 'kysely';
+import type {
+  Database,
+  IdlePoliciesTable,
+  IdlePolicyRow,
+  IdleWatchRow,
+  IdleWatchTable,
+  InstanceRow,
+} from '../schema.ts';
 
 /**
  * Auto-pause policies (per instance, and a default per channel) and the idle check's running
@@ -20,48 +27,26 @@ export async function setInstancePolicy(
   instanceId: number,
   values: PolicyValues,
 ): Promise<IdlePolicyRow> {
-  const row = {
+  return upsertPolicy(db, {
     channel: values.channel,
     instance_id: instanceId,
     enabled: true,
     idle_minutes: values.idleMinutes,
     min_utilization: values.minUtilization,
     created_by: values.by,
-  };
-  return db
-    .insertInto('idle_policies')
-    .values(row)
-    .onConflict((oc) =>
-      oc
-        .column('instance_id')
-        .where('instance_id', 'is not', null)
-        .doUpdateSet({ ...row, updated_at: new Date() }),
-    )
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  });
 }
 
 /** Sets (or replaces) the channel's default for instances without a policy of their own. */
 export async function setChannelDefault(db: Kysely<Database>, values: PolicyValues): Promise<IdlePolicyRow> {
-  const row = {
+  return upsertPolicy(db, {
     channel: values.channel,
     instance_id: null,
     enabled: true,
     idle_minutes: values.idleMinutes,
     min_utilization: values.minUtilization,
     created_by: values.by,
-  };
-  return db
-    .insertInto('idle_policies')
-    .values(row)
-    .onConflict((oc) =>
-      oc
-        .column('channel')
-        .where('instance_id', 'is', null)
-        .doUpdateSet({ ...row, updated_at: new Date() }),
-    )
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  });
 }
 
 /** The instance is never auto-paused, whatever its channel's default says. */
@@ -70,22 +55,34 @@ export async function optOutInstance(
   instanceId: number,
   values: Pick<PolicyValues, 'channel' | 'by' | 'minUtilization'>,
 ): Promise<IdlePolicyRow> {
-  const row = {
+  return upsertPolicy(db, {
     channel: values.channel,
     instance_id: instanceId,
     enabled: false,
     idle_minutes: null,
     min_utilization: values.minUtilization,
     created_by: values.by,
-  };
+  });
+}
+
+/** One policy per instance, and one default per channel (the row without an instance). */
+async function upsertPolicy(
+  db: Kysely<Database>,
+  row: Insertable<IdlePoliciesTable> & { instance_id: number | null },
+): Promise<IdlePolicyRow> {
   return db
     .insertInto('idle_policies')
     .values(row)
     .onConflict((oc) =>
-      oc
-        .column('instance_id')
-        .where('instance_id', 'is not', null)
-        .doUpdateSet({ ...row, updated_at: new Date() }),
+      row.instance_id === null
+        ? oc
+            .column('channel')
+            .where('instance_id', 'is', null)
+            .doUpdateSet({ ...row, updated_at: new Date() })
+        : oc
+            .column('instance_id')
+            .where('instance_id', 'is not', null)
+            .doUpdateSet({ ...row, updated_at: new Date() }),
     )
     .returningAll()
     .executeTakeFirstOrThrow();

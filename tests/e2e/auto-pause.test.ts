@@ -52,23 +52,6 @@ describe('auto-pause of idle instances, in the simulator', () => {
     await g?.close();
   });
 
-  async function deployed(text: string): Promise<number> {
-    const handled = await g.say(text);
-    const [final] = await Promise.all(handled.jobs);
-    expect(final!.state).toBe('succeeded');
-    return Number(final!.result!.instance.slice(2));
-  }
-
-  async function run(instance: number, command: string): Promise<string> {
-    const row = await getInstance(g.runtime.database.db, instance);
-    const result = await sshExec(
-      { host: row!.ssh_host!, port: row!.ssh_port!, privateKey: g.runtime.sshKey.privateKey },
-      command,
-    );
-    expect(result.code).toBe(0);
-    return result.stdout;
-  }
-
   async function reply(text: string): Promise<string> {
     g.surface.clear();
     await g.say(text);
@@ -87,9 +70,9 @@ describe('auto-pause of idle instances, in the simulator', () => {
   let pausedBy: string;
 
   it('warns, then pauses an instance with no GPU work after its window, and leaves one with work running alone', async () => {
-    idle = await deployed('deploy a 4090');
-    const busy = await deployed('deploy a 3090');
-    await run(busy, 'gpu-burn 900 > /dev/null 2>&1 &');
+    idle = await g.deploy('deploy a 4090');
+    const busy = await g.deploy('deploy a 3090');
+    await g.ssh(busy, 'gpu-burn 900 > /dev/null 2>&1 &');
     t0 = Date.now();
 
     expect(await reply(`pause i-${idle} when idle for 15 minutes`)).toContain(
@@ -189,7 +172,7 @@ describe('auto-pause of idle instances, in the simulator', () => {
   }, 120_000);
 
   it('does not pause an idle instance after someone says "keep i-N running"', async () => {
-    const kept = await deployed('deploy a 4090');
+    const kept = await g.deploy('deploy a 4090');
     await g.say(`auto-pause i-${kept} after 15 minutes idle`);
     t0 = Date.now();
     const base = 0;
@@ -209,7 +192,7 @@ describe('auto-pause of idle instances, in the simulator', () => {
     expect(watched.map((r) => r.warned.length)).toEqual([...Array(15).fill(0), 1]);
 
     // GPU work that starts calls the pause off.
-    await run(kept, 'gpu-burn 900 > /dev/null 2>&1 &');
+    await g.ssh(kept, 'gpu-burn 900 > /dev/null 2>&1 &');
     expect((await pass(base + 77)).calledOff).toEqual([`i-${kept}`]);
     expect((await passes(base + 78, base + 100)).flatMap((r) => r.paused)).toEqual([]);
     expect(await pausesOf(kept)).toHaveLength(0);

@@ -7,7 +7,6 @@ import { getSnapshotPolicy, setScheduledOperation } from '../../db/repositories/
 import { getSnapshot } from '../../db/repositories/snapshots.ts';
 import type { InstanceRow } from '../../db/schema.ts';
 import { blobKey, type Manifest, manifestKey } from '../../src/cloud/snapshot/manifest.ts';
-import { sshExec } from '../../src/cloud/ssh/ssh-client.ts';
 import type { ObjectStore } from '../../src/cloud/storage/object-store.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { JobContext, SnapshotServices, WorkerServices } from '../../src/jobs/job-context.ts';
@@ -47,7 +46,7 @@ describe('deleting, keeping and scheduling snapshots', () => {
       snapshots: runtime.snapshots!,
     };
     store = await runtime.snapshots!.store();
-    [a, b] = await Promise.all([deployed('deploy a 4090'), deployed('deploy a 3090')]);
+    [a, b] = await Promise.all([g.deploy('deploy a 4090'), g.deploy('deploy a 3090')]);
   }, 120_000);
   afterAll(async () => {
     await g?.close();
@@ -55,22 +54,6 @@ describe('deleting, keeping and scheduling snapshots', () => {
   afterEach(() => {
     g.surface.clear();
   });
-
-  async function deployed(text: string): Promise<number> {
-    const [final] = await Promise.all((await g.say(text)).jobs);
-    expect(final!.state).toBe('succeeded');
-    return Number(final!.result!.instance.slice(2));
-  }
-
-  async function run(instance: number, command: string): Promise<string> {
-    const row = await getInstance(g.runtime.database.db, instance);
-    const result = await sshExec(
-      { host: row!.ssh_host!, port: row!.ssh_port!, privateKey: g.runtime.sshKey.privateKey },
-      command,
-    );
-    expect(result.code, result.stderr).toBe(0);
-    return result.stdout;
-  }
 
   async function snapshot(text: string): Promise<string> {
     const [final] = await Promise.all((await g.say(text)).jobs);
@@ -114,9 +97,9 @@ describe('deleting, keeping and scheduling snapshots', () => {
   it('keeps every remaining snapshot restorable when a snapshot races a delete and the clean-up', async () => {
     // Both workspaces hold the same checkpoint: stored once, under its hash, for both instances.
     const checkpoint = 'mkdir -p ckpt && seq 1 300000 > ckpt/shared.bin';
-    await run(a, `${checkpoint} && echo only-a > a.txt`);
-    await run(b, `${checkpoint} && echo only-b > b.txt`);
-    const want = await run(b, 'sha256sum ckpt/shared.bin b.txt');
+    await g.ssh(a, `${checkpoint} && echo only-a > a.txt`);
+    await g.ssh(b, `${checkpoint} && echo only-b > b.txt`);
+    const want = await g.ssh(b, 'sha256sum ckpt/shared.bin b.txt');
 
     const first = await snapshot(`snapshot i-${a}`);
     const shared = (await manifestOf(first)).entries.find((e) => e.path === 'ckpt/shared.bin')!.sha256!;
@@ -152,12 +135,12 @@ describe('deleting, keeping and scheduling snapshots', () => {
     expect((await getSnapshot(services.db, Number(first.slice(5))))?.purged_at).not.toBeNull();
 
     // Every remaining snapshot restores, verified file by file; the deleted one is gone for good.
-    await run(a, 'rm -rf ckpt b.txt');
+    await g.ssh(a, 'rm -rf ckpt b.txt');
     const [restored] = await Promise.all(
       (await g.say(`restore snap-${taken.id} onto i-${a}`, { confirm: true })).jobs,
     );
     expect(restored, JSON.stringify(restored)).toMatchObject({ state: 'succeeded', kind: 'restore' });
-    expect(await run(a, 'sha256sum ckpt/shared.bin b.txt')).toBe(want);
+    expect(await g.ssh(a, 'sha256sum ckpt/shared.bin b.txt')).toBe(want);
     g.surface.clear();
     await g.say(`restore ${first} onto i-${a}`);
     expect(g.surface.errors()[0]!.text).toContain(`no snapshot ${first} in this channel`);
@@ -166,7 +149,7 @@ describe('deleting, keeping and scheduling snapshots', () => {
   }, 120_000);
 
   it('describes a snapshot: size, what it added, when, and its largest folders and files', async () => {
-    await run(
+    await g.ssh(
       a,
       'mkdir -p data/big && head -c 300000 /dev/urandom > data/big/weights.bin && echo hi > notes.txt',
     );

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getInstance } from '../../db/repositories/instances.ts';
-import { sshExec } from '../../src/cloud/ssh/ssh-client.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
 
 describe('snapshots from chat', () => {
@@ -13,30 +12,13 @@ describe('snapshots from chat', () => {
     await g?.close();
   });
 
-  async function deployed(text: string): Promise<number> {
-    const handled = await g.say(text);
-    const [final] = await Promise.all(handled.jobs);
-    expect(final!.state).toBe('succeeded');
-    return Number(final!.result!.instance.slice(2));
-  }
-
-  async function run(instance: number, command: string): Promise<string> {
-    const row = await getInstance(g.runtime.database.db, instance);
-    const result = await sshExec(
-      { host: row!.ssh_host!, port: row!.ssh_port!, privateKey: g.runtime.sshKey.privateKey },
-      command,
-    );
-    expect(result.code).toBe(0);
-    return result.stdout;
-  }
-
   it('snapshots a workspace by name, lists it, and restores it onto another instance, verified', async () => {
-    const source = await deployed('deploy a 4090');
-    await run(
+    const source = await g.deploy('deploy a 4090');
+    await g.ssh(
       source,
       'mkdir -p ckpt && head -c 3000000 /dev/urandom > ckpt/model.bin && echo "lr=3e-4" > "train config.txt"',
     );
-    const want = await run(source, 'sha256sum ckpt/model.bin "train config.txt"');
+    const want = await g.ssh(source, 'sha256sum ckpt/model.bin "train config.txt"');
 
     const snapped = await g.say(`take a snapshot of i-${source} called before-upgrade`);
     const [snapshot] = await Promise.all(snapped.jobs);
@@ -51,12 +33,12 @@ describe('snapshots from chat', () => {
     expect(listing).toContain('before-upgrade');
     expect(listing).toContain('complete');
 
-    const target = await deployed('deploy a 3090');
+    const target = await g.deploy('deploy a 3090');
     const restored = await g.say(`restore ${ref} onto i-${target}`, { confirm: true });
     const [final] = await Promise.all(restored.jobs);
     expect(final).toMatchObject({ state: 'succeeded', kind: 'restore' });
     expect(final!.result!.summary).toContain('verified');
-    expect(await run(target, 'sha256sum ckpt/model.bin "train config.txt"')).toBe(want);
+    expect(await g.ssh(target, 'sha256sum ckpt/model.bin "train config.txt"')).toBe(want);
 
     // A second snapshot of the unchanged workspace stores nothing new.
     const again = await g.say(`snapshot i-${source}`);
@@ -86,7 +68,7 @@ describe('snapshots from chat', () => {
   }, 120_000);
 
   it('refuses to restore a snapshot larger than the target disk, and restores nothing', async () => {
-    const target = await deployed('deploy a 4090');
+    const target = await g.deploy('deploy a 4090');
     const row = (await getInstance(g.runtime.database.db, target))!;
     // A complete snapshot recorded as ten times the disk's size.
     const big = await g.runtime.database.db
