@@ -672,9 +672,11 @@ export function resolveGpuArg(text: string): GpuModel {
 }
 
 /**
- * GPUs a workload running on `model` can move to unchanged: the same vendor's, with at least as
- * much memory and (NVIDIA) at least the same compute capability, so kernels built for it still run
- * and what fit still fits. The model itself comes first.
+ * GPUs a workload running on `model` can move to unchanged and run about as fast: the same
+ * vendor's, with at least as much memory and (NVIDIA) at least the same compute capability, so
+ * kernels built for it still run and what fit still fits, and with at least 80% of its compute and
+ * memory bandwidth, so a failover does not quietly land a 4090's job on an L4. The model itself
+ * comes first.
  */
 export function compatibleReplacements(model: GpuModel): GpuModel[] {
   const amd = (gpu: GpuModel) => gpu.arch.startsWith('CDNA');
@@ -683,7 +685,12 @@ export function compatibleReplacements(model: GpuModel): GpuModel[] {
       gpu.id !== model.id &&
       amd(gpu) === amd(model) &&
       gpu.vramGb >= model.vramGb &&
-      (amd(model) || gpu.computeCap >= model.computeCap),
+      (amd(model) || gpu.computeCap >= model.computeCap) &&
+      gpu.fp16Tflops >= AS_FAST * model.fp16Tflops &&
+      gpu.memBandwidthGBs >= AS_FAST * model.memBandwidthGBs,
   );
   return [model, ...others];
 }
+
+/** What "about as fast" means for a replacement: this share of the original's throughput. */
+const AS_FAST = 0.8;

@@ -19,7 +19,7 @@ import {
   usableStandby,
 } from './failover-standby.ts';
 import { AUTOMATIC_REQUESTER, type JobContext, type JobHandler, type WorkerServices } from './job-context.ts';
-import { loadOperationInstance } from './operation-instance.ts';
+import { loadOperationInstance, withLiveSsh } from './operation-instance.ts';
 import type { OperationResult } from './progress.ts';
 import { rentFirstAvailable } from './rent-offer.ts';
 import { deployLabel } from './rental-label.ts';
@@ -160,6 +160,8 @@ async function chooseSnapshot(
   }
   let fresh: SnapshotRow | undefined;
   let unreadable: string | undefined;
+  // A machine that still runs is read where the provider says it is now.
+  const live = row.state === 'running' ? await withLiveSsh(ctx, row) : undefined;
   if (row.state === 'on_standby') {
     // Work went on on the standby since the failover: all of it comes back, or nothing moves.
     fresh = await snapshotInstance(ctx, row as InstanceRow & { ssh_host: string; ssh_port: number }, {
@@ -167,9 +169,9 @@ async function chooseSnapshot(
       firstStep: STEP.snapshot,
       from: await standbyWorkspace(ctx, row),
     });
-  } else if (await answersNow(ctx, row)) {
+  } else if (live) {
     try {
-      fresh = await snapshotInstance(ctx, row as InstanceRow & { ssh_host: string; ssh_port: number }, {
+      fresh = await snapshotInstance(ctx, live, {
         name: 'failover',
         firstStep: STEP.snapshot,
       });
@@ -200,13 +202,6 @@ async function chooseSnapshot(
     data_age_ms: dataAgeMs,
   });
   return { snapshot, failover: updated, fresh: fresh !== undefined };
-}
-
-/** Whether the machine runs and says so now, so a fresh snapshot is worth trying. */
-async function answersNow(ctx: JobContext, row: InstanceRow): Promise<boolean> {
-  if (row.state !== 'running' || !row.provider_instance_id || !row.ssh_host || !row.ssh_port) return false;
-  const live = await ctx.provider.getInstance(row.provider_instance_id);
-  return live?.status === 'running';
 }
 
 /** The replacement: the one this operation already rented (by its label), or the best offer now. */

@@ -7,7 +7,7 @@ import type { InstanceRow, SnapshotRow } from '../../db/schema.ts';
 import { asGpuopsError, ErrorCode, GpuopsError, isGpuopsError } from '../errors.ts';
 import { formatBytes, formatPrice } from '../format/text.ts';
 import type { JobContext, JobHandler } from './job-context.ts';
-import { loadOperationInstance } from './operation-instance.ts';
+import { loadOperationInstance, withLiveSsh } from './operation-instance.ts';
 import type { OperationResult } from './progress.ts';
 import { snapshotInstance } from './snapshot-jobs.ts';
 import { waitForStatus, waitUntilGone } from './wait-for-status.ts';
@@ -49,6 +49,8 @@ export const runHibernate: JobHandler = async (ctx) => {
       if (live.status === 'stopped' || row.state === 'stopped') {
         row = await startForSnapshot(ctx, row, providerId);
         startedHere = true;
+      } else {
+        row = (await withLiveSsh(ctx, row)) ?? row;
       }
       try {
         snapshot = await snapshotInstance(ctx, row as InstanceRow & { ssh_host: string; ssh_port: number }, {

@@ -17,7 +17,7 @@ import { SshSession } from '../cloud/ssh/ssh-session.ts';
 import { asGpuopsError, ErrorCode, GpuopsError } from '../errors.ts';
 import { formatBytes } from '../format/text.ts';
 import type { JobContext, JobHandler, SnapshotServices } from './job-context.ts';
-import { loadOperationInstance } from './operation-instance.ts';
+import { loadOperationInstance, withLiveSsh } from './operation-instance.ts';
 import { applyRetention, purgeDeletedSnapshots } from './snapshot-maintenance.ts';
 import { withStorageLease } from './storage-lease.ts';
 
@@ -38,13 +38,15 @@ function snapshotServices(ctx: JobContext): SnapshotServices {
 
 async function runningTarget(ctx: JobContext): Promise<InstanceRow & { ssh_host: string; ssh_port: number }> {
   const row = await loadOperationInstance(ctx);
-  if (row.state !== 'running' || !row.ssh_host || !row.ssh_port) {
+  // Reached where the provider says the machine is now, not where it was when last recorded.
+  const live = row.state === 'running' ? await withLiveSsh(ctx, row) : undefined;
+  if (!live) {
     throw new GpuopsError(
       ErrorCode.InvalidState,
-      `i-${row.id} is ${row.state}; its workspace can be reached only while it runs. Resume it first.`,
+      `i-${row.id} is ${row.state === 'running' ? 'not running at the provider' : row.state}; its workspace can be reached only while it runs. Resume it first.`,
     );
   }
-  return row as InstanceRow & { ssh_host: string; ssh_port: number };
+  return live;
 }
 
 async function openSession(

@@ -67,6 +67,18 @@ describe('snapshots from chat', () => {
     expect(g.surface.errors()[0]!.text).toMatch(/don't know a GPU called "9090"/);
   }, 120_000);
 
+  it('reaches the machine where the provider says it is now, and the record follows', async () => {
+    const id = await g.deploy('deploy a 4090');
+    await g.ssh(id, 'echo kept > kept.txt');
+    const row = (await getInstance(g.runtime.database.db, id))!;
+    // The record is out of date (a restart moved the port, as the embedded simulator's does).
+    await g.runtime.database.db.updateTable('instances').set({ ssh_port: 1 }).where('id', '=', id).execute();
+    const snapped = await g.follow(`snapshot i-${id}`);
+    expect(snapped, JSON.stringify(snapped.error)).toMatchObject({ state: 'succeeded' });
+    expect(snapped.result!.summary).toMatch(/1 files/);
+    expect((await getInstance(g.runtime.database.db, id))!.ssh_port).toBe(row.ssh_port);
+  }, 120_000);
+
   it('refuses to restore a snapshot larger than the target disk, and restores nothing', async () => {
     const target = await g.deploy('deploy a 4090');
     const row = (await getInstance(g.runtime.database.db, target))!;
