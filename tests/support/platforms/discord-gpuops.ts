@@ -119,7 +119,9 @@ export const BOB = { id: '1400000000000000002', username: 'bob', global_name: 'B
 export function eventually<T>(
   what: string,
   find: () => T | Promise<T>,
-  timeoutMs = 20_000,
+  // Generous: it returns as soon as the message shows, and a busy two-core machine running the
+  // whole suite can take most of a minute to get an operation's last edit through the budget.
+  timeoutMs = 60_000,
 ): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
   return waitFor(find, { what, timeoutMs, intervalMs: 25 });
 }

@@ -209,7 +209,9 @@ export function slashCommandBody(
 export async function eventually<T>(
   what: string,
   find: () => T | undefined | false,
-  timeoutMs = 20_000,
+  // Generous: it returns as soon as the message shows, and a busy two-core machine running the
+  // whole suite can take most of a minute to get an operation's last edit through the budget.
+  timeoutMs = 60_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
