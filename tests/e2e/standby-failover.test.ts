@@ -29,9 +29,7 @@ describe('failover onto the CPU standby and back', () => {
       db: 'postgres',
       queue: 'postgres',
       env: {
-        GPUOPS_GCP_PROJECT: gcp.project,
-        GPUOPS_GCP_API_ENDPOINT: gcp.url,
-        GPUOPS_GCP_SSH_PORT: String(gcp.sshPort),
+        ...gcp.env,
         GPUOPS_STANDBY_SYNC_INTERVAL_MS: '0',
         GPUOPS_HEALTH_INTERVAL_MS: '0',
         // A spot VM, so GCP may stop it.

@@ -30,9 +30,7 @@ describe('CPU standby on GCP from chat', () => {
       db: 'postgres',
       queue: 'postgres',
       env: {
-        GPUOPS_GCP_PROJECT: gcp.project,
-        GPUOPS_GCP_API_ENDPOINT: gcp.url,
-        GPUOPS_GCP_SSH_PORT: String(gcp.sshPort),
+        ...gcp.env,
         GPUOPS_GCP_SPOT: 'true',
         // The test runs the scheduled sync itself, when it wants it.
         GPUOPS_STANDBY_SYNC_INTERVAL_MS: '0',
@@ -264,9 +262,7 @@ describe('CPU standby on a schedule', () => {
       db: 'postgres',
       queue: 'postgres',
       env: {
-        GPUOPS_GCP_PROJECT: gcp.project,
-        GPUOPS_GCP_API_ENDPOINT: gcp.url,
-        GPUOPS_GCP_SSH_PORT: String(gcp.sshPort),
+        ...gcp.env,
         GPUOPS_STANDBY_SYNC_INTERVAL_MS: '300',
       },
     });

@@ -77,6 +77,8 @@ export interface ComputeStandIn {
   readonly zone: string;
   /** The port every VM's SSH listens on, at its natIP. */
   readonly sshPort: number;
+  /** The settings that point gpuops at this stand-in (project, endpoint, SSH port). */
+  readonly env: Readonly<Record<string, string>>;
   readonly calls: RecordedComputeCall[];
   vms(): StandInVm[];
   vm(name: string): StandInVm | undefined;
@@ -683,6 +685,11 @@ export async function startComputeStandIn(options: ComputeStandInOptions = {}): 
     project,
     zone: zones[0]!,
     sshPort,
+    env: {
+      GPUOPS_GCP_PROJECT: project,
+      GPUOPS_GCP_API_ENDPOINT: `http://127.0.0.1:${address.port}`,
+      GPUOPS_GCP_SSH_PORT: String(sshPort),
+    },
     calls,
     vms: () => [...vms.values()].map(view),
     vm: (name) => {
