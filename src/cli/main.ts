@@ -291,6 +291,7 @@ program
     Number.parseFloat,
   )
   .option('--data-dir <dir>', 'where instances, workspaces and state persist')
+  .option('--link-speeds', "each instance's SSH runs at its offer's inet_up/inet_down (Mbps)")
   .action(
     async (opts: {
       port: number;
@@ -299,6 +300,7 @@ program
       offers?: number;
       timeScale?: number;
       dataDir?: string;
+      linkSpeeds?: boolean;
     }) => {
       const cfg = await config();
       const { startSimulator } = await import('../cloud/sim/index.ts');
@@ -309,6 +311,7 @@ program
         offers: opts.offers ?? cfg.sim.offers,
         timeScale: opts.timeScale ?? cfg.sim.timeScale,
         dataDir: opts.dataDir ?? `${cfg.dataDir}/sim`,
+        linkSpeeds: opts.linkSpeeds ?? false,
       });
       process.stdout.write(
         `simulated marketplace listening on ${sim.url}\n  point gpuops at it with VAST_BASE_URL=${sim.url}\n  failure injection under ${sim.adminUrl}\n`,

@@ -29,6 +29,11 @@ export interface SimulatorOptions {
   /** Multiplies every delay: 1 is vast.ai-like (tens of seconds to boot), 0.01 suits tests, 0 is immediate. Default 1. */
   timeScale?: number;
   /**
+   * Each instance's SSH connection runs at its offer's `inet_up` (what it sends) and `inet_down`
+   * (what it receives), as a rented host's network would. Default off: as fast as this machine.
+   */
+  linkSpeeds?: boolean;
+  /**
    * Where instance workspaces live and state.json persists, so a restart keeps the account's
    * instances and keys. Default: a fresh temporary folder, removed on close, and no persistence.
    */
@@ -92,7 +97,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const injector = new FailureInjector();
   let stateFile: StateFile | null = null;
   const changed = () => stateFile?.scheduleSave();
-  const registry = new InstanceRegistry({ market, keyring, dataDir, timeScale, logger, onChange: changed });
+  const registry = new InstanceRegistry({
+    market,
+    keyring,
+    dataDir,
+    timeScale,
+    linkSpeeds: opts.linkSpeeds,
+    logger,
+    onChange: changed,
+  });
 
   if (!ownsDataDir) {
     const statePath = path.join(dataDir, 'state.json');

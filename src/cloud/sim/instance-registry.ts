@@ -112,6 +112,8 @@ export interface InstanceRegistryOptions {
   keyring: SshKeyring;
   dataDir: string;
   timeScale: number;
+  /** Each instance's SSH runs at its offer's inet_up and inet_down, as the host's network would. */
+  linkSpeeds?: boolean | undefined;
   logger: Logger;
   /** Called after every change worth persisting. */
   onChange: () => void;
@@ -120,6 +122,11 @@ export interface InstanceRegistryOptions {
 export interface InstanceRegistrySnapshot {
   nextId: number;
   instances: InstanceRecord[];
+}
+
+/** Offers state their network in megabits per second. */
+function mbpsToBytes(mbps: number): number {
+  return Math.max(1, Math.round((mbps * 1e6) / 8));
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -606,6 +613,12 @@ export class InstanceRegistry {
         env: this.commandEnv(r),
         keyring: this.o.keyring,
         logger: this.o.logger,
+        link: this.o.linkSpeeds
+          ? {
+              upBytesPerSecond: mbpsToBytes(r.offer.inet_up),
+              downBytesPerSecond: mbpsToBytes(r.offer.inet_down),
+            }
+          : undefined,
       });
       this.sshHosts.set(r.id, host);
     } catch (err) {

@@ -1,7 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import type { Readable, Transform, Writable } from 'node:stream';
+import { finished as streamFinished } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import ssh2, { type Connection, type ServerChannel } from 'ssh2';
+import { PacedLink } from './paced-link.ts';
 import { killProcessGroup, processGroupAlive, spawnShell } from './shell-process.ts';
 import type { SshKeyring } from './ssh-keyring.ts';
 
@@ -19,6 +22,11 @@ export interface SshHostOptions {
   host?: string;
   /** Port to listen on. Default 0: a free one (a taken port fails the start with EADDRINUSE). */
   port?: number;
+  /**
+   * The host's network, bytes per second each way, shared by every command it runs: `up` is what
+   * commands send to clients, `down` what clients send them. Default: as fast as this machine.
+   */
+  link?: { upBytesPerSecond: number; downBytesPerSecond: number } | undefined;
 }
 
 /**
@@ -37,6 +45,8 @@ export class SshHost {
   /** Commands that exited leaving work in the background (`gpu-burn &`): their groups live on. */
   private readonly lingering = new Set<ChildProcess>();
   private stopped = false;
+  private readonly uplink: PacedLink | undefined;
+  private readonly downlink: PacedLink | undefined;
 
   private constructor(
     private readonly options: SshHostOptions,
@@ -45,6 +55,10 @@ export class SshHost {
   ) {
     this.tcp = tcp;
     this.port = port;
+    if (options.link) {
+      this.uplink = new PacedLink(options.link.upBytesPerSecond);
+      this.downlink = new PacedLink(options.link.downBytesPerSecond);
+    }
   }
 
   static async start(options: SshHostOptions): Promise<SshHost> {
@@ -141,11 +155,12 @@ export class SshHost {
     const child = spawnShell(command, { cwd: this.options.cwd, env: { ...this.options.env, ...extraEnv } });
     this.processes.add(child);
     let finished = false;
-    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+    const finish = async (code: number | null, signal: NodeJS.Signals | null) => {
       if (finished) return;
       finished = true;
       this.processes.delete(child);
       if (processGroupAlive(child)) this.lingering.add(child);
+      await Promise.all(paced.map((pace) => streamFinished(pace).catch(() => undefined)));
       try {
         if (signal) channel.exit(signal.replace(/^SIG/, ''), false, '');
         else channel.exit(code ?? 0);
@@ -154,22 +169,36 @@ export class SshHost {
         // The client went away first; nothing left to tell it.
       }
     };
-    child.stdout?.pipe(channel, { end: false });
-    child.stderr?.pipe(channel.stderr, { end: false });
+    // Paced output is still on its way when the command exits: the exit status goes after it.
+    const paced: Transform[] = [];
+    const send = (from: Readable | null, to: Writable) => {
+      if (!from) return;
+      if (!this.uplink) {
+        from.pipe(to, { end: false });
+        return;
+      }
+      const pace = this.uplink.pace();
+      paced.push(pace);
+      from.pipe(pace).pipe(to, { end: false });
+    };
+    send(child.stdout, channel);
+    send(child.stderr, channel.stderr);
     if (child.stdin) {
-      channel.pipe(child.stdin);
+      if (this.downlink) channel.pipe(this.downlink.pace()).pipe(child.stdin);
+      else channel.pipe(child.stdin);
       // The command may exit before reading all input; that is not an error of the simulator.
       child.stdin.on('error', () => undefined);
     }
     child.on('error', (err) => {
       this.options.logger.warn({ err, instanceId: this.options.instanceId }, 'could not start a command');
       channel.stderr.write(`sh: ${err.message}\n`);
-      finish(127, null);
+      void finish(127, null);
     });
-    child.on('close', (code, signal) => finish(code, signal));
+    child.on('close', (code, signal) => void finish(code, signal));
     // The client closed the channel (Ctrl-C, timeout): the command goes with it.
     channel.on('close', () => {
       if (!finished) killProcessGroup(child);
+      for (const pace of paced) pace.destroy();
     });
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
@@ -17,6 +18,8 @@ import {
 
 /** Files up to this size are hashed in memory and stored at once; larger ones stream in parts. */
 const IN_MEMORY_BYTES = 8 * 1024 * 1024;
+/** Files whose storing may still be finishing while the next ones stream in. */
+const FILES_STORING_AT_ONCE = 4;
 const LIST_TIMEOUT_MS = 5 * 60_000;
 const TRANSFER_TIMEOUT_MS = 6 * 3_600_000;
 
@@ -337,6 +340,19 @@ async function uploadFiles(
   const extract = tar.extract();
   let bytes = 0;
   let count = 0;
+  // Each file's storing finishes in the background while the next one streams in (a multipart
+  // upload's completion can take as long as a part), so the SSH link never waits on storage;
+  // a few at a time bound the memory held.
+  const storing = new Set<Promise<void>>();
+  let failure: unknown;
+  const store$ = (work: Promise<void>) => {
+    const settled: Promise<void> = work
+      .catch((err: unknown) => {
+        failure ??= err;
+      })
+      .finally(() => storing.delete(settled));
+    storing.add(settled);
+  };
   extract.on('entry', (header, stream, next) => {
     void (async () => {
       const entry = byPath.get(header.name.replace(/^\.\//, ''));
@@ -345,16 +361,28 @@ async function uploadFiles(
         stream.resume();
         return;
       }
+      while (storing.size >= FILES_STORING_AT_ONCE) await Promise.race(storing);
+      if (failure) throw failure;
       const hash = createHash('sha256');
-      let sha: string;
+      const stored = (sha: string) => {
+        entry.sha256 = sha;
+        entry.size = size;
+        bytes += size;
+        count++;
+      };
       if (size <= IN_MEMORY_BYTES) {
         const chunks: Buffer[] = [];
         for await (const chunk of stream) {
           chunks.push(chunk as Buffer);
           hash.update(chunk as Buffer);
         }
-        sha = hash.digest('hex');
-        if (!(await store.exists(blobKey(sha)))) await store.put(blobKey(sha), Buffer.concat(chunks));
+        const sha = hash.digest('hex');
+        store$(
+          (async () => {
+            if (!(await store.exists(blobKey(sha)))) await store.put(blobKey(sha), Buffer.concat(chunks));
+            stored(sha);
+          })(),
+        );
       } else {
         // Stored straight under the hash taken on the instance, and checked as it streams: a file
         // that changed since it was hashed is moved to the key of what was actually read.
@@ -362,20 +390,31 @@ async function uploadFiles(
         const tee = new PassThrough();
         stream.on('data', (chunk: unknown) => hash.update(chunk as Buffer));
         stream.pipe(tee);
-        await store.put(blobKey(expected), tee);
-        sha = hash.digest('hex');
-        if (sha !== expected) {
-          await store.copy(blobKey(expected), blobKey(sha));
-          await store.delete([blobKey(expected)]);
-        }
+        const upload = store.put(blobKey(expected), tee);
+        // Until the file is read to its end, a failed upload must stop the stream, not wait on it.
+        const read = once(stream, 'end').then(() => undefined);
+        read.catch(() => undefined);
+        await Promise.race([read, upload.then(() => read)]);
+        const sha = hash.digest('hex');
+        store$(
+          (async () => {
+            await upload;
+            if (sha !== expected) {
+              await store.copy(blobKey(expected), blobKey(sha));
+              await store.delete([blobKey(expected)]);
+            }
+            stored(sha);
+          })(),
+        );
       }
-      entry.sha256 = sha;
-      entry.size = size;
-      bytes += size;
-      count++;
     })().then(() => next(), next);
   });
-  await Promise.all([feeding, pipeline(command.stdout as Readable, extract)]);
+  try {
+    await Promise.all([feeding, pipeline(command.stdout as Readable, extract)]);
+  } finally {
+    await Promise.all(storing);
+  }
+  if (failure) throw failure;
   const { code, stderr } = await command.done;
   if (code !== 0) {
     throw new GpuopsError(
