@@ -171,8 +171,20 @@ export interface NoticesTable {
   reply_to: NullableJson<ReplyTarget>;
   instance_id: number | null;
   text: string;
+  /** What the notice's buttons do, each a tool call run as whoever clicks (in the channel). */
+  actions: NullableJson<NoticeAction[]>;
+  acted_at: NullableTimestamp;
+  /** Who clicked first: a notice is acted on once. */
+  acted_by: string | null;
   created_at: Timestamp;
   delivered_at: NullableTimestamp;
+}
+
+/** A button under a notice: the call it runs, checked against the tool's schema when clicked. */
+export interface NoticeAction {
+  label: string;
+  tool: string;
+  args: Record<string, unknown>;
 }
 
 export type ConfirmationState = 'pending' | 'confirmed' | 'declined' | 'expired';

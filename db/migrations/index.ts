@@ -9,6 +9,7 @@ import * as failover from './0007-failover.ts';
 import * as snapshotPolicies from './0008-snapshot-policies.ts';
 import * as idlePolicies from './0009-idle-policies.ts';
 import * as standby from './0010-standby.ts';
+import * as noticeActions from './0011-notice-actions.ts';
 
 /**
  * Every migration, by name, in the order they apply. Listed in code rather than read from the
@@ -27,4 +28,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0008-snapshot-policies': snapshotPolicies,
   '0009-idle-policies': idlePolicies,
   '0010-standby': standby,
+  '0011-notice-actions': noticeActions,
 };

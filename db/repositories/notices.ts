@@ -1,5 +1,5 @@
 import type { Insertable, Kysely } from 'kysely';
-import type { Database, InstanceRow, NoticeRow, NoticesTable } from '../schema.ts';
+import type { Database, InstanceRow, NoticeAction, NoticeRow, NoticesTable } from '../schema.ts';
 
 /**
  * Notices: what a channel must be told that no request of its asked about (an instance whose
@@ -22,6 +22,7 @@ export async function addInstanceNotice(
   db: Kysely<Database>,
   instance: Pick<InstanceRow, 'id' | 'channel' | 'operation_id'>,
   text: string,
+  actions: readonly NoticeAction[] = [],
 ): Promise<NoticeRow> {
   const deploy = await db
     .selectFrom('operations')
@@ -33,7 +34,30 @@ export async function addInstanceNotice(
     reply_to: deploy ? JSON.stringify(deploy.reply_to) : null,
     instance_id: instance.id,
     text,
+    actions: actions.length > 0 ? JSON.stringify(actions) : null,
   });
+}
+
+export async function getNotice(db: Kysely<Database>, id: number): Promise<NoticeRow | undefined> {
+  return db.selectFrom('notices').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Marks the notice acted on by `actor`; undefined when someone acted on it first (a double click,
+ * two people at once, another bot process), so its action runs once.
+ */
+export async function claimNoticeAction(
+  db: Kysely<Database>,
+  id: number,
+  actor: string,
+): Promise<NoticeRow | undefined> {
+  return db
+    .updateTable('notices')
+    .set({ acted_at: new Date(), acted_by: actor })
+    .where('id', '=', id)
+    .where('acted_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 /**

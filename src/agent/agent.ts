@@ -234,6 +234,28 @@ export class Agent {
     context: RequestContext,
     chat: ChatSurface,
   ): Promise<HandledRequest> {
+    return this.runStored(call, context, chat, false);
+  }
+
+  /**
+   * Runs the call behind a notice's button ("Keep i-3 running") as the person who clicked it:
+   * checked against the schema, through the tool's own checks, and confirmed first where the
+   * tool asks (a click is not a confirmation of something that costs money).
+   */
+  async runAction(
+    call: { tool: string; args: unknown },
+    context: RequestContext,
+    chat: ChatSurface,
+  ): Promise<HandledRequest> {
+    return this.runStored(call, context, chat, true);
+  }
+
+  private async runStored(
+    call: { tool: string; args: unknown },
+    context: RequestContext,
+    chat: ChatSurface,
+    ask: boolean,
+  ): Promise<HandledRequest> {
     const surface = counted(chat);
     const handled = emptyHandled();
     const tool = getTool(call.tool);
@@ -242,13 +264,31 @@ export class Agent {
       await surface.post({
         kind: 'error',
         code: ErrorCode.BadInput,
-        text: '⚠️ That confirmation no longer describes a call gpuops can run; nothing was done. Ask again.',
+        text: '⚠️ That button no longer describes a call gpuops can run; nothing was done. Ask again.',
       });
       handled.notDone.push(`${call.tool} could not be run`);
       return handled;
     }
     try {
-      await tool.confirmation?.(checked.args, context, this.services);
+      const question = await tool.confirmation?.(checked.args, context, this.services);
+      if (ask && question) {
+        const answer = await surface.confirm(question, {
+          mustAsk: true,
+          call: { tool: tool.name, args: checked.args, context },
+        });
+        if (answer === 'pending') {
+          handled.awaiting.push(tool.name);
+          return handled;
+        }
+        if (!answer) {
+          handled.notDone.push(`${tool.name} was not confirmed`);
+          await surface.post({
+            kind: 'reply',
+            text: `Cancelled: ${tool.name} was not run and nothing changed.`,
+          });
+          return handled;
+        }
+      }
       await this.execute(tool, checked.args, context, surface, handled);
     } catch (err) {
       await this.reportToolError(tool, err, surface);

@@ -110,6 +110,15 @@ export class ChatRequests {
     return this.followed(await this.agent.runConfirmed(call, context, surface), surface, context);
   }
 
+  /** Runs the call behind a notice's button as whoever clicked it, and follows what it starts. */
+  async runAction(
+    call: { tool: string; args: unknown },
+    context: RequestContext,
+    surface: ChatSurface,
+  ): Promise<FollowedRequest> {
+    return this.followed(await this.agent.runAction(call, context, surface), surface, context);
+  }
+
   /**
    * Follows what the request started. Each operation's end joins the conversation, so "pause it"
    * afterwards in the thread (or the terminal session) knows which instance "it" is.

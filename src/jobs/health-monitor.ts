@@ -257,10 +257,15 @@ async function tellLoss(services: WorkerServices, row: InstanceRow, why: string)
   const recover = snapshot
     ? `Say "failover ${ref}" to move it to a new machine with snap-${snapshot.id} (taken ${formatElapsed(Date.now() - snapshot.created_at.getTime())} ago), or "destroy ${ref}" to stop paying for it.`
     : `It has no snapshot, so its workspace cannot be moved; say "destroy ${ref}" to stop paying for it and "deploy a ${row.gpu_name}" for a fresh machine.`;
-  await notify(
-    services,
+  // Each button runs its tool as whoever clicks, confirmed first: both cost or destroy.
+  await addInstanceNotice(
+    services.db,
     row,
     `${ref} (${row.gpu_count}x ${row.gpu_name}, ${formatPrice(row.price_per_hour)}) is lost: ${why}. ${recover} "enable auto-failover for ${ref}" makes gpuops do it by itself next time.`,
+    [
+      ...(snapshot ? [{ label: `Fail over ${ref}`, tool: 'failover', args: { instance: ref } }] : []),
+      { label: `Destroy ${ref}`, tool: 'destroy', args: { instance: ref } },
+    ],
   );
 }
 

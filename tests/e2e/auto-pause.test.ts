@@ -89,6 +89,10 @@ describe('auto-pause of idle instances, in the simulator', () => {
     const [notice] = await listNotices(g.runtime.database.db, g.context.channel, 1);
     expect(notice!.instance_id).toBe(idle);
     expect(notice!.text).toContain(`It will be paused in 5 min unless someone says "keep i-${idle} running"`);
+    // Chats show a button for it too.
+    expect(notice!.actions).toEqual([
+      { label: `Keep i-${idle} running`, tool: 'keep_running', args: { instance: `i-${idle}` } },
+    ]);
     // The notice goes to the thread the instance was deployed from.
     expect(notice!.reply_to).toMatchObject({ surface: 'test', channel: g.context.channel });
 

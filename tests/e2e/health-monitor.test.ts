@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getInstance } from '../../db/repositories/instances.ts';
+import { listNotices } from '../../db/repositories/notices.ts';
 import { getOperation } from '../../db/repositories/operations.ts';
 import { failHost, getSimState, resetFailures } from '../../src/cloud/sim/admin-client.ts';
 import { generateValidPair } from '../../src/cloud/ssh/ssh-keys.ts';
@@ -115,6 +116,12 @@ describe('health monitor', () => {
     const notices = await noticesAbout(id);
     expect(notices).toHaveLength(1);
     expect(notices[0]).toContain(`Say "failover i-${id}"`);
+    // Chats show the recovery as buttons too, each run (and confirmed) as whoever clicks.
+    const [row] = await listNotices(g.runtime.database.db, old.channel, 1);
+    expect(row!.actions).toEqual([
+      { label: `Fail over i-${id}`, tool: 'failover', args: { instance: `i-${id}` } },
+      { label: `Destroy i-${id}`, tool: 'destroy', args: { instance: `i-${id}` } },
+    ]);
     const ops = await g.runtime.database.db
       .selectFrom('operations')
       .select('id')

@@ -5,7 +5,7 @@ import type { APIMessage } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasConversation } from '../../db/repositories/conversations.ts';
 import { listInstances } from '../../db/repositories/instances.ts';
-import { addNotice, listNotices } from '../../db/repositories/notices.ts';
+import { addInstanceNotice, addNotice, listNotices } from '../../db/repositories/notices.ts';
 import { CANCEL_ACTION, CONFIRM_ACTION } from '../../src/bots/button-confirmations.ts';
 import { type Simulator, startSimulator } from '../../src/cloud/sim/index.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
@@ -392,6 +392,56 @@ describe('Discord through discord.js against the stand-ins', () => {
     expect(shown(posted)).toMatch(/^⚠️ i-9 was lost/);
     const [row] = await listNotices(bot.g.runtime.database.db, GPUOPS_CHANNEL);
     expect(row).toMatchObject({ id: notice.id, delivered_at: expect.any(Date) });
+  });
+
+  it("runs a notice's button as whoever in the channel clicks it, asking them to confirm what destroys", async () => {
+    const label = await deployedInstance();
+    const db = bot.g.runtime.database.db;
+    const [instance] = (await listInstances(db, { channel: GPUOPS_CHANNEL, states: ['running'] })).filter(
+      (i) => `i-${i.id}` === label,
+    );
+    // As the health monitor leaves it for a lost instance without auto-failover.
+    await addInstanceNotice(db, instance!, `${label} is lost: its machine stopped answering.`, [
+      { label: `Destroy ${label}`, tool: 'destroy', args: { instance: label } },
+    ]);
+    const deploy = await db
+      .selectFrom('operations')
+      .select('reply_to')
+      .where('id', '=', instance!.operation_id)
+      .executeTakeFirstOrThrow();
+    const thread = deploy.reply_to.thread!;
+    const notice = await eventually('the notice with its button', () =>
+      botMessagesIn(discord.rest, thread).find(
+        (m) => shown(m).includes('is lost') && buttonsOf(m).length === 1,
+      ),
+    );
+    const [destroy] = buttonsOf(notice);
+    expect(destroy).toMatch(/^gpuops_notice_0:\d+:0$/);
+    const destroysBefore = await operationsOf('destroy');
+
+    const click = discord.gateway.buttonClick({ customId: destroy!, message: notice.id, user: BOB });
+    expect(await eventually('the notice updated', () => responseTo(click.id))).toMatchObject({ type: 7 });
+    const after = discord.rest.messages.get(notice.id)!;
+    expect(buttonsOf(after)).toEqual([]);
+    expect(shown(after)).toContain(`Bob chose “Destroy ${label}”`);
+    // A click is not a confirmation: Bob, who clicked, is asked; nothing is destroyed yet.
+    const question = await eventually('the confirmation question', () =>
+      botMessagesIn(discord.rest, thread).find((m) => buttonsOf(m).length === 2),
+    );
+    expect(shown(question)).toContain('Only Bob can confirm');
+    expect(await operationsOf('destroy')).toBe(destroysBefore);
+
+    const again = discord.gateway.buttonClick({ customId: destroy!, message: notice.id, user: BOB });
+    expect((await eventually('the second click answered', () => responseTo(again.id)))?.data).toMatchObject({
+      flags: MESSAGE_FLAGS.ephemeral,
+      content: expect.stringContaining('already acted on this'),
+    });
+    const confirm = buttonsOf(question).find((id) => id.startsWith(`${CONFIRM_ACTION}:`))!;
+    discord.gateway.buttonClick({ customId: confirm, message: question.id, user: BOB });
+    await eventually('the destroy to end', () =>
+      botMessagesIn(discord.rest, thread).find((m) => new RegExp(`^✅ destroy ${label} done`).test(shown(m))),
+    );
+    expect(await operationsOf('destroy')).toBe(destroysBefore + 1);
   });
 
   it('keeps every message within 2000 characters, however long the answer', async () => {

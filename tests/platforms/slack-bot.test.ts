@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getInstancePolicy, getWatch } from '../../db/repositories/idle-policies.ts';
 import { listInstances } from '../../db/repositories/instances.ts';
-import { addNotice } from '../../db/repositories/notices.ts';
+import { addInstanceNotice, addNotice, getNotice } from '../../db/repositories/notices.ts';
 import { CANCEL_ACTION, CONFIRM_ACTION } from '../../src/bots/button-confirmations.ts';
+import { NOTICE_ACTION } from '../../src/bots/notice-actions.ts';
 import {
   buttonClick,
   buttonsOf,
@@ -272,8 +274,9 @@ describe('Slack notices', () => {
   let bot: SlackGpuops;
 
   beforeAll(async () => {
-    slack = await startSlackStandIns();
+    slack = await startSlackStandIns({ U0ALICE: 'alice', U0BOB: 'bob' });
     bot = await startSlackGpuops(slack, { mode: 'socket' });
+    await slack.socket.waitForConnections(1);
   });
   afterAll(async () => {
     await bot?.close();
@@ -294,6 +297,106 @@ describe('Slack notices', () => {
     expect(shown(posted)).toMatch(/^⚠️/);
     await new Promise((r) => setTimeout(r, 2_500));
     expect(slack.api.messages('C0CHAN').filter((m) => shown(m).includes('i-9 was lost'))).toHaveLength(1);
+  });
+
+  it('keeps an instance running from the button under its auto-pause warning, for anyone in the channel, once', async () => {
+    const db = bot.g.runtime.database.db;
+    const thread = freshTs();
+    await slack.socket.push('events_api', mentionEvent('deploy a 4090', { ts: thread }));
+    await eventually('the deploy to end', () => finalProgress(slack, thread), 30_000);
+    const [instance] = await listInstances(db, { channel: 'slack:T0TEAM:C0CHAN', states: ['running'] });
+    const ref = `i-${instance!.id}`;
+    await slack.socket.push(
+      'events_api',
+      mentionEvent(`auto-pause ${ref} after 15 minutes idle`, { thread }),
+    );
+    await eventually('the policy set', () =>
+      threadOf(slack, thread).find((m) => shown(m).includes(`${ref} will be paused when its GPUs`)),
+    );
+    expect(await getInstancePolicy(db, instance!.id)).toBeDefined();
+    // The warning as the idle check leaves it, button and all.
+    await addInstanceNotice(db, instance!, `${ref} has been idle for 15 min. It will be paused in 5 min.`, [
+      { label: `Keep ${ref} running`, tool: 'keep_running', args: { instance: ref } },
+    ]);
+    const warning = await eventually('the warning with its button', () =>
+      threadOf(slack, thread).find((m) => shown(m).includes('has been idle') && buttonsOf(m).length === 1),
+    );
+    const [keep] = buttonsOf(warning);
+    expect(keep!.text.text).toBe(`Keep ${ref} running`);
+
+    // Not the deployer: anyone in the channel the notice went to may answer it.
+    const click = buttonClick({
+      actionId: keep!.action_id,
+      value: keep!.value!,
+      user: 'U0BOB',
+      userName: 'bob',
+      messageTs: warning.ts,
+      threadTs: thread,
+    });
+    await Promise.all([slack.socket.push('interactive', click), slack.socket.push('interactive', click)]);
+    const answer = await eventually('the answer in the thread', () =>
+      threadOf(slack, thread).find((m) => shown(m).includes(`OK, ${ref} keeps running`)),
+    );
+    expect(shown(answer)).toContain('no auto-pause for');
+    const watch = await getWatch(db, instance!.id);
+    expect(watch?.snoozed_by).toBe('bob (slack:T0TEAM:U0BOB)');
+    expect(watch?.snoozed_until?.getTime()).toBeGreaterThan(Date.now());
+    // The warning lost its button and says who answered it; the second click did nothing more.
+    const after = slack.api.messages('C0CHAN').find((m) => m.ts === warning.ts)!;
+    expect(buttonsOf(after)).toHaveLength(0);
+    expect(shown(after)).toContain(`bob chose “Keep ${ref} running”`);
+    await eventually('the second click told it was done already', () =>
+      slack.api
+        .callsTo('chat.postEphemeral')
+        .find((c) => String(c.body.text).includes('bob already acted on this')),
+    );
+    const audits = await db
+      .selectFrom('audit_log')
+      .select('id')
+      .where('action', '=', 'keep-running')
+      .execute();
+    expect(audits).toHaveLength(1);
+  });
+
+  it("refuses a notice's button clicked from another channel, or one naming no notice, and runs nothing", async () => {
+    const db = bot.g.runtime.database.db;
+    const notice = await addNotice(db, {
+      channel: 'slack:T0TEAM:C0CHAN',
+      reply_to: null,
+      instance_id: null,
+      text: 'i-77 has been idle.',
+      actions: JSON.stringify([
+        { label: 'Keep i-77 running', tool: 'keep_running', args: { instance: 'i-77' } },
+      ]),
+    });
+    const before = slack.api.callsTo('chat.postEphemeral').length;
+    for (const [channel, value] of [
+      ['C0OTHER', `${notice.id}:0`],
+      ['C0CHAN', `${notice.id}:5`],
+      ['C0CHAN', '999999:0'],
+      ['C0CHAN', 'drop table'],
+    ] as const) {
+      await slack.socket.push(
+        'interactive',
+        buttonClick({ actionId: `${NOTICE_ACTION}0`, value, user: 'U0BOB', channel, messageTs: freshTs() }),
+      );
+    }
+    const refusals = await eventually('four refusals', () => {
+      const texts = slack.api
+        .callsTo('chat.postEphemeral')
+        .slice(before)
+        .map((c) => String(c.body.text))
+        .filter((t) => t.includes('nothing was done'));
+      return texts.length >= 4 ? texts : undefined;
+    });
+    // The clicks are handled concurrently, so their answers may come in any order.
+    expect(refusals.sort()).toEqual([
+      'That button belongs to a notice for another channel; nothing was done.',
+      'That button is not one gpuops knows; nothing was done.',
+      'That button is not one gpuops knows; nothing was done.',
+      'That button is not one gpuops knows; nothing was done.',
+    ]);
+    expect((await getNotice(db, notice.id))?.acted_at).toBeNull();
   });
 });
 

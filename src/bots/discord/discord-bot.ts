@@ -16,10 +16,11 @@ import {
 } from 'discord.js';
 import { hasConversation } from '../../../db/repositories/conversations.ts';
 import { takeInboundEvent } from '../../../db/repositories/inbound-events.ts';
-import { type ChatRequest, conversationKey } from '../../agent/chat-surface.ts';
+import { type ChatRequest, contextFor, conversationKey, qualifiedChannel } from '../../agent/chat-surface.ts';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 import { closedText } from '../button-confirmations.ts';
 import { EditBudget } from '../edit-budget.ts';
+import { actedNoticeMessage, decideNoticeClick, NOTICE_ACTION_ID, noticeMessage } from '../notice-actions.ts';
 import { type PlatformDeps, type RunningPlatform, workspaceAllowed } from '../platform.ts';
 import { GPU_COMMAND } from './discord-commands.ts';
 import { decodeDiscordText, readDiscordButtonId, toDiscordMessages } from './discord-format.ts';
@@ -261,6 +262,7 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
     }
     if (!(await takeInboundEvent(db, `discord:interaction:${interaction.id}`))) return;
     const name = displayNameOf(interaction.member, interaction.user);
+    if (NOTICE_ACTION_ID.test(id)) return onNoticeButton(interaction, value, name);
     const outcome = await confirmations.click({
       action: id,
       confirmationId: value,
@@ -303,6 +305,57 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
       { tool: outcome.row.tool, args: outcome.row.args },
       outcome.context,
       surfaceAt(place),
+    );
+  }
+
+  /** A click on a notice's button: runs its stored call once, as whoever clicked, where it was. */
+  async function onNoticeButton(interaction: ButtonInteraction, value: string, name: string): Promise<void> {
+    const guild = interaction.guildId ?? undefined;
+    const channel = interaction.channel;
+    const inThread = channel?.isThread() ?? false;
+    const parent =
+      inThread && channel && 'parentId' in channel
+        ? (channel.parentId ?? interaction.channelId)
+        : interaction.channelId;
+    const at = { platform: 'discord', ...(guild && { workspace: guild }), channel: parent } as const;
+    const outcome = await decideNoticeClick(db, {
+      value,
+      channel: qualifiedChannel(at),
+      user: `discord:${guild ?? 'direct'}:${interaction.user.id}`,
+      userName: name,
+    });
+    if (outcome.kind !== 'run') {
+      await interaction.reply({
+        content: outcome.text,
+        flags: MessageFlags.Ephemeral,
+        allowedMentions: { parse: [] },
+      });
+      return;
+    }
+    const acted = actedNoticeMessage(outcome.notice, outcome.text);
+    await interaction
+      .update({
+        content: toDiscordMessages(acted)[0]?.content ?? acted.text,
+        components: [],
+        allowedMentions: { parse: [] },
+      })
+      .catch((err: unknown) => log.warn({ err, notice: outcome.notice.id }, 'could not update the notice'));
+    const thread = inThread ? interaction.channelId : undefined;
+    const context = contextFor({
+      ...at,
+      ...(thread && { thread }),
+      user: { id: interaction.user.id, name },
+      text: '',
+    });
+    await chat.runAction(
+      outcome.action,
+      context,
+      surfaceAt({
+        ...(guild && { guild }),
+        channel: parent,
+        postIn: interaction.channelId,
+        ...(thread && { thread }),
+      }),
     );
   }
 
@@ -368,7 +421,7 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
       postIn: at?.thread ?? channel,
       ...(at?.thread && { thread: at.thread }),
     })
-      .post({ kind: 'reply', text: `⚠️ ${notice.text}` })
+      .post(noticeMessage(notice))
       .catch((err: unknown) => log.warn({ err, notice: notice.id }, 'could not post a notice'));
   });
   log.info({ user: client.user?.id, guilds: client.guilds.cache.size }, 'Discord bot started');

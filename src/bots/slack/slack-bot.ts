@@ -10,10 +10,17 @@ import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { hasConversation } from '../../../db/repositories/conversations.ts';
 import { takeInboundEvent } from '../../../db/repositories/inbound-events.ts';
-import { type ChatRequest, conversationKey } from '../../agent/chat-surface.ts';
+import { type ChatRequest, contextFor, conversationKey, qualifiedChannel } from '../../agent/chat-surface.ts';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 import { CANCEL_ACTION, CONFIRM_ACTION, closedText } from '../button-confirmations.ts';
 import { EditBudget } from '../edit-budget.ts';
+import {
+  actedNoticeMessage,
+  decideNoticeClick,
+  NOTICE_ACTION,
+  NOTICE_ACTION_ID,
+  noticeMessage,
+} from '../notice-actions.ts';
 import { type PlatformDeps, type RunningPlatform, workspaceAllowed } from '../platform.ts';
 import { EarlyAckReceiver } from './early-ack-receiver.ts';
 import { decodeSlackText, escapeSlackText } from './slack-format.ts';
@@ -252,9 +259,18 @@ export async function startSlackBot(
       );
     },
   );
+  app.action({ type: 'block_actions', action_id: NOTICE_ACTION_ID }, async ({ ack, body, action }) => {
+    await ack();
+    void onNoticeClick(body as BlockButtonAction, action as BlockButtonAction['actions'][number]).catch(
+      (err: unknown) => log.error({ err }, 'could not handle a Slack notice button'),
+    );
+  });
   // Any other button (an old message, a forged payload): acknowledged, explained, nothing runs.
   app.action(
-    { type: 'block_actions', action_id: new RegExp(`^(?!${CONFIRM_ACTION}$|${CANCEL_ACTION}$)`) },
+    {
+      type: 'block_actions',
+      action_id: new RegExp(`^(?!${CONFIRM_ACTION}$|${CANCEL_ACTION}$|${NOTICE_ACTION}\\d{1,2}$)`),
+    },
     async ({ ack, body }) => {
       await ack();
       const b = body as BlockButtonAction;
@@ -329,6 +345,58 @@ export async function startSlackBot(
     }
   }
 
+  /** A click on a notice's button: runs its stored call once, as whoever clicked, in its thread. */
+  async function onNoticeClick(
+    body: BlockButtonAction,
+    action: BlockButtonAction['actions'][number],
+  ): Promise<void> {
+    const team = body.team?.id ?? body.user.team_id;
+    const channel = body.channel?.id;
+    if (!channel) return;
+    const thread = body.message?.thread_ts ?? body.message?.ts;
+    const tell = (text: string) =>
+      app.client.chat.postEphemeral({
+        channel,
+        user: body.user.id,
+        text,
+        ...(thread && { thread_ts: thread }),
+      });
+    if (!workspaceAllowed(config, team)) {
+      await tell('This gpuops is not set up for this workspace; nothing was done.');
+      return;
+    }
+    const userName = body.user.name ?? (await nameOf(body.user.id));
+    const at = { platform: 'slack', ...(team && { workspace: team }), channel } as const;
+    const outcome = await decideNoticeClick(db, {
+      value: String(action.value ?? ''),
+      channel: qualifiedChannel(at),
+      user: `slack:${team ?? 'direct'}:${body.user.id}`,
+      userName,
+    });
+    if (outcome.kind !== 'run') {
+      await tell(outcome.text);
+      return;
+    }
+    const surface = surfaceAt({
+      ...(team && { team }),
+      channel,
+      ...(thread && { thread }),
+      requester: body.user.id,
+    });
+    if (body.message?.ts) {
+      await surface
+        .update({ id: body.message.ts }, actedNoticeMessage(outcome.notice, outcome.text))
+        .catch(() => undefined);
+    }
+    const context = contextFor({
+      ...at,
+      ...(thread && { thread }),
+      user: { id: body.user.id, name: userName },
+      text: '',
+    });
+    await chat.runAction(outcome.action, context, surface);
+  }
+
   const sweeper = setInterval(() => {
     void (async () => {
       for (const row of await confirmations.expireDue('slack')) {
@@ -354,7 +422,7 @@ export async function startSlackBot(
       channel,
       ...(at?.thread && { thread: at.thread }),
     })
-      .post({ kind: 'reply', text: `⚠️ ${notice.text}` })
+      .post(noticeMessage(notice))
       .catch((err: unknown) => log.warn({ err, notice: notice.id }, 'could not post a notice'));
   });
 

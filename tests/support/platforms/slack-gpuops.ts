@@ -233,11 +233,15 @@ export function shown(message: StoredSlackMessage): string {
 }
 
 /** The button values (confirmation ids) of a stored message's actions block. */
-export function buttonsOf(message: StoredSlackMessage): Array<{ action_id: string; value: string }> {
+export function buttonsOf(
+  message: StoredSlackMessage,
+): Array<{ action_id: string; value: string; text: { text: string } }> {
   const blocks = Array.isArray(message.blocks)
     ? (message.blocks as Array<{ type: string; elements?: unknown[] }>)
     : [];
   return blocks
     .filter((b) => b.type === 'actions')
-    .flatMap((b) => (b.elements ?? []) as Array<{ action_id: string; value: string }>);
+    .flatMap(
+      (b) => (b.elements ?? []) as Array<{ action_id: string; value: string; text: { text: string } }>,
+    );
 }
