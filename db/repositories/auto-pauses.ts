@@ -31,6 +31,8 @@ export interface AutoPause {
   instance: string;
   channel: string;
   pricePerHour: number;
+  /** What the machine's disk cost per hour, which bills paused too (0 when the provider did not say). */
+  diskPerHour: number;
   pausedAt: Date;
   /** Null while it is still paused. */
   endedAt: Date | null;
@@ -41,6 +43,7 @@ export interface AutoPause {
 interface AutoPauseDetails {
   operation: string;
   paused_at: string;
+  disk_per_hour?: number;
   idle_since?: string;
   idle_minutes?: number;
   min_utilization?: number;
@@ -62,6 +65,7 @@ export async function recordAutoPause(
     instance: string;
     channel: string;
     pricePerHour: number;
+    diskPerHour: number | null;
     operationId: string;
     pausedAt: Date;
     idleSince: Date | null;
@@ -72,6 +76,7 @@ export async function recordAutoPause(
   const details: AutoPauseDetails = {
     operation: entry.operationId,
     paused_at: entry.pausedAt.toISOString(),
+    ...(entry.diskPerHour !== null && { disk_per_hour: entry.diskPerHour }),
     ...(entry.idleSince && { idle_since: entry.idleSince.toISOString() }),
     ...(entry.idleMinutes !== null && { idle_minutes: entry.idleMinutes }),
     ...(entry.minUtilization !== null && { min_utilization: entry.minUtilization }),
@@ -96,9 +101,17 @@ async function recordOnce(db: Kysely<Database>, entry: Insertable<AuditLogTable>
   }
 }
 
-/** Money an auto-pause saved over a stretch of time: its price per hour times the hours. */
-export function savedUsd(pricePerHour: number, fromMs: number, toMs: number): number {
-  return (pricePerHour * Math.max(0, toMs - fromMs)) / 3_600_000;
+/**
+ * Money an auto-pause saved over a stretch of time: the machine's price per hour less its disk
+ * (which bills paused too), times the hours.
+ */
+export function savedUsd(
+  pause: Pick<AutoPause, 'pricePerHour' | 'diskPerHour'>,
+  fromMs: number,
+  toMs: number,
+): number {
+  const perHour = Math.max(0, pause.pricePerHour - pause.diskPerHour);
+  return (perHour * Math.max(0, toMs - fromMs)) / 3_600_000;
 }
 
 /** Records the end of an auto-pause with what it saved; once per pause. */
@@ -111,7 +124,7 @@ export async function recordAutoPauseEnded(db: Kysely<Database>, pause: AutoPaus
     ended_at: pause.endedAt.toISOString(),
     ended_by: pause.endedBy,
     hours: Math.round((ms / 3_600_000) * 1e4) / 1e4,
-    saved_usd: Math.round(savedUsd(pause.pricePerHour, 0, ms) * 1e4) / 1e4,
+    saved_usd: Math.round(savedUsd(pause, 0, ms) * 1e4) / 1e4,
   };
   await recordOnce(db, {
     actor: AUTO_PAUSE_ACTOR,
@@ -161,6 +174,7 @@ export async function listAutoPauses(
       instance: row.target ?? '?',
       channel: row.channel,
       pricePerHour: row.price_per_hour ?? 0,
+      diskPerHour: details.disk_per_hour ?? 0,
       pausedAt: new Date(details.paused_at),
       endedAt: ended ? new Date(ended.ended_at) : null,
       endedBy: ended ? ended.ended_by : null,

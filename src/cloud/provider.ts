@@ -118,3 +118,17 @@ export interface GpuProvider {
   /** Adds an SSH public key (OpenSSH format) to the account; new instances accept it. */
   registerSshKey(publicKey: string): Promise<void>;
 }
+
+/** Hours in a billing month, as marketplaces convert monthly storage prices (730 = 8760 / 12). */
+const HOURS_PER_MONTH = 730;
+
+/**
+ * What a machine's disk costs per hour: billed while it exists, paused or running, so a pause
+ * saves the machine's price less this. Null when the provider does not say.
+ */
+export function diskCostPerHour(
+  diskGb: number,
+  storageCostPerGbMonth: number | null | undefined,
+): number | null {
+  return storageCostPerGbMonth == null ? null : (diskGb * storageCostPerGbMonth) / HOURS_PER_MONTH;
+}

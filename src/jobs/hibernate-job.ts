@@ -4,6 +4,7 @@ import { updateInstance } from '../../db/repositories/instances.ts';
 import { addInstanceNotice } from '../../db/repositories/notices.ts';
 import { snapshotOfOperation } from '../../db/repositories/snapshots.ts';
 import type { InstanceRow, SnapshotRow } from '../../db/schema.ts';
+import { diskCostPerHour } from '../cloud/provider.ts';
 import { asGpuopsError, ErrorCode, GpuopsError, isGpuopsError } from '../errors.ts';
 import { formatBytes, formatPrice } from '../format/text.ts';
 import type { JobContext, JobHandler } from './job-context.ts';
@@ -64,10 +65,7 @@ export const runHibernate: JobHandler = async (ctx) => {
       }
     }
     // What the paused machine still cost: its disk, which hibernation stops paying for.
-    const diskPerHour =
-      live?.storageCostPerGbMonth != null
-        ? (row.disk_gb * live.storageCostPerGbMonth) / HOURS_PER_MONTH
-        : null;
+    const diskPerHour = diskCostPerHour(row.disk_gb, live?.storageCostPerGbMonth);
     await ctx.report(STEP.release, `${row.gpu_count}x ${row.gpu_name}, ${formatPrice(row.price_per_hour)}`);
     await updateInstance(ctx.db, row.id, { state: 'destroying' });
     if (await ctx.provider.getInstance(providerId)) await ctx.provider.destroyInstance(providerId);
@@ -168,8 +166,6 @@ function hibernatedResult(
     summary: `i-${row.id} hibernated: ${what} and its machine was released, so nothing bills but the snapshot${saved}. Say "resume i-${row.id}" to wake it on the best matching offer.`,
   };
 }
-
-const HOURS_PER_MONTH = 730;
 
 async function tell(ctx: JobContext, row: InstanceRow, text: string): Promise<void> {
   await addInstanceNotice(ctx.db, row, text);

@@ -29,6 +29,7 @@ import {
   instanceThread,
 } from '../../db/repositories/operations.ts';
 import type { InstanceRow } from '../../db/schema.ts';
+import { diskCostPerHour } from '../cloud/provider.ts';
 import { readGpuUtilization } from '../cloud/ssh/gpu-utilization.ts';
 import { ErrorCode, isGpuopsError } from '../errors.ts';
 import { formatDuration, formatPrice } from '../format/text.ts';
@@ -281,6 +282,7 @@ async function settleRequestedPauses(
         instance: `i-${instance.id}`,
         channel: instance.channel,
         pricePerHour: instance.price_per_hour,
+        diskPerHour: await pausedDiskCost(services, instance),
         operationId,
         pausedAt: operation.finished_at ?? now,
         idleSince: watch.idle_since,
@@ -300,6 +302,16 @@ async function settleRequestedPauses(
       );
     }
   }
+}
+
+/** What the paused machine's disk still costs per hour, as the provider prices it; null when it will not say. */
+async function pausedDiskCost(services: IdleCheckServices, instance: InstanceRow): Promise<number | null> {
+  if (!instance.provider_instance_id) return null;
+  const live = await services.provider.getInstance(instance.provider_instance_id).catch((err: unknown) => {
+    services.log.warn({ err, instanceId: instance.id }, "could not read the paused machine's disk price");
+    return undefined;
+  });
+  return diskCostPerHour(instance.disk_gb, live?.storageCostPerGbMonth);
 }
 
 /** Writes the end, and the money saved, of every auto-pause whose instance has since moved on. */

@@ -55,7 +55,7 @@ export function savingsBetween(pauses: readonly AutoPause[], from: Date, to: Dat
     const fromMs = Math.max(pause.pausedAt.getTime(), from.getTime());
     const toMs = Math.min(pause.endedAt?.getTime() ?? to.getTime(), to.getTime());
     if (toMs <= fromMs) continue;
-    lines.push({ pause, fromMs, toMs, usd: savedUsd(pause.pricePerHour, fromMs, toMs) });
+    lines.push({ pause, fromMs, toMs, usd: savedUsd(pause, fromMs, toMs) });
   }
   return {
     totalUsd: lines.reduce((sum, l) => sum + l.usd, 0),
@@ -71,7 +71,7 @@ function stamp(ms: number): string {
 export const idleSavingsTool = defineTool({
   name: 'idle_savings',
   description:
-    "How much money auto-pause saved this channel (today, this week, this month or in all): each automatic pause's price per hour times the hours its instance stayed paused.",
+    "How much money auto-pause saved this channel (today, this week, this month or in all): each automatic pause's price per hour, less its disk (billed while paused), times the hours its instance stayed paused.",
   schema: idleSavingsSchema,
   kind: 'quick',
   async run(args, ctx, services) {
@@ -91,6 +91,7 @@ export const idleSavingsTool = defineTool({
         instance: l.pause.instance,
         operation: l.pause.operationId,
         price_per_hour: l.pause.pricePerHour,
+        disk_per_hour: l.pause.diskPerHour,
         paused_at: l.pause.pausedAt.toISOString(),
         ended_at: l.pause.endedAt?.toISOString() ?? null,
         ended_by: l.pause.endedBy,
@@ -107,7 +108,9 @@ export const idleSavingsTool = defineTool({
     const n = savings.pauses.length;
     const rows = savings.pauses.map((l) => [
       l.pause.instance,
-      formatPrice(l.pause.pricePerHour),
+      l.pause.diskPerHour > 0
+        ? `${formatPrice(l.pause.pricePerHour)} (disk ${formatPrice(l.pause.diskPerHour)})`
+        : formatPrice(l.pause.pricePerHour),
       stamp(l.pause.pausedAt.getTime()),
       l.pause.endedAt ? `${stamp(l.pause.endedAt.getTime())} (${l.pause.endedBy})` : 'still paused',
       formatDuration(l.toMs - l.fromMs),
@@ -116,7 +119,7 @@ export const idleSavingsTool = defineTool({
     const table = renderTable(['instance', 'price', 'paused (UTC)', 'until', 'in period', 'saved'], rows);
     return {
       text:
-        `Auto-pause saved ${formatUsd(savings.totalUsd)} ${when}: ${n} pause${n === 1 ? '' : 's'}, ${formatDuration(savings.pausedMs)} paused (each machine's price per hour × its paused hours).\n` +
+        `Auto-pause saved ${formatUsd(savings.totalUsd)} ${when}: ${n} pause${n === 1 ? '' : 's'}, ${formatDuration(savings.pausedMs)} paused (each machine's price per hour, less its disk, which bills while paused, × its paused hours).\n` +
         table,
       data,
     };

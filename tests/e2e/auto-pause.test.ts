@@ -130,7 +130,18 @@ describe('auto-pause of idle instances, in the simulator', () => {
 
   it('answers how much auto-pause saved from the audit log, and stops counting once the instance is resumed', async () => {
     const db = g.runtime.database.db;
-    const price = (await getInstance(db, idle))!.price_per_hour;
+    const row = (await getInstance(db, idle))!;
+    const [pauseEntry] = await db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'auto-pause')
+      .execute();
+    // The disk bills while paused: what a pause saves is the machine's price less its disk.
+    const diskPerHour = (pauseEntry!.details as { disk_per_hour: number }).disk_per_hour;
+    const live = await g.runtime.provider.getInstance(row.provider_instance_id!);
+    expect(diskPerHour).toBeCloseTo((row.disk_gb * live!.storageCostPerGbMonth!) / 730, 9);
+    expect(diskPerHour).toBeGreaterThan(0);
+    const price = row.price_per_hour - diskPerHour;
     // As if the pause had stopped the machine two hours ago.
     const pausedAt = new Date(Date.now() - 2 * 3_600_000);
     await sql`update audit_log set details = jsonb_set(details, '{paused_at}', to_jsonb(${pausedAt.toISOString()}::text))

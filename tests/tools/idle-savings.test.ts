@@ -9,6 +9,7 @@ const pause = (pausedAt: string, endedAt: string | null, pricePerHour: number): 
   instance: 'i-3',
   channel: 'team-ml',
   pricePerHour,
+  diskPerHour: 0,
   pausedAt: h(pausedAt),
   endedAt: endedAt === null ? null : h(endedAt),
   endedBy: endedAt === null ? null : 'resume',
@@ -35,6 +36,16 @@ describe('what auto-pause saved', () => {
     expect(savings.totalUsd).toBeCloseTo(6 * 0.5 + 2.5 * 1.2 + 4 * 2, 9);
     expect(savings.pausedMs).toBe((6 + 2.5 + 4) * 3_600_000);
     expect(savings.pauses.map((p) => p.usd)).toEqual([3, 3, 8]);
+  });
+
+  it("counts a pause's price less its disk, which bills while paused", () => {
+    const now = h('2026-03-04T12:00:00Z');
+    const paused = { ...pause('2026-03-04T08:00:00Z', null, 1.0), diskPerHour: 0.25 };
+    const savings = savingsBetween([paused], periodStart('today', now), now);
+    expect(savings.totalUsd).toBeCloseTo(4 * 0.75, 9);
+    // A disk priced over the machine (a bad listing) saves nothing rather than costing.
+    const odd = { ...pause('2026-03-04T08:00:00Z', null, 0.1), diskPerHour: 0.3 };
+    expect(savingsBetween([odd], periodStart('today', now), now).totalUsd).toBe(0);
   });
 
   it('starts today at midnight, the week on Monday and the month on the 1st, in UTC', () => {
