@@ -408,6 +408,8 @@ export interface StandbysTable {
   error: NullableJson<{ code: string; message: string }>;
   /** A sync in progress holds the standby until then (a dead worker's hold expires). */
   sync_lease_until: NullableTimestamp;
+  /** Which sync holds the lease (renews and releases it). */
+  sync_holder: string | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

@@ -10,6 +10,7 @@ import * as snapshotPolicies from './0008-snapshot-policies.ts';
 import * as idlePolicies from './0009-idle-policies.ts';
 import * as standby from './0010-standby.ts';
 import * as noticeActions from './0011-notice-actions.ts';
+import * as standbySyncHolder from './0012-standby-sync-holder.ts';
 
 /**
  * Every migration, by name, in the order they apply. Listed in code rather than read from the
@@ -29,4 +30,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0009-idle-policies': idlePolicies,
   '0010-standby': standby,
   '0011-notice-actions': noticeActions,
+  '0012-standby-sync-holder': standbySyncHolder,
 };

@@ -79,17 +79,19 @@ export async function updateStandby(
 }
 
 /**
- * Takes the standby for one sync, for `leaseMs`, if it is ready or stopped and no other sync holds
- * it; undefined otherwise. A worker that dies mid-sync lets go when its lease runs out.
+ * Takes the standby for one sync by `holder`, for `leaseMs`, if it is ready or stopped and no other
+ * sync holds it; undefined otherwise. The holder renews the lease while it works, so a worker that
+ * dies mid-sync lets go when its lease runs out.
  */
 export async function claimStandbySync(
   db: Kysely<Database>,
   instanceId: number,
+  holder: string,
   leaseMs: number,
 ): Promise<StandbyRow | undefined> {
   return db
     .updateTable('standbys')
-    .set({ sync_lease_until: sql<Date>`now() + ${`${Math.ceil(leaseMs)} milliseconds`}::interval` })
+    .set({ sync_lease_until: leaseEnd(leaseMs), sync_holder: holder })
     .where('instance_id', '=', instanceId)
     .where('state', 'in', ['ready', 'stopped'])
     .where((eb) => eb.or([eb('sync_lease_until', 'is', null), eb('sync_lease_until', '<', sql<Date>`now()`)]))
@@ -97,10 +99,37 @@ export async function claimStandbySync(
     .executeTakeFirst();
 }
 
-export async function releaseStandbySync(db: Kysely<Database>, instanceId: number): Promise<void> {
+/** Extends the holder's lease; false when it is no longer theirs (it ran out and was taken, or the standby was turned off). */
+export async function renewStandbySync(
+  db: Kysely<Database>,
+  instanceId: number,
+  holder: string,
+  leaseMs: number,
+): Promise<boolean> {
+  const renewed = await db
+    .updateTable('standbys')
+    .set({ sync_lease_until: leaseEnd(leaseMs) })
+    .where('instance_id', '=', instanceId)
+    .where('sync_holder', '=', holder)
+    .where('state', 'in', ['ready', 'stopped'])
+    .where('sync_lease_until', '>=', sql<Date>`now()`)
+    .executeTakeFirst();
+  return renewed.numUpdatedRows > 0n;
+}
+
+export async function releaseStandbySync(
+  db: Kysely<Database>,
+  instanceId: number,
+  holder: string,
+): Promise<void> {
   await db
     .updateTable('standbys')
-    .set({ sync_lease_until: null })
+    .set({ sync_lease_until: null, sync_holder: null })
     .where('instance_id', '=', instanceId)
+    .where('sync_holder', '=', holder)
     .execute();
+}
+
+function leaseEnd(leaseMs: number) {
+  return sql<Date>`now() + ${`${Math.ceil(leaseMs)} milliseconds`}::interval`;
 }

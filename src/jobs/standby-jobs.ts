@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { getInstance, updateInstance } from '../../db/repositories/instances.ts';
@@ -10,6 +11,7 @@ import {
   getStandby,
   listStandbys,
   releaseStandbySync,
+  renewStandbySync,
   updateStandby,
 } from '../../db/repositories/standbys.ts';
 import type { SnapshotRow, StandbyRow } from '../../db/schema.ts';
@@ -25,6 +27,7 @@ import { asGpuopsError, ErrorCode, GpuopsError } from '../errors.ts';
 import { formatBytes, formatDuration, formatPrice } from '../format/text.ts';
 import type { QueueBackend } from './backend.ts';
 import type { JobHandler, SnapshotServices, StandbyServices, WorkerServices } from './job-context.ts';
+import { LeaseRenewal } from './lease-renewal.ts';
 import { STANDBY_SYNC_QUEUE } from './queue-names.ts';
 import { startScheduledPass } from './scheduled-pass.ts';
 import { withStorageLease } from './storage-lease.ts';
@@ -42,8 +45,8 @@ import { withStorageLease } from './storage-lease.ts';
  * instance has one.
  */
 
-/** How long one sync may hold a standby; a worker that dies mid-sync lets go after this. */
-const SYNC_LEASE_MS = 60 * 60_000;
+/** A sync's hold on a standby, renewed while it runs: a worker that dies mid-sync lets go after this. */
+const SYNC_LEASE_MS = 2 * 60_000;
 const SSH_TIMEOUT_MS = 30_000;
 
 /** Where a standby is reached, for failover and failback. */
@@ -236,7 +239,7 @@ export const runStandbyOff: JobHandler = async (ctx) => {
   const compute = await standby.compute(row.zone);
   const existed = await compute.deleteVm(row.vm_name);
   await ctx.report(1);
-  await updateStandby(ctx.db, id, { state: 'off', nat_ip: null, error: null, sync_lease_until: null });
+  await updateStandby(ctx.db, id, { state: 'off', nat_ip: null, error: null, sync_lease_until: null, sync_holder: null });
   return {
     instance: ref,
     state: 'off',
@@ -256,11 +259,13 @@ export async function syncStandby(
   services: WorkerServices,
   instanceId: number,
   onStep?: (step: number, detail?: string) => Promise<void>,
+  leaseMs = SYNC_LEASE_MS,
 ): Promise<StandbySyncOutcome> {
   const standby = standbyServicesOf(services);
   const snapshots = snapshotServicesOf(services);
   const ref = `i-${instanceId}`;
-  const claimed = await claimStandbySync(services.db, instanceId, SYNC_LEASE_MS);
+  const holder = `sync-${randomBytes(6).toString('hex')}`;
+  const claimed = await claimStandbySync(services.db, instanceId, holder, leaseMs);
   if (!claimed) {
     const row = await getStandby(services.db, instanceId);
     if (!row || (row.state !== 'ready' && row.state !== 'stopped')) throw noStandby(ref, row);
@@ -268,6 +273,7 @@ export async function syncStandby(
       retryable: true,
     });
   }
+  const renewal = new LeaseRenewal(() => renewStandbySync(services.db, instanceId, holder, leaseMs), leaseMs);
   try {
     const compute = await standby.compute(claimed.zone);
     let vm = await compute.getVm(claimed.vm_name);
@@ -301,6 +307,15 @@ export async function syncStandby(
       async (step, detail) => onStep?.(1 + step, detail),
       current,
     );
+    // Another sync may have taken a lease this one lost (a stall past its length): what it
+    // recorded stands, and this copy is not claimed as the standby's.
+    if (!(await renewal.renew())) {
+      throw new GpuopsError(
+        ErrorCode.OperationInFlight,
+        `${ref}'s standby sync lost its hold on the standby before it finished; the next sync does it again.`,
+        { retryable: true },
+      );
+    }
     const row = await updateStandby(
       services.db,
       instanceId,
@@ -326,7 +341,8 @@ export async function syncStandby(
     ).catch(() => undefined);
     throw err;
   } finally {
-    await releaseStandbySync(services.db, instanceId).catch(() => undefined);
+    renewal.stop();
+    await releaseStandbySync(services.db, instanceId, holder).catch(() => undefined);
   }
 }
 

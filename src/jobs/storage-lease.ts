@@ -9,6 +9,7 @@ import {
 } from '../../db/repositories/storage-locks.ts';
 import type { Database } from '../../db/schema.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
+import { LeaseRenewal } from './lease-renewal.ts';
 
 export interface StorageLeaseOptions {
   mode: StorageLockMode;
@@ -26,18 +27,16 @@ const DEFAULT_LEASE_MS = 60_000;
  * deletes content holds the exclusive one.
  */
 export class StorageLease {
-  private lost = false;
   private released = false;
-  private readonly timer: NodeJS.Timeout;
+  private readonly renewal: LeaseRenewal;
 
   private constructor(
     private readonly db: Kysely<Database>,
     readonly id: string,
     readonly holder: string,
-    private readonly leaseMs: number,
+    leaseMs: number,
   ) {
-    this.timer = setInterval(() => void this.renew(), Math.max(250, Math.floor(leaseMs / 3)));
-    this.timer.unref();
+    this.renewal = new LeaseRenewal(() => renewStorageLock(db, id, leaseMs), leaseMs);
   }
 
   /** The lease now, or undefined (with what holds the storage) when an incompatible one is held. */
@@ -80,8 +79,7 @@ export class StorageLease {
    * what it protected may have changed, so the work must not be recorded as done.
    */
   async confirm(): Promise<void> {
-    if (!this.lost && !this.released) await this.renew();
-    if (this.lost || this.released) {
+    if (this.released || !(await this.renewal.renew())) {
       throw new GpuopsError(
         ErrorCode.StorageFailed,
         `The ${this.holder} lost its lease on the snapshot storage (not renewed in time), so its work cannot be trusted; it will be done again.`,
@@ -93,20 +91,8 @@ export class StorageLease {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    clearInterval(this.timer);
+    this.renewal.stop();
     await releaseStorageLock(this.db, this.id);
-  }
-
-  private async renew(): Promise<void> {
-    if (this.lost || this.released) return;
-    try {
-      if (!(await renewStorageLock(this.db, this.id, this.leaseMs))) {
-        this.lost = true;
-        clearInterval(this.timer);
-      }
-    } catch {
-      // The database did not answer this time; the lease lasts until the next try.
-    }
   }
 }
 
