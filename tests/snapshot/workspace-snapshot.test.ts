@@ -132,6 +132,32 @@ describe('workspace snapshots over SSH into S3-compatible storage', () => {
     expect(edited.uploadedBytes).toBeLessThan(100);
   }, 60_000);
 
+  it('streams a large file before the instance has hashed it, stores it under its hash, and leaves nothing staged', async () => {
+    const source = await rentRunning();
+    // One large file: the first (and only) to hash, so it goes out at once and is moved into place.
+    await source.run('mkdir -p solo && head -c 20000000 /dev/urandom > solo/weights.bin');
+    const want = (await source.run('sha256sum solo/weights.bin')).toString().split(' ')[0]!;
+    const report = await snapshotWorkspace({ session: source, store, root: 'solo', snapshotId: 'snap-solo' });
+    expect(report.manifest.entries).toEqual([expect.objectContaining({ path: 'weights.bin', sha256: want })]);
+    expect(report).toMatchObject({ uploadedFiles: 1, uploadedBytes: 20_000_000, hashedFiles: 1 });
+    expect(await store.exists(blobKey(want))).toBe(true);
+    expect(await store.list('tmp/')).toEqual([]);
+
+    // The same content again under another name: sent (its hash was not known before it went),
+    // but stored once, and the staged copy goes.
+    await source.run('mkdir -p twin && cp solo/weights.bin twin/copy.bin');
+    const twin = await snapshotWorkspace({ session: source, store, root: 'twin', snapshotId: 'snap-twin' });
+    expect(twin.manifest.entries).toEqual([expect.objectContaining({ path: 'copy.bin', sha256: want })]);
+    expect(await store.list('tmp/')).toEqual([]);
+    const restored = await restoreWorkspace({
+      session: source,
+      store,
+      root: 'twin-back',
+      manifest: twin.manifest,
+    });
+    expect(restored.mismatchCount).toBe(0);
+  }, 60_000);
+
   it('leaves no manifest when SSH drops mid-snapshot or the storage refuses, so nothing half-done is listed', async () => {
     const source = await rentRunning();
     await source.run('head -c 60000000 /dev/urandom > huge.bin');

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -18,6 +18,8 @@ import {
 
 /** Files up to this size are hashed in memory and stored at once; larger ones stream in parts. */
 const IN_MEMORY_BYTES = 8 * 1024 * 1024;
+/** S3's limit on copying an object in one request. */
+const MAX_COPY_BYTES = 5 * 1024 ** 3;
 /** Files whose storing may still be finishing while the next ones stream in. */
 const FILES_STORING_AT_ONCE = 4;
 const LIST_TIMEOUT_MS = 5 * 60_000;
@@ -86,26 +88,39 @@ export async function snapshotWorkspace(options: {
   let uploaded: { files: number; bytes: number };
   try {
     await step(1, `${files.length} files, ${toHash.length} new or changed`);
-    uploaded = await uploadFiles(session, store, root, entries, async (send) => {
-      const missing = async (file: ManifestEntry) => {
-        if (!file.sha256 || wanted.has(file.sha256)) return;
-        wanted.add(file.sha256);
-        if (!(await store.exists(blobKey(file.sha256)))) send(file.path);
-      };
-      for (const file of files) if (file.sha256) await missing(file);
-      const byPath = new Map(toHash.map((f) => [f.path, f]));
-      await streamHashes(
-        session,
-        root,
-        toHash.map((f) => f.path),
-        async (path, sha256) => {
-          const file = byPath.get(path);
-          if (!file) return;
-          file.sha256 = sha256;
-          await missing(file);
-        },
-      );
-    });
+    uploaded = await uploadFiles(
+      session,
+      store,
+      root,
+      entries,
+      `tmp/${options.snapshotId}/`,
+      async (send) => {
+        const missing = async (file: ManifestEntry) => {
+          if (!file.sha256 || wanted.has(file.sha256)) return;
+          wanted.add(file.sha256);
+          if (!(await store.exists(blobKey(file.sha256)))) send(file.path);
+        };
+        for (const file of files) if (file.sha256) await missing(file);
+        // The first file to hash goes at once, hashed as it arrives, so the link does not sit idle
+        // while the instance reads it through once to hash it; the hashes of the rest arrive ahead
+        // of the stream. (Stored under a staging key and copied into place, so not past S3's copy limit.)
+        const early = toHash[0] && toHash[0].size <= MAX_COPY_BYTES ? toHash[0] : undefined;
+        if (early) send(early.path);
+        const later = early ? toHash.slice(1) : toHash;
+        const byPath = new Map(later.map((f) => [f.path, f]));
+        await streamHashes(
+          session,
+          root,
+          later.map((f) => f.path),
+          async (path, sha256) => {
+            const file = byPath.get(path);
+            if (!file) return;
+            file.sha256 = sha256;
+            await missing(file);
+          },
+        );
+      },
+    );
     await step(2);
     await store.put(
       manifestKey(options.snapshotId),
@@ -326,6 +341,7 @@ async function uploadFiles(
   store: ObjectStore,
   root: string,
   entries: ManifestEntry[],
+  staging: string,
   feed: (send: (path: string) => void) => Promise<void>,
 ): Promise<{ files: number; bytes: number }> {
   const byPath = new Map(entries.map((e) => [e.path, e]));
@@ -385,12 +401,14 @@ async function uploadFiles(
         );
       } else {
         // Stored straight under the hash taken on the instance, and checked as it streams: a file
-        // that changed since it was hashed is moved to the key of what was actually read.
-        const expected = entry.sha256 ?? '';
+        // that changed since it was hashed is moved to the key of what was actually read. One
+        // sent before it was hashed goes to a staging key and is moved once its hash is known.
+        const expected = entry.sha256;
+        const key = expected ? blobKey(expected) : `${staging}${count + storing.size}-${randomUUID()}`;
         const tee = new PassThrough();
         stream.on('data', (chunk: unknown) => hash.update(chunk as Buffer));
         stream.pipe(tee);
-        const upload = store.put(blobKey(expected), tee);
+        const upload = store.put(key, tee);
         // Until the file is read to its end, a failed upload must stop the stream, not wait on it.
         const read = once(stream, 'end').then(() => undefined);
         read.catch(() => undefined);
@@ -400,8 +418,8 @@ async function uploadFiles(
           (async () => {
             await upload;
             if (sha !== expected) {
-              await store.copy(blobKey(expected), blobKey(sha));
-              await store.delete([blobKey(expected)]);
+              if (expected || !(await store.exists(blobKey(sha)))) await store.copy(key, blobKey(sha));
+              await store.delete([key]);
             }
             stored(sha);
           })(),
@@ -411,6 +429,14 @@ async function uploadFiles(
   });
   try {
     await Promise.all([feeding, pipeline(command.stdout as Readable, extract)]);
+  } catch (err) {
+    if (err instanceof GpuopsError) throw err;
+    // The archive ended early or came apart: the connection dropped, or tar died on the instance.
+    throw new GpuopsError(
+      ErrorCode.SshFailed,
+      `Reading the workspace on the instance stopped partway (${err instanceof Error ? err.message : String(err)}); the connection may have dropped. Nothing was recorded; try again.`,
+      { retryable: true, cause: err },
+    );
   } finally {
     await Promise.all(storing);
   }
