@@ -164,7 +164,12 @@ async function destroyHibernated(ctx: JobContext): Promise<OperationResult | und
     if (standby && standby.state !== 'off') {
       const compute = await standbyServicesOf(ctx).compute(standby.zone);
       await compute.deleteVm(standby.vm_name);
-      await updateStandby(ctx.db, row.id, { state: 'off', nat_ip: null, sync_lease_until: null, sync_holder: null });
+      await updateStandby(ctx.db, row.id, {
+        state: 'off',
+        nat_ip: null,
+        sync_lease_until: null,
+        sync_holder: null,
+      });
     }
     what = `its CPU standby VM${standby ? ` ${standby.vm_name}` : ''} was deleted`;
   }

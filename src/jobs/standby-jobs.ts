@@ -239,7 +239,13 @@ export const runStandbyOff: JobHandler = async (ctx) => {
   const compute = await standby.compute(row.zone);
   const existed = await compute.deleteVm(row.vm_name);
   await ctx.report(1);
-  await updateStandby(ctx.db, id, { state: 'off', nat_ip: null, error: null, sync_lease_until: null, sync_holder: null });
+  await updateStandby(ctx.db, id, {
+    state: 'off',
+    nat_ip: null,
+    error: null,
+    sync_lease_until: null,
+    sync_holder: null,
+  });
   return {
     instance: ref,
     state: 'off',

@@ -148,6 +148,7 @@ describe('workspace snapshots over SSH into S3-compatible storage', () => {
     await source.run('mkdir -p twin && cp solo/weights.bin twin/copy.bin');
     const twin = await snapshotWorkspace({ session: source, store, root: 'twin', snapshotId: 'snap-twin' });
     expect(twin.manifest.entries).toEqual([expect.objectContaining({ path: 'copy.bin', sha256: want })]);
+    expect(twin).toMatchObject({ uploadedFiles: 0, uploadedBytes: 0 });
     expect(await store.list('tmp/')).toEqual([]);
     const restored = await restoreWorkspace({
       session: source,

@@ -361,7 +361,7 @@ async function uploadFiles(
   // a few at a time bound the memory held.
   const storing = new Set<Promise<void>>();
   let failure: unknown;
-  const store$ = (work: Promise<void>) => {
+  const storeInBackground = (work: Promise<void>) => {
     const settled: Promise<void> = work
       .catch((err: unknown) => {
         failure ??= err;
@@ -369,8 +369,10 @@ async function uploadFiles(
       .finally(() => storing.delete(settled));
     storing.add(settled);
   };
+  // The file being read, settled once its part is done: a failure there explains the stream's end.
+  let reading: Promise<void> = Promise.resolve();
   extract.on('entry', (header, stream, next) => {
-    void (async () => {
+    reading = (async () => {
       const entry = byPath.get(header.name.replace(/^\.\//, ''));
       const size = header.size ?? 0;
       if (!entry || header.type !== 'file') {
@@ -380,9 +382,11 @@ async function uploadFiles(
       while (storing.size >= FILES_STORING_AT_ONCE) await Promise.race(storing);
       if (failure) throw failure;
       const hash = createHash('sha256');
-      const stored = (sha: string) => {
+      /** Records the file's content hash; counts it as uploaded when the store did not hold it yet. */
+      const stored = (sha: string, uploaded: boolean) => {
         entry.sha256 = sha;
         entry.size = size;
+        if (!uploaded) return;
         bytes += size;
         count++;
       };
@@ -393,10 +397,11 @@ async function uploadFiles(
           hash.update(chunk as Buffer);
         }
         const sha = hash.digest('hex');
-        store$(
+        storeInBackground(
           (async () => {
-            if (!(await store.exists(blobKey(sha)))) await store.put(blobKey(sha), Buffer.concat(chunks));
-            stored(sha);
+            const held = await store.exists(blobKey(sha));
+            if (!held) await store.put(blobKey(sha), Buffer.concat(chunks));
+            stored(sha, !held);
           })(),
         );
       } else {
@@ -404,7 +409,7 @@ async function uploadFiles(
         // that changed since it was hashed is moved to the key of what was actually read. One
         // sent before it was hashed goes to a staging key and is moved once its hash is known.
         const expected = entry.sha256;
-        const key = expected ? blobKey(expected) : `${staging}${count + storing.size}-${randomUUID()}`;
+        const key = expected ? blobKey(expected) : `${staging}${randomUUID()}`;
         const tee = new PassThrough();
         stream.on('data', (chunk: unknown) => hash.update(chunk as Buffer));
         stream.pipe(tee);
@@ -412,24 +417,46 @@ async function uploadFiles(
         // Until the file is read to its end, a failed upload must stop the stream, not wait on it.
         const read = once(stream, 'end').then(() => undefined);
         read.catch(() => undefined);
-        await Promise.race([read, upload.then(() => read)]);
+        try {
+          await Promise.race([read, upload.then(() => read)]);
+        } catch (err) {
+          // The upload gave up and stopped reading the file: its own error says why.
+          if ((err as Error).name === 'AbortError') await upload;
+          // The file came apart: the upload is cancelled, so no half-written object is left open.
+          tee.destroy(err as Error);
+          await upload.catch(() => undefined);
+          throw err;
+        }
         const sha = hash.digest('hex');
-        store$(
+        storeInBackground(
           (async () => {
             await upload;
+            let held = false;
             if (sha !== expected) {
-              if (expected || !(await store.exists(blobKey(sha)))) await store.copy(key, blobKey(sha));
+              held = !expected && (await store.exists(blobKey(sha)));
+              if (!held) await store.copy(key, blobKey(sha));
               await store.delete([key]);
             }
-            stored(sha);
+            stored(sha, !held);
           })(),
         );
       }
-    })().then(() => next(), next);
+    })().then(
+      () => next(),
+      (err: unknown) => {
+        // The storage's own errors are typed; anything else here is the stream coming apart.
+        if (err instanceof GpuopsError) failure ??= err;
+        next(err as Error);
+      },
+    );
   });
   try {
     await Promise.all([feeding, pipeline(command.stdout as Readable, extract)]);
   } catch (err) {
+    // What stopped the stream (the storage refusing a file) says more than how the stream ended.
+    await reading;
+    await Promise.all(storing);
+    if (failure) throw failure;
     if (err instanceof GpuopsError) throw err;
     // The archive ended early or came apart: the connection dropped, or tar died on the instance.
     throw new GpuopsError(
