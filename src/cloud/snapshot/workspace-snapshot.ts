@@ -103,7 +103,9 @@ export async function snapshotWorkspace(options: {
         for (const file of files) if (file.sha256) await missing(file);
         // The first file to hash goes at once, hashed as it arrives, so the link does not sit idle
         // while the instance reads it through once to hash it; the hashes of the rest arrive ahead
-        // of the stream. (Stored under a staging key and copied into place, so not past S3's copy limit.)
+        // of the stream. The price: that one file crosses the link even if the store holds its
+        // content already (it is then not stored again). Large, it is staged and copied into
+        // place, so it must be within S3's single-copy limit.
         const early = toHash[0] && toHash[0].size <= MAX_COPY_BYTES ? toHash[0] : undefined;
         if (early) send(early.path);
         const later = early ? toHash.slice(1) : toHash;
