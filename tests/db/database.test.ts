@@ -137,8 +137,21 @@ const SCHEMA_COLUMNS = {
     'hourly_cost',
     'error',
     'sync_lease_until',
+    'sync_holder',
     'created_at',
     'updated_at',
+  ],
+  notices: [
+    'id',
+    'channel',
+    'reply_to',
+    'instance_id',
+    'text',
+    'actions',
+    'acted_at',
+    'acted_by',
+    'created_at',
+    'delivered_at',
   ],
 };
 
