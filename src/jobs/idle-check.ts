@@ -199,7 +199,7 @@ async function checkInstance(
         services.db,
         instance,
         `${ref} (${instance.gpu_count}x ${instance.gpu_name}, ${formatPrice(instance.price_per_hour)}) has been idle (GPU ${under}) for ${formatDuration(taken.at.getTime() - step.idleSince.getTime())}. ` +
-          `It will be paused ${when} unless someone says "keep ${ref} running" (or clicks below) or GPU work starts.`,
+          `It will be paused ${when} unless someone says "keep ${ref} running" or GPU work starts.`,
         [{ label: `Keep ${ref} running`, tool: 'keep_running', args: { instance: ref } }],
       );
       return;

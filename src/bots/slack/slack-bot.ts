@@ -286,24 +286,35 @@ export async function startSlackBot(
     },
   );
 
-  async function onClick(
-    body: BlockButtonAction,
-    action: BlockButtonAction['actions'][number],
-  ): Promise<void> {
+  /**
+   * Where a click came from and how to answer the clicker privately (in `thread`); undefined when
+   * it came from outside a channel, or from a workspace not allowed (the clicker is told).
+   */
+  async function clickPlace(body: BlockButtonAction, thread: string | undefined) {
     const team = body.team?.id ?? body.user.team_id;
     const channel = body.channel?.id;
-    if (!channel) return;
+    if (!channel) return undefined;
     const tell = (text: string) =>
       app.client.chat.postEphemeral({
         channel,
         user: body.user.id,
         text,
-        ...(body.message?.thread_ts && { thread_ts: body.message.thread_ts }),
+        ...(thread && { thread_ts: thread }),
       });
     if (!workspaceAllowed(config, team)) {
       await tell('This gpuops is not set up for this workspace; nothing was done.');
-      return;
+      return undefined;
     }
+    return { team, channel, tell };
+  }
+
+  async function onClick(
+    body: BlockButtonAction,
+    action: BlockButtonAction['actions'][number],
+  ): Promise<void> {
+    const where = await clickPlace(body, body.message?.thread_ts);
+    if (!where) return;
+    const { team, channel, tell } = where;
     const outcome = await confirmations.click({
       action: action.action_id,
       confirmationId: String(action.value ?? ''),
@@ -350,21 +361,10 @@ export async function startSlackBot(
     body: BlockButtonAction,
     action: BlockButtonAction['actions'][number],
   ): Promise<void> {
-    const team = body.team?.id ?? body.user.team_id;
-    const channel = body.channel?.id;
-    if (!channel) return;
     const thread = body.message?.thread_ts ?? body.message?.ts;
-    const tell = (text: string) =>
-      app.client.chat.postEphemeral({
-        channel,
-        user: body.user.id,
-        text,
-        ...(thread && { thread_ts: thread }),
-      });
-    if (!workspaceAllowed(config, team)) {
-      await tell('This gpuops is not set up for this workspace; nothing was done.');
-      return;
-    }
+    const where = await clickPlace(body, thread);
+    if (!where) return;
+    const { team, channel, tell } = where;
     const userName = body.user.name ?? (await nameOf(body.user.id));
     const at = { platform: 'slack', ...(team && { workspace: team }), channel } as const;
     const outcome = await decideNoticeClick(db, {
