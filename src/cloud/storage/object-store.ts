@@ -24,6 +24,11 @@ export interface ObjectStoreOptions {
   timeoutMs?: number;
 }
 
+// gpuops runs on Node 20 with the SDK version its lockfile pins; the SDK's notice that versions
+// from 2027 will need Node 22 would otherwise print into the terminal chat on the first snapshot.
+// Its own switch, so whoever sets it otherwise still gets the notice.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** Multipart parts: S3's minimum is 5 MiB; 8 MiB keeps the part count low without much memory. */
 const PART_SIZE = 8 * 1024 * 1024;
 
