@@ -87,7 +87,11 @@ export const runHibernate: JobHandler = async (ctx) => {
       }),
     });
     const result = hibernatedResult(hibernated, snapshot, diskPerHour);
-    if (auto) await tell(ctx, row, result.summary);
+    if (auto) {
+      await addInstanceNotice(ctx.db, row, result.summary, [
+        { label: `Wake i-${row.id}`, tool: 'resume', args: { instance: `i-${row.id}` } },
+      ]);
+    }
     return result;
   } catch (err) {
     const error = asGpuopsError(err);

@@ -59,11 +59,15 @@ describe('hibernation', () => {
     expect(sim.instances.find((i) => String(i.id) === paused.provider_instance_id)?.destroyed).toBe(true);
     const notices = await g.runtime.database.db
       .selectFrom('notices')
-      .select('text')
+      .select(['text', 'actions'])
       .where('instance_id', '=', id)
       .orderBy('id')
       .execute();
     expect(notices.map((n) => n.text).join('\n')).toMatch(/hibernated: its workspace is in snap-\d+/);
+    // Chats show a button that wakes it.
+    expect(notices.at(-1)!.actions).toEqual([
+      { label: `Wake i-${id}`, tool: 'resume', args: { instance: `i-${id}` } },
+    ]);
     // What it saves from now on is in the audit log: its disk no longer bills.
     const audit = await g.runtime.database.db
       .selectFrom('audit_log')
