@@ -21,8 +21,12 @@ export const LIVE_STATES: readonly InstanceState[] = [
   'failed',
 ];
 
-/** States that only last while an operation moves the instance. */
-export const MOVING_STATES: readonly InstanceState[] = ['stopping', 'starting', 'destroying'];
+/**
+ * States that only last while an operation moves the instance (a deploy provisions it; a pause,
+ * resume or destroy moves it). With no operation in flight, a record in one of them is settled to
+ * what the provider says the moment gpuops hears from the provider.
+ */
+export const MOVING_STATES: readonly InstanceState[] = ['provisioning', 'stopping', 'starting', 'destroying'];
 
 /** Provider statuses in which the GPUs are rented and billed. */
 const GPU_BILLING: ReadonlySet<ProviderView> = new Set(['provisioning', 'loading', 'running']);

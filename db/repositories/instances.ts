@@ -1,6 +1,9 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { ProviderInstance } from '../../src/cloud/provider.ts';
 import { ErrorCode, GpuopsError } from '../../src/errors.ts';
+import { agreesWithProvider, MOVING_STATES, type ProviderView, settledColumns } from '../instance-states.ts';
 import type { Database, InstanceRow, InstanceState, InstanceUpdate, NewInstance } from '../schema.ts';
+import { recordAudit } from './audit.ts';
 
 type SelectFrom = ExpressionBuilder<Database, 'instances'>['selectFrom'];
 
@@ -77,6 +80,107 @@ function inFlightOn(selectFrom: SelectFrom, id: number) {
     .select('operations.id')
     .where('operations.instance_id', '=', id)
     .where('operations.state', 'in', ['queued', 'running']);
+}
+
+/** What gpuops just heard from the provider about one machine. */
+export interface ProviderLook {
+  /** The machine as the provider has it; null when the provider no longer has it. */
+  machine: ProviderInstance | null;
+  /** When the provider was asked: an operation that ended after this may have moved the machine since. */
+  since: Date;
+}
+
+export interface SettledInstance {
+  /** The record as it now is. */
+  row: InstanceRow;
+  /** Set when the record's state changed to follow the provider. */
+  moved?: { from: InstanceState; to: InstanceState; provider: ProviderView };
+  /** False when an operation owns the instance (or the record changed since it was read): nothing was written. */
+  written: boolean;
+}
+
+export interface SettleOptions {
+  /**
+   * `moving`: only a state that lasts while an operation moves the instance (stopping, starting, …)
+   * is settled; a settled state the provider contradicts is left for the reconciler, which tells
+   * the channel. `all`: every state follows the provider (the reconciler).
+   */
+  scope: 'moving' | 'all';
+  /** Where gpuops heard from the provider (audit details): `list_instances`, `reconciler`, … */
+  heardFrom: string;
+}
+
+/**
+ * Makes an instance's record follow what the provider just said of its machine, unless an
+ * operation owns the instance: one is queued or running on it, or one ended after the provider
+ * was asked (its last move may postdate what was heard). The check and the write are one
+ * conditional UPDATE, so an operation that starts meanwhile is never overwritten; a state change
+ * is written to the audit log in the same transaction, by gpuops, as the reconciler's are.
+ */
+export async function settleIdleInstance(
+  db: Kysely<Database>,
+  row: InstanceRow,
+  look: ProviderLook,
+  options: SettleOptions,
+): Promise<SettledInstance> {
+  const view: ProviderView = look.machine?.status ?? 'gone';
+  const settles = options.scope === 'all' || MOVING_STATES.includes(row.state);
+  const full = settledColumns(row, look.machine);
+  const columns: Omit<InstanceUpdate, 'id' | 'created_at' | 'updated_at'> =
+    settles && !(full.state === row.state && agreesWithProvider(row.state, view))
+      ? full
+      : {
+          provider_status: view,
+          // Jobs reach a machine where the provider says it is now.
+          ...(look.machine?.sshHost && { ssh_host: look.machine.sshHost }),
+          ...(look.machine?.sshPort && { ssh_port: look.machine.sshPort }),
+        };
+  const changes = Object.entries(columns).some(
+    ([column, value]) => !sameValue(row[column as keyof InstanceRow], value),
+  );
+  if (!changes) return { row, written: false };
+  return db.transaction().execute(async (tx) => {
+    const updated = await tx
+      .updateTable('instances')
+      .set({ ...columns, updated_at: new Date() })
+      .where('id', '=', row.id)
+      .where('state', '=', row.state)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('operations')
+              .select('operations.id')
+              .where('operations.instance_id', '=', row.id)
+              .where(({ or, eb }) =>
+                or([
+                  eb('operations.state', 'in', ['queued', 'running']),
+                  eb('operations.finished_at', '>=', look.since),
+                ]),
+              ),
+          ),
+        ),
+      )
+      .returningAll()
+      .executeTakeFirst();
+    if (!updated) return { row: (await getInstance(tx, row.id)) ?? row, written: false };
+    if (updated.state === row.state) return { row: updated, written: true };
+    const moved = { from: row.state, to: updated.state, provider: view };
+    await recordAudit(tx, {
+      actor: 'gpuops',
+      action: 'reconcile',
+      target: `i-${row.id}`,
+      channel: row.channel,
+      outcome: 'ok',
+      price_per_hour: row.price_per_hour,
+      details: JSON.stringify({ ...moved, heard_from: options.heardFrom }),
+    });
+    return { row: updated, moved, written: true };
+  });
+}
+
+function sameValue(current: unknown, next: unknown): boolean {
+  if (current instanceof Date && next instanceof Date) return current.getTime() === next.getTime();
+  return current === next;
 }
 
 export async function getInstance(db: Kysely<Database>, id: number): Promise<InstanceRow | undefined> {

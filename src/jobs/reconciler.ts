@@ -1,13 +1,9 @@
-import {
-  agreesWithProvider,
-  LIVE_STATES,
-  type ProviderView,
-  settledColumns,
-} from '../../db/instance-states.ts';
+import { LIVE_STATES, settledColumns } from '../../db/instance-states.ts';
 import { recordAudit } from '../../db/repositories/audit.ts';
 import {
   deleteUnrentedInstance,
   listInstances,
+  settleIdleInstance,
   updateIdleInstance,
   updateInstance,
 } from '../../db/repositories/instances.ts';
@@ -92,6 +88,7 @@ export async function reconcile(
     if (await endIfAbandoned(services, operation, state, failedReason)) report.abandoned.push(operation.id);
   }
 
+  const listedAt = new Date();
   const machines = await provider.listInstances();
   const byId = new Map(machines.map((m) => [m.id, m]));
   const busy = await instancesWithOperationsInFlight(db);
@@ -103,7 +100,7 @@ export async function reconcile(
       continue;
     }
     report.checked++;
-    const settled = await settleRecord(services, row, byId, machines, report);
+    const settled = await settleRecord(services, row, { byId, machines, since: listedAt }, report);
     if (settled?.provider_instance_id && settled.state !== 'destroyed')
       claimed.set(settled.provider_instance_id, settled);
   }
@@ -140,10 +137,10 @@ export async function reconcile(
 async function settleRecord(
   services: WorkerServices,
   row: InstanceRow,
-  byId: Map<string, ProviderInstance>,
-  machines: ProviderInstance[],
+  heard: { byId: Map<string, ProviderInstance>; machines: ProviderInstance[]; since: Date },
   report: ReconcileReport,
 ): Promise<InstanceRow | undefined> {
+  const { byId, machines, since } = heard;
   const { db } = services;
   let current = row;
   if (!current.provider_instance_id) {
@@ -162,31 +159,22 @@ async function settleRecord(
   const machine =
     byId.get(current.provider_instance_id!) ??
     (await services.provider.getInstance(current.provider_instance_id!));
-  const columns = settledColumns(current, machine);
-  const view: ProviderView = machine?.status ?? 'gone';
-  // Every write below holds only while no operation has started on the instance since it was read.
-  if (columns.state === current.state && agreesWithProvider(current.state, view)) {
-    if (current.provider_status === view) return current;
-    return (await updateIdleInstance(db, current.id, { provider_status: view })) ?? current;
-  }
-  const updated = await updateIdleInstance(db, current.id, columns);
-  if (!updated) return undefined;
+  const settled = await settleIdleInstance(
+    db,
+    current,
+    { machine, since },
+    { scope: 'all', heardFrom: 'reconciler' },
+  );
+  // A record an operation took meanwhile is still that operation's claim on its machine.
+  if (!settled.moved) return settled.row;
+  const { row: updated, moved } = settled;
   const ref = `i-${current.id}`;
-  report.repaired.push({ instance: ref, from: current.state, to: updated.state, provider: view });
-  await recordAudit(db, {
-    actor: 'gpuops',
-    action: 'reconcile',
-    target: ref,
-    channel: current.channel,
-    outcome: 'ok',
-    price_per_hour: current.price_per_hour,
-    details: JSON.stringify({ from: current.state, to: updated.state, provider: view }),
-  });
+  report.repaired.push({ instance: ref, from: moved.from, to: moved.to, provider: moved.provider });
   await addNotice(db, {
     channel: current.channel,
     reply_to: await replyToOf(services, current.operation_id),
     instance_id: current.id,
-    text: `${ref} was ${current.state} in gpuops's records, but the provider says ${view === 'gone' ? 'its machine is gone' : `its machine is ${view}`}; records now follow the provider. ${whereItStands(updated)}`,
+    text: `${ref} was ${moved.from} in gpuops's records, but the provider says ${moved.provider === 'gone' ? 'its machine is gone' : `its machine is ${moved.provider}`}; records now follow the provider. ${whereItStands(updated)}`,
   });
   return updated;
 }

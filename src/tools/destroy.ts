@@ -1,25 +1,28 @@
-import type { Kysely } from 'kysely';
-import type { Database, InstanceRow } from '../../db/schema.ts';
+import type { InstanceRow } from '../../db/schema.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatPrice } from '../format/text.ts';
-import { instanceRef, loadOwnedInstance } from './instance-access.ts';
+import { instanceRef, loadCurrentInstance } from './instance-access.ts';
 import { assertNotBusy } from './instance-busy.ts';
 import { destroySchema } from './schemas.ts';
-import { defineTool, type RequestContext } from './tool.ts';
+import { defineTool, type RequestContext, type ToolServices } from './tool.ts';
 
 /** A destroy replaces a pause or resume that has not started yet: the user wants the machine gone. */
 const SUPERSEDES = ['pause', 'resume'] as const;
 
 /** The instance, if it is this channel's, not destroyed already and not busy (checked before asking and again before acting). */
-async function loadDestroyable(db: Kysely<Database>, ref: string, ctx: RequestContext): Promise<InstanceRow> {
-  const row = await loadOwnedInstance(db, ref, ctx);
+async function loadDestroyable(
+  services: ToolServices,
+  ref: string,
+  ctx: RequestContext,
+): Promise<InstanceRow> {
+  const row = await loadCurrentInstance(services, ref, ctx);
   if (row.state === 'destroyed') {
     throw new GpuopsError(
       ErrorCode.InvalidState,
       `${instanceRef(row.id)} is already destroyed; nothing bills.`,
     );
   }
-  await assertNotBusy(db, row, SUPERSEDES);
+  await assertNotBusy(services.db, row, SUPERSEDES);
   return row;
 }
 
@@ -30,11 +33,11 @@ export const destroyTool = defineTool({
   schema: destroySchema,
   kind: 'job',
   async confirmation(args, ctx, services) {
-    const row = await loadDestroyable(services.db, args.instance, ctx);
+    const row = await loadDestroyable(services, args.instance, ctx);
     return `Destroy ${instanceRef(row.id)} (${row.gpu_count}x ${row.gpu_name}, ${formatPrice(row.price_per_hour)}, ${row.state})? Its disk and everything on it will be deleted; this cannot be undone.`;
   },
   async run(args, ctx, services) {
-    const row = await loadDestroyable(services.db, args.instance, ctx);
+    const row = await loadDestroyable(services, args.instance, ctx);
     const job = await services.operations.enqueue({
       kind: 'destroy',
       args,

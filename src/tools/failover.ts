@@ -4,7 +4,7 @@ import { type GpuModel, resolveGpuArg } from '../cloud/gpu-catalog.ts';
 import { checkBudget } from '../cloud/market-query.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatElapsed, formatPrice } from '../format/text.ts';
-import { instanceRef, loadOwnedInstance } from './instance-access.ts';
+import { instanceRef, loadCurrentInstance } from './instance-access.ts';
 import { assertNotBusy } from './instance-busy.ts';
 import { failoverSchema } from './schemas.ts';
 import { defineTool, type RequestContext, type ToolServices } from './tool.ts';
@@ -30,7 +30,7 @@ async function check(
   ctx: RequestContext,
   services: ToolServices,
 ): Promise<Checked> {
-  const row = await loadOwnedInstance(services.db, args.instance, ctx);
+  const row = await loadCurrentInstance(services, args.instance, ctx);
   const ref = instanceRef(row.id);
   const gpu = args.gpu === undefined ? undefined : resolveGpuArg(args.gpu);
   checkBudget(args.max_price_per_gpu_hour, row.gpu_count, services.config);

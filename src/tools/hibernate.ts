@@ -3,7 +3,7 @@ import { updateInstance } from '../../db/repositories/instances.ts';
 import type { InstanceRow } from '../../db/schema.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatElapsed, formatPrice } from '../format/text.ts';
-import { instanceRef, loadOwnedInstance } from './instance-access.ts';
+import { instanceRef, loadCurrentInstance, loadOwnedInstance } from './instance-access.ts';
 import { assertNotBusy } from './instance-busy.ts';
 import { hibernateSchema, hibernationPolicySchema } from './schemas.ts';
 import { defineTool, type RequestContext, requesterName, type ToolServices } from './tool.ts';
@@ -19,7 +19,7 @@ async function loadHibernatable(
   ctx: RequestContext,
   services: ToolServices,
 ): Promise<InstanceRow> {
-  const row = await loadOwnedInstance(services.db, args.instance, ctx);
+  const row = await loadCurrentInstance(services, args.instance, ctx);
   const ref = instanceRef(row.id);
   if (row.state === 'hibernated') {
     throw new GpuopsError(

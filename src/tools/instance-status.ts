@@ -1,7 +1,8 @@
 import { agreesWithProvider, type ProviderView } from '../../db/instance-states.ts';
-import { updateInstance } from '../../db/repositories/instances.ts';
+import { settleIdleInstance } from '../../db/repositories/instances.ts';
 import { describeInFlight, findInFlightOperation } from '../../db/repositories/operations.ts';
 import { getStandby } from '../../db/repositories/standbys.ts';
+import type { ProviderInstance } from '../cloud/provider.ts';
 import { sshCommand } from '../cloud/ssh/ssh-command.ts';
 import { formatElapsed, formatPrice } from '../format/text.ts';
 import { instanceRef, loadOwnedInstance } from './instance-access.ts';
@@ -14,23 +15,24 @@ export const instanceStatusTool = defineTool({
   schema: instanceStatusSchema,
   kind: 'quick',
   async run(args, ctx, services) {
-    const row = await loadOwnedInstance(services.db, args.instance, ctx);
+    let row = await loadOwnedInstance(services.db, args.instance, ctx);
     let providerStatus = row.provider_status;
-    let sshHost = row.ssh_host;
-    let sshPort = row.ssh_port;
+    let machine: ProviderInstance | null = null;
     if (row.provider_instance_id && row.state !== 'destroyed') {
-      const live = await services.provider.getInstance(row.provider_instance_id);
-      providerStatus = live ? live.status : 'gone';
-      sshHost = live?.sshHost ?? sshHost;
-      sshPort = live?.sshPort ?? sshPort;
-      if (providerStatus !== row.provider_status || sshPort !== row.ssh_port) {
-        await updateInstance(services.db, row.id, {
-          provider_status: providerStatus,
-          ssh_host: sshHost,
-          ssh_port: sshPort,
-        });
-      }
+      const since = new Date();
+      machine = await services.provider.getInstance(row.provider_instance_id);
+      providerStatus = machine ? machine.status : 'gone';
+      // Having heard, a record left moving by an operation that has ended is settled here.
+      ({ row } = await settleIdleInstance(
+        services.db,
+        row,
+        { machine, since },
+        { scope: 'moving', heardFrom: 'instance_status' },
+      ));
     }
+    // Where the provider says the machine is now, even while an operation owns the record.
+    const sshHost = machine?.sshHost ?? row.ssh_host;
+    const sshPort = machine?.sshPort ?? row.ssh_port;
     const ref = instanceRef(row.id);
     const busy = await findInFlightOperation(services.db, row.id);
     const standby = await getStandby(services.db, row.id);

@@ -1,5 +1,5 @@
 import { agreesWithProvider, billsGpus, LIVE_STATES, type ProviderView } from '../../db/instance-states.ts';
-import { listInstances, updateInstance } from '../../db/repositories/instances.ts';
+import { listInstances, settleIdleInstance } from '../../db/repositories/instances.ts';
 import { IN_FLIGHT, listOperations } from '../../db/repositories/operations.ts';
 import type { InstanceState } from '../../db/schema.ts';
 import { formatPrice, renderTable } from '../format/text.ts';
@@ -40,18 +40,25 @@ export const listInstancesTool = defineTool({
     }
     // What the provider says now, in one call: a host can die or an instance vanish long after
     // gpuops last looked. The list still answers (from the database) when the provider does not.
+    // Having heard, a record left moving by an operation that has ended is settled here.
     const live = new Map<string, ProviderView>();
     let liveNote = '';
     const rented = rows.filter((r) => r.provider_instance_id && r.state !== 'destroyed');
     if (rented.length > 0) {
       try {
-        for (const instance of await services.provider.listInstances())
-          live.set(instance.id, instance.status);
-        for (const r of rented) {
-          const status = live.get(r.provider_instance_id!) ?? 'gone';
-          if (status !== r.provider_status)
-            await updateInstance(services.db, r.id, { provider_status: status });
-          live.set(r.provider_instance_id!, status);
+        const since = new Date();
+        const machines = new Map((await services.provider.listInstances()).map((m) => [m.id, m]));
+        for (const [i, r] of rows.entries()) {
+          if (!rented.includes(r)) continue;
+          const machine = machines.get(r.provider_instance_id!) ?? null;
+          const settled = await settleIdleInstance(
+            services.db,
+            r,
+            { machine, since },
+            { scope: 'moving', heardFrom: 'list_instances' },
+          );
+          rows[i] = settled.row;
+          live.set(r.provider_instance_id!, machine?.status ?? 'gone');
         }
       } catch (err) {
         live.clear();

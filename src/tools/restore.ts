@@ -1,6 +1,6 @@
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatBytes } from '../format/text.ts';
-import { instanceRef, loadOwnedInstance } from './instance-access.ts';
+import { instanceRef, loadCurrentInstance } from './instance-access.ts';
 import { assertNotBusy } from './instance-busy.ts';
 import { restoreSchema } from './schemas.ts';
 import { loadOwnedSnapshot } from './snapshot-access.ts';
@@ -18,7 +18,7 @@ async function check(
       `${args.snapshot} is ${snapshot.state === 'failed' ? 'a failed snapshot' : 'still being taken'}; only a complete one can be restored.`,
     );
   }
-  const row = await loadOwnedInstance(services.db, args.instance, ctx);
+  const row = await loadCurrentInstance(services, args.instance, ctx);
   await assertNotBusy(services.db, row);
   if (row.state !== 'running') {
     throw new GpuopsError(

@@ -1,5 +1,5 @@
 import { ErrorCode, GpuopsError } from '../errors.ts';
-import { instanceRef, loadOwnedInstance } from './instance-access.ts';
+import { instanceRef, loadCurrentInstance } from './instance-access.ts';
 import { assertNotBusy } from './instance-busy.ts';
 import { snapshotSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';
@@ -11,7 +11,7 @@ export const snapshotTool = defineTool({
   schema: snapshotSchema,
   kind: 'job',
   async run(args, ctx, services) {
-    const row = await loadOwnedInstance(services.db, args.instance, ctx);
+    const row = await loadCurrentInstance(services, args.instance, ctx);
     await assertNotBusy(services.db, row);
     if (row.state !== 'running') {
       throw new GpuopsError(

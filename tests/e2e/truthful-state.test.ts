@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { listAudit } from '../../db/repositories/audit.ts';
 import { getInstance, listInstances } from '../../db/repositories/instances.ts';
-import { getOperation } from '../../db/repositories/operations.ts';
-import { failNext, getSimState, resetFailures } from '../../src/cloud/sim/admin-client.ts';
+import { createOperation, finishOperation, getOperation } from '../../db/repositories/operations.ts';
+import { failNext, getSimState, resetFailures, setFaultRate } from '../../src/cloud/sim/admin-client.ts';
 import type { ProgressView } from '../../src/jobs/progress.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
 import { testBackends } from '../support/index.ts';
@@ -106,6 +107,121 @@ describe.each(testBackends)('operations that fail leave the truth behind, on $na
     await g.say(`resume ${ref}`);
     expect(finalOf(g)).toMatchObject({ state: 'succeeded', kind: 'resume' });
     expect(await getInstance(g.runtime.database.db, id)).toMatchObject({ state: 'running' });
+  });
+
+  /** Pauses the instance while the provider answers neither the pause nor the settling after it. */
+  async function pauseWhileProviderDown(ref: string, id: number): Promise<void> {
+    await setFaultRate(g.sim.adminUrl, { rate: 1, endpoints: ['show', 'stop'], statuses: [503] });
+    g.surface.clear();
+    await g.say(`pause ${ref}`);
+    const failed = finalOf(g);
+    expect(failed.state).toBe('failed');
+    expect(failed.error?.message).toContain('could not reach the provider');
+    expect(await getInstance(g.runtime.database.db, id)).toMatchObject({ state: 'stopping' });
+  }
+
+  function listedLine(ref: string): string {
+    return g.surface
+      .posts('reply')
+      .join('\n')
+      .split('\n')
+      .find((l) => l.startsWith(`${ref} `))!;
+  }
+
+  function statusLine(ref: string): string {
+    return g.surface
+      .posts('reply')
+      .join('\n')
+      .split('\n')
+      .find((l) => l.startsWith(`${ref}: `))!;
+  }
+
+  it('a pause that failed and could not settle leaves "stopping" only until the next list: with the provider back and no reconciler, the list shows running and the pause then works', async () => {
+    const { ref, id } = await deployed(g);
+    await pauseWhileProviderDown(ref, id);
+    await resetFailures(g.sim.adminUrl);
+
+    g.surface.clear();
+    await g.say('list my instances');
+    const line = listedLine(ref);
+    expect(line).toContain('running');
+    expect(line).not.toContain('stopping');
+    expect(line).not.toContain('⚠');
+    expect(await getInstance(g.runtime.database.db, id)).toMatchObject({
+      state: 'running',
+      provider_status: 'running',
+    });
+    const audit = await listAudit(g.runtime.database.db, { target: ref });
+    expect(audit.find((a) => a.action === 'reconcile')?.details).toMatchObject({
+      from: 'stopping',
+      to: 'running',
+      provider: 'running',
+      heard_from: 'list_instances',
+    });
+
+    g.surface.clear();
+    await g.say(`pause ${ref}`);
+    expect(finalOf(g)).toMatchObject({ state: 'succeeded', kind: 'pause' });
+    expect(await getInstance(g.runtime.database.db, id)).toMatchObject({ state: 'stopped' });
+  });
+
+  it('a new request for an instance left "stopping" asks the provider first: while it is down the answer says so, once it is back the pause runs', async () => {
+    const { ref, id } = await deployed(g);
+    await pauseWhileProviderDown(ref, id);
+
+    g.surface.clear();
+    await g.say(`pause ${ref}`);
+    expect(g.surface.progressRefs()).toHaveLength(0);
+    const refusal = g.surface
+      .errors()
+      .map((e) => e.text)
+      .join('\n');
+    expect(refusal).toContain(`${ref} is stopping in gpuops's records`);
+    expect(refusal).toContain('Try again in a minute');
+    expect(await getInstance(g.runtime.database.db, id)).toMatchObject({ state: 'stopping' });
+
+    await resetFailures(g.sim.adminUrl);
+    g.surface.clear();
+    await g.say(`pause ${ref}`);
+    expect(finalOf(g)).toMatchObject({ state: 'succeeded', kind: 'pause' });
+    expect(await getInstance(g.runtime.database.db, id)).toMatchObject({ state: 'stopped' });
+  });
+
+  it('the list leaves a "stopping" record alone while an operation of the instance is queued, and settles it once that operation has ended', async () => {
+    const { ref, id } = await deployed(g);
+    await pauseWhileProviderDown(ref, id);
+    await resetFailures(g.sim.adminUrl);
+    const db = g.runtime.database.db;
+    // Queued but never enqueued: it owns the instance and no worker will move it.
+    const { operation } = await createOperation(db, {
+      id: `op-settle-${id}-${Date.now()}`,
+      kind: 'snapshot',
+      args: JSON.stringify({ instance: ref }),
+      requester: 'alice',
+      channel: g.context.channel,
+      reply_to: JSON.stringify(g.context.replyTo),
+      state: 'queued',
+      instance_id: id,
+      step: null,
+      progress: null,
+    });
+
+    g.surface.clear();
+    await g.say('list my instances');
+    expect(listedLine(ref)).toContain('stopping');
+    g.surface.clear();
+    await g.say(`status of ${ref}`);
+    expect(statusLine(ref)).toContain(', stopping');
+    expect(await getInstance(db, id)).toMatchObject({ state: 'stopping' });
+
+    await finishOperation(db, operation.id, {
+      state: 'failed',
+      error: { code: 'cancelled', message: 'cancelled by the test' },
+    });
+    g.surface.clear();
+    await g.say(`status of ${ref}`);
+    expect(statusLine(ref)).toContain(', running');
+    expect(await getInstance(db, id)).toMatchObject({ state: 'running' });
   });
 
   it('a deploy whose rental never went through leaves no instance record, and says nothing bills', async () => {
