@@ -4,15 +4,16 @@ import type { GpuProvider, Offer, OfferQuery } from '../cloud/provider.ts';
 import type { Config } from '../config.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatPrice } from '../format/text.ts';
-import { unsupportedReason } from './compat.ts';
-import { fitsOn, fitTable, smallestConfigs } from './fit.ts';
+import { type Adapted, adaptToGpu } from './compat.ts';
+import { fitsOn, fitTable, smallestConfigs, usableVramGb } from './fit.ts';
+import { type FitLever, whatWouldFit } from './levers.ts';
 import { estimateMemory } from './memory.ts';
 import { DEFAULT_MIN_RELIABILITY, type RankedOffer, rankOffers, topConfigurations } from './rank.ts';
 import { estimateSpeed, assumptions as speedAssumptions } from './speed.ts';
-import type { AdviceRequest, FitRow, MemoryBreakdown, Recommendation, Workload } from './types.ts';
-import { buildWorkload } from './workload.ts';
+import type { AdviceQuestionArgs, FitRow, MemoryBreakdown, Recommendation, Workload } from './types.ts';
+import { buildWorkload, WORKLOAD_DEFAULTS } from './workload.ts';
 
-export type RecommendGpuArgs = AdviceRequest;
+export type RecommendGpuArgs = AdviceQuestionArgs;
 
 /** The advisor's answer: `gpuops advise --json` prints exactly this object. */
 export interface Advice {
@@ -35,8 +36,46 @@ export interface Advice {
   };
   memory_gb: MemoryBreakdown;
   fits: Array<FitRow & { gpu_id: string }>;
-  /** The smallest configuration of each GPU model that holds the workload, smallest memory first. */
-  configurations: Array<{ gpu_id: string; gpu: string; count: number; vram_gb_total: number }>;
+  /**
+   * The smallest configuration of each GPU model that holds the workload, smallest memory first;
+   * `precision_note` when the GPU runs it at another precision or without FlashAttention-2.
+   */
+  configurations: Array<{
+    gpu_id: string;
+    gpu: string;
+    count: number;
+    vram_gb_total: number;
+    precision_note?: string;
+  }>;
+  /** Training with a known data size: the whole run's tokens and how they were counted. */
+  run?: {
+    examples?: number;
+    tokens_per_example?: number;
+    tokens_per_example_assumed?: boolean;
+    epochs: number;
+    total_tokens: number;
+  };
+  /** Serving at a stated rate: the load, and how many sequences one copy of a setup takes. */
+  load?: {
+    requests_per_second: number;
+    tokens_per_request: number;
+    tokens_per_request_assumed: boolean;
+    tokens_per_day: number;
+    sequences_per_replica: number;
+    sequences_assumed: boolean;
+  };
+  /**
+   * Near the edge: the largest single GPU that just misses, and the first standard lever
+   * (gradient checkpointing, smaller batch, shorter sequence, more GPUs) that makes it hold it.
+   */
+  near_fit?: {
+    vram_gb: number;
+    gpus: string[];
+    count: number;
+    change: string;
+    need_gb: number;
+    usable_gb: number;
+  };
   /** For the GPUs the question named: whether and how they can run it. */
   checked?: Array<{ gpu: string; fits_on_one: boolean; count_needed: number | null; verdict: string }>;
   recommendation: Recommendation | null;
@@ -73,12 +112,22 @@ export async function advise(args: RecommendGpuArgs, provider: GpuProvider, conf
     workload.model.kind === 'diffusion' ||
     workload.model.kind === 'speech' ||
     workload.model.kind === 'embedding';
-  const memoryFits = smallestConfigs(workload).filter((c) => !singleGpu || c.count === 1);
-  // Enough memory is not enough: the kernels for the format must exist on the GPU.
+  // Each GPU runs the workload at a precision it supports (bf16 becomes fp16 on a V100), or not
+  // at all when no change helps; enough memory is not enough without the kernels for the format.
+  const adapted = new Map<string, Adapted>(GPU_CATALOG.map((g) => [g.id, adaptToGpu(g, workload)]));
+  const workloadOn = (gpu: GpuModel): Workload => {
+    const a = adapted.get(gpu.id);
+    return a && 'workload' in a ? a.workload : workload;
+  };
+  const noteOn = (gpu: GpuModel): string | undefined => {
+    const a = adapted.get(gpu.id);
+    return a && 'workload' in a ? a.note : undefined;
+  };
+  const memoryFits = smallestConfigs(workload, workloadOn).filter((c) => !singleGpu || c.count === 1);
   const unsupported = new Map(
     memoryFits.flatMap((c) => {
-      const why = unsupportedReason(c.gpu, workload);
-      return why ? [[c.gpu.id, why] as const] : [];
+      const a = adapted.get(c.gpu.id);
+      return a && 'unsupported' in a ? [[c.gpu.id, a.unsupported] as const] : [];
     }),
   );
   const configs = memoryFits.filter((c) => !unsupported.has(c.gpu.id));
@@ -94,7 +143,7 @@ export async function advise(args: RecommendGpuArgs, provider: GpuProvider, conf
     workload,
     offers,
     minCount,
-    speed: (gpu, count) => estimateSpeed(workload, gpu, count),
+    speed: (gpu, count) => estimateSpeed(workloadOn(gpu), gpu, count),
     ...(args.max_price_per_gpu_hour !== undefined && { maxPricePerGpuHour: args.max_price_per_gpu_hour }),
   });
   // The best setup of each GPU the question named, cheapest per unit of work first, then the rest.
@@ -105,7 +154,12 @@ export async function advise(args: RecommendGpuArgs, provider: GpuProvider, conf
   const bestNamed = namedBest[0];
   const ordered = [...namedBest, ...ranking.ranked.filter((r) => !namedBest.includes(r))];
   const top = topConfigurations(ordered, Math.max(TOP_N, namedBest.length + 1));
-  const recommendations = top.map((r, i) => toRecommendation(r, i, top, memory.total, r === bestNamed));
+  const recommendations = top.map((r, i) => {
+    const rec = toRecommendation(r, i, top, memory.total, r === bestNamed, workload);
+    const note = noteOn(r.gpu);
+    if (note) rec.precision_note = note;
+    return rec;
+  });
 
   const assumptions = [
     ...speedAssumptions(),
@@ -125,6 +179,7 @@ export async function advise(args: RecommendGpuArgs, provider: GpuProvider, conf
     ...(workload.modelEstimated
       ? [`${workload.model.name} is not in the catalog: its shape is estimated from its parameter count.`]
       : []),
+    ...jobSizeAssumptions(workload),
   ];
 
   const advice: Advice = {
@@ -132,29 +187,41 @@ export async function advise(args: RecommendGpuArgs, provider: GpuProvider, conf
     memory_gb: round(memory),
     // Display names for people, catalog ids for scripts (and for "deploy the <gpu> option").
     fits: fits.map((f) => ({ ...f, gpu: gpuById(f.gpu)?.displayName ?? f.gpu, gpu_id: f.gpu })),
-    configurations: configs.map((c) => ({
-      gpu_id: c.gpu.id,
-      gpu: c.gpu.displayName,
-      count: c.count,
-      vram_gb_total: c.gpu.vramGb * c.count,
-    })),
+    configurations: configs.map((c) => {
+      const note = noteOn(c.gpu);
+      return {
+        gpu_id: c.gpu.id,
+        gpu: c.gpu.displayName,
+        count: c.count,
+        vram_gb_total: c.gpu.vramGb * c.count,
+        ...(note && { precision_note: note }),
+      };
+    }),
     recommendation: recommendations[0] ?? null,
     alternatives: recommendations.slice(1),
     offers_considered: ranking.considered,
     assumptions,
   };
+  const run = describeRun(workload);
+  if (run) advice.run = run;
+  const load = describeLoad(workload);
+  if (load) advice.load = load;
+  const near = nearFit(workload, workloadOn, adapted, singleGpu);
+  if (near) advice.near_fit = near;
   if (named.length > 0) {
     advice.checked = named.map((gpu) => {
-      const why = unsupportedReason(gpu, workload);
-      if (why) {
+      const a = adapted.get(gpu.id);
+      if (a && 'unsupported' in a) {
         return {
           gpu: gpu.displayName,
           fits_on_one: false,
           count_needed: null,
-          verdict: `No: ${workload.precision} ${workload.task} does not run on ${gpu.displayName}: ${why}.`,
+          verdict: `No: ${workload.precision} ${workload.task} does not run on ${gpu.displayName}: ${a.unsupported}.`,
         };
       }
-      return checkNamed(gpu, minCount, memory, workload, args.gpu_count);
+      const checked = checkNamed(gpu, minCount, workloadOn(gpu), args.gpu_count);
+      const note = noteOn(gpu);
+      return note ? { ...checked, verdict: `${checked.verdict} On ${gpu.displayName}: ${note}.` } : checked;
     });
   }
   if (namedBest.length >= 2) advice.comparison = compareNamed(namedBest[0]!, namedBest[1]!);
@@ -202,6 +269,7 @@ function toRecommendation(
   top: RankedOffer[],
   neededGb: number,
   asked: boolean,
+  workload: Workload,
 ): Recommendation {
   const rec: Recommendation = {
     gpu: r.gpu.displayName,
@@ -215,6 +283,15 @@ function toRecommendation(
   };
   if (r.tokensPerS !== undefined) rec.est_tokens_per_s = Math.round(r.tokensPerS);
   if (r.unit === 'usd_per_million_tokens') rec.usd_per_million_tokens = round3(r.unitCost);
+  if (r.unit === 'usd_per_day' && r.tokensPerS) {
+    rec.usd_per_million_tokens = round3((r.offer.pricePerHour / (r.tokensPerS * 3600)) * 1e6);
+  }
+  // Serving at a stated load runs all day: the stated users on one copy, or a rate on as many
+  // copies as it takes.
+  if (workload.task === 'inference' && (workload.load || workload.stated.includes('batch'))) {
+    rec.replicas = r.replicas ?? 1;
+    rec.usd_per_day = Math.round(rec.replicas * r.offer.pricePerHour * 24 * 100) / 100;
+  }
   if (r.unit === 'usd_per_run') rec.usd_per_run = Math.round(r.unitCost * 100) / 100;
   if (r.speed.trainHours !== undefined) rec.est_hours = Math.round(r.speed.trainHours * 10) / 10;
   if (r.unit === 'usd_per_million_training_tokens') rec.usd_per_million_training_tokens = round3(r.unitCost);
@@ -272,6 +349,8 @@ function compareNamed(cheaper: RankedOffer, dearer: RankedOffer): string {
 
 function describeUnitCost(r: RankedOffer): string {
   switch (r.unit) {
+    case 'usd_per_day':
+      return 'cost per day at this load';
     case 'usd_per_million_tokens':
       return 'cost per million tokens';
     case 'usd_per_run':
@@ -286,12 +365,12 @@ function describeUnitCost(r: RankedOffer): string {
 function checkNamed(
   gpu: GpuModel,
   minCount: ReadonlyMap<string, number>,
-  memory: MemoryBreakdown,
   workload: Workload,
   askedCount: number | undefined,
 ): NonNullable<Advice['checked']>[number] {
   const need = minCount.get(gpu.id);
-  const total = round1(memory.total);
+  const total = round1(estimateMemory(workload).total);
+  const lever = leverSentence(workload, gpu, askedCount ?? 1);
   if (askedCount !== undefined && askedCount > 1) {
     const enough = fitsOn(workload, gpu, askedCount);
     const setup = `${askedCount}x ${gpu.displayName} (${askedCount * gpu.vramGb} GB)`;
@@ -301,7 +380,7 @@ function checkNamed(
       count_needed: need ?? null,
       verdict: enough
         ? `Yes: ${setup} holds the ${total} GB ${workload.model.name} needs here${need !== undefined && need < askedCount ? `; ${need}x would do` : ''}.`
-        : `No: ${workload.model.name} at ${workload.precision} needs ${total} GB, more than ${setup} can hold${need !== undefined ? `; it takes ${need}x` : '; not even 8x is enough'}.`,
+        : `No: ${workload.model.name} at ${workload.precision} needs ${total} GB, more than ${setup} can hold${need !== undefined ? `; it takes ${need}x` : '; not even 8x is enough'}.${lever}`,
     };
   }
   if (need === 1) {
@@ -319,9 +398,122 @@ function checkNamed(
     count_needed: need ?? null,
     verdict:
       need !== undefined
-        ? `${base} It fits on ${need}x ${gpu.displayName} (${need * gpu.vramGb} GB).`
-        : `${base} Not even 8x ${gpu.displayName} is enough.`,
+        ? `${base} It fits on ${need}x ${gpu.displayName} (${need * gpu.vramGb} GB).${lever}`
+        : `${base} Not even 8x ${gpu.displayName} is enough.${lever}`,
   };
+}
+
+/**
+ * " It fits one RTX A6000 with sequence 1,024 instead of 2,048 (44.6 of 45.6 GB usable)." when a
+ * lever short of more GPUs makes the setup hold it; more GPUs are already in the verdict.
+ */
+function leverSentence(workload: Workload, gpu: GpuModel, count: number): string {
+  const lever = whatWouldFit(workload, gpu, count);
+  if (!lever || lever.count !== count) return '';
+  const setup = count === 1 ? `one ${gpu.displayName}` : `${count}x ${gpu.displayName}`;
+  return ` It fits ${setup} with ${lever.change} (${round1(lever.needGb)} of ${round1(lever.usableGb)} GB usable${count > 1 ? ' per GPU' : ''}).`;
+}
+
+/**
+ * The largest single GPU that cannot hold the workload as asked, and the first lever that makes
+ * it: "QLoRA of a 65B model on one 48 GB GPU" is the QLoRA paper's result at sequence 512, so an
+ * answer at 2,048 says one 48 GB GPU holds it at a shorter sequence. Only levers short of more
+ * GPUs count here; the configurations already say how many GPUs it takes as asked.
+ */
+function nearFit(
+  workload: Workload,
+  workloadOn: (gpu: GpuModel) => Workload,
+  adapted: ReadonlyMap<string, Adapted>,
+  /** Image, speech and embedding models: one copy per GPU, their lever is the batch. */
+  singleGpu: boolean,
+): Advice['near_fit'] {
+  if (singleGpu && workload.task === 'inference') return undefined;
+  const runnable = GPU_CATALOG.filter((g) => {
+    const a = adapted.get(g.id);
+    return a !== undefined && 'workload' in a;
+  });
+  const missing = runnable.filter((g) => !fitsOn(workloadOn(g), g, 1));
+  const fitting = runnable.filter((g) => fitsOn(workloadOn(g), g, 1));
+  // Nothing to say when a GPU of this size or smaller already holds it on its own.
+  const sizes = [...new Set(missing.map((g) => g.vramGb))].sort((a, b) => b - a);
+  for (const vram of sizes) {
+    if (fitting.some((g) => g.vramGb <= vram)) continue;
+    const gpus = missing.filter((g) => g.vramGb === vram);
+    const levers = gpus
+      .map((g) => ({ g, lever: whatWouldFit(workloadOn(g), g, 1) }))
+      .filter((x): x is { g: GpuModel; lever: FitLever } => x.lever !== undefined && x.lever.count === 1);
+    const first = levers[0];
+    if (!first) continue;
+    return {
+      vram_gb: vram,
+      gpus: levers.map((x) => x.g.displayName),
+      count: 1,
+      change: first.lever.change,
+      need_gb: round1(first.lever.needGb),
+      usable_gb: round1(usableVramGb(first.g)),
+    };
+  }
+  return undefined;
+}
+
+function describeRun(w: Workload): Advice['run'] {
+  const run = w.run;
+  if (!run) return undefined;
+  return {
+    ...(run.examples !== undefined && { examples: run.examples }),
+    ...(run.tokensPerExample !== undefined && {
+      tokens_per_example: run.tokensPerExample,
+      tokens_per_example_assumed: run.tokensPerExampleAssumed,
+    }),
+    epochs: run.epochs,
+    total_tokens: run.totalTokens,
+  };
+}
+
+function describeLoad(w: Workload): Advice['load'] {
+  const load = w.load;
+  if (!load) return undefined;
+  return {
+    requests_per_second: load.requestsPerSecond,
+    tokens_per_request: load.tokensPerRequest,
+    tokens_per_request_assumed: load.tokensPerRequestAssumed,
+    tokens_per_day: Math.round(load.tokensPerSecond * 86_400),
+    sequences_per_replica: w.batch,
+    sequences_assumed: load.batchAssumed,
+  };
+}
+
+/** What the run's and the load's figures rest on, with the defaults that filled any gap. */
+function jobSizeAssumptions(w: Workload): string[] {
+  const out: string[] = [];
+  const run = w.run;
+  if (run?.examples !== undefined && run.tokensPerExampleAssumed) {
+    out.push(
+      `Each training example is assumed to average ${run.tokensPerExample?.toLocaleString('en-US')} tokens (prompt and answer, no padding, at most the sequence length); say "… tokens per example" for yours.`,
+    );
+  }
+  if (run) {
+    out.push(
+      `The run is ${run.epochs} epoch${run.epochs === 1 ? '' : 's'}${run.epochs === WORKLOAD_DEFAULTS.epochs ? ' unless you say otherwise' : ''}; its time is the total tokens over each setup's training throughput, its cost that time at the offer's price.`,
+    );
+  }
+  const load = w.load;
+  if (load) {
+    if (load.tokensPerRequestAssumed) {
+      out.push(
+        `Each request is assumed to generate ${load.tokensPerRequest} tokens; say "… tokens per request" for yours.`,
+      );
+    }
+    if (load.batchAssumed) {
+      out.push(
+        `One copy of a setup serves ${w.batch} sequences at once (requests in flight when each streams at ${WORKLOAD_DEFAULTS.streamTokensPerS} tokens/s, at most ${WORKLOAD_DEFAULTS.maxSequencesPerReplica}); copies are added until they generate ${Math.round(load.tokensPerSecond).toLocaleString('en-US')} tokens/s.`,
+      );
+    }
+    out.push('Cost per day is copies × price per hour × 24, running all day at that load.');
+  } else if (w.task === 'inference' && w.stated.includes('batch')) {
+    out.push('Cost per day is one setup holding every stated user at once, at its price per hour × 24.');
+  }
+  return out;
 }
 
 function noRecommendationReason(

@@ -68,13 +68,19 @@ export function minimumGpuCount(w: Workload, gpu: GpuModel): number | null {
 
 /**
  * For each catalog GPU that can hold the workload on one machine, its smallest configuration; GPUs
- * that cannot at 8 are left out. Sorted by total memory rented (least paid-for memory left idle
+ * that cannot at 8 are left out. `workloadOn` gives the workload as a GPU runs it, when that differs. Sorted by total memory rented (least paid-for memory left idle
  * first), then fewer GPUs (less interconnect loss), then id for a stable order.
  */
-export function smallestConfigs(w: Workload): SmallestConfig[] {
-  const needByCount = new Map(FIT_COUNTS.map((count) => [count, estimateMemoryPerGpu(w, count).total]));
+export function smallestConfigs(w: Workload, workloadOn?: (gpu: GpuModel) => Workload): SmallestConfig[] {
+  const baseNeed = new Map(FIT_COUNTS.map((count) => [count, estimateMemoryPerGpu(w, count).total]));
   const configs: SmallestConfig[] = [];
   for (const gpu of GPU_CATALOG) {
+    // A GPU that runs the workload at another precision (fp16 for fp8 on a V100) needs its own sums.
+    const own = workloadOn?.(gpu) ?? w;
+    const needByCount =
+      own === w
+        ? baseNeed
+        : new Map(FIT_COUNTS.map((count) => [count, estimateMemoryPerGpu(own, count).total]));
     const usable = usableVramGb(gpu);
     const count = FIT_COUNTS.find((c) => (needByCount.get(c) ?? Number.POSITIVE_INFINITY) <= usable);
     if (count === undefined) continue;

@@ -10,6 +10,7 @@ import type { SpeedEstimate, Workload } from './types.ts';
  */
 
 export type CostUnit =
+  | 'usd_per_day'
   | 'usd_per_million_tokens'
   | 'usd_per_run'
   | 'usd_per_million_training_tokens'
@@ -24,6 +25,8 @@ export interface RankedOffer {
   tokensPerS: number | undefined;
   unit: CostUnit;
   unitCost: number;
+  /** Serving at a stated load: copies of the setup it takes. */
+  replicas?: number;
 }
 
 export interface RankOptions {
@@ -120,9 +123,15 @@ function unitCost(
   workload: Workload,
   speed: SpeedEstimate,
   pricePerHour: number,
-): { tokensPerS: number | undefined; unit: CostUnit; unitCost: number } {
+): { tokensPerS: number | undefined; unit: CostUnit; unitCost: number; replicas?: number } {
   if (workload.task === 'inference') {
     const tps = speed.decodeTokensPerS;
+    // A stated load is served by whole copies of the setup, so the day's bill, not the cost per
+    // token, is what to compare: a big setup that carries it alone can beat two cheaper ones.
+    if (workload.load && tps && tps > 0) {
+      const replicas = Math.max(1, Math.ceil(workload.load.tokensPerSecond / tps - 1e-9));
+      return { tokensPerS: tps, unit: 'usd_per_day', unitCost: replicas * pricePerHour * 24, replicas };
+    }
     if (tps && tps > 0) {
       return {
         tokensPerS: tps,

@@ -4,7 +4,7 @@
  * large), prefill and training by compute at a stated utilisation, and several GPUs lose a share per
  * doubling to their interconnect. These are estimates; `assumptions()` lists what they rest on.
  */
-import type { GpuModel } from '../cloud/gpu-catalog.ts';
+import { type GpuModel, precisionSupport } from '../cloud/gpu-catalog.ts';
 import { FIT_COUNTS, fitsOn, USABLE_VRAM_FRACTION } from './fit.ts';
 import { kvCacheBytesPerToken, kvShareForGpus, memoryAssumptions, weightBytes } from './memory.ts';
 import type { SpeedEstimate, Workload } from './types.ts';
@@ -42,6 +42,18 @@ export const SCALING_PER_DOUBLING: Readonly<Record<GpuModel['interconnect'], num
   'infinity-fabric': 0.9,
   pcie: 0.75,
 };
+/**
+ * Attention without FlashAttention-2 (before Ampere: PyTorch's memory-efficient SDPA kernel or
+ * xFormers) does the same FLOPs at about half the speed: the FlashAttention-2 paper measures it
+ * 1.3–2.5× faster than the Triton/xFormers-style kernels and ~2× faster than FlashAttention-1.
+ */
+export const NO_FLASH_ATTENTION_SLOWDOWN = 2;
+/**
+ * fp32 matmuls: TF32 tensor cores run them at half the 16-bit rate (A100: 156 vs 312 TFLOPS);
+ * before Ampere they run on CUDA cores, at an eighth of it (V100: 15.7 vs 125, T4: 8.1 vs 65).
+ */
+export const TF32_RATE = 0.5;
+export const FP32_CUDA_CORE_RATE = 0.125;
 /** Below this scaling efficiency the interconnect, not the GPU, is what limits the configuration. */
 const INTERCONNECT_BOUND_BELOW = 0.6;
 
@@ -54,9 +66,23 @@ function isGeForce(gpu: GpuModel): boolean {
   return /^(gtx|rtx)-\d/.test(gpu.id);
 }
 
-/** Peak dense TFLOPS the workload can use: FP8 only for fp8 weights on a GPU with FP8 tensor cores. */
+/**
+ * Peak dense TFLOPS the workload can use: FP8 only for fp8 weights on a GPU with FP8 tensor cores,
+ * fp32 at the TF32 or CUDA-core rate, everything else at the 16-bit tensor rate.
+ */
 export function usableTflops(w: Workload, gpu: GpuModel): number {
-  return w.precision === 'fp8' && gpu.fp8Tflops !== null ? gpu.fp8Tflops : gpu.fp16Tflops;
+  if (w.precision === 'fp8' && gpu.fp8Tflops !== null) return gpu.fp8Tflops;
+  return sixteenBitOrFp32Tflops(w, gpu);
+}
+
+function sixteenBitOrFp32Tflops(w: Workload, gpu: GpuModel): number {
+  if (w.precision !== 'fp32') return gpu.fp16Tflops;
+  return gpu.fp16Tflops * (precisionSupport(gpu).tf32 ? TF32_RATE : FP32_CUDA_CORE_RATE);
+}
+
+/** How much slower attention runs on this GPU than with FlashAttention-2. */
+function attentionSlowdown(gpu: GpuModel | undefined): number {
+  return gpu && !precisionSupport(gpu).flashAttention2 ? NO_FLASH_ATTENTION_SLOWDOWN : 1;
 }
 
 function mfu(gpu: GpuModel, base: number): number {
@@ -101,7 +127,8 @@ function decodeOption(w: Workload, gpu: GpuModel, tensorParallel: number, replic
     weightBytesRead(w, batch) / tensorParallel + kvBytes * kvShareForGpus(w.model, tensorParallel);
   const efficiency = w.precision === 'nf4' ? NF4_DECODE_BANDWIDTH_EFFICIENCY : DECODE_BANDWIDTH_EFFICIENCY;
   const memorySeconds = bytesPerGpu / (gpu.memBandwidthGBs * 1e9 * efficiency * scaling);
-  const flopsPerToken = 2 * w.model.activeParamsB * 1e9 + attentionFlopsPerToken(w, span);
+  const flopsPerToken =
+    2 * w.model.activeParamsB * 1e9 + attentionFlopsPerToken(w, span) * attentionSlowdown(gpu);
   const flopsPerSecond = tensorParallel * usableTflops(w, gpu) * 1e12 * mfu(gpu, INFERENCE_MFU) * scaling;
   const computeSeconds = (batch * flopsPerToken) / flopsPerSecond;
   const stepSeconds = Math.max(memorySeconds, computeSeconds);
@@ -164,11 +191,12 @@ function inferenceSpeed(w: Workload, gpu: GpuModel, count: number): SpeedEstimat
  * Training FLOPs per token. Full fine-tune: 6 × parameters (forward 2, backward 4) plus attention
  * 6 × layers × sequence × heads·headDim (Kaplan et al. 2020). LoRA/QLoRA: the frozen weights need no
  * weight gradients, so forward 2 + input gradients 2 = 4 × parameters, i.e. 2/3 of full. Gradient
- * checkpointing runs the forward pass again: +2 × parameters.
+ * checkpointing runs the forward pass again: +2 × parameters. On a GPU without FlashAttention-2 the
+ * attention term counts double, for its slower kernel.
  */
-export function trainingFlopsPerToken(w: Workload): number {
+export function trainingFlopsPerToken(w: Workload, gpu?: GpuModel): number {
   const params = w.model.activeParamsB * 1e9;
-  const attention = attentionFlopsPerToken(w, Math.max(0, w.contextTokens)) / 2;
+  const attention = (attentionFlopsPerToken(w, Math.max(0, w.contextTokens)) / 2) * attentionSlowdown(gpu);
   const passes = w.task === 'full-finetune' ? 3 : 2;
   const recompute = w.gradientCheckpointing ? 1 : 0;
   return (passes + recompute) * (2 * params + attention);
@@ -176,10 +204,10 @@ export function trainingFlopsPerToken(w: Workload): number {
 
 function trainingSpeed(w: Workload, gpu: GpuModel, count: number): SpeedEstimate {
   const scaling = scalingEfficiency(gpu, count);
-  // Training runs its matmuls in 16-bit: FP8 training needs recipes the advisor does not assume.
-  const perGpuFlops = gpu.fp16Tflops * 1e12 * mfu(gpu, TRAINING_MFU);
+  // Training runs its matmuls in 16-bit (fp32 if asked): FP8 training needs recipes the advisor does not assume.
+  const perGpuFlops = sixteenBitOrFp32Tflops(w, gpu) * 1e12 * mfu(gpu, TRAINING_MFU);
   const taskFactor = w.task === 'qlora' ? QLORA_THROUGHPUT_FACTOR : 1;
-  const tokensPerS = (count * perGpuFlops * scaling * taskFactor) / trainingFlopsPerToken(w);
+  const tokensPerS = (count * perGpuFlops * scaling * taskFactor) / trainingFlopsPerToken(w, gpu);
   const estimate: SpeedEstimate = {
     trainTokensPerS: tokensPerS,
     boundBy: count > 1 && scaling < INTERCONNECT_BOUND_BELOW ? 'interconnect' : 'compute',
@@ -211,7 +239,10 @@ export function speedAssumptions(): string[] {
       `inference matmuls run at ${percent(INFERENCE_MFU)} of peak TFLOPS.`,
     'Prefill is compute-bound: 2 × active parameters plus attention FLOPs per prompt token.',
     'FP8 tensor-core TFLOPS are used only for fp8 weights on GPUs that have FP8; everything else uses ' +
-      'the dense FP16/BF16 figure.',
+      `the dense FP16/BF16 figure (fp32: ${percent(TF32_RATE)} of it as TF32 from Ampere, ` +
+      `${percent(FP32_CUDA_CORE_RATE)} on CUDA cores before).`,
+    `Before Ampere there is no FlashAttention-2: attention FLOPs count ${NO_FLASH_ATTENTION_SLOWDOWN}× for ` +
+      'its slower memory-efficient kernel (same memory).',
     `Training: 6 × parameters FLOPs per token for a full fine-tune, 4 × for LoRA/QLoRA, +2 × with ` +
       `gradient checkpointing, at ${percent(TRAINING_MFU)} utilisation on datacenter GPUs; QLoRA runs at ` +
       `${percent(QLORA_THROUGHPUT_FACTOR)} of LoRA's speed (NF4 dequantization).`,

@@ -97,6 +97,27 @@ export interface AdviceRequest {
   region?: string | undefined;
 }
 
+/**
+ * How big the job is, when the question says: the data a fine-tune trains on, or the load a
+ * server carries. Not yet in recommend_gpu's schema (src/tools/schemas.ts), so today only callers
+ * that pass them directly (the question parser's `advise` path, tests) use them.
+ */
+export interface JobSize {
+  /** Training examples in the data set ("20k examples"). */
+  training_examples?: number | undefined;
+  /** Average tokens per example; a stated default when not given. */
+  tokens_per_example?: number | undefined;
+  /** Passes over the data (default 1); multiplies the examples or `training_tokens`. */
+  epochs?: number | undefined;
+  /** Requests a server answers per second, on average. */
+  requests_per_second?: number | undefined;
+  /** Tokens generated per request, for a serving load. */
+  tokens_per_request?: number | undefined;
+}
+
+/** Everything the advisor reads: recommend_gpu's arguments and, when known, the job's size. */
+export type AdviceQuestionArgs = AdviceRequest & JobSize;
+
 export interface Workload {
   model: ModelSpec;
   /** True when the model was not in the catalog and was sized from a parameter count alone. */
@@ -114,8 +135,35 @@ export interface Workload {
   loraRank: number;
   /** Training only: tokens in the whole run, for cost per run. */
   trainingTokens?: number;
+  /** Training only: how `trainingTokens` was made up, when the question gave the data's size. */
+  run?: TrainingRun;
+  /** Inference only: the load the server carries, when the question gave one. */
+  load?: ServingLoad;
   /** What the user named explicitly (the rest are defaults), for the "as understood" echo. */
   stated: Array<'precision' | 'context' | 'batch' | 'task' | 'seq' | 'rank' | 'checkpointing'>;
+}
+
+export interface TrainingRun {
+  examples?: number;
+  tokensPerExample?: number;
+  /** True when the tokens per example are the advisor's default, not the question's. */
+  tokensPerExampleAssumed: boolean;
+  epochs: number;
+  /** Tokens of one pass over the data. */
+  datasetTokens: number;
+  /** datasetTokens × epochs. */
+  totalTokens: number;
+}
+
+export interface ServingLoad {
+  requestsPerSecond: number;
+  tokensPerRequest: number;
+  /** True when the tokens per request are the advisor's default. */
+  tokensPerRequestAssumed: boolean;
+  /** requestsPerSecond × tokensPerRequest: generated tokens per second the servers must sustain. */
+  tokensPerSecond: number;
+  /** True when the concurrent sequences per replica are the advisor's default, not the question's. */
+  batchAssumed: boolean;
 }
 
 /** GB (10^9 bytes) by part; `total` is their sum. */
@@ -169,5 +217,10 @@ export interface Recommendation {
   est_hours?: number;
   /** USD per million training tokens (training, when the run size is not given). */
   usd_per_million_training_tokens?: number;
+  /** Serving at a stated load: copies of this setup it takes, and what they cost per day. */
+  replicas?: number;
+  usd_per_day?: number;
+  /** How this GPU runs the workload when it lacks the requested precision or kernels. */
+  precision_note?: string;
   reason: string;
 }

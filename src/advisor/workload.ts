@@ -5,7 +5,16 @@ import {
   suggestModels,
   syntheticModel,
 } from './models/index.ts';
-import type { AdviceRequest, KvPrecision, ModelSpec, Task, WeightPrecision, Workload } from './types.ts';
+import type {
+  AdviceQuestionArgs,
+  KvPrecision,
+  ModelSpec,
+  ServingLoad,
+  Task,
+  TrainingRun,
+  WeightPrecision,
+  Workload,
+} from './types.ts';
 
 /**
  * From recommend_gpu's arguments to the workload the arithmetic runs on: which model, doing what,
@@ -14,7 +23,7 @@ import type { AdviceRequest, KvPrecision, ModelSpec, Task, WeightPrecision, Work
  * assumptions.
  */
 
-export type RecommendGpuInput = AdviceRequest;
+export type RecommendGpuInput = AdviceQuestionArgs;
 
 export type WorkloadResult =
   | { workload: Workload }
@@ -45,6 +54,22 @@ export const WORKLOAD_DEFAULTS = {
   imageSize: 1024,
   /** SD 1.5 was trained at 512 × 512. */
   imageSizeSd15: 512,
+  /**
+   * Average tokens per training example when only the count is given: a round figure for an
+   * instruction or chat example with its answer. Stated in every answer that uses it.
+   */
+  tokensPerExample: 512,
+  /** One pass over the data unless the question says more. */
+  epochs: 1,
+  /** Generated tokens per request of a serving load when the question gives only the rate. */
+  tokensPerRequest: 500,
+  /**
+   * A serving load given as a rate: each request streams at this many tokens per second or more,
+   * so requests in flight = rate × tokens per request ÷ this (Little's law)...
+   */
+  streamTokensPerS: 20,
+  /** ...and one copy of the setup takes at most this many of them at once (more copies take the rest). */
+  maxSequencesPerReplica: 32,
 } as const;
 
 // Words that stand for "some model" rather than naming one.
@@ -82,7 +107,8 @@ export function buildWorkload(args: RecommendGpuInput): WorkloadResult {
 
   const statedBatch = training ? args.batch_size : (args.concurrent_users ?? args.batch_size);
   if (statedBatch !== undefined) stated.push('batch');
-  const batch = statedBatch ?? WORKLOAD_DEFAULTS.batch;
+  const load = training ? undefined : servingLoad(args, statedBatch);
+  const batch = statedBatch ?? (load ? sequencesPerReplica(load) : WORKLOAD_DEFAULTS.batch);
 
   if (training && args.gradient_checkpointing !== undefined) stated.push('checkpointing');
   const lora = task === 'lora' || task === 'qlora';
@@ -102,8 +128,62 @@ export function buildWorkload(args: RecommendGpuInput): WorkloadResult {
     loraRank: args.lora_rank ?? WORKLOAD_DEFAULTS.loraRank,
     stated,
   };
-  if (args.training_tokens !== undefined && training) workload.trainingTokens = args.training_tokens;
+  const run = training ? trainingRun(args, contextTokens) : undefined;
+  if (run) {
+    workload.run = run;
+    workload.trainingTokens = run.totalTokens;
+  }
+  if (load) workload.load = load;
   return { workload };
+}
+
+/**
+ * The whole run from the data's size: examples × average tokens per example × epochs, or the
+ * tokens given × epochs. An example longer than the sequence is cut to it, so the average never
+ * exceeds the sequence length.
+ */
+function trainingRun(args: RecommendGpuInput, seqLen: number): TrainingRun | undefined {
+  const epochs = args.epochs ?? WORKLOAD_DEFAULTS.epochs;
+  if (args.training_examples !== undefined) {
+    const assumed = args.tokens_per_example === undefined;
+    const tokensPerExample = Math.min(args.tokens_per_example ?? WORKLOAD_DEFAULTS.tokensPerExample, seqLen);
+    const datasetTokens = args.training_examples * tokensPerExample;
+    return {
+      examples: args.training_examples,
+      tokensPerExample,
+      tokensPerExampleAssumed: assumed,
+      epochs,
+      datasetTokens,
+      totalTokens: datasetTokens * epochs,
+    };
+  }
+  if (args.training_tokens !== undefined) {
+    return {
+      tokensPerExampleAssumed: false,
+      epochs,
+      datasetTokens: args.training_tokens,
+      totalTokens: args.training_tokens * epochs,
+    };
+  }
+  return undefined;
+}
+
+function servingLoad(args: RecommendGpuInput, statedBatch: number | undefined): ServingLoad | undefined {
+  if (args.requests_per_second === undefined) return undefined;
+  const tokensPerRequest = args.tokens_per_request ?? WORKLOAD_DEFAULTS.tokensPerRequest;
+  return {
+    requestsPerSecond: args.requests_per_second,
+    tokensPerRequest,
+    tokensPerRequestAssumed: args.tokens_per_request === undefined,
+    tokensPerSecond: args.requests_per_second * tokensPerRequest,
+    batchAssumed: statedBatch === undefined,
+  };
+}
+
+/** Requests in flight when each streams at the default speed, up to what one copy of a setup takes. */
+function sequencesPerReplica(load: ServingLoad): number {
+  const inFlight = Math.ceil(load.tokensPerSecond / WORKLOAD_DEFAULTS.streamTokensPerS);
+  return Math.max(1, Math.min(WORKLOAD_DEFAULTS.maxSequencesPerReplica, inFlight));
 }
 
 type Found =

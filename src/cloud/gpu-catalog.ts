@@ -694,3 +694,30 @@ export function compatibleReplacements(model: GpuModel): GpuModel[] {
 
 /** What "about as fast" means for a replacement: this share of the original's throughput. */
 const AS_FAST = 0.8;
+
+/** Number formats and attention kernels a GPU runs natively, from its architecture. */
+export interface PrecisionSupport {
+  /** bfloat16 tensor cores: NVIDIA Ampere (compute 8.0) and newer; AMD CDNA2 and newer. */
+  bf16: boolean;
+  /** TF32 tensor cores for fp32 matmuls: NVIDIA Ampere and newer; AMD CDNA3. */
+  tf32: boolean;
+  /** FP8 tensor cores: NVIDIA Ada (8.9) and Hopper (9.0) and newer; AMD CDNA3 (MI300). */
+  fp8: boolean;
+  /** FlashAttention-2: NVIDIA Ampere, Ada and Hopper (8.0+); ROCm's build for MI200 and MI300. */
+  flashAttention2: boolean;
+}
+
+/**
+ * What a GPU runs natively. NVIDIA's from compute capability: the A100 whitepaper introduces
+ * BF16 and TF32 tensor cores with Ampere (8.0), so Volta (7.0) and Turing (7.5) have neither;
+ * FP8 tensor cores arrive with Ada (8.9) and Hopper (9.0); FlashAttention-2 (Dao 2023) supports
+ * Ampere, Ada and Hopper. AMD's from the listed FP8 figure and the CDNA generation.
+ */
+export function precisionSupport(gpu: GpuModel): PrecisionSupport {
+  if (gpu.arch.startsWith('CDNA')) {
+    const cdna3 = gpu.fp8Tflops !== null;
+    return { bf16: true, tf32: cdna3, fp8: cdna3, flashAttention2: true };
+  }
+  const cc = gpu.computeCap;
+  return { bf16: cc >= 8.0, tf32: cc >= 8.0, fp8: cc >= 8.9, flashAttention2: cc >= 8.0 };
+}

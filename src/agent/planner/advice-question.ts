@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { findModelMention } from '../../advisor/models/index.ts';
-import type { ModelSpec, Task, WeightPrecision } from '../../advisor/types.ts';
+import type { JobSize, ModelSpec, Task, WeightPrecision } from '../../advisor/types.ts';
 import { UNSPECIFIED_MODEL } from '../../advisor/workload.ts';
 import { recommendGpuSchema } from '../../tools/schemas.ts';
 import { extractCount } from './extract-count.ts';
@@ -23,7 +23,13 @@ import { emptyExtraction } from './types.ts';
 export type RecommendGpuArgs = z.infer<typeof recommendGpuSchema>;
 
 export interface AdviceQuestion {
+  /**
+   * recommend_gpu's arguments. The job's size ("20k examples", "50 requests per second") is kept
+   * only as far as the schema declares its fields; all of it is in `size`.
+   */
   args: RecommendGpuArgs;
+  /** The job's size as the question gave it, read exactly; the advisor sizes the run or load from it. */
+  size?: JobSize;
   /**
    * A value the question gave that cannot be read exactly (a price of "$NaN/hr", "2.5x 4090", "in
    * Atlantis"), as the sentence to ask back: answering without it would answer another question.
@@ -64,7 +70,10 @@ export function parseAdviceQuestion(text: string): AdviceQuestion | undefined {
   // After the names are taken, so "my-finetune-13b" is not a request to fine-tune.
   const task = readTask(scratch.text);
   const precision = readPrecision(scratch, lower, task);
-  const numbers = readNumbers(scratch, task.value !== undefined && task.value !== 'inference', model);
+  const training = task.value !== undefined && task.value !== 'inference';
+  // Before the other numbers: "512 tokens per example" is not a context, "50 requests" not users.
+  const sized = readJobSize(scratch, training);
+  const numbers = readNumbers(scratch, training, model);
 
   const ex = emptyExtraction();
   extractPrice(scratch, ex);
@@ -96,13 +105,19 @@ export function parseAdviceQuestion(text: string): AdviceQuestion | undefined {
   if (gpus.length > 0) args.gpus = gpus;
   if (gpus.length > 0 && ex.count !== undefined) args.gpu_count = ex.count;
   if (ex.maxPrice !== undefined) args.max_price_per_gpu_hour = ex.maxPrice;
-  const problem = ex.problems.find((p) => p.field === 'price' || p.field === 'count' || p.field === 'region');
+  const problem =
+    ex.problems.find((p) => p.field === 'price' || p.field === 'count' || p.field === 'region')?.message ??
+    sized.problem;
   if (ex.region !== undefined) args.region = ex.region;
 
-  const parsed = recommendGpuSchema.safeParse(args);
+  // Fields the schema does not declare are stripped here, never sent to a tool that would refuse them.
+  const parsed = recommendGpuSchema.safeParse({ ...args, ...sized.size });
   // Every value was range-checked on the way in; a failure here is a bug, better not acted on.
   if (!parsed.success) return undefined;
-  return problem ? { args: parsed.data, intent, problem: problem.message } : { args: parsed.data, intent };
+  const question: AdviceQuestion = { args: parsed.data, intent };
+  if (Object.keys(sized.size).length > 0) question.size = sized.size;
+  if (problem) question.problem = problem;
+  return question;
 }
 
 // ── Is it an advice question at all? ──────────────────────────────────────────────────────────
@@ -400,6 +415,105 @@ function decimalUnit(unit: string | undefined): number {
     default:
       return 1;
   }
+}
+
+// ── The job's size: training data, serving load ───────────────────────────────────────────────
+
+const SIZE_LIMITS = {
+  examples: 1e10,
+  tokensPerItem: 2_000_000,
+  epochs: 1000,
+  requestsPerSecond: 1e6,
+} as const;
+
+// "20k", "20,000", "1.5 million", "fifty thousand": a count with its multiplier.
+const BIG_COUNT = String.raw`(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(k|m|thousand|million|billion)?`;
+const EXAMPLES = new RegExp(
+  String.raw`(?<![\w.$])${BIG_COUNT}\s+(?:training\s+|labelled\s+|labeled\s+|instruction\s+|chat\s+)?(?:examples?|samples?|rows?|records?|pairs?|conversations?|dialogues?|documents?|docs)\b`,
+  'g',
+);
+const ITEM = String.raw`(?:example|sample|row|record|pair|conversation|dialogue|document|doc)`;
+const TOKENS_PER_EXAMPLE = new RegExp(
+  String.raw`(?<![\w.$])${AMT}\s*(k)?[\s-]*tokens?\s*(?:per|each|an?|/)\s*${ITEM}\b|(?<![\w.$])${AMT}\s*(k)?[\s-]*tokens?\s+each\b|\b${ITEM}s?\s+(?:of\s+)?(?:about\s+|around\s+|~)?${AMT}\s*(k)?[\s-]*tokens?\b|(?<![\w.$])${AMT}\s*(k)?[\s-]+tokens?[\s-]+(?:long\s+)?${ITEM}s?\b`,
+  'g',
+);
+const EPOCHS =
+  /(?<![\w.$])(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten)\s+epochs?\b|\bepochs?\s*(?:=|:|of)\s*(\d+(?:\.\d+)?)\b/g;
+const RATE = new RegExp(
+  String.raw`(?<![\w.$])${BIG_COUNT}\s*(?:requests?|reqs?|queries|calls|completions|prompts)\s*(?:per|/|an?|every)\s*(second|sec|s|minute|min|hour|hr|h|day)\b|(?<![\w.$])${AMT}\s*(rps|qps|req/s)\b`,
+  'g',
+);
+const TOKENS_PER_REQUEST = new RegExp(
+  String.raw`(?<![\w.$])${AMT}\s*(k)?[\s-]*(?:output\s+|generated\s+|completion\s+|response\s+)?tokens?\s*(?:per|each|an?|/)\s*(?:request|response|reply|answer|completion|query|call)\b`,
+  'g',
+);
+
+/**
+ * The data a training run goes through or the load a server carries, read exactly: a number that
+ * is not a whole count of examples or tokens ("2.55555k examples") is asked about, not rounded.
+ */
+function readJobSize(scratch: Scratch, training: boolean): { size: JobSize; problem?: string } {
+  const size: JobSize = {};
+  let problem: string | undefined;
+  const whole = (value: number, limit: number, what: string): number | undefined => {
+    if (Number.isInteger(value) && value >= 1 && value <= limit) return value;
+    problem ??= `I can't read ${what} exactly as a whole number from 1 to ${limit.toLocaleString('en-US')}. How many exactly?`;
+    return undefined;
+  };
+  scratch.take(TOKENS_PER_EXAMPLE, (m) => {
+    const [amount, unit] = firstPair(m, 1);
+    const value = contextAmount(readAmount(amount), unit);
+    size.tokens_per_example ??= whole(value, SIZE_LIMITS.tokensPerItem, `"${m[0].trim()}"`);
+    return true;
+  });
+  scratch.take(TOKENS_PER_REQUEST, (m) => {
+    const value = readAmount(m[1]!) * (m[2] ? 1000 : 1);
+    size.tokens_per_request ??= whole(value, SIZE_LIMITS.tokensPerItem, `"${m[0].trim()}"`);
+    return true;
+  });
+  if (training) {
+    scratch.take(EXAMPLES, (m) => {
+      const value = readAmount(m[1]!) * decimalUnit(m[2]);
+      size.training_examples ??= whole(
+        Math.round(value * 1e6) / 1e6,
+        SIZE_LIMITS.examples,
+        `"${m[0].trim()}"`,
+      );
+      return true;
+    });
+    scratch.take(EPOCHS, (m) => {
+      const text = m[1] ?? m[2]!;
+      const value = /^\d/.test(text) ? readAmount(text) : readNumber(text);
+      if (value !== undefined && value > 0 && value <= SIZE_LIMITS.epochs) size.epochs ??= value;
+      else problem ??= `I can't read "${m[0].trim()}" as a number of epochs. How many passes over the data?`;
+      return true;
+    });
+  } else {
+    scratch.take(RATE, (m) => {
+      const amount = m[1] !== undefined ? readAmount(m[1]) * decimalUnit(m[2]) : readAmount(m[4]!);
+      const perSecond = amount / secondsPer(m[3] ?? 's');
+      if (Number.isFinite(perSecond) && perSecond > 0 && perSecond <= SIZE_LIMITS.requestsPerSecond) {
+        size.requests_per_second ??= perSecond;
+      } else {
+        problem ??= `I can't read "${m[0].trim()}" as a request rate. How many requests per second?`;
+      }
+      return true;
+    });
+  }
+  return problem ? { size, problem } : { size };
+}
+
+/** The first matched (amount, unit) pair of a pattern with several alternatives of two groups each. */
+function firstPair(m: RegExpExecArray, from: number): [string, string | undefined] {
+  for (let i = from; i < m.length; i += 2) if (m[i] !== undefined) return [m[i]!, m[i + 1]];
+  return ['', undefined];
+}
+
+function secondsPer(unit: string): number {
+  if (/^(?:minute|min)$/.test(unit)) return 60;
+  if (/^(?:hour|hr|h)$/.test(unit)) return 3600;
+  if (unit === 'day') return 86_400;
+  return 1;
 }
 
 // ── Models outside the catalog ────────────────────────────────────────────────────────────────
