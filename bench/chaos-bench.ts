@@ -372,12 +372,12 @@ async function loadPhase(): Promise<void> {
     while (chaosOn) {
       await sleep(rng.range(6_000, 12_000));
       if (!chaosOn) break;
-      const state = await getSimState(sim!.adminUrl);
+      const state = await getSimState(sim!);
       const running = state.instances.filter(
         (i) => !i.destroyed && i.actual_status === 'running' && operationOfLabel(i.label),
       );
       if (running.length === 0) continue;
-      await failHost(sim!.adminUrl, { instance_id: rng.pick(running).id });
+      await failHost(sim!, { instance_id: rng.pick(running).id });
       figures.hostFailures++;
     }
   })();
@@ -426,7 +426,7 @@ async function collectFigures(): Promise<void> {
   figures.abandonedNotStalled = figures.failedOperations.filter(
     (o) => o.code === 'abandoned' && !/stopped too many times/.test(o.message),
   ).length;
-  const { faults } = (await getSimState(sim.adminUrl)).injected;
+  const { faults } = (await getSimState(sim)).injected;
   figures.faults = { total: faults.total, applied: faults.applied, byStatus: faults.byStatus };
 }
 
@@ -489,7 +489,7 @@ interface Findings {
 /** Compares every record with the provider's state, as the goals define it. */
 async function check(): Promise<Findings> {
   const db = g!.runtime.database.db;
-  const state: SimStateView = await getSimState(sim!.adminUrl);
+  const state: SimStateView = await getSimState(sim!);
   const ops = await db.selectFrom('operations').selectAll().execute();
   const rows = await db.selectFrom('instances').selectAll().execute();
   const opById = new Map(ops.map((o) => [o.id, o]));
@@ -587,11 +587,11 @@ try {
   for (let slot = 0; slot < WORKERS; slot++) startWorker(slot);
 
   figures.phase = 'load';
-  await setFaultRate(sim.adminUrl, { rate: FAULT_RATE, appliedShare: APPLIED_SHARE, seed: SEED });
+  await setFaultRate(sim, { rate: FAULT_RATE, appliedShare: APPLIED_SHARE, seed: SEED });
   await loadPhase();
 
   figures.phase = 'settle';
-  await setFaultRate(sim.adminUrl, { rate: 0 });
+  await setFaultRate(sim, { rate: 0 });
   for (let slot = 0; slot < WORKERS; slot++) if (!workers[slot]) startWorker(slot);
   await waitUntilFinal();
 

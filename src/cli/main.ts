@@ -303,8 +303,8 @@ program
       linkSpeeds?: boolean;
     }) => {
       const cfg = await config();
-      const { startSimulator } = await import('../cloud/sim/index.ts');
-      const sim = await startSimulator({
+      const { runSimulatorForeground } = await import('../cloud/sim/index.ts');
+      const sim = await runSimulatorForeground({
         host: opts.host,
         port: opts.port,
         seed: opts.seed ?? cfg.sim.seed,
@@ -313,9 +313,6 @@ program
         dataDir: opts.dataDir ?? `${cfg.dataDir}/sim`,
         linkSpeeds: opts.linkSpeeds ?? false,
       });
-      process.stdout.write(
-        `simulated marketplace listening on ${sim.url}\n  point gpuops at it with VAST_BASE_URL=${sim.url}\n  failure injection under ${sim.adminUrl}\n`,
-      );
       onShutdown(() => sim.close());
     },
   );

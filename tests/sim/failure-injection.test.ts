@@ -30,11 +30,11 @@ describe('simulated marketplace failure injection', () => {
     api = vastApi(sim);
     await api.registerKey(key.public);
   });
-  afterEach(() => resetFailures(sim.adminUrl));
+  afterEach(() => resetFailures(sim));
   afterAll(() => sim.close());
 
   it('answers 429 "API requests too frequent" as plain text without Retry-After, then succeeds', async () => {
-    await failNext(sim.adminUrl, { endpoint: 'search', status: 429, count: 2 });
+    await failNext(sim, { endpoint: 'search', status: 429, count: 2 });
     for (let i = 0; i < 2; i++) {
       const limited = await api.call('POST', '/api/v0/bundles/', { limit: 1 });
       expect(limited.status).toBe(429);
@@ -48,8 +48,8 @@ describe('simulated marketplace failure injection', () => {
   });
 
   it('fails only the endpoint it targets, with a 5xx body of the gateway or the API', async () => {
-    await failNext(sim.adminUrl, { endpoint: 'list', status: 502 });
-    await failNext(sim.adminUrl, { endpoint: 'list', status: 500 });
+    await failNext(sim, { endpoint: 'list', status: 502 });
+    await failNext(sim, { endpoint: 'list', status: 500 });
     expect((await api.call('POST', '/api/v0/bundles/', { limit: 1 })).status).toBe(200);
     const gateway = await api.call('GET', '/api/v0/instances/?owner=me');
     expect(gateway.status).toBe(502);
@@ -62,17 +62,17 @@ describe('simulated marketplace failure injection', () => {
 
   it('with applied, does the work and loses only the answer, as a gateway timeout would', async () => {
     const offer = await cheapestOffer(api);
-    await failNext(sim.adminUrl, { endpoint: 'create', status: 504, applied: true });
+    await failNext(sim, { endpoint: 'create', status: 504, applied: true });
     const lost = await api.create(offer.id, { label: 'lost-answer' });
     expect(lost.status).toBe(504);
-    const state = await getSimState(sim.adminUrl);
+    const state = await getSimState(sim);
     const rented = state.instances.filter((i) => i.label === 'lost-answer');
     expect(rented).toHaveLength(1);
     expect(rented[0]?.offer_id).toBe(offer.id);
   });
 
   it('limits request rate when asked, answering 429 to requests that come too soon', async () => {
-    await setRateLimit(sim.adminUrl, { endpoint: 'show', minIntervalMs: 10_000 });
+    await setRateLimit(sim, { endpoint: 'show', minIntervalMs: 10_000 });
     expect((await api.call('GET', '/api/v0/instances/1/')).status).toBe(200);
     const tooSoon = await api.call('GET', '/api/v0/instances/1/');
     expect(tooSoon.status).toBe(429);
@@ -87,7 +87,7 @@ describe('simulated marketplace failure injection', () => {
     const target = { host: '127.0.0.1', port: running.ssh_port!, privateKey: key.private };
     expect((await sshExec(target, 'echo up')).stdout).toBe('up\n');
 
-    const failed = await failHost(sim.adminUrl, { instance_id: id });
+    const failed = await failHost(sim, { instance_id: id });
     expect(failed).toMatchObject({ success: true, machine_id: offer.machine_id, instance_ids: [id] });
     const offline = await api.show(id);
     expect(offline).toMatchObject({ actual_status: 'offline', ssh_port: null });
@@ -105,7 +105,7 @@ describe('simulated marketplace failure injection', () => {
   });
 
   it('a host failure armed for the next create kills that instance while it loads', async () => {
-    await failHost(sim.adminUrl, { on: 'next-create' });
+    await failHost(sim, { on: 'next-create' });
     const offer = await cheapestOffer(api);
     const id = (await api.create(offer.id)).json.new_contract!;
     const statuses = new Set<string | null>();
@@ -124,7 +124,7 @@ describe('simulated marketplace failure injection', () => {
 
   it('offer-gone drops the offer from search and makes create answer no_such_ask', async () => {
     const offer = await cheapestOffer(api, { gpu_name: { eq: 'RTX 3090' } });
-    expect(await makeOfferGone(sim.adminUrl, { offer_id: offer.id })).toMatchObject({ success: true });
+    expect(await makeOfferGone(sim, { offer_id: offer.id })).toMatchObject({ success: true });
     const listed = await api.search({ gpu_name: { eq: 'RTX 3090' }, limit: 1000 });
     expect(listed.map((o) => o.id)).not.toContain(offer.id);
     const create = await api.create(offer.id);
@@ -137,7 +137,7 @@ describe('simulated marketplace failure injection', () => {
   });
 
   it('offer-gone armed for the next create fails that create only', async () => {
-    await makeOfferGone(sim.adminUrl, { on: 'next-create' });
+    await makeOfferGone(sim, { on: 'next-create' });
     const offer = await cheapestOffer(api);
     const first = await api.create(offer.id);
     expect(first.json).toMatchObject({ success: false, error: 'no_such_ask' });
@@ -147,18 +147,18 @@ describe('simulated marketplace failure injection', () => {
 
   it('reset clears waiting failures and gives back machines others took', async () => {
     const offer = await cheapestOffer(api);
-    await makeOfferGone(sim.adminUrl, { offer_id: offer.id });
-    await failNext(sim.adminUrl, { endpoint: 'any', status: 503, count: 5 });
-    expect((await getSimState(sim.adminUrl)).injected.failNext).toHaveLength(1);
-    await resetFailures(sim.adminUrl);
-    expect((await getSimState(sim.adminUrl)).injected.failNext).toHaveLength(0);
+    await makeOfferGone(sim, { offer_id: offer.id });
+    await failNext(sim, { endpoint: 'any', status: 503, count: 5 });
+    expect((await getSimState(sim)).injected.failNext).toHaveLength(1);
+    await resetFailures(sim);
+    expect((await getSimState(sim)).injected.failNext).toHaveLength(0);
     expect((await cheapestOffer(api)).id).toBe(offer.id);
   });
 
   it('with a 100% fault rate, fails every API call and never an admin call', async () => {
-    const before = await getSimState(sim.adminUrl);
+    const before = await getSimState(sim);
     const offer = await cheapestOffer(api);
-    const rule = await setFaultRate(sim.adminUrl, { rate: 1 });
+    const rule = await setFaultRate(sim, { rate: 1 });
     expect(rule).toEqual({
       rate: 1,
       endpoints: 'any',
@@ -179,8 +179,8 @@ describe('simulated marketplace failure injection', () => {
     for (const answer of answers) expect([429, 500, 502, 503, 504]).toContain(answer.status);
 
     // The admin API answers through it all.
-    await failNext(sim.adminUrl, { endpoint: 'search', status: 503 });
-    const state = await getSimState(sim.adminUrl);
+    await failNext(sim, { endpoint: 'search', status: 503 });
+    const state = await getSimState(sim);
     expect(state.injected.faultRate).toMatchObject({ rate: 1 });
     expect(state.injected.faults.total).toBe(answers.length);
     expect(state.injected.faults.bySource).toEqual({ failNext: 0, rateLimit: 0, faultRate: answers.length });
@@ -191,7 +191,7 @@ describe('simulated marketplace failure injection', () => {
 
   it('with a 30% fault rate, fails about 30% of requests, and the same ones again for the same seed', async () => {
     const run = async (seed: number, requests = 500) => {
-      await setFaultRate(sim.adminUrl, { rate: 0.3, endpoints: ['show', 'list'], seed });
+      await setFaultRate(sim, { rate: 0.3, endpoints: ['show', 'list'], seed });
       const statuses: number[] = [];
       for (let i = 0; i < requests; i++) {
         const path = i % 2 === 0 ? '/api/v0/instances/1/' : '/api/v0/instances/?owner=me';
@@ -205,7 +205,7 @@ describe('simulated marketplace failure injection', () => {
     expect(failed.length / first.length).toBeLessThanOrEqual(0.4);
     expect(new Set(failed)).toEqual(new Set([429, 500, 502, 503, 504]));
 
-    const { faults } = (await getSimState(sim.adminUrl)).injected;
+    const { faults } = (await getSimState(sim)).injected;
     expect(faults.total).toBe(failed.length);
     for (const status of [429, 500, 502, 503, 504])
       expect(faults.byStatus[status]).toBe(failed.filter((s) => s === status).length);
@@ -217,17 +217,17 @@ describe('simulated marketplace failure injection', () => {
   });
 
   it('with an applied share, rents the machine and loses only the answer, but never on a 429', async () => {
-    await setFaultRate(sim.adminUrl, { rate: 1, endpoints: ['create'], statuses: [502], appliedShare: 1 });
+    await setFaultRate(sim, { rate: 1, endpoints: ['create'], statuses: [502], appliedShare: 1 });
     const offer = await cheapestOffer(api);
     const lost = await api.create(offer.id, { label: 'rented-unheard' });
     expect(lost.status).toBe(502);
     expect(lost.text).toContain('502 Bad Gateway');
 
-    await setFaultRate(sim.adminUrl, { rate: 1, endpoints: ['create'], statuses: [429], appliedShare: 1 });
+    await setFaultRate(sim, { rate: 1, endpoints: ['create'], statuses: [429], appliedShare: 1 });
     const limited = await api.create((await cheapestOffer(api)).id, { label: 'rate-limited' });
     expect(limited.status).toBe(429);
 
-    const state = await getSimState(sim.adminUrl);
+    const state = await getSimState(sim);
     const rented = state.instances.filter((i) => i.label === 'rented-unheard');
     expect(rented).toHaveLength(1);
     expect(rented[0]).toMatchObject({ offer_id: offer.id, destroyed: false });
@@ -236,37 +236,37 @@ describe('simulated marketplace failure injection', () => {
   });
 
   it('refuses a fault rule it cannot follow, saying why, and keeps the one in force', async () => {
-    const kept = await setFaultRate(sim.adminUrl, { rate: 0.5, endpoints: ['show'], seed: 3 });
-    await expect(setFaultRate(sim.adminUrl, { rate: 2 })).rejects.toThrow(
+    const kept = await setFaultRate(sim, { rate: 0.5, endpoints: ['show'], seed: 3 });
+    await expect(setFaultRate(sim, { rate: 2 })).rejects.toThrow(
       /HTTP 400: rate must be a number from 0 to 1 \(the share of API requests to fail\), not 2\./,
     );
     await expect(
       // @ts-expect-error: an endpoint the simulator does not have, as an untyped caller could send.
-      setFaultRate(sim.adminUrl, { rate: 0.1, endpoints: ['create', 'reboot'] }),
+      setFaultRate(sim, { rate: 0.1, endpoints: ['create', 'reboot'] }),
     ).rejects.toThrow(
       /HTTP 400: endpoints has "reboot", which is not an API call; endpoints must be any, or a list of search, create/,
     );
     await expect(
       // @ts-expect-error: a status injection does not answer.
-      setFaultRate(sim.adminUrl, { rate: 0.1, statuses: [503, 418] }),
+      setFaultRate(sim, { rate: 0.1, statuses: [503, 418] }),
     ).rejects.toThrow(/HTTP 400: statuses has 418; injected faults answer only 429, 500, 502, 503, 504\./);
-    await expect(setFaultRate(sim.adminUrl, { rate: 0.1, appliedShare: -0.5 })).rejects.toThrow(
+    await expect(setFaultRate(sim, { rate: 0.1, appliedShare: -0.5 })).rejects.toThrow(
       /HTTP 400: appliedShare must be a number from 0 to 1/,
     );
-    const state = await getSimState(sim.adminUrl);
+    const state = await getSimState(sim);
     expect(state.injected.faultRate).toEqual(kept);
     expect(state.injected.faults.total).toBe(0);
   });
 
   it('reset clears the fault rule and what it counted', async () => {
-    await setFaultRate(sim.adminUrl, { rate: 1, statuses: [503] });
+    await setFaultRate(sim, { rate: 1, statuses: [503] });
     expect((await api.call('GET', '/api/v0/instances/?owner=me')).status).toBe(503);
-    expect((await getSimState(sim.adminUrl)).injected.faults).toMatchObject({
+    expect((await getSimState(sim)).injected.faults).toMatchObject({
       total: 1,
       byStatus: { 503: 1 },
     });
-    await resetFailures(sim.adminUrl);
-    const { injected } = await getSimState(sim.adminUrl);
+    await resetFailures(sim);
+    const { injected } = await getSimState(sim);
     expect(injected.faultRate).toBeNull();
     expect(injected.faults).toEqual({
       total: 0,
@@ -279,7 +279,7 @@ describe('simulated marketplace failure injection', () => {
   });
 
   it('counts instances by status in the admin state, destroyed ones included', async () => {
-    const state = await getSimState(sim.adminUrl);
+    const state = await getSimState(sim);
     expect(state.counts.instances).toBe(state.instances.length);
     expect(state.counts.active + state.counts.destroyed).toBe(state.instances.length);
     expect(state.counts.running).toBe(

@@ -129,7 +129,7 @@ describe('simulated instance lifecycle', () => {
     await api.setState(id, 'stopped');
     await waitForStatus(api, id, 'stopped');
 
-    await applyMarketPressure(sim.adminUrl, { instance_id: id });
+    await applyMarketPressure(sim, { instance_id: id });
     const resume = await api.setState(id, 'running');
     expect(resume.status).toBe(200);
     expect(resume.json).toMatchObject({ success: false, error: 'resources_unavailable' });
@@ -146,7 +146,7 @@ describe('simulated instance lifecycle', () => {
 
     // Queued again; when the other renter lets go (reset gives injected rentals back) it starts.
     await api.setState(id, 'running');
-    await resetFailures(sim.adminUrl);
+    await resetFailures(sim);
     await waitForStatus(api, id, 'running');
   });
 
@@ -163,7 +163,7 @@ describe('simulated instance lifecycle', () => {
     expect((await api.search(onMachine)).map((o) => o.id)).toEqual([offer.id]);
     expect((await api.destroy(id)).status).toBe(404);
 
-    const state = await getSimState(sim.adminUrl);
+    const state = await getSimState(sim);
     expect(state.instances.find((i) => i.id === id)).toMatchObject({ destroyed: true });
   });
 

@@ -46,7 +46,7 @@ describe('simulator persistence', () => {
     await waitForStatus(api, stoppedId, 'running');
     await api.setState(stoppedId, 'stopped');
     await waitForStatus(api, stoppedId, 'stopped');
-    await applyMarketPressure(first.adminUrl, { instance_id: stoppedId });
+    await applyMarketPressure(first, { instance_id: stoppedId });
     const goneId = (await api.create((await cheapestOffer(api)).id)).json.new_contract!;
     await api.destroy(goneId);
     await first.close();

@@ -336,14 +336,7 @@ describe('VastClient', () => {
       expect(s.requests).toHaveLength(0);
     });
 
-    it('lists instances from the legacy shape', async () => {
-      const s = await stub(() => ({ json: { instances: [rawInstance({ id: 1 }), rawInstance({ id: 2 })] } }));
-      const list = await client(s.baseUrl).listInstances();
-      expect(list.map((i) => i.id)).toEqual([1, 2]);
-      expect(s.requests[0]).toMatchObject({ path: '/api/v0/instances/', query: { owner: 'me' } });
-    });
-
-    it('lists instances from the v1 shape, following next_token', async () => {
+    it('lists instances through v1 pages of 25 by id, following next_token until it is null', async () => {
       const s = await stub((req) =>
         req.query.after_token === 'page2'
           ? { json: { instances: [rawInstance({ id: 3 })], next_token: null, total_instances: 3 } }
@@ -352,7 +345,17 @@ describe('VastClient', () => {
       const list = await client(s.baseUrl).listInstances();
       expect(list.map((i) => i.id)).toEqual([1, 2, 3]);
       expect(s.requests).toHaveLength(2);
-      expect(s.requests[1]?.query).toEqual({ owner: 'me', after_token: 'page2' });
+      const firstPage = { limit: '25', order_by: '[{"col":"id","dir":"asc"}]' };
+      expect(s.requests[0]).toMatchObject({ method: 'GET', path: '/api/v1/instances/', query: firstPage });
+      expect(s.requests[1]?.query).toEqual({ ...firstPage, after_token: 'page2' });
+    });
+
+    it('fails rather than loop or stop short when the server hands out the same next_token again', async () => {
+      const s = await stub(() => ({ json: { instances: [rawInstance({ id: 1 })], next_token: 'again' } }));
+      const err = await caught(client(s.baseUrl).listInstances());
+      expect(err.code).toBe(ErrorCode.ProviderUnavailable);
+      expect(err.message).toContain('the same next_token twice');
+      expect(s.requests).toHaveLength(2);
     });
 
     it('starts and stops with PUT {"state"} and labels with PUT {"label"}', async () => {

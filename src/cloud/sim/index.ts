@@ -1,7 +1,9 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Logger, pino } from 'pino';
+import { rememberAdminKey } from './admin-client.ts';
 import { FailureInjector } from './failure-injector.ts';
 import { InstanceRegistry } from './instance-registry.ts';
 import { Market } from './market.ts';
@@ -40,6 +42,11 @@ export interface SimulatorOptions {
   dataDir?: string;
   /** When set, API requests must carry `Authorization: Bearer <key>` (or `?api_key=`); otherwise any key works. */
   apiKey?: string;
+  /**
+   * What `/admin/*` requires as `Authorization: Bearer <key>`. Default: a new random key at every
+   * start, so only whoever started the simulator (and what it hands the key to) can inject faults.
+   */
+  adminKey?: string;
   /** The account's prepaid credit, USD, as `GET /api/v0/users/current/` reports it. Default 100. */
   credit?: number;
   /** Default: silent. */
@@ -51,6 +58,8 @@ export interface Simulator {
   url: string;
   /** `${url}/admin`: failure injection and inspection. */
   adminUrl: string;
+  /** The admin API's key, sent as `Authorization: Bearer <key>`. */
+  adminKey: string;
   market: Market;
   /** The admin API in-process (the same operations as the HTTP endpoints). */
   admin: SimAdmin;
@@ -89,7 +98,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const logger = opts.logger ?? pino({ level: 'silent' });
 
   const ownsDataDir = opts.dataDir === undefined;
-  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'gpuops-sim-')));
+  // Absolute, since instances' command lines name their folders (see container-paths.ts).
+  const dataDir = path.resolve(opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'gpuops-sim-'))));
   await mkdir(dataDir, { recursive: true });
 
   const market = new Market(seed, offers);
@@ -133,6 +143,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     stateFile = new StateFile(statePath, collect, logger);
   }
 
+  const adminKey = opts.adminKey ?? randomBytes(24).toString('base64url');
+  if (adminKey.trim().length < 16) throw new Error('Simulator adminKey must be at least 16 characters.');
   const admin = createSimAdmin({ market, registry, injector, keyring, timeScale });
   const app = buildSimServer({
     market,
@@ -141,6 +153,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     injector,
     admin,
     apiKey: opts.apiKey,
+    adminKey,
     credit: opts.credit ?? 100,
     logger,
     onChange: changed,
@@ -157,15 +170,19 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const url = `http://${urlHost(host)}:${boundPort}`;
   logger.info({ url, seed, offers, timeScale, dataDir }, 'simulated marketplace listening');
 
+  const adminUrl = `${url}/admin`;
+  const forgetAdminKey = rememberAdminKey({ adminUrl, adminKey });
   let closing: Promise<void> | null = null;
   return {
     url,
-    adminUrl: `${url}/admin`,
+    adminUrl,
+    adminKey,
     market,
     admin,
     dataDir,
     close() {
       closing ??= (async () => {
+        forgetAdminKey();
         await app.close();
         await registry.close();
         if (stateFile) {
@@ -179,20 +196,45 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   };
 }
 
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The file `gpuops sim` leaves the admin key in, readable by its user only. */
+export function adminKeyFile(dataDir: string): string {
+  return path.join(dataDir, 'admin-key');
+}
+
 /**
- * `gpuops sim`: starts the simulator and says where it is. The caller owns the process's
- * lifetime (signals, close).
+ * `gpuops sim`: starts the simulator, puts its admin key in a file only this user can read (not
+ * on stdout, which often ends up in shared logs) and says where everything is. The caller owns
+ * the process's lifetime (signals, close).
  */
 export async function runSimulatorForeground(
   opts: SimulatorOptions = {},
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<Simulator> {
   const sim = await startSimulator(opts);
-  const keyNote = opts.apiKey ? 'API key required' : 'any API key works';
-  out.write(`Simulated vast.ai marketplace: ${sim.url}/api/v0 (${keyNote})\n`);
-  out.write(`Failure injection and state:    ${sim.adminUrl} (e.g. GET ${sim.adminUrl}/state)\n`);
+  const keyFile = adminKeyFile(sim.dataDir);
+  try {
+    await rm(keyFile, { force: true });
+    // Created 0600 from the start, so there is no moment when others could read it.
+    await writeFile(keyFile, `${sim.adminKey}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    await sim.close();
+    throw new Error(`Could not write the simulator's admin key to ${keyFile}: ${(err as Error).message}`);
+  }
+  const keyNote = opts.apiKey ? 'its API key required' : 'any API key works';
   out.write(
-    `Market: ${sim.market.machines.length} offers, seed ${sim.market.seed}; data in ${sim.dataDir}\n`,
+    [
+      `simulated marketplace listening on ${sim.url}`,
+      `  point gpuops at it with VAST_BASE_URL=${sim.url} (${keyNote})`,
+      `  vast.ai's own CLI: VAST_URL=${sim.url} vastai --api-key <key> show instances`,
+      `  admin API (failure injection, state) under ${sim.adminUrl}, with the key in ${keyFile}:`,
+      `    curl -H "Authorization: Bearer $(cat ${shellQuote(keyFile)})" ${sim.adminUrl}/state`,
+      `  market: ${sim.market.machines.length} offers, seed ${sim.market.seed}; data in ${sim.dataDir}`,
+      '',
+    ].join('\n'),
   );
   return sim;
 }

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { generateValidPair } from '../ssh/ssh-keys.ts';
 import { invalidArgs, SimApiError } from './api-error.ts';
 import { instancePrice, type Market } from './market.ts';
+import { mapContainerPaths, type PathMounts } from './container-paths.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { killProcessGroup, spawnShell } from './shell-process.ts';
 import { SshHost } from './ssh-host.ts';
@@ -141,6 +142,8 @@ export class InstanceRegistry {
   private readonly records = new Map<number, InstanceRecord>();
   private readonly sshHosts = new Map<number, SshHost>();
   private readonly onstarts = new Map<number, ChildProcess>();
+  /** When each running instance last came up, epoch ms: its uptime. */
+  private readonly upSince = new Map<number, number>();
   private readonly timers = new Map<number, NodeJS.Timeout>();
   private readonly queue = new SerialQueue();
   private nextId = FIRST_INSTANCE_ID;
@@ -610,6 +613,7 @@ export class InstanceRegistry {
         instanceId: r.id,
         hostKey: r.hostKey,
         cwd: dirs.workspace,
+        mounts: this.mounts(r),
         env: this.commandEnv(r),
         keyring: this.o.keyring,
         logger: this.o.logger,
@@ -621,6 +625,7 @@ export class InstanceRegistry {
           : undefined,
       });
       this.sshHosts.set(r.id, host);
+      this.upSince.set(r.id, at);
     } catch (err) {
       this.o.logger.error({ err, instanceId: r.id }, 'sim could not start the SSH endpoint');
       r.actualStatus = 'exited';
@@ -630,7 +635,7 @@ export class InstanceRegistry {
     r.actualStatus = 'running';
     r.statusMsg = `success, running ${r.image}`;
     r.startDate ??= Math.floor(at / 1000);
-    if (r.onstart) this.runOnstart(r);
+    if (r.onstart) this.runOnstart(r, r.onstart);
   }
 
   private async bringDown(r: InstanceRecord): Promise<void> {
@@ -639,17 +644,18 @@ export class InstanceRegistry {
     this.onstarts.delete(r.id);
     const host = this.sshHosts.get(r.id);
     this.sshHosts.delete(r.id);
+    this.upSince.delete(r.id);
     await host?.stop();
     // Everything the machine ran was killed with it; its GPUs are idle.
     await clearGpuLoad(instanceDirs(this.o.dataDir, r.id)).catch(() => undefined);
   }
 
   /** The onstart script runs at every start, as vast.ai runs it when the container starts. */
-  private runOnstart(r: InstanceRecord): void {
+  private runOnstart(r: InstanceRecord, script: string): void {
     const dirs = instanceDirs(this.o.dataDir, r.id);
     const fd = openSync(dirs.onstartLog, 'a');
     try {
-      const child = spawnShell(r.onstart, {
+      const child = spawnShell(mapContainerPaths(script, this.mounts(r)), {
         cwd: dirs.workspace,
         env: this.commandEnv(r),
         stdio: ['ignore', fd, fd],
@@ -661,6 +667,11 @@ export class InstanceRegistry {
     } finally {
       closeSync(fd);
     }
+  }
+
+  /** An image's /workspace is this instance's workspace folder. */
+  private mounts(r: InstanceRecord): PathMounts {
+    return [['/workspace', instanceDirs(this.o.dataDir, r.id).workspace]];
   }
 
   /** Only what an instance would have: nothing of the simulator's own environment but PATH. */
@@ -675,8 +686,8 @@ export class InstanceRegistry {
       LANG: 'C.UTF-8',
       ...userEnv,
       PATH: `${dirs.bin}:${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`,
-      // There is no /workspace here (commands run on the simulator's own file system), so scripts
-      // that want the workspace should use $WORKSPACE, $HOME or relative paths.
+      // Command lines may name /workspace (see container-paths.ts); script files that want the
+      // workspace should use $WORKSPACE, $HOME or relative paths.
       WORKSPACE: dirs.workspace,
       GPUOPS_SIM_INSTANCE_ID: String(r.id),
       CONTAINER_ID: String(r.id),
@@ -687,6 +698,7 @@ export class InstanceRegistry {
   private toWire(r: InstanceRecord): VastInstanceWire {
     const host = this.sshHosts.get(r.id);
     const up = r.actualStatus === 'running' && host !== undefined;
+    const upAt = this.upSince.get(r.id);
     const o = r.offer;
     return {
       id: r.id,
@@ -704,7 +716,8 @@ export class InstanceRegistry {
       dph_total: r.dphTotal,
       dph_base: r.dphBase,
       storage_cost: o.storage_cost,
-      start_date: r.startDate,
+      start_date: r.createdAt / 1000,
+      uptime_mins: up && upAt !== undefined ? Math.round((Date.now() - upAt) / 600) / 100 : null,
       label: r.label,
       image_uuid: r.image,
       image_runtype: r.runtype,
@@ -718,8 +731,10 @@ export class InstanceRegistry {
       gpu_temp: up ? 30 : null,
       cpu_util: up ? 0 : null,
       cpu_cores: o.cpu_cores,
+      cpu_cores_effective: o.cpu_cores_effective,
       cpu_ram: o.cpu_ram,
       reliability2: o.reliability,
+      verification: o.verified ? 'verified' : 'unverified',
       disk_space: r.disk,
       disk_util: 0,
       extra_env: Object.entries(r.env),

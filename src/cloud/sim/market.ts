@@ -96,6 +96,20 @@ const LOCATIONS: readonly (readonly [string, number])[] = [
   ['Dubai, AE', 0.5],
 ];
 
+/** CPUs hosts list, with their base clocks in GHz (what vast.ai shows as cpu_ghz). */
+const CPU_GHZ: Record<string, number> = {
+  'AMD Ryzen 9 5950X 16-Core Processor': 3.4,
+  'AMD Ryzen 9 7950X 16-Core Processor': 4.5,
+  'Intel Core i9-13900K': 3.0,
+  'AMD Ryzen Threadripper PRO 5975WX 32-Cores': 3.6,
+  'Intel Xeon E5-2680 v4': 2.4,
+  'AMD EPYC 7543 32-Core Processor': 2.8,
+  'AMD EPYC 7763 64-Core Processor': 2.45,
+  'AMD EPYC 9354 32-Core Processor': 3.25,
+  'AMD EPYC 9654 96-Core Processor': 2.4,
+  'Intel Xeon Platinum 8480+': 2.0,
+  'Intel Xeon Gold 6338': 2.0,
+};
 const CONSUMER_CPUS = [
   'AMD Ryzen 9 5950X 16-Core Processor',
   'AMD Ryzen 9 7950X 16-Core Processor',
@@ -319,6 +333,7 @@ export function generateMachines(seed: number, count: number): MachineSpec[] {
       disk_space: round(logUniform(rng, datacenter ? 200 : 50, 2_000), 1),
       disk_bw: round(rng.range(500, 6_000), 1),
       cpu_name: rng.pick(datacenter ? SERVER_CPUS : CONSUMER_CPUS),
+      cpu_ghz: 0,
       cpu_arch: 'amd64',
       cpu_cores: cpuCoresPerGpu * numGpus,
       cpu_cores_effective: cpuCoresPerGpu * numGpus,
@@ -330,12 +345,14 @@ export function generateMachines(seed: number, count: number): MachineSpec[] {
       hosting_type: datacenter && rng.chance(0.6) ? 1 : 0,
       os_version: rng.pick(['20.04', '22.04', '22.04', '24.04']),
       verified: host.verified,
+      verification: host.verified ? 'verified' : 'unverified',
       external: rng.chance(0.03),
       rentable: true,
       rented: false,
       duration: Math.round(rng.range(3, 180) * 86_400),
     };
     listing.score = scoreOf(listing);
+    listing.cpu_ghz = CPU_GHZ[listing.cpu_name] ?? 0;
     machines.push({
       offerId,
       machineId,

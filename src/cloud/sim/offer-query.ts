@@ -227,21 +227,28 @@ export function matchesAll(record: Record<string, unknown>, filters: readonly Fi
   return true;
 }
 
+/** Orders two records by the given keys, nulls last, then by `id`: a total order, so pages are stable. */
+export function compareRecords(
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+  order: readonly [string, SortDirection][],
+): number {
+  for (const [field, direction] of order) {
+    const av = a[field];
+    const bv = b[field];
+    if (av === bv) continue;
+    if (av === null || av === undefined) return 1;
+    if (bv === null || bv === undefined) return -1;
+    const c = compare(av, bv) ?? String(av).localeCompare(String(bv));
+    if (c !== 0) return direction === 'asc' ? c : -c;
+  }
+  return Number(a.id) - Number(b.id);
+}
+
 /** Sorts by the given keys; nulls last; ties broken by `id` so answers are stable. */
 export function sortRecords<T extends Record<string, unknown>>(
   records: T[],
   order: readonly [string, SortDirection][],
 ): T[] {
-  return records.sort((a, b) => {
-    for (const [field, direction] of order) {
-      const av = a[field];
-      const bv = b[field];
-      if (av === bv) continue;
-      if (av === null || av === undefined) return 1;
-      if (bv === null || bv === undefined) return -1;
-      const c = compare(av, bv) ?? String(av).localeCompare(String(bv));
-      if (c !== 0) return direction === 'asc' ? c : -c;
-    }
-    return Number(a.id) - Number(b.id);
-  });
+  return records.sort((a, b) => compareRecords(a, b, order));
 }

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -10,9 +11,10 @@ import { invalidArgs, SimApiError } from './api-error.ts';
 import type { FailureInjector, InjectedFault, SimEndpoint } from './failure-injector.ts';
 import type { CreateInstanceInput, InstanceRegistry } from './instance-registry.ts';
 import type { Market } from './market.ts';
-import { matchesAll, parseFilters, parseOfferSearch } from './offer-query.ts';
+import { parseOfferSearch } from './offer-query.ts';
 import type { FaultRateInput, HostFailureTarget, OfferGoneTarget, SimAdmin } from './sim-admin.ts';
 import { SIM_USER_ID, type SshKeyring } from './ssh-keyring.ts';
+import { listInstancesPage } from './v1-instances.ts';
 
 export interface SimServerDeps {
   market: Market;
@@ -21,7 +23,9 @@ export interface SimServerDeps {
   injector: FailureInjector;
   admin: SimAdmin;
   /** When set, API requests must carry it; otherwise any non-empty key is accepted. */
-  apiKey?: string;
+  apiKey?: string | undefined;
+  /** What `/admin/*` requires as `Authorization: Bearer <key>`. */
+  adminKey: string;
   /** The account's prepaid credit, USD. */
   credit: number;
   logger: Logger;
@@ -30,8 +34,8 @@ export interface SimServerDeps {
 }
 
 const DEFAULT_DISK_GB = 10;
-const V1_PAGE_DEFAULT = 25;
-const V1_PAGE_MAX = 100;
+/** vast.ai refuses longer labels (and asks for under 128 characters). */
+const MAX_LABEL_LENGTH = 1024;
 
 /** vast.ai's 429 body: plain text, no Retry-After header. */
 const TOO_FREQUENT = 'API requests too frequent';
@@ -76,14 +80,24 @@ function endpointOf(request: FastifyRequest): SimEndpoint | null {
   return null;
 }
 
-function apiKeyOf(request: FastifyRequest): string | null {
+function bearerOf(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
-  if (header) {
-    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-    return match?.[1]?.trim() || null;
-  }
+  if (!header) return null;
+  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+  return match?.[1]?.trim() || null;
+}
+
+function apiKeyOf(request: FastifyRequest): string | null {
+  if (request.headers.authorization) return bearerOf(request);
   const fromQuery = (request.query as Record<string, unknown> | undefined)?.api_key;
   return typeof fromQuery === 'string' && fromQuery !== '' ? fromQuery : null;
+}
+
+/** Compares in constant time, so how long a refusal takes says nothing about the key. */
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function isLoopback(ip: string): boolean {
@@ -181,23 +195,9 @@ function parseCreateBody(offerId: number, raw: unknown): CreateInstanceInput {
   };
 }
 
-function encodeToken(lastId: number): string {
-  return Buffer.from(JSON.stringify({ after: lastId })).toString('base64url');
-}
-
-function decodeToken(token: string): number {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after?: unknown };
-    if (typeof parsed.after === 'number') return parsed.after;
-  } catch {
-    // Falls through to the error below.
-  }
-  throw invalidArgs('after_token is not a token this API gave out.');
-}
-
 /**
  * The HTTP face of the simulator: the vast.ai REST subset under /api, failure injection and
- * inspection under /admin (loopback callers only, no key).
+ * inspection under /admin (loopback callers with the simulator's admin key only).
  */
 export function buildSimServer(deps: SimServerDeps): FastifyInstance {
   const { market, registry, keyring, injector, admin } = deps;
@@ -229,11 +229,25 @@ export function buildSimServer(deps: SimServerDeps): FastifyInstance {
 
   app.addHook('preHandler', async (request, reply) => {
     const url = request.url;
-    if (url.startsWith('/admin')) {
+    if (url === '/admin' || url.startsWith('/admin/') || url.startsWith('/admin?')) {
       if (!isLoopback(request.ip)) {
         return reply
           .code(403)
           .send({ success: false, error: 'forbidden', msg: 'The admin API answers loopback callers only.' });
+      }
+      const key = bearerOf(request);
+      if (key === null || !sameSecret(key, deps.adminKey)) {
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Bearer realm="gpuops-sim-admin"')
+          .send({
+            success: false,
+            error: 'auth_error',
+            msg:
+              key === null
+                ? 'The admin API needs the key the simulator made at start: send Authorization: Bearer <key> (gpuops sim leaves it in <data dir>/admin-key).'
+                : 'Wrong admin key; the simulator makes a new one at every start.',
+          });
       }
       return;
     }
@@ -244,7 +258,8 @@ export function buildSimServer(deps: SimServerDeps): FastifyInstance {
       return reply.code(401).send({
         success: false,
         error: 'auth_error',
-        msg: key === null ? 'No API key: send Authorization: Bearer <key>.' : 'Invalid API key.',
+        // vast.ai's words for a key it does not know; its CLI reads them.
+        msg: key === null ? 'No API key: send Authorization: Bearer <key>.' : 'Invalid user key',
       });
     }
     const fault = injector.faultFor(endpoint, Date.now());
@@ -270,6 +285,17 @@ export function buildSimServer(deps: SimServerDeps): FastifyInstance {
     return gatewayPage(rule.status);
   });
 
+  // vast.ai labels its JSON `application/json` exactly, and its CLI refuses search answers
+  // labelled any other way (fastify would add "; charset=utf-8").
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!request.url.startsWith('/api/')) return payload;
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('application/json')) {
+      reply.header('content-type', 'application/json');
+    }
+    return payload;
+  });
+
   app.setErrorHandler((err, request, reply) => {
     if (err instanceof SimApiError) return reply.code(err.status).send(err.toBody());
     const e = err as { statusCode?: number; message?: string };
@@ -291,6 +317,9 @@ export function buildSimServer(deps: SimServerDeps): FastifyInstance {
   );
 
   // ---- offers
+  // vast.ai's CLI builds its --gpu-name choices from this before any command, without a key.
+  const gpuNames = [...new Set(market.machines.map((m) => m.model.marketName))].sort();
+  app.get('/api/v0/gpu_names/unique/', async () => ({ gpu_names: gpuNames }));
   const search = async (body: unknown) => {
     const query = parseOfferSearch(body);
     return { offers: await registry.run((now) => market.search(query, now)) };
@@ -320,26 +349,12 @@ export function buildSimServer(deps: SimServerDeps): FastifyInstance {
     }
   });
 
+  // Deprecated on vast.ai (its CLI lists through v1), still answered there.
   app.get('/api/v0/instances/', async () => ({ instances: await registry.list() }));
 
-  app.get('/api/v1/instances/', async (request) => {
-    const query = request.query as Record<string, unknown>;
-    const limitRaw = query.limit === undefined ? V1_PAGE_DEFAULT : Number(query.limit);
-    if (!Number.isInteger(limitRaw) || limitRaw < 1)
-      throw invalidArgs('limit must be a positive whole number.');
-    const limit = Math.min(limitRaw, V1_PAGE_MAX);
-    const after =
-      typeof query.after_token === 'string' && query.after_token !== '' ? decodeToken(query.after_token) : 0;
-    const filtersRaw =
-      typeof query.select_filters === 'string' ? parseJsonText(query.select_filters, 'select_filters') : {};
-    const filters = parseFilters(asObject(filtersRaw));
-    const all = (await registry.list()).filter(
-      (i) => i.id > after && matchesAll(i as unknown as Record<string, unknown>, filters),
-    );
-    const page = all.slice(0, limit);
-    const last = page[page.length - 1];
-    return { instances: page, next_token: all.length > limit && last ? encodeToken(last.id) : null };
-  });
+  app.get('/api/v1/instances/', async (request) =>
+    listInstancesPage(await registry.list(), request.query as Record<string, unknown>),
+  );
 
   app.get<{ Params: { id: string } }>('/api/v0/instances/:id/', async (request) => {
     const id = idParam(request.params.id);
@@ -360,16 +375,29 @@ export function buildSimServer(deps: SimServerDeps): FastifyInstance {
     }
     if (label !== undefined && label !== null && typeof label !== 'string')
       throw invalidArgs('label must be a string.');
+    if (typeof label === 'string' && label.length > MAX_LABEL_LENGTH) {
+      throw new SimApiError(
+        400,
+        'label_too_long',
+        `Please limit label length to ${MAX_LABEL_LENGTH} characters, ideally less than 128.`,
+      );
+    }
     if (label !== undefined) await registry.setLabel(id, label ?? '');
-    if (state === undefined) return { success: true, msg: `Label of instance ${id} set.` };
+    if (state === undefined) return { success: true, msg: `label for ${id} set to '${label ?? ''}'` };
     return registry.changeState(id, state, body.cancel_unavail === true);
   });
 
   app.delete<{ Params: { id: string } }>('/api/v0/instances/:id/', async (request) => {
     const id = idParam(request.params.id);
-    if (id === null)
-      throw new SimApiError(404, 'no_such_instance', `Instance ${request.params.id} not found.`);
-    await registry.destroy(id);
+    // vast.ai's destroy says not_found where its other instance calls say no_such_instance.
+    const notFound = () => new SimApiError(404, 'not_found', 'Instance not found');
+    if (id === null) throw notFound();
+    try {
+      await registry.destroy(id);
+    } catch (err) {
+      if (err instanceof SimApiError && err.status === 404) throw notFound();
+      throw err;
+    }
     return { success: true, msg: `Destroying instance ${id}.` };
   });
 
@@ -383,18 +411,46 @@ export function buildSimServer(deps: SimServerDeps): FastifyInstance {
     deps.onChange();
     return { success: true, key: keyring.toWire(key) };
   });
-  // vast.ai answers the list as a bare JSON array.
-  // The account, as vast.ai's "show user" answers it (a subset: who, and how much money is left).
-  app.get('/api/v0/users/current/', async () => ({
-    id: SIM_USER_ID,
-    username: 'simulated',
-    email: 'simulated@localhost',
-    credit: deps.credit,
-    balance: 0,
-    balance_threshold: 0,
-    balance_threshold_enabled: false,
-  }));
-  app.get('/api/v0/ssh/', async () => keyring.list().map((k) => keyring.toWire(k)));
+  // The account as vast.ai's "show user" answers it. Its CLI removes api_key before printing
+  // (and fails without it); the rest are the columns it prints, with what the simulator knows.
+  app.get('/api/v0/users/current/', async (request) => {
+    const firstKey = keyring.list()[0];
+    return {
+      id: SIM_USER_ID,
+      key_id: SIM_USER_ID,
+      api_key: apiKeyOf(request),
+      sid: null,
+      username: 'simulated',
+      fullname: 'Simulated Account',
+      user: 'simulated',
+      email: 'simulated@localhost',
+      email_verified: true,
+      credit: deps.credit,
+      balance: 0,
+      balance_threshold: 0,
+      balance_threshold_enabled: false,
+      billaddress_city: null,
+      billaddress_country: null,
+      billaddress_line1: null,
+      billaddress_line2: null,
+      billaddress_zip: null,
+      billed_expected: 0,
+      billed_verified: 0,
+      billing_creditonly: true,
+      can_pay: deps.credit > 0,
+      got_signup_credit: false,
+      has_billing: false,
+      has_payout: false,
+      last4: null,
+      paid_expected: 0,
+      paid_verified: 0,
+      password_resettable: false,
+      paypal_email: null,
+      ssh_key: firstKey ? firstKey.publicKey : null,
+    };
+  });
+  // A bare JSON array, each key under `key` (the answer to adding one says `public_key`).
+  app.get('/api/v0/ssh/', async () => keyring.list().map((k) => keyring.toListWire(k)));
   app.delete<{ Params: { id: string } }>('/api/v0/ssh/:id/', async (request) => {
     const id = idParam(request.params.id);
     if (id === null || !keyring.remove(id)) {

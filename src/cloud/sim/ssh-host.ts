@@ -4,6 +4,7 @@ import type { Readable, Transform, Writable } from 'node:stream';
 import { finished as streamFinished } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import ssh2, { type Connection, type ServerChannel } from 'ssh2';
+import { mapContainerPaths, type PathMounts } from './container-paths.ts';
 import { PacedLink } from './paced-link.ts';
 import { killProcessGroup, processGroupAlive, spawnShell } from './shell-process.ts';
 import type { SshKeyring } from './ssh-keyring.ts';
@@ -14,6 +15,8 @@ export interface SshHostOptions {
   hostKey: string;
   /** Where commands run: the instance's workspace. */
   cwd: string;
+  /** Folders of a vast.ai image that this instance has elsewhere (see container-paths.ts). */
+  mounts?: PathMounts;
   /** The whole environment of commands (nothing is inherited from the simulator). */
   env: Record<string, string>;
   keyring: SshKeyring;
@@ -152,7 +155,8 @@ export class SshHost {
       channel.end();
       return;
     }
-    const child = spawnShell(command, { cwd: this.options.cwd, env: { ...this.options.env, ...extraEnv } });
+    const line = command === null ? null : mapContainerPaths(command, this.options.mounts ?? []);
+    const child = spawnShell(line, { cwd: this.options.cwd, env: { ...this.options.env, ...extraEnv } });
     this.processes.add(child);
     let finished = false;
     const finish = async (code: number | null, signal: NodeJS.Signals | null) => {

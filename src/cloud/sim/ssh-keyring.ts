@@ -1,6 +1,6 @@
 import ssh2, { type ParsedKey } from 'ssh2';
 import { invalidArgs } from './api-error.ts';
-import type { VastSshKeyWire } from './wire-types.ts';
+import type { VastSshKeyListWire, VastSshKeyWire } from './wire-types.ts';
 
 /** The simulated account has one user; its id shows in key records as vast.ai's does. */
 export const SIM_USER_ID = 1;
@@ -76,6 +76,7 @@ export class SshKeyring {
     return false;
   }
 
+  /** The key as the answer to adding it shows it. */
   toWire(key: StoredSshKey): VastSshKeyWire {
     return {
       id: key.id,
@@ -84,6 +85,12 @@ export class SshKeyring {
       created_at: key.createdAt,
       deleted_at: null,
     };
+  }
+
+  /** The key as the account's list shows it: the same record, the text under `key`. */
+  toListWire(key: StoredSshKey): VastSshKeyListWire {
+    const { id, user_id, public_key, created_at, deleted_at } = this.toWire(key);
+    return { id, user_id, key: public_key, created_at, deleted_at };
   }
 
   snapshot(): { nextId: number; keys: StoredSshKey[] } {

@@ -41,6 +41,8 @@ export interface VastOfferWire {
   disk_space: number;
   disk_bw: number;
   cpu_name: string;
+  /** Base clock of `cpu_name`, GHz. */
+  cpu_ghz: number;
   cpu_arch: string;
   cpu_cores: number;
   cpu_cores_effective: number;
@@ -52,6 +54,8 @@ export interface VastOfferWire {
   hosting_type: number;
   os_version: string;
   verified: boolean;
+  /** What vast.ai's CLI shows as the offer's status: "verified" or "unverified". */
+  verification: 'verified' | 'unverified';
   external: boolean;
   rentable: boolean;
   rented: boolean;
@@ -87,8 +91,10 @@ export interface VastInstanceWire {
   dph_total: number;
   dph_base: number;
   storage_cost: number;
-  /** Epoch seconds of the first time it reached running; null before. */
-  start_date: number | null;
+  /** Epoch seconds the instance was created (vast.ai's CLI shows its age from it). */
+  start_date: number;
+  /** Minutes since it last came up; null while it is not running. */
+  uptime_mins: number | null;
   label: string | null;
   image_uuid: string;
   image_runtype: string;
@@ -102,8 +108,10 @@ export interface VastInstanceWire {
   gpu_temp: number | null;
   cpu_util: number | null;
   cpu_cores: number;
+  cpu_cores_effective: number;
   cpu_ram: number;
   reliability2: number;
+  verification: 'verified' | 'unverified';
   disk_space: number;
   disk_util: number;
   /** vast.ai sends env as [name, value] pairs. */
@@ -117,10 +125,20 @@ export interface VastInstanceWire {
   min_bid: number;
 }
 
+/** A key as `POST /api/v0/ssh/` answers it. */
 export interface VastSshKeyWire {
   id: number;
   user_id: number;
   public_key: string;
+  created_at: string;
+  deleted_at: string | null;
+}
+
+/** A key as `GET /api/v0/ssh/` lists it (vast.ai's description names the text `key` there). */
+export interface VastSshKeyListWire {
+  id: number;
+  user_id: number;
+  key: string;
   created_at: string;
   deleted_at: string | null;
 }

@@ -106,6 +106,11 @@ class AttemptFailure extends Error {
   }
 }
 
+/** vast.ai's largest page of instances. */
+const V1_PAGE_SIZE = 25;
+/** Pages follow ids, the order vast.ai's own CLI asks for. */
+const V1_ORDER = JSON.stringify([{ col: 'id', dir: 'asc' }]);
+
 /** Messages mean the offer was rented by someone else or withdrawn between search and rent. */
 const OFFER_GONE_TEXT =
   /no_such_ask|no such ask|no such offer|already rented|no longer available|(offer|ask|instance type|machine)\b.{0,40}\bnot available/i;
@@ -255,20 +260,22 @@ export class VastClient {
   }
 
   /**
-   * `GET /api/v0/instances/?owner=me`. Reads the legacy `{instances:[...]}` and the v1
-   * `{instances, next_token}` shapes, following `next_token` so no instance is missed.
+   * `GET /api/v1/instances/`, every page: vast.ai gives at most 25 instances a page and a
+   * `next_token` to ask for the rest with (`after_token`), until it answers null. (Its v0 list is
+   * deprecated; its own CLI pages v1 the same way.)
    */
   async listInstances(): Promise<VastInstance[]> {
     const all: VastInstance[] = [];
+    const seen = new Set<string>();
     let token: string | undefined;
-    // A page cap guards against a server that keeps returning the same token.
-    for (let page = 0; page < 100; page++) {
-      const query = token === undefined ? '' : `&after_token=${encodeURIComponent(token)}`;
+    for (;;) {
+      const query = new URLSearchParams({ limit: String(V1_PAGE_SIZE), order_by: V1_ORDER });
+      if (token !== undefined) query.set('after_token', token);
       const spec: CallSpec = {
         op: 'listInstances',
         action: 'list instances',
         method: 'GET',
-        path: `/api/v0/instances/?owner=me${query}`,
+        path: `/api/v1/instances/?${query}`,
         idempotent: true,
       };
       const { json } = await this.request(spec);
@@ -277,10 +284,13 @@ export class VastClient {
       if (!Array.isArray(instances)) throw unexpected(spec, '"instances" is not a list');
       all.push(...this.parseItems(spec, instances, vastInstanceSchema));
       const next = json.next_token;
-      if (typeof next !== 'string' || next === '' || next === token || instances.length === 0) break;
+      if (next === null || next === undefined || next === '') return all;
+      if (typeof next !== 'string') throw unexpected(spec, 'a "next_token" that is not a string');
+      // A token given twice would page forever; stopping there would hide instances.
+      if (seen.has(next)) throw unexpected(spec, 'the same next_token twice');
+      seen.add(next);
       token = next;
     }
-    return all;
   }
 
   /** `PUT /api/v0/instances/{id}/ {"state": ...}`. Starting fails with ResumeUnavailable when the machine's GPUs are taken. */
