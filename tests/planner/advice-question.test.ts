@@ -298,3 +298,77 @@ describe('text that is not an advice question', () => {
     expect(parseAdviceQuestion(undefined as unknown as string)).toBeUndefined();
   });
 });
+
+describe("a job's size in an advice question", () => {
+  const sizeOf = (text: string) => parseAdviceQuestion(text)?.size;
+
+  it.each([
+    [
+      'what GPU do I need to fine-tune Llama 3.1 8B with LoRA on 20k examples, and what would it cost?',
+      { training_examples: 20_000 },
+    ],
+    ['LoRA on llama 3 8b, 20,000 examples, 2 epochs', { training_examples: 20_000, epochs: 2 }],
+    [
+      'qlora on llama 3 8b with 1.5 million samples of 512 tokens each for three epochs',
+      { training_examples: 1_500_000, tokens_per_example: 512, epochs: 3 },
+    ],
+    [
+      'fine-tune qwen2.5 7b on 50k examples, 300 tokens per example',
+      { training_examples: 50_000, tokens_per_example: 300 },
+    ],
+    ['lora on llama 3 8b, 10k 1k-token examples', { training_examples: 10_000, tokens_per_example: 1024 }],
+  ] as const)('reads the training data of "%s"', (text, size) => {
+    expect(sizeOf(text)).toEqual(size);
+  });
+
+  it('keeps a token count per example from being read as the context or the run', () => {
+    const question = parseAdviceQuestion(
+      'lora on llama 3 8b, 20k examples, 512 tokens per example, seq len 2048',
+    )!;
+    expect(question.args.seq_len).toBe(2048);
+    expect(question.args.training_tokens).toBeUndefined();
+    expect(question.size).toEqual({ training_examples: 20_000, tokens_per_example: 512 });
+  });
+
+  it('still reads "1M tokens" as the run and "2 epochs" as its passes', () => {
+    const question = parseAdviceQuestion('fine-tune llama 3 8b on 1M tokens for 2 epochs')!;
+    expect(question.args.training_tokens).toBe(1_000_000);
+    expect(question.size).toEqual({ epochs: 2 });
+  });
+
+  it.each([
+    [
+      'serve llama 3.1 8b at 50 requests per second, 500 tokens per request',
+      { requests_per_second: 50, tokens_per_request: 500 },
+    ],
+    ['serve llama 3.1 8b at 120 requests per minute', { requests_per_second: 2 }],
+    [
+      'serve llama 3.1 8b at 10 rps with 1k tokens per response',
+      { requests_per_second: 10, tokens_per_request: 1000 },
+    ],
+  ] as const)('reads the serving load of "%s"', (text, size) => {
+    expect(sizeOf(text)).toEqual(size);
+  });
+
+  it('leaves "50 requests per second" out of the concurrent users and keeps "200 users" in them', () => {
+    const question = parseAdviceQuestion('serve llama 3.1 8b for 200 users at 50 requests per second')!;
+    expect(question.args.concurrent_users).toBe(200);
+    expect(question.size).toEqual({ requests_per_second: 50 });
+  });
+
+  it('asks about a count of examples it cannot read as a whole number, instead of rounding it', () => {
+    const question = parseAdviceQuestion('lora on llama 3 8b on 2.55555k examples')!;
+    expect(question.size?.training_examples).toBeUndefined();
+    expect(question.problem).toMatch(/2\.55555k examples.*exactly/);
+  });
+
+  it('sends recommend_gpu only the arguments its schema declares', () => {
+    const question = parseAdviceQuestion('serve llama 3.1 8b at 50 requests per second')!;
+    const declared = Object.keys(recommendGpuSchema.shape);
+    for (const key of Object.keys(question.args)) expect(declared).toContain(key);
+  });
+
+  it('reads no job size from a question without one', () => {
+    expect(sizeOf('LoRA on Gemma 2 9B')).toBeUndefined();
+  });
+});

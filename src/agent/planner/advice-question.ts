@@ -433,8 +433,15 @@ const EXAMPLES = new RegExp(
   'g',
 );
 const ITEM = String.raw`(?:example|sample|row|record|pair|conversation|dialogue|document|doc)`;
+// "512 tokens per example", "512 tokens each", "examples of 512 tokens", "1k-token examples": the
+// noun is looked at, not taken, so the count before it ("20k … examples") still reads.
 const TOKENS_PER_EXAMPLE = new RegExp(
-  String.raw`(?<![\w.$])${AMT}\s*(k)?[\s-]*tokens?\s*(?:per|each|an?|/)\s*${ITEM}\b|(?<![\w.$])${AMT}\s*(k)?[\s-]*tokens?\s+each\b|\b${ITEM}s?\s+(?:of\s+)?(?:about\s+|around\s+|~)?${AMT}\s*(k)?[\s-]*tokens?\b|(?<![\w.$])${AMT}\s*(k)?[\s-]+tokens?[\s-]+(?:long\s+)?${ITEM}s?\b`,
+  [
+    String.raw`(?<![\w.$])${AMT}\s*(k)?[\s-]*tokens?\s*(?:per|each|an?|/)\s*${ITEM}\b`,
+    String.raw`(?<![\w.$])${AMT}\s*(k)?[\s-]*tokens?\s+each\b`,
+    String.raw`(?<=\b${ITEM}s?\s+(?:of\s+)?(?:about\s+|around\s+|~)?)${AMT}\s*(k)?[\s-]*tokens?\b`,
+    String.raw`(?<![\w.$])${AMT}\s*(k)?[\s-]+tokens?[\s-]+(?:long\s+)?(?=${ITEM}s?\b)`,
+  ].join('|'),
   'g',
 );
 const EPOCHS =
