@@ -124,6 +124,12 @@ export async function getOperation(db: Kysely<Database>, id: string): Promise<Op
   return db.selectFrom('operations').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The operations of these ids that exist, in one read (the job watcher's poll of all it follows). */
+export async function getOperations(db: Kysely<Database>, ids: readonly string[]): Promise<OperationRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('operations').selectAll().where('id', 'in', ids).execute();
+}
+
 export type OperationPatch = Omit<Updateable<OperationsTable>, 'id' | 'created_at'>;
 
 /** Changes the given columns (JSON ones as JSON text). Throws when there is no such operation. */

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { getOperation } from '../../db/repositories/operations.ts';
+import { getOperation, getOperations } from '../../db/repositories/operations.ts';
 import type { Database, OperationRow } from '../../db/schema.ts';
 import type { QueueBackend } from './backend.ts';
 import { isProgressView, type OperationResult, type ProgressView, stepsOf } from './progress.ts';
@@ -56,11 +56,14 @@ function isAhead(view: ProgressView, last: ProgressView | undefined): boolean {
   );
 }
 
+/** Operations read by one query of the backup poll. */
+const POLL_BATCH = 500;
+
 /**
  * The bot side of jobs: one QueueEvents subscription per process, fanned out to the chat
  * messages following each operation. Events can be missed (a job that finished before we
  * subscribed, a reconnect, BullMQ's Postgres backend dropping one), so a slow poll of the
- * operation's row, which keeps its last progress and its outcome, backs them up.
+ * operations' rows, which keep their last progress and outcome, backs them up.
  */
 export class JobWatcher {
   private readonly listeners = new Map<string, Set<Watch>>();
@@ -68,6 +71,7 @@ export class JobWatcher {
   private readonly poller: NodeJS.Timeout;
   private ready: Promise<void>;
   private closed = false;
+  private polling = false;
 
   constructor(
     backend: QueueBackend,
@@ -90,9 +94,7 @@ export class JobWatcher {
     this.events.on('failed', settle);
     this.events.on('error', (err) => this.log.warn({ err }, 'queue events error'));
     this.ready = this.events.waitUntilReady().then(() => undefined);
-    this.poller = setInterval(() => {
-      for (const id of this.listeners.keys()) void this.check(id);
-    }, pollMs);
+    this.poller = setInterval(() => void this.pollAll(), pollMs);
     this.poller.unref();
   }
 
@@ -159,15 +161,38 @@ export class JobWatcher {
   private async check(operationId: string): Promise<void> {
     try {
       const row = await getOperation(this.db, operationId);
-      if (!row) return;
-      if (row.state === 'succeeded' || row.state === 'failed') {
-        const final = finalView(row);
-        for (const watch of [...(this.listeners.get(operationId) ?? [])]) watch.listener.final(final);
-      } else if (isProgressView(row.progress)) {
-        this.deliverProgress(operationId, row.progress, 'row');
-      }
+      if (row) this.deliverRow(row);
     } catch (err) {
       this.log.warn({ err, op: operationId }, 'could not read operation state');
+    }
+  }
+
+  /**
+   * One poll round: every followed operation's row, a few hundred to a query, and never two rounds
+   * at once. A read per operation per round (a thousand followed at once) piled up behind a busy
+   * database, the embedded one above all, which serves one query at a time.
+   */
+  private async pollAll(): Promise<void> {
+    if (this.polling || this.listeners.size === 0) return;
+    this.polling = true;
+    try {
+      const ids = [...this.listeners.keys()];
+      for (let i = 0; i < ids.length; i += POLL_BATCH) {
+        for (const row of await getOperations(this.db, ids.slice(i, i + POLL_BATCH))) this.deliverRow(row);
+      }
+    } catch (err) {
+      this.log.warn({ err }, 'could not read the state of the operations followed');
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private deliverRow(row: OperationRow): void {
+    if (row.state === 'succeeded' || row.state === 'failed') {
+      const final = finalView(row);
+      for (const watch of [...(this.listeners.get(row.id) ?? [])]) watch.listener.final(final);
+    } else if (isProgressView(row.progress)) {
+      this.deliverProgress(row.id, row.progress, 'row');
     }
   }
 
