@@ -22,7 +22,9 @@ type Quote = 'none' | 'single' | 'double';
 function quoted(hostPath: string, quote: Quote): string {
   if (quote === 'single') return hostPath.replace(/'/g, `'\\''`);
   if (quote === 'double') return hostPath.replace(/[\\"$`]/g, (c) => `\\${c}`);
-  return SAFE_UNQUOTED.test(hostPath) ? hostPath : hostPath.replace(/[^A-Za-z0-9_./+,@%:=-]/g, (c) => `\\${c}`);
+  return SAFE_UNQUOTED.test(hostPath)
+    ? hostPath
+    : hostPath.replace(/[^A-Za-z0-9_./+,@%:=-]/g, (c) => `\\${c}`);
 }
 
 function mountAt(

@@ -86,7 +86,9 @@ function parseOrder(raw: unknown): Order {
   const order: Order = [];
   if (raw !== undefined) {
     if (!Array.isArray(raw)) {
-      throw invalidRequest('Error in query parameters: order_by must be a list like [{"col":"id","dir":"asc"}].');
+      throw invalidRequest(
+        'Error in query parameters: order_by must be a list like [{"col":"id","dir":"asc"}].',
+      );
     }
     for (const entry of raw) {
       const col = isPlainObject(entry) ? entry.col : undefined;
@@ -172,6 +174,7 @@ export function listInstancesPage(
     label_counts: labelCounts,
     next_token: rest.length > limit && last ? encodeToken(last, order) : null,
     // Unknown columns come back as null, as vast.ai answers them.
-    instances: columns === null ? page : page.map((r) => Object.fromEntries(columns.map((c) => [c, r[c] ?? null]))),
+    instances:
+      columns === null ? page : page.map((r) => Object.fromEntries(columns.map((c) => [c, r[c] ?? null]))),
   };
 }
