@@ -116,7 +116,7 @@ export interface JobSize {
 }
 
 /** Everything the advisor reads: recommend_gpu's arguments and, when known, the job's size. */
-export type AdviceQuestionArgs = AdviceRequest & JobSize;
+export interface AdviceQuestionArgs extends AdviceRequest, JobSize {}
 
 export interface Workload {
   model: ModelSpec;
