@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AdviceRequest } from '../advisor/types.ts';
+import type { AdviceQuestionArgs } from '../advisor/types.ts';
 import { countArg, gpuArg, instanceArg, maxPriceArg, regionArg } from './args.ts';
 
 /**
@@ -131,7 +131,24 @@ export const recommendGpuSchema = z.object({
     .positive()
     .max(1e13)
     .optional()
-    .describe('Tokens in the whole training run, for its cost'),
+    .describe('Tokens of training data (times epochs: the whole run), for its cost'),
+  training_examples: z.number().int().min(1).max(1e10).optional().describe('Training examples in the data set'),
+  tokens_per_example: z
+    .number()
+    .int()
+    .min(1)
+    .max(2_000_000)
+    .optional()
+    .describe('Average tokens per training example (a stated default when not given)'),
+  epochs: z.number().positive().max(1000).optional().describe('Passes over the training data (default 1)'),
+  requests_per_second: z.number().positive().max(1e6).optional().describe('Serving load: requests per second'),
+  tokens_per_request: z
+    .number()
+    .int()
+    .min(1)
+    .max(2_000_000)
+    .optional()
+    .describe('Serving load: tokens generated per request'),
   gpus: z
     .array(gpuArg)
     .max(6)
@@ -144,7 +161,7 @@ export const recommendGpuSchema = z.object({
 
 // The advisor declares the question it answers; this schema must produce exactly that.
 type SameShape<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-const recommendGpuMatchesAdvisor: SameShape<z.output<typeof recommendGpuSchema>, AdviceRequest> = true;
+const recommendGpuMatchesAdvisor: SameShape<z.output<typeof recommendGpuSchema>, AdviceQuestionArgs> = true;
 void recommendGpuMatchesAdvisor;
 
 export const deployRecommendationSchema = z.object({
