@@ -318,16 +318,19 @@ program
   );
 
 async function serve(role: Role): Promise<void> {
-  const [{ startRuntime }, { startHttpServer }] = await Promise.all([
+  const [{ startRuntime }, { prepareHttpServer }] = await Promise.all([
     import('../runtime.ts'),
     import('../http/server.ts'),
   ]);
   const runtime = await startRuntime(await config(), { role });
-  let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+  let http: Awaited<ReturnType<Awaited<ReturnType<typeof prepareHttpServer>>['listen']>> | undefined;
+  let prepared: Awaited<ReturnType<typeof prepareHttpServer>> | undefined;
   let platforms: Array<{ name: string; close(): Promise<void> }> = [];
   try {
-    const server = await startHttpServer(runtime);
-    http = server;
+    // Every path is mounted before the port opens: a request in the first moments of a start
+    // finds /slack/events there, never a 404.
+    const server = await prepareHttpServer(runtime);
+    prepared = server;
     if (runtime.chat) {
       const { startChatPlatforms } = await import('../bots/chat-platforms.ts');
       const running = await startChatPlatforms({
@@ -343,9 +346,10 @@ async function serve(role: Role): Promise<void> {
         server.addReadinessCheck({ name: platform.name, check: () => platform.check() });
       }
     }
+    http = await server.listen();
   } catch (err) {
     await Promise.allSettled(platforms.map((p) => p.close()));
-    await http?.close();
+    await prepared?.close();
     await runtime.close();
     throw err;
   }

@@ -30,6 +30,22 @@ export interface CheckResult {
   error?: string;
 }
 
+/**
+ * The server with its routes, not yet listening: everything that serves a path (Slack's
+ * /slack/events) mounts here first, then `listen` opens the port, so no request ever reaches a
+ * path that is still to come (a 404 Slack would count as a failed delivery).
+ */
+export interface PreparedHttpServer {
+  app: FastifyInstance;
+  registry: Registry;
+  addReadinessCheck(check: ReadinessCheck): void;
+  /** As HttpServer.mountRaw; only before `listen`. */
+  mountRaw(path: string, listener: RawListener): void;
+  /** Opens the port; after this, no path can be added. */
+  listen(): Promise<HttpServer>;
+  close(): Promise<void>;
+}
+
 export interface HttpServer {
   app: FastifyInstance;
   /** http://host:port, once listening. */
@@ -47,10 +63,18 @@ export interface HttpServer {
 
 export type RawListener = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** The server of {@link prepareHttpServer}, listening at once (no path to mount first). */
 export async function startHttpServer(
   runtime: Runtime,
   opts: { port?: number; host?: string } = {},
 ): Promise<HttpServer> {
+  return (await prepareHttpServer(runtime, opts)).listen();
+}
+
+export async function prepareHttpServer(
+  runtime: Runtime,
+  opts: { port?: number; host?: string } = {},
+): Promise<PreparedHttpServer> {
   const { config, database, operations, provider } = runtime;
   const db = database.db;
   const registry = createMetricsRegistry({
@@ -125,29 +149,56 @@ export async function startHttpServer(
 
   const port = opts.port ?? config.http.port;
   const host = opts.host ?? config.http.host;
-  try {
-    await app.listen({ port, host });
-  } catch (err) {
-    await app.close();
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new GpuopsError(
-        ErrorCode.ConfigInvalid,
-        `Port ${port} on ${host} is already in use (another gpuops process?). Set PORT to another port, or PORT=0 for any free one.`,
-        { cause: err },
-      );
-    }
-    throw err;
-  }
-  const address = app.server.address();
-  const boundPort = typeof address === 'object' && address ? address.port : port;
-  runtime.log.info({ host, port: boundPort }, 'http server listening');
+  let listening = false;
+  const addReadinessCheck = (check: ReadinessCheck) => {
+    checks.push(check);
+  };
   return {
     app,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`,
     registry,
-    addReadinessCheck: (check) => checks.push(check),
-    mountRaw: (path, listener) => rawRoutes.set(path, listener),
+    addReadinessCheck,
+    mountRaw(path, listener) {
+      if (listening) {
+        throw new GpuopsError(
+          ErrorCode.Internal,
+          `${path} was mounted after the HTTP server started listening; mount every path first.`,
+        );
+      }
+      rawRoutes.set(path, listener);
+    },
     close: () => app.close(),
+    async listen() {
+      listening = true;
+      try {
+        await app.listen({ port, host });
+      } catch (err) {
+        await app.close();
+        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          throw new GpuopsError(
+            ErrorCode.ConfigInvalid,
+            `Port ${port} on ${host} is already in use (another gpuops process?). Set PORT to another port, or PORT=0 for any free one.`,
+            { cause: err },
+          );
+        }
+        throw err;
+      }
+      const address = app.server.address();
+      const boundPort = typeof address === 'object' && address ? address.port : port;
+      runtime.log.info({ host, port: boundPort, raw: [...rawRoutes.keys()] }, 'http server listening');
+      return {
+        app,
+        url: `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`,
+        registry,
+        addReadinessCheck,
+        mountRaw: () => {
+          throw new GpuopsError(
+            ErrorCode.Internal,
+            'A path was mounted after the HTTP server started listening; mount every path first.',
+          );
+        },
+        close: () => app.close(),
+      };
+    },
   };
 }
 

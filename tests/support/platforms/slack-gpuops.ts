@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { startChatPlatforms } from '../../../src/bots/chat-platforms.ts';
 import type { RunningPlatform } from '../../../src/bots/platform.ts';
 import type { Simulator } from '../../../src/cloud/sim/index.ts';
-import { type HttpServer, startHttpServer } from '../../../src/http/server.ts';
+import { type HttpServer, prepareHttpServer } from '../../../src/http/server.ts';
 import type { Role } from '../../../src/runtime.ts';
 import { startTestGpuops, type TestGpuops } from '../gpuops-harness.ts';
 import { signSlackRequest, slackFormBody } from './slack-signing.ts';
@@ -73,8 +73,10 @@ export async function startSlackGpuops(
       ...opts.env,
     },
   });
-  const http = await startHttpServer(g.runtime, { port: 0, host: '127.0.0.1' });
+  // As `gpuops serve`: every path mounted, then the port opened.
+  const prepared = await prepareHttpServer(g.runtime, { port: 0, host: '127.0.0.1' });
   let platforms: RunningPlatform[] = [];
+  let http: HttpServer;
   try {
     platforms = await startChatPlatforms({
       config: g.runtime.config,
@@ -82,10 +84,12 @@ export async function startSlackGpuops(
       db: g.runtime.database.db,
       log: g.runtime.log,
       ...(g.runtime.notices && { notices: g.runtime.notices }),
-      mountHttp: (path, listener) => http.mountRaw(path, listener),
+      mountHttp: (path, listener) => prepared.mountRaw(path, listener),
     });
+    http = await prepared.listen();
   } catch (err) {
-    await http.close();
+    await Promise.allSettled(platforms.map((p) => p.close()));
+    await prepared.close();
     await g.close();
     throw err;
   }
@@ -192,7 +196,7 @@ export async function postSigned(
 
 export function slashCommandBody(
   text: string,
-  opts: { user?: string; userName?: string; channel?: string } = {},
+  opts: { user?: string; userName?: string; channel?: string; responseUrl?: string } = {},
 ) {
   return slackFormBody({
     ...slashCommand({
@@ -200,6 +204,7 @@ export function slashCommandBody(
       text,
       userId: opts.user ?? 'U0ALICE',
       channelId: opts.channel ?? 'C0CHAN',
+      ...(opts.responseUrl && { responseUrl: opts.responseUrl }),
     }),
     user_name: opts.userName ?? 'alice',
   });

@@ -234,6 +234,8 @@ export function eventCallback(
   };
 }
 
+let triggerSeq = 0;
+
 /** The `payload` of a `slash_commands` envelope (the same fields Slack form-encodes over HTTP). */
 export function slashCommand(fields: {
   command: string;
@@ -256,7 +258,8 @@ export function slashCommand(fields: {
     api_app_id: 'A0APP',
     is_enterprise_install: 'false',
     response_url: fields.responseUrl ?? 'https://hooks.slack.com/commands/T0TEAM/1/stand-in',
-    trigger_id: `${Date.now()}.1.stand-in`,
+    // Unique per command, as Slack's are: gpuops takes each trigger once.
+    trigger_id: `${Date.now()}.${++triggerSeq}.stand-in`,
   };
 }
 

@@ -81,7 +81,13 @@ export interface SlackWebApiStandIn {
   rateLimit(method: string, times: number, retryAfterSeconds: number): void;
   /** Answers the next `times` calls of `method` with `ok:false` and this `error`. */
   failNext(method: string, times: number, error: string): void;
+  /** Answers every call of `method` only after `ms` (a slow Slack); 0 for at once again. */
+  slowDown(method: string, ms: number): void;
   setSocketModeUrl(url: string | (() => string)): void;
+  /** A slash command's `response_url` on this stand-in; what is posted to it lands in `responses`. */
+  responseUrl(id: string): string;
+  /** What the app sent to response URLs (`respond()`), oldest first. */
+  readonly responses: Array<{ id: string; body: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
@@ -110,6 +116,7 @@ export async function startSlackWebApi(opts: SlackWebApiStandInOptions = {}): Pr
   const stored: StoredSlackMessage[] = [];
   const rateLimits = new Map<string, { times: number; retryAfterSeconds: number }>();
   const failures = new Map<string, { times: number; error: string }>();
+  const delays = new Map<string, number>();
   let tsCounter = 0;
 
   /** Unique, increasing timestamps in Slack's `seconds.micros` form: 1700000000.000100, ...000200. */
@@ -250,6 +257,14 @@ export async function startSlackWebApi(opts: SlackWebApiStandInOptions = {}): Pr
     return reply.code(200).send('OK');
   });
 
+  // Slack's response_url: JSON posted by `respond()`, answered 200 "ok" as Slack's hooks do.
+  const responses: Array<{ id: string; body: Record<string, unknown> }> = [];
+  server.post('/respond/:id', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+    responses.push({ id: req.params.id, body });
+    return reply.code(200).send('ok');
+  });
+
   server.post('/api/:method', async (req: FastifyRequest<{ Params: { method: string } }>, reply) => {
     const { method } = req.params;
     const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
@@ -263,6 +278,8 @@ export async function startSlackWebApi(opts: SlackWebApiStandInOptions = {}): Pr
       at: Date.now(),
     };
     calls.push(call);
+    const delay = delays.get(method) ?? 0;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
 
     const limit = rateLimits.get(method);
     if (limit && limit.times > 0) {
@@ -307,9 +324,12 @@ export async function startSlackWebApi(opts: SlackWebApiStandInOptions = {}): Pr
     messages: (channel) => stored.filter((m) => channel === undefined || m.channel === channel),
     rateLimit: (method, times, retryAfterSeconds) => rateLimits.set(method, { times, retryAfterSeconds }),
     failNext: (method, times, error) => failures.set(method, { times, error }),
+    slowDown: (method, ms) => delays.set(method, ms),
     setSocketModeUrl: (url) => {
       socketModeUrl = url;
     },
+    responseUrl: (id) => `${address}/respond/${encodeURIComponent(id)}`,
+    responses,
     close: () => server.close(),
   };
 }
