@@ -25,9 +25,9 @@ export interface HarnessOptions {
   env?: Record<string, string>;
 }
 
-export interface TestGpuops {
+/** A gpuops in this process against a marketplace it did not start. */
+export interface GpuopsUnderTest {
   runtime: Runtime;
-  sim: Simulator;
   surface: RecordingSurface;
   context: RequestContext;
   env: Record<string, string>;
@@ -42,6 +42,10 @@ export interface TestGpuops {
   /** What the workers run with, for tests that drive a scheduled pass by hand. */
   workerServices(): WorkerServices;
   close(): Promise<void>;
+}
+
+export interface TestGpuops extends GpuopsUnderTest {
+  sim: Simulator;
 }
 
 /** Fast settings: the simulator at 1% of real delays, short polls and short job locks. */
@@ -60,20 +64,46 @@ export const FAST_ENV = {
 
 /** A whole gpuops (database, queue, simulator, worker, agent) in this process, on loopback. */
 export async function startTestGpuops(options: HarnessOptions): Promise<TestGpuops> {
+  const simDataDir = options.sim ? undefined : await mkdtemp(path.join(tmpdir(), 'gpuops-e2e-sim-'));
+  const sim = options.sim ?? (await startSimulator({ timeScale: 0.01, offers: 2_400, dataDir: simDataDir }));
+  try {
+    const g = await startGpuopsOn(sim.url, options);
+    return {
+      ...g,
+      sim,
+      async close() {
+        await g.close();
+        if (simDataDir) {
+          await sim.close();
+          await rm(simDataDir, { recursive: true, force: true });
+        }
+      },
+    };
+  } catch (err) {
+    if (simDataDir) await sim.close();
+    throw err;
+  }
+}
+
+/**
+ * gpuops (database, queue, worker, agent) in this process, renting from the marketplace at
+ * `vastBaseUrl`, e.g. a `gpuops sim` started as a process of its own. `baseEnv` replaces FAST_ENV
+ * (a test of the defaults leaves out what it must not set).
+ */
+export async function startGpuopsOn(
+  vastBaseUrl: string,
+  options: Omit<HarnessOptions, 'sim'> & { baseEnv?: Record<string, string> },
+): Promise<GpuopsUnderTest> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gpuops-e2e-'));
   // A gpuops sharing another's database (a second process of one deployment) makes none of its own.
   const pg =
     options.db === 'postgres' && !options.env?.DATABASE_URL ? await freshPostgresDatabase() : undefined;
-  const ownSim = !options.sim;
-  const sim =
-    options.sim ??
-    (await startSimulator({ timeScale: 0.01, offers: 2_400, dataDir: path.join(dataDir, 'sim') }));
   const env: Record<string, string> = {
-    ...FAST_ENV,
+    ...(options.baseEnv ?? FAST_ENV),
     GPUOPS_DATA_DIR: dataDir,
     GPUOPS_QUEUE_BACKEND: options.queue,
     GPUOPS_QUEUE_PREFIX: uniquePrefix(),
-    VAST_BASE_URL: sim.url,
+    VAST_BASE_URL: vastBaseUrl,
     VAST_API_KEY: 'test-key',
     GPUOPS_OFFLINE: options.model ? 'false' : 'true',
     ...(pg && { DATABASE_URL: pg.url }),
@@ -91,9 +121,8 @@ export async function startTestGpuops(options: HarnessOptions): Promise<TestGpuo
     channel: 'team-ml',
     replyTo: { surface: 'test', channel: 'team-ml' },
   };
-  const g: TestGpuops = {
+  const g: GpuopsUnderTest = {
     runtime,
-    sim,
     surface,
     context,
     env,
@@ -144,7 +173,6 @@ export async function startTestGpuops(options: HarnessOptions): Promise<TestGpuo
     async close() {
       await runtime.close();
       if (runtime.queueBackend.kind === 'redis') await dropRedisPrefix(runtime.queueBackend.prefix);
-      if (ownSim) await sim.close();
       await pg?.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
