@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ErrorCode, GpuopsError } from './errors.ts';
+import { passwordInUrl, redact, rememberSecrets } from './redact.ts';
 
 /**
  * The one place that reads the environment. Every setting has a default that runs locally with
@@ -275,17 +276,46 @@ export interface GcpConfig {
   workspaceDir: string;
 }
 
+/**
+ * Variables that hold secrets, and URLs whose password is one: their values are handed to
+ * src/redact.ts, so no error, log line or reply carries them, nor does a configuration error.
+ */
+const SECRET_VARIABLES = [
+  'OPENAI_API_KEY',
+  'VAST_API_KEY',
+  'SLACK_BOT_TOKEN',
+  'SLACK_APP_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'DISCORD_TOKEN',
+  'AWS_SECRET_ACCESS_KEY',
+  'GPUOPS_DASHBOARD_PASSWORD',
+] as const satisfies ReadonlyArray<keyof z.infer<typeof envSchema>>;
+const URL_VARIABLES_WITH_PASSWORDS = ['DATABASE_URL', 'REDIS_URL'] as const satisfies ReadonlyArray<
+  keyof z.infer<typeof envSchema>
+>;
+const SECRETS: ReadonlySet<string> = new Set(SECRET_VARIABLES);
+const URLS: ReadonlySet<string> = new Set(URL_VARIABLES_WITH_PASSWORDS);
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? '?');
-      const raw = env[variable];
-      return `${variable}=${JSON.stringify(raw ?? '')}: ${issue.message}`;
+      const raw = env[variable] ?? '';
+      // A secret is not repeated back, even a malformed one: the message is printed and logged.
+      // A URL is, without its password.
+      const shown = SECRETS.has(variable)
+        ? `(${raw.length} characters)`
+        : JSON.stringify(URLS.has(variable) ? redact(raw) : raw);
+      return `${variable}=${shown}: ${issue.message}`;
     });
     throw new GpuopsError(ErrorCode.ConfigInvalid, `Invalid configuration.\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
+  rememberSecrets(
+    ...SECRET_VARIABLES.map((name) => e[name]),
+    ...URL_VARIABLES_WITH_PASSWORDS.map((name) => passwordInUrl(e[name])),
+  );
   const dataDir = path.resolve(e.GPUOPS_DATA_DIR);
   if (e.GPUOPS_QUEUE_BACKEND === 'redis' && !e.REDIS_URL) {
     // Forcing Redis without a URL means the local default; say so rather than guess silently.

@@ -1,3 +1,5 @@
+import { redact } from './redact.ts';
+
 /**
  * Every error a user can see carries a code from this list, a message that says what to do, and
  * whether trying again can help. Job processors rethrow non-retryable ones as BullMQ's
@@ -36,6 +38,10 @@ export const ErrorCode = {
   Timeout: 'timeout',
   Cancelled: 'cancelled',
   LlmUnavailable: 'llm_unavailable',
+  /** The model server refused gpuops's API key (HTTP 401 or 403). */
+  LlmAuth: 'llm_auth',
+  /** The model server refused the request itself (an unknown model, a request it cannot take). */
+  LlmRejected: 'llm_rejected',
   DatabaseUnavailable: 'database_unavailable',
   QueueUnavailable: 'queue_unavailable',
   Internal: 'internal',
@@ -56,7 +62,9 @@ export class GpuopsError extends Error {
   readonly details: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, options: GpuopsErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Messages are shown, logged and stored: one built from an outside error's text must not
+    // carry a key it echoed. The cause stays as it was; the logger redacts what it writes of it.
+    super(redact(message), options.cause === undefined ? undefined : { cause: options.cause });
     // Set explicitly so `name` survives serialisation through the queue.
     this.name = 'GpuopsError';
     this.code = code;

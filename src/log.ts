@@ -1,5 +1,6 @@
-import type { LevelWithSilent, Logger } from 'pino';
+import type { DestinationStream, LevelWithSilent, Logger } from 'pino';
 import pino from 'pino';
+import { redact } from './redact.ts';
 
 export type { Logger } from 'pino';
 
@@ -21,6 +22,12 @@ const SECRET_KEYS = [
   'secretAccessKey',
   'privateKey',
   'private_key',
+  'access_token',
+  'refresh_token',
+  'client_secret',
+  'x-api-key',
+  'cookie',
+  'set-cookie',
 ];
 
 // pino's redaction takes explicit paths (its `*` matches one level), so each key is listed at the
@@ -55,8 +62,17 @@ export function createLogger(settings: LogSettings, opts: LoggerOptions = {}): L
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination,
+    redacting(destination),
   );
+}
+
+/**
+ * Every line, scrubbed as a whole before it is written. Key paths only catch secrets under the
+ * names above; an outside error carries them anywhere: in its message and stack, in the cause's,
+ * in the response body and headers the client attached to it, in the message of a log call.
+ */
+function redacting(destination: DestinationStream): DestinationStream {
+  return { write: (line: string) => destination.write(redact(line)) };
 }
 
 /** A logger that writes nothing, for tests and for callers that were given none. */
