@@ -9,6 +9,7 @@ import { ChatOpenAI } from '@langchain/openai';
 import type { Config } from '../config.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { countMetric } from '../metrics.ts';
+import { rememberSecrets } from '../redact.ts';
 import { toolJsonSchema } from '../tools/registry.ts';
 import type { Tool } from '../tools/tool.ts';
 import type {
@@ -41,9 +42,14 @@ export class LlmModel implements AgentModel {
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly maxPricePerHour: number;
+  /** The server's host, for messages (never its full URL, which may carry a token). */
+  private readonly where: string;
 
   constructor(config: Config) {
     this.name = `llm:${config.llm.model}`;
+    // A config built by hand (tests, tools) did not pass through loadConfig, which does this.
+    rememberSecrets(config.llm.apiKey);
+    this.where = hostOf(config.llm.baseUrl);
     this.timeoutMs = config.llm.timeoutMs;
     this.maxPricePerHour = config.maxPricePerHour;
     this.retries = config.llm.retries;
@@ -97,18 +103,12 @@ export class LlmModel implements AgentModel {
       }
     } catch (err) {
       countMetric('modelCalls', { model, outcome: 'error' });
-      if (isTimeout(err)) {
-        throw new GpuopsError(
-          ErrorCode.LlmUnavailable,
-          `The language model did not answer within ${Math.round(this.timeoutMs / 1000)} s (GPUOPS_LLM_TIMEOUT_MS${this.retries > 0 ? `, after ${this.retries + 1} tries` : ''}). A large local model may need longer: raise GPUOPS_LLM_TIMEOUT_MS, use a smaller model, or set GPUOPS_OFFLINE=true for the offline planner.`,
-          { retryable: true, cause: err },
-        );
-      }
-      throw new GpuopsError(
-        ErrorCode.LlmUnavailable,
-        `The language model did not answer (${err instanceof Error ? err.message : String(err)}). Check OPENAI_BASE_URL and OPENAI_API_KEY, or set GPUOPS_OFFLINE=true to use the offline planner.`,
-        { retryable: true, cause: err },
-      );
+      throw modelFailure(err, {
+        model,
+        where: this.where,
+        timeoutMs: this.timeoutMs,
+        retries: this.retries,
+      });
     }
     const text =
       typeof reply.content === 'string'
@@ -135,6 +135,112 @@ export class LlmModel implements AgentModel {
   }
 }
 
+/** The model asked, and where, for messages about its failures. */
+export interface ModelServer {
+  model: string;
+  /** The server's host (never its full URL, which may carry a token). */
+  where: string;
+  timeoutMs: number;
+  retries: number;
+}
+
+/**
+ * The model server's failure as a plain reason, its status and code, and what to do. The
+ * server's own message is left out: OpenAI's 401 quotes the key it was sent, and other
+ * servers' bodies may carry anything.
+ */
+export function modelFailure(err: unknown, server: ModelServer): GpuopsError {
+  const offline = 'or set GPUOPS_OFFLINE=true to use the offline planner';
+  if (isTimeout(err)) {
+    return new GpuopsError(
+      ErrorCode.LlmUnavailable,
+      `The language model did not answer within ${Math.round(server.timeoutMs / 1000)} s (GPUOPS_LLM_TIMEOUT_MS${server.retries > 0 ? `, after ${server.retries + 1} tries` : ''}). A large local model may need longer: raise GPUOPS_LLM_TIMEOUT_MS, use a smaller model, ${offline}.`,
+      { retryable: true, cause: err },
+    );
+  }
+  const status = (err as ApiErrorFacts | undefined)?.status;
+  const code = upstreamCode(err);
+  const said = typeof status === 'number' ? `HTTP ${status}${code ? `, code ${code}` : ''}` : undefined;
+  const { model } = server;
+  if (status === 401 || status === 403) {
+    return new GpuopsError(
+      ErrorCode.LlmAuth,
+      `The model server refused gpuops's API key (${said}): check OPENAI_API_KEY (it must be a key of the server at ${server.where}), ${offline}.`,
+      { cause: err, details: { status, upstreamCode: code } },
+    );
+  }
+  if (status === 404) {
+    return new GpuopsError(
+      ErrorCode.LlmRejected,
+      `The model server at ${server.where} does not serve the model "${model}" (${said}): check GPUOPS_LLM_MODEL, and that OPENAI_BASE_URL ends in /v1.`,
+      { cause: err, details: { status, upstreamCode: code } },
+    );
+  }
+  if (status === 429) {
+    const quota = code === 'insufficient_quota';
+    return new GpuopsError(
+      ErrorCode.LlmUnavailable,
+      quota
+        ? `The model server refused for lack of quota (${said}): check the account's plan and billing, ${offline}.`
+        : `The language model did not answer: its server is limiting how often gpuops may ask (${said}); wait a minute and try again, ${offline}.`,
+      { retryable: !quota, cause: err, details: { status, upstreamCode: code } },
+    );
+  }
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new GpuopsError(
+      ErrorCode.LlmRejected,
+      `The model server refused the request (${said}): check that "${model}" supports tool calling and GPUOPS_LLM_MODEL, ${offline}.`,
+      { cause: err, details: { status, upstreamCode: code } },
+    );
+  }
+  if (typeof status === 'number') {
+    return new GpuopsError(
+      ErrorCode.LlmUnavailable,
+      `The language model did not answer: its server failed (${said}); try again in a few minutes, ${offline}.`,
+      { retryable: true, cause: err, details: { status, upstreamCode: code } },
+    );
+  }
+  const network = networkCode(err);
+  if (network || (err as Error | undefined)?.name === 'APIConnectionError') {
+    return new GpuopsError(
+      ErrorCode.LlmUnavailable,
+      `The language model did not answer: gpuops could not reach its server at ${server.where} (${network ?? 'connection error'}); check OPENAI_BASE_URL and that the server is running, ${offline}.`,
+      { retryable: true, cause: err, details: { networkCode: network } },
+    );
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new GpuopsError(
+    ErrorCode.LlmUnavailable,
+    `The language model did not answer (${message.length > 200 ? `${message.slice(0, 200)}…` : message}). Check OPENAI_BASE_URL and OPENAI_API_KEY, ${offline}.`,
+    { retryable: true, cause: err },
+  );
+}
+
+/** What the OpenAI client (wrapped by LangChain) attaches to an error from the server. */
+interface ApiErrorFacts {
+  status?: unknown;
+  code?: unknown;
+  cause?: unknown;
+}
+
+/**
+ * An identifier from the server's error body (invalid_api_key, model_not_found), or undefined
+ * when it is anything else: the body's text itself is never shown, since servers echo the key.
+ */
+function upstreamCode(err: unknown): string | undefined {
+  const code = (err as ApiErrorFacts | undefined)?.code;
+  return typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : undefined;
+}
+
+/** The network error code under a connection failure (ECONNREFUSED, ENOTFOUND), if any. */
+function networkCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as ApiErrorFacts).cause, depth++) {
+    const code = (e as ApiErrorFacts).code;
+    if (typeof code === 'string' && /^E[A-Z_]{2,30}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
 /** The OpenAI client's own timeout error, or an abort from it. */
 function isTimeout(err: unknown): boolean {
   const e = err as { name?: string; message?: string; constructor?: { name?: string } };
@@ -143,6 +249,16 @@ function isTimeout(err: unknown): boolean {
     e?.constructor?.name === 'APIConnectionTimeoutError' ||
     /timed? ?out/i.test(e?.message ?? '')
   );
+}
+
+/** Where the model server is, for messages: its host, or OpenAI's. */
+export function hostOf(baseUrl: string | undefined): string {
+  if (!baseUrl) return 'api.openai.com';
+  try {
+    return new URL(baseUrl).host;
+  } catch {
+    return 'OPENAI_BASE_URL';
+  }
 }
 
 /** OpenAI function definitions of the given tools. */

@@ -106,15 +106,18 @@ program
             return Boolean(opts.yes);
           },
         });
+      const { redact, redactDeep } = await import('../redact.ts');
       let ok = true;
       try {
+        // What is printed is often kept (CI logs, files): an outside error that slipped past its
+        // own redaction is still cleaned here.
         const handled = await runtime.chat!.handle(text, requestContext(opts), {
           name: surface.name,
           post: async (message) => {
             if (message.kind === 'error') ok = false;
-            return surface.post(message);
+            return surface.post(redactDeep(message));
           },
-          update: (ref, message) => surface.update(ref, message),
+          update: (ref, message) => surface.update(ref, redactDeep(message)),
           confirm: (q, options) => surface.confirm(q, options),
           ...(json && { toolCall: (call: { tool: string; args: unknown }) => json.toolCall(call) }),
         });
@@ -122,16 +125,18 @@ program
           const finals = await Promise.all(handled.jobs);
           for (const final of finals) {
             if (final.state !== 'succeeded') ok = false;
-            json?.emit({
-              type: 'result',
-              operation: final.operationId,
-              kind: final.kind,
-              state: final.state,
-              ...(final.instance && { instance: final.instance }),
-              elapsed_ms: final.elapsedMs,
-              ...(final.result && { result: final.result }),
-              ...(final.error && { error: final.error }),
-            });
+            json?.emit(
+              redactDeep({
+                type: 'result',
+                operation: final.operationId,
+                kind: final.kind,
+                state: final.state,
+                ...(final.instance && { instance: final.instance }),
+                elapsed_ms: final.elapsedMs,
+                ...(final.result && { result: final.result }),
+                ...(final.error && { error: final.error }),
+              }),
+            );
           }
         }
         // Declined, held back or cut short: the request is not done, whatever else ran.
@@ -139,8 +144,8 @@ program
         json?.emit({
           type: 'done',
           ok,
-          ...(handled.notDone.length > 0 && { not_done: handled.notDone }),
-          ...(handled.warnings.length > 0 && { warnings: handled.warnings }),
+          ...(handled.notDone.length > 0 && { not_done: handled.notDone.map(redact) }),
+          ...(handled.warnings.length > 0 && { warnings: handled.warnings.map(redact) }),
         });
       } finally {
         await runtime.close();
@@ -387,11 +392,15 @@ program
   )
   .option('--json', 'the results as one JSON object')
   .action(async (opts: { json?: boolean }) => {
-    const { runDoctor, renderDoctor, healthy } = await import('../doctor/doctor.ts');
+    const [{ runDoctor, renderDoctor, healthy }, { redact }] = await Promise.all([
+      import('../doctor/doctor.ts'),
+      import('../redact.ts'),
+    ]);
     const results = await runDoctor(process.env);
     const ok = healthy(results);
+    // runDoctor cleans each detail; this catches anything a new check forgets, in the whole report.
     process.stdout.write(
-      opts.json ? `${JSON.stringify({ ok, checks: results })}\n` : `${renderDoctor(results)}\n`,
+      redact(opts.json ? `${JSON.stringify({ ok, checks: results })}\n` : `${renderDoctor(results)}\n`),
     );
     process.exitCode = ok ? 0 : 1;
   });

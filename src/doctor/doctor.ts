@@ -7,6 +7,7 @@ import { migrations } from '../../db/migrations/index.ts';
 import { SLACK_BOT_SCOPES } from '../bots/slack/slack-scopes.ts';
 import { type Config, llmConfigured, loadConfig } from '../config.ts';
 import { isGpuopsError } from '../errors.ts';
+import { redact } from '../redact.ts';
 
 /**
  * `gpuops doctor`: checks the configuration and every outside system it names, and says for each
@@ -61,7 +62,9 @@ export async function runDoctor(env: NodeJS.ProcessEnv): Promise<DoctorResult[]>
       results.push({ name, status: 'fail', detail: messageOf(err) });
     }
   }
-  return results;
+  // Details quote what outside systems said; whatever a check forgot to clean is cleaned here.
+  // Fixes are gpuops's own text (with placeholders such as user:password@ that must stay).
+  return results.map((r) => ({ ...r, detail: redact(r.detail) }));
 }
 
 /** True when nothing configured is broken (warnings and skipped checks allowed). */
@@ -369,7 +372,7 @@ async function checkSlack(config: Config): Promise<Omit<DoctorResult, 'name'>> {
 
 function slackErrorOf(err: unknown): string {
   const data = (err as { data?: { error?: string } }).data;
-  return data?.error ?? messageOf(err);
+  return data?.error === undefined ? messageOf(err) : redact(data.error);
 }
 
 /** GATEWAY_MESSAGE_CONTENT and GATEWAY_MESSAGE_CONTENT_LIMITED: the privileged intent is on. */
@@ -458,10 +461,21 @@ async function checkModel(config: Config): Promise<Omit<DoctorResult, 'name'>> {
   try {
     reply = await probe.invoke('Call the report_status tool with ok=true. Do not answer in text.');
   } catch (err) {
+    // The same plain reason the chat gets: the server's own text may quote the key.
+    const { hostOf, modelFailure } = await import('../agent/llm-model.ts');
+    const failure = modelFailure(err, {
+      model: config.llm.model,
+      where: hostOf(config.llm.baseUrl),
+      timeoutMs: TIMEOUT_MS,
+      retries: 0,
+    });
     return {
       status: 'fail',
-      detail: `${where} did not answer: ${messageOf(err)}`,
-      fix: 'Check OPENAI_BASE_URL (e.g. http://localhost:11434/v1 for Ollama), OPENAI_API_KEY and GPUOPS_LLM_MODEL; or set GPUOPS_OFFLINE=true.',
+      detail: `${where}: ${failure.message}`,
+      fix:
+        failure.code === 'llm_auth'
+          ? 'Set OPENAI_API_KEY to a key the server at OPENAI_BASE_URL accepts (for OpenAI: platform.openai.com → API keys); or set GPUOPS_OFFLINE=true.'
+          : 'Check OPENAI_BASE_URL (e.g. http://localhost:11434/v1 for Ollama), OPENAI_API_KEY and GPUOPS_LLM_MODEL; or set GPUOPS_OFFLINE=true.',
     };
   }
   if ((reply.tool_calls ?? []).some((c) => c.name === 'report_status')) {
@@ -509,8 +523,10 @@ async function checkHttpPort(config: Config): Promise<Omit<DoctorResult, 'name'>
       };
 }
 
+/** An outside error's message as the report may show it: without secrets, and short. */
 function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  const message = redact(err instanceof Error ? err.message : String(err));
+  return message.length > 300 ? `${message.slice(0, 300)}…` : message;
 }
 
 function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {

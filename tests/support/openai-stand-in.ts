@@ -28,9 +28,20 @@ export interface ChatRequest {
   }>;
 }
 
+export interface OpenAiStandInOptions {
+  /**
+   * The only API key it accepts. A request with another gets OpenAI's 401 (code
+   * invalid_api_key), whose message quotes the key it was sent: whole, as some OpenAI-compatible
+   * servers do (OpenAI itself shows its first and last characters).
+   */
+  apiKey?: string;
+}
+
 export interface OpenAiStandIn {
   baseUrl: string;
   requests: ChatRequest[];
+  /** Keys it refused, as it quoted them back. */
+  refusedKeys: string[];
   close(): Promise<void>;
 }
 
@@ -40,11 +51,25 @@ export interface OpenAiStandIn {
  */
 export async function startOpenAiStandIn(
   script: (request: ChatRequest, index: number) => ScriptedReply,
+  options: OpenAiStandInOptions = {},
 ): Promise<OpenAiStandIn> {
   const app = Fastify();
   const requests: ChatRequest[] = [];
+  const refusedKeys: string[] = [];
   let callCounter = 0;
   app.post('/v1/chat/completions', async (req, reply) => {
+    const sent = /^Bearer (.*)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    if (options.apiKey !== undefined && sent !== options.apiKey) {
+      refusedKeys.push(sent);
+      return reply.code(401).send({
+        error: {
+          message: `Incorrect API key provided: ${sent}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+          type: 'invalid_request_error',
+          param: null,
+          code: 'invalid_api_key',
+        },
+      });
+    }
     const body = req.body as ChatRequest;
     requests.push(body);
     let scripted = script(body, requests.length - 1);
@@ -87,5 +112,5 @@ export async function startOpenAiStandIn(
     });
   });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
-  return { baseUrl: `${address}/v1`, requests, close: () => app.close() };
+  return { baseUrl: `${address}/v1`, requests, refusedKeys, close: () => app.close() };
 }
