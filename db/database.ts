@@ -10,7 +10,10 @@ import type { Database } from './schema.ts';
 export interface DatabaseHandle {
   db: Kysely<Database>;
   kind: 'postgres' | 'pglite';
-  /** A postgres:// URL other pg clients (the BullMQ Postgres backend) can use to reach the same database. */
+  /**
+   * A postgres:// URL other pg clients in this process (the BullMQ Postgres backend) can use to
+   * reach the same database. Embedded: a Unix socket only this user can open (`?host=<folder>`).
+   */
   connectionString: string;
   /** Ends the pool, then (embedded) stops the socket server and PGlite. Close queue clients first. */
   close(): Promise<void>;
@@ -156,6 +159,9 @@ async function openOnPool(
 export function describePostgresUrl(url: string): string {
   try {
     const u = new URL(url);
+    // pg takes a folder in `host=` as a Unix socket's (the embedded database's, a local server's).
+    const socketDir = u.searchParams.get('host');
+    if (socketDir?.startsWith('/')) return `PostgreSQL on the socket in ${socketDir}${u.pathname}`;
     return `PostgreSQL at ${u.hostname}:${u.port || '5432'}${u.pathname}`;
   } catch {
     return 'PostgreSQL (unparsable URL)';

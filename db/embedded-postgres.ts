@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
@@ -8,8 +9,13 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { ErrorCode, GpuopsError } from '../src/errors.ts';
 
 /**
- * The embedded PostgreSQL (PGlite) served on a loopback port, so gpuops reaches it with `pg` like
- * any other Postgres, and BullMQ's Postgres backend can share it.
+ * The embedded PostgreSQL (PGlite) served on a Unix-domain socket, so gpuops reaches it with `pg`
+ * like any other Postgres, and BullMQ's Postgres backend can share it.
+ *
+ * PGlite asks for no password, so whoever can open the socket can read and rewrite everything
+ * (confirmations, who owns which instance). A loopback port would let any local process in; the
+ * socket lives in a folder of its own, made for this start with mode 0700, and is itself 0600, so
+ * only gpuops's own user can connect, and each start (each gpuops on a machine) has its own.
  *
  * PGlite is a single database session: the socket server runs one query at a time and holds
  * everyone else back while a connection is inside a transaction. So every access, ours included,
@@ -19,8 +25,10 @@ import { ErrorCode, GpuopsError } from '../src/errors.ts';
  * which is waiting for that query.
  */
 export interface EmbeddedPostgres {
-  /** postgres://…@127.0.0.1:<port>/postgres */
+  /** postgres://postgres@localhost:5432/postgres?host=<socket folder>: `pg` takes the folder from `host`. */
   connectionString: string;
+  /** The socket's folder (mode 0700); the socket in it is `.s.PGSQL.5432` (mode 0600). */
+  socketDir: string;
   /** Tarball of the data directory, for `snapshot` below. Only while no client is connected. */
   dump(): Promise<Blob>;
   stop(): Promise<void>;
@@ -63,10 +71,20 @@ const START_PARAMS = [...PGlite.defaultStartParams, ...MEMORY_SETTINGS.flatMap((
  */
 const WASM_FLAGS = '--liftoff-only';
 
+/**
+ * The port in the socket's name: `pg`, given a folder as its host, opens `<folder>/.s.PGSQL.<port>`,
+ * 5432 unless the connection string names another.
+ */
+const SOCKET_PORT = 5432;
+
+/** Unix socket paths are limited to 104 bytes on macOS (108 on Linux), the terminating NUL included. */
+const MAX_SOCKET_PATH = 103;
+
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   const releaseLock = opts.dataDir === undefined ? async () => {} : await lockDataDir(opts.dataDir);
   let pglite: PGlite | undefined;
   let server: PGLiteSocketServer | undefined;
+  let socketDir: string | undefined;
   try {
     if (opts.dataDir !== undefined) await mkdir(opts.dataDir, { recursive: true });
     const fresh = !(opts.dataDir && existsSync(path.join(opts.dataDir, 'PG_VERSION')));
@@ -78,16 +96,29 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
       ...(seed ? { loadDataDir: opts.snapshot } : {}),
       startParams: START_PARAMS,
     });
+    // A new folder in the temporary directory rather than in the data folder: its path stays
+    // short enough for a socket, and it is on a local file system, which a data folder on a
+    // network share or a container volume may not be. mkdtemp makes it 0700.
+    socketDir = await mkdtemp(path.join(tmpdir(), 'gpuops-pg-'));
+    await chmod(socketDir, 0o700);
+    const socketPath = path.join(socketDir, `.s.PGSQL.${SOCKET_PORT}`);
+    if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
+      throw new Error(
+        `its socket path ${socketPath} is longer than ${MAX_SOCKET_PATH} bytes; set TMPDIR to a shorter folder`,
+      );
+    }
     server = new PGLiteSocketServer({
       db: pglite,
-      host: '127.0.0.1',
-      port: 0,
+      path: socketPath,
       maxConnections: opts.maxConnections ?? 100,
     });
     await server.start();
+    // The folder already keeps others out; the socket's own mode says the same to anyone looking.
+    await chmod(socketPath, 0o600);
   } catch (err) {
     await server?.stop().catch(() => {});
     await pglite?.close().catch(() => {});
+    if (socketDir !== undefined) await rm(socketDir, { recursive: true, force: true }).catch(() => {});
     await releaseLock();
     const where = opts.dataDir === undefined ? 'in memory' : `in ${opts.dataDir}`;
     throw new GpuopsError(
@@ -98,9 +129,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
   }
   const db = pglite;
   const socket = server;
+  const folder = socketDir;
   let stopped: Promise<void> | undefined;
   return {
-    connectionString: `postgres://postgres@${socket.getServerConn()}/postgres`,
+    // The port names the socket file (and outranks a PGPORT in the environment).
+    connectionString: `postgres://postgres@localhost:${SOCKET_PORT}/postgres?host=${encodeURIComponent(folder)}`,
+    socketDir: folder,
     dump: () => db.dumpDataDir('none'),
     stop() {
       stopped ??= (async () => {
@@ -113,6 +147,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
         }
         await socket.stop();
         await db.close();
+        await rm(folder, { recursive: true, force: true });
         await releaseLock();
       })();
       return stopped;

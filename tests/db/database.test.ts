@@ -247,7 +247,8 @@ describe('the database', () => {
     const dataDir = await tempDir();
     const first = await openDatabase({ dataDir });
     expect(first.kind).toBe('pglite');
-    expect(first.connectionString).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
+    // A Unix socket only this user can open, not a port (tests/db/embedded-db-auth.test.ts).
+    expect(first.connectionString).toMatch(/^postgres:\/\/postgres@localhost:5432\/postgres\?host=%2F.+$/);
     await insertInstance(first.db, {
       provider: 'vast',
       provider_instance_id: '77',
