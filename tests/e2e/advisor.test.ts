@@ -145,6 +145,35 @@ describe('gpuops advise --json', () => {
     expect(advice.memory_gb.weights).toBeGreaterThan(130);
   });
 
+  it('gives a training question that names its data the whole run: total tokens, hours and cost on each setup', async () => {
+    const { code, json } = await advise(
+      'what GPU do I need to fine-tune Llama 3.1 8B with LoRA on 20k examples, and what would it cost?',
+    );
+    expect(code).toBe(0);
+    expect(json.run).toEqual({
+      examples: 20_000,
+      tokens_per_example: 512,
+      tokens_per_example_assumed: true,
+      epochs: 1,
+      total_tokens: 10_240_000,
+    });
+    const advice = json as unknown as Advice;
+    for (const setup of [advice.recommendation!, ...advice.alternatives]) {
+      expect(setup.est_hours).toBeGreaterThan(0);
+      // The run's cost is its hours at the setup's price, not a per-token figure (hours are shown
+      // to a tenth, dollars to a cent).
+      expect(Math.abs(setup.usd_per_run! / setup.price_per_hour - setup.est_hours!)).toBeLessThanOrEqual(0.1);
+    }
+    expect(advice.assumptions.join(' ')).toMatch(/512 tokens/);
+  });
+
+  it('gives a serving question that names its load the copies needed and the cost per day', async () => {
+    const { json } = await advise('serve Llama 3.1 8B at 50 requests per second with 500 tokens per request');
+    const rec = (json as unknown as Advice).recommendation!;
+    expect(rec.replicas).toBeGreaterThanOrEqual(1);
+    expect(rec.usd_per_day).toBeCloseTo(rec.replicas! * rec.price_per_hour * 24, 0);
+  });
+
   it('asks for the size of a model it does not know', async () => {
     const { code, json } = await advise('what gpu do I need to serve my-secret-model?');
     expect(code).toBe(1);
