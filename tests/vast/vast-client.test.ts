@@ -191,6 +191,17 @@ describe('VastClient', () => {
     expect(err.message).toBe('vast.ai refused to search offers: key [redacted] lacks scope');
   });
 
+  it('redacts a key that a long vast.ai message cuts in half where it is clipped', async () => {
+    const filler = 'x'.repeat(300 - 'key '.length - 10);
+    const s = await stub(() => ({
+      status: 400,
+      json: { success: false, error: 'invalid_args', msg: `key ${filler}${API_KEY} lacks scope` },
+    }));
+    const err = await caught(client(s.baseUrl).searchOffers({}));
+    expect(err.message).toContain('[redacted]');
+    expect(err.message).not.toContain(API_KEY.slice(0, 10));
+  });
+
   it('fails a hanging server within the timeout as ProviderUnavailable', async () => {
     const s = await stub(() => ({ hang: true }));
     const started = performance.now();

@@ -4,6 +4,7 @@ import { GoogleAuth, JWT, OAuth2Client, UserRefreshClient } from 'google-auth-li
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
+import { rememberSecrets } from '../../redact.ts';
 import { type GcpPlace, gcpError, operationError } from './gcp-error.ts';
 
 type Instance = protos.google.cloud.compute.v1.IInstance;
@@ -398,6 +399,8 @@ async function loadAuth(options: GcpComputeOptions): Promise<GcpAuth> {
     string,
     string | undefined
   >;
+  // Google's errors can quote what they were sent; none of these may reach a log or a chat.
+  rememberSecrets(key.private_key, key.private_key_id, key.client_secret, key.refresh_token);
   if (key.type === 'service_account') {
     if (!key.client_email || !key.private_key) {
       throw new Error(`${options.credentialsFile} lacks client_email or private_key`);

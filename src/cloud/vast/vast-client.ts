@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 import { countMetric } from '../../metrics.ts';
+import { redact, rememberSecrets } from '../../redact.ts';
 import {
   type VastCreateInstanceBody,
   type VastInstance,
@@ -164,6 +165,7 @@ export class VastClient {
     // Accept a base given with the API prefix as well; every path below starts with /api/vN.
     this.base = options.baseUrl.replace(/\/+$/, '').replace(/\/api\/v[01]$/, '');
     this.apiKey = options.apiKey.trim();
+    rememberSecrets(this.apiKey);
     this.timeoutMs = options.timeoutMs;
     this.retries = options.retries;
     this.backoffMinMs = options.backoffMinMs ?? 150;
@@ -611,11 +613,13 @@ export class VastClient {
     return parsed;
   }
 
-  /** vast.ai messages are shown to people; make sure none can carry the key back out. */
+  /**
+   * vast.ai messages are shown to people; make sure none can carry the key back out. Redacted
+   * before it is clipped, so a key cut in half by the clip is still recognised.
+   */
   private redact(text: string): string {
-    const clipped = text.length > 300 ? `${text.slice(0, 300)}…` : text;
-    // A key too short to be a real one would blank out ordinary words.
-    return this.apiKey.length >= 8 ? clipped.split(this.apiKey).join('[redacted]') : clipped;
+    const clean = redact(text);
+    return clean.length > 300 ? `${clean.slice(0, 300)}…` : clean;
   }
 }
 
