@@ -177,7 +177,16 @@ export interface NoticesTable {
   /** Who clicked first: a notice is acted on once. */
   acted_by: string | null;
   created_at: Timestamp;
+  /** Set once the platform took the post (not when it was taken from the table). */
   delivered_at: NullableTimestamp;
+  /** The bot process posting it now, until `claimed_until`; after a failed post, the retry time. */
+  claimed_by: string | null;
+  claimed_until: NullableTimestamp;
+  /** Posts tried so far; a notice that failed too often stops being retried (`last_error` says why). */
+  attempts: Generated<number>;
+  last_error: string | null;
+  /** The platform's id of the posted message. */
+  posted_message: string | null;
 }
 
 /** A button under a notice: the call it runs, checked against the tool's schema when clicked. */

@@ -11,6 +11,7 @@ import * as idlePolicies from './0009-idle-policies.ts';
 import * as standby from './0010-standby.ts';
 import * as noticeActions from './0011-notice-actions.ts';
 import * as standbySyncHolder from './0012-standby-sync-holder.ts';
+import * as noticeDelivery from './0013-notice-delivery.ts';
 
 /**
  * Every migration, by name, in the order they apply. Listed in code rather than read from the
@@ -31,4 +32,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0010-standby': standby,
   '0011-notice-actions': noticeActions,
   '0012-standby-sync-holder': standbySyncHolder,
+  '0013-notice-delivery': noticeDelivery,
 };

@@ -1,15 +1,26 @@
-import type { Insertable, Kysely } from 'kysely';
+import { type Insertable, type Kysely, sql } from 'kysely';
 import type { Database, InstanceRow, NoticeAction, NoticeRow, NoticesTable } from '../schema.ts';
 
 /**
  * Notices: what a channel must be told that no request of its asked about (an instance whose
  * machine vanished, an orphaned rental destroyed). Written by workers, shown by whichever bot
- * process serves the channel, each once.
+ * process serves the channel: at least once, and never twice unless a process dies between the
+ * platform taking a post and its marking (src/bots/notice-feed.ts).
  */
 
 export async function addNotice(
   db: Kysely<Database>,
-  notice: Omit<Insertable<NoticesTable>, 'id' | 'created_at' | 'delivered_at'>,
+  notice: Omit<
+    Insertable<NoticesTable>,
+    | 'id'
+    | 'created_at'
+    | 'delivered_at'
+    | 'claimed_by'
+    | 'claimed_until'
+    | 'attempts'
+    | 'last_error'
+    | 'posted_message'
+  >,
 ): Promise<NoticeRow> {
   return db.insertInto('notices').values(notice).returningAll().executeTakeFirstOrThrow();
 }
@@ -60,32 +71,78 @@ export async function claimNoticeAction(
     .executeTakeFirst();
 }
 
+/** Which undelivered notices a bot process takes: some channels (a terminal), or a platform's. */
+export type NoticeScope = { channels: readonly string[] } | { platform: string };
+
 /**
- * Takes the channels' undelivered notices, oldest first, marking them delivered in the same
- * statement so two bot processes never show one twice.
+ * Claims the scope's undelivered notices that nobody holds, oldest first, for `owner` until
+ * `leaseMs` from now (the database's clock, shared by every process). One statement, so two bot
+ * processes never hold one notice at once; a claim whose holder died is taken again once it runs
+ * out. Notices tried `maxAttempts` times are left (with their last error) rather than retried forever.
  */
-export async function takeNotices(db: Kysely<Database>, channels: readonly string[]): Promise<NoticeRow[]> {
-  if (channels.length === 0) return [];
+export async function claimNotices(
+  db: Kysely<Database>,
+  scope: NoticeScope,
+  owner: string,
+  leaseMs: number,
+  maxAttempts: number,
+): Promise<NoticeRow[]> {
+  if ('channels' in scope && scope.channels.length === 0) return [];
   const rows = await db
     .updateTable('notices')
-    .set({ delivered_at: new Date() })
+    .set((eb) => ({
+      claimed_by: owner,
+      claimed_until: sql<Date>`now() + ${`${Math.max(1, Math.round(leaseMs))} milliseconds`}::interval`,
+      attempts: eb('attempts', '+', 1),
+    }))
     .where('delivered_at', 'is', null)
-    .where('channel', 'in', channels)
+    .where('attempts', '<', maxAttempts)
+    .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', sql<Date>`now()`)]))
+    .where((eb) =>
+      'channels' in scope
+        ? eb('channel', 'in', [...scope.channels])
+        : eb('channel', 'like', `${scope.platform.replace(/[\\%_]/g, '\\$&')}:%`),
+    )
     .returningAll()
     .execute();
   return rows.sort((a, b) => a.id - b.id);
 }
 
-/** As takeNotices, for every channel of a chat platform (channels named `<platform>:...`). */
-export async function takePlatformNotices(db: Kysely<Database>, platform: string): Promise<NoticeRow[]> {
-  const rows = await db
+/**
+ * Records that the platform took the notice's post (as message `posted`). Done after the post,
+ * never before: a process that dies in between leaves the notice to be posted again.
+ */
+export async function markNoticeDelivered(
+  db: Kysely<Database>,
+  id: number,
+  posted: string | undefined,
+): Promise<void> {
+  await db
     .updateTable('notices')
-    .set({ delivered_at: new Date() })
+    .set({ delivered_at: sql<Date>`now()`, posted_message: posted ?? null, last_error: null })
+    .where('id', '=', id)
     .where('delivered_at', 'is', null)
-    .where('channel', 'like', `${platform.replace(/[\\%_]/g, '\\$&')}:%`)
-    .returningAll()
     .execute();
-  return rows.sort((a, b) => a.id - b.id);
+}
+
+/** Lets `owner`'s claim go after a failed post: the notice is tried again `retryInMs` from now. */
+export async function releaseNotice(
+  db: Kysely<Database>,
+  id: number,
+  owner: string,
+  retryInMs: number,
+  error: string,
+): Promise<void> {
+  await db
+    .updateTable('notices')
+    .set({
+      claimed_until: sql<Date>`now() + ${`${Math.max(0, Math.round(retryInMs))} milliseconds`}::interval`,
+      last_error: error.slice(0, 500),
+    })
+    .where('id', '=', id)
+    .where('claimed_by', '=', owner)
+    .where('delivered_at', 'is', null)
+    .execute();
 }
 
 /** Every notice for a channel, newest first (tests and admin views). */

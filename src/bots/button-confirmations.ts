@@ -24,10 +24,16 @@ export interface ButtonClick {
   /** Platform-qualified, as RequestContext.user. */
   user: string;
   userName: string;
+  /**
+   * The platform-qualified channel the click came from (`slack:T1:C1`; a Discord thread's parent),
+   * as the platform says, never as the payload's button value says.
+   */
+  channel: string;
 }
 
 export type ClickOutcome =
   | { kind: 'unknown'; text: string }
+  | { kind: 'elsewhere'; text: string }
   | { kind: 'not-requester'; text: string }
   | { kind: 'closed'; row: ConfirmationRow; text: string }
   | { kind: 'declined'; row: ConfirmationRow; text: string }
@@ -36,7 +42,8 @@ export type ClickOutcome =
 /**
  * Confirmations asked with Confirm and Cancel buttons. The question and the exact call it would
  * run are stored, so whichever bot process receives the click (or one restarted since) can run
- * it; only the requester's click counts, once, and only until the question expires.
+ * it; only the requester's click in the channel it was asked in counts, once, and only until the
+ * question expires.
  */
 export class ButtonConfirmations {
   constructor(
@@ -91,6 +98,14 @@ export class ButtonConfirmations {
       return {
         kind: 'unknown',
         text: 'That confirmation no longer exists; nothing was done. Ask again if you still want it.',
+      };
+    }
+    // A confirmation belongs to the workspace and channel it was asked in: a click from anywhere
+    // else (a forged payload, a copied button) would run the call and post its answer there.
+    if (row.channel !== click.channel) {
+      return {
+        kind: 'elsewhere',
+        text: 'That confirmation was asked in another channel; nothing was done. Confirm it where it was asked.',
       };
     }
     if (row.requester !== click.user) {

@@ -8,11 +8,17 @@ import {
 } from '../../db/repositories/conversations.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Agent, HandledRequest } from '../agent/agent.ts';
-import { type ChatRequest, type ChatSurface, contextFor } from '../agent/chat-surface.ts';
+import {
+  type ChatRequest,
+  type ChatSurface,
+  contextFor,
+  type OutgoingMessage,
+} from '../agent/chat-surface.ts';
 import { Conversation } from '../agent/conversation.ts';
 import { ErrorCode } from '../errors.ts';
 import type { ProgressView } from '../jobs/progress.ts';
 import type { RequestContext } from '../tools/tool.ts';
+import { failureAnswer } from './failure-answer.ts';
 import type { OperationFollower } from './operation-follower.ts';
 import { renderProgress } from './render.ts';
 
@@ -34,7 +40,7 @@ export class ChatRequests {
     readonly agent: Agent,
     readonly follower: OperationFollower,
     private readonly db: Kysely<Database>,
-    private readonly log: Logger,
+    readonly log: Logger,
     private readonly historyTokens = 2_000,
   ) {}
 
@@ -74,8 +80,9 @@ export class ChatRequests {
   }
 
   /**
-   * Answers a platform's request in its place: too long a text gets a clear answer, and any
-   * failure is logged rather than thrown at the platform library that delivered it.
+   * Answers a platform's request in its place: too long a text gets a clear answer, and a failure
+   * is answered there with its code. Throws only when even that answer could not be posted, so the
+   * platform's adapter can answer another way (an ephemeral message, the interaction's reply).
    */
   async answer(request: ChatRequest, surface: ChatSurface, maxChars: number): Promise<void> {
     try {
@@ -87,17 +94,18 @@ export class ChatRequests {
         });
         return;
       }
-      if (request.text.length > maxChars) {
-        await surface.post({
-          kind: 'error',
-          code: ErrorCode.BadInput,
-          text: `⚠️ That request is ${request.text.length} characters long; gpuops reads at most ${maxChars}. Say it in fewer words.`,
-        });
+      const refusal = tooLong(request.text, maxChars);
+      if (refusal) {
+        await surface.post(refusal);
         return;
       }
       await this.handle(request.text, contextFor(request), surface);
     } catch (err) {
       this.log.error({ err, platform: request.platform }, 'could not answer a chat request');
+      await surface.post(failureAnswer(err)).catch((postErr: unknown) => {
+        this.log.warn({ err: postErr }, 'could not post the failure where the request was made');
+        throw err;
+      });
     }
   }
 
@@ -132,8 +140,9 @@ export class ChatRequests {
     return {
       ...handled,
       jobs: handled.started.map((job) =>
-        this.follower.follow(job, surface, context.replyTo).then(async (final) => {
-          if (final.state !== 'succeeded' && final.state !== 'failed') return final;
+        // Noted before the end is shown: someone answering the final message at once ("pause it")
+        // is read with it.
+        this.follower.follow(job, surface, context.replyTo, async (final) => {
           const line = renderProgress(final);
           if (conversation) conversation.note(line);
           else if (context.conversation) {
@@ -141,7 +150,6 @@ export class ChatRequests {
               this.log.warn({ err }, 'could not add an operation’s end to its conversation'),
             );
           }
-          return final;
         }),
       ),
     };
@@ -157,4 +165,17 @@ export class ChatRequests {
     );
     return new Conversation(this.historyTokens, turns);
   }
+}
+
+/**
+ * The answer to a request longer than gpuops reads, or undefined. Checked before the request is
+ * echoed anywhere ("asked: …"), so a long text is refused without being repeated.
+ */
+export function tooLong(text: string, maxChars: number): OutgoingMessage | undefined {
+  if (text.length <= maxChars) return undefined;
+  return {
+    kind: 'error',
+    code: ErrorCode.BadInput,
+    text: `⚠️ That request is ${text.length} characters long; gpuops reads at most ${maxChars}. Say it in fewer words.`,
+  };
 }

@@ -61,16 +61,26 @@ export class OperationFollower {
     this.renewer.unref();
   }
 
-  /** Posts the operation's progress message in `surface` and keeps it current until it ends. */
-  follow(job: JobRef, surface: ChatSurface, replyTo: ReplyTarget): Promise<ProgressView> {
+  /**
+   * Posts the operation's progress message in `surface` and keeps it current until it ends.
+   * `beforeFinal` runs with the operation's end (succeeded or failed) before that end is shown, so
+   * what the person reads and may answer at once ("pause it") is already known to the conversation.
+   */
+  follow(
+    job: JobRef,
+    surface: ChatSurface,
+    replyTo: ReplyTarget,
+    beforeFinal?: (final: ProgressView) => Promise<void>,
+  ): Promise<ProgressView> {
     // Tracked from the first post, so a shutdown waits for a message still being recorded too.
-    return this.track(this.postAndFollow(job, surface, replyTo));
+    return this.track(this.postAndFollow(job, surface, replyTo, beforeFinal));
   }
 
   private async postAndFollow(
     job: JobRef,
     surface: ChatSurface,
     replyTo: ReplyTarget,
+    beforeFinal: ((final: ProgressView) => Promise<void>) | undefined,
   ): Promise<ProgressView> {
     const initial: ProgressView = {
       operationId: job.operationId,
@@ -104,7 +114,7 @@ export class OperationFollower {
         this.log.warn({ err, op: job.operationId }, 'could not record the progress message'),
       );
     }
-    return this.followToEnd(job.operationId, surface, ref);
+    return this.followToEnd(job.operationId, surface, ref, beforeFinal);
   }
 
   /**
@@ -158,6 +168,7 @@ export class OperationFollower {
     operationId: string,
     surface: ChatSurface,
     ref: MessageRef | undefined,
+    beforeFinal?: (final: ProgressView) => Promise<void>,
   ): Promise<ProgressView> {
     const relay = new ProgressRelay(
       async (view) => {
@@ -170,6 +181,11 @@ export class OperationFollower {
     );
     try {
       const final = await this.watcher.watch(operationId, { progress: (view) => relay.progress(view) });
+      if (beforeFinal && (final.state === 'succeeded' || final.state === 'failed')) {
+        await beforeFinal(final).catch((err: unknown) =>
+          this.log.warn({ err, op: operationId }, 'could not note the operation’s end before showing it'),
+        );
+      }
       await relay.final(final);
       if (final.state === 'succeeded' || final.state === 'failed') {
         await markProgressShown(this.db, operationId).catch((err: unknown) =>

@@ -152,6 +152,11 @@ const SCHEMA_COLUMNS = {
     'acted_by',
     'created_at',
     'delivered_at',
+    'claimed_by',
+    'claimed_until',
+    'attempts',
+    'last_error',
+    'posted_message',
   ],
 };
 

@@ -19,7 +19,9 @@ import { takeInboundEvent } from '../../../db/repositories/inbound-events.ts';
 import { type ChatRequest, contextFor, conversationKey, qualifiedChannel } from '../../agent/chat-surface.ts';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 import { closedText } from '../button-confirmations.ts';
+import { tooLong } from '../chat-requests.ts';
 import { EditBudget } from '../edit-budget.ts';
+import { failureAnswer } from '../failure-answer.ts';
 import { actedNoticeMessage, decideNoticeClick, NOTICE_ACTION_ID, noticeMessage } from '../notice-actions.ts';
 import { type PlatformDeps, type RunningPlatform, workspaceAllowed } from '../platform.ts';
 import { GPU_COMMAND } from './discord-commands.ts';
@@ -106,7 +108,15 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
   }
 
   client.on(Events.MessageCreate, (message) => {
-    void onMessage(message).catch((err: unknown) => log.error({ err }, 'could not answer a Discord message'));
+    void onMessage(message).catch(async (err: unknown) => {
+      log.error({ err }, 'could not answer a Discord message');
+      // As a reply to the message: where it was said, whatever thread was or was not made.
+      await surfaceAt({ channel: message.channelId, postIn: message.channelId, replyTo: message.id })
+        .post(failureAnswer(err))
+        .catch((tellErr: unknown) =>
+          log.warn({ err: tellErr }, 'could not tell the sender a message failed'),
+        );
+    });
   });
 
   async function onMessage(message: Message): Promise<void> {
@@ -129,7 +139,13 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
         { platform: 'discord', workspace: guild, channel: parent },
         message.channelId,
       );
-      if (!(await hasConversation(db, conversation))) return;
+      // Unknown whether it was meant for the bot: a failure here is logged, not answered, or an
+      // outage would have the bot reply in every thread it can read.
+      const ours = await hasConversation(db, conversation).catch((err: unknown) => {
+        log.warn({ err }, 'could not tell whether a thread reply is for gpuops');
+        return false;
+      });
+      if (!ours) return;
     }
     if (!(await takeInboundEvent(db, `discord:message:${message.id}`))) return;
     if (!direct && !workspaceAllowed(config, guild)) {
@@ -170,9 +186,25 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
   }
 
   client.on(Events.InteractionCreate, (interaction) => {
-    void onInteraction(interaction).catch((err: unknown) =>
-      log.error({ err }, 'could not handle a Discord interaction'),
-    );
+    void onInteraction(interaction).catch(async (err: unknown) => {
+      log.error({ err }, 'could not handle a Discord interaction');
+      if (!interaction.isRepliable()) return;
+      const answer = {
+        content: failureAnswer(err).text,
+        flags: MessageFlags.Ephemeral,
+        allowedMentions: { parse: [] },
+      } as const;
+      // Unanswered, Discord shows "The application did not respond"; deferred or answered, a
+      // follow-up (which fills a deferred reply's "thinking…" message).
+      await (interaction.deferred || interaction.replied
+        ? interaction.followUp(answer)
+        : interaction.reply(answer)
+      )
+        .then(() => undefined)
+        .catch((tellErr: unknown) =>
+          log.warn({ err: tellErr }, 'could not tell the user an interaction failed'),
+        );
+    });
   });
 
   async function onInteraction(interaction: Interaction): Promise<void> {
@@ -209,6 +241,12 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
     if (!(await takeInboundEvent(db, `discord:interaction:${interaction.id}`))) return;
     const raw = interaction.options.getString('request') ?? '';
     const text = decodeDiscordText(raw, { botUserId: client.user?.id ?? '' });
+    // Refused before it is echoed as "asked: …".
+    const refusal = tooLong(text, config.chat.maxRequestChars);
+    if (refusal) {
+      await interaction.editReply({ content: refusal.text, allowedMentions: { parse: [] } });
+      return;
+    }
     const name = displayNameOf(interaction.member, interaction.user);
     const asked = await interaction.editReply({
       content: `**${name}** asked: ${text.slice(0, 1_800) || '(nothing)'}`,
@@ -268,8 +306,13 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
       confirmationId: value,
       user: `discord:${guild ?? 'direct'}:${interaction.user.id}`,
       userName: name,
+      channel: qualifiedChannel({
+        platform: 'discord',
+        ...(guild && { workspace: guild }),
+        channel: parentOf(interaction),
+      }),
     });
-    if (outcome.kind === 'unknown' || outcome.kind === 'not-requester') {
+    if (outcome.kind === 'unknown' || outcome.kind === 'elsewhere' || outcome.kind === 'not-requester') {
       await ephemeral(outcome.text);
       return;
     }
@@ -311,12 +354,8 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
   /** A click on a notice's button: runs its stored call once, as whoever clicked, where it was. */
   async function onNoticeButton(interaction: ButtonInteraction, value: string, name: string): Promise<void> {
     const guild = interaction.guildId ?? undefined;
-    const channel = interaction.channel;
-    const inThread = channel?.isThread() ?? false;
-    const parent =
-      inThread && channel && 'parentId' in channel
-        ? (channel.parentId ?? interaction.channelId)
-        : interaction.channelId;
+    const inThread = interaction.channel?.isThread() ?? false;
+    const parent = parentOf(interaction);
     const at = { platform: 'discord', ...(guild && { workspace: guild }), channel: parent } as const;
     const outcome = await decideNoticeClick(db, {
       value,
@@ -412,17 +451,20 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
       }),
   });
   // What the reconciler and workers found goes to the thread (or channel) the instance came from.
+  // Resolves once Discord took the post: the feed marks the notice delivered only then. The nonce
+  // makes a second post of the notice (after a process died before marking it) return the first.
   const stopNotices = deps.notices?.subscribePlatform('discord', (notice) => {
     const at = notice.reply_to;
     const channel = at?.channel ?? notice.channel.split(':').at(-1) ?? '';
-    void surfaceAt({
+    return surfaceAt({
       ...(at?.workspace && { guild: at.workspace }),
       channel,
       postIn: at?.thread ?? channel,
       ...(at?.thread && { thread: at.thread }),
-    })
-      .post(noticeMessage(notice))
-      .catch((err: unknown) => log.warn({ err, notice: notice.id }, 'could not post a notice'));
+    }).post(noticeMessage(notice), {
+      // Unique per notice, and per deployment too by its creation time (notice ids restart per database).
+      nonce: `n${notice.id}-${new Date(notice.created_at).getTime().toString(36)}`,
+    });
   });
   log.info({ user: client.user?.id, guilds: client.guilds.cache.size }, 'Discord bot started');
 
@@ -446,4 +488,10 @@ export async function startDiscordBot(deps: PlatformDeps): Promise<RunningPlatfo
 /** The name people see: the server nickname, else the global display name, else the username. */
 function displayNameOf(member: GuildMember | APIInteractionGuildMember | null, user: User): string {
   return member instanceof GuildMember ? member.displayName : (member?.nick ?? user.displayName);
+}
+
+/** The channel an interaction belongs to: a thread's parent, else where it happened. */
+function parentOf(interaction: ButtonInteraction): string {
+  const channel = interaction.channel;
+  return channel?.isThread() ? (channel.parentId ?? interaction.channelId) : interaction.channelId;
 }

@@ -44,7 +44,12 @@ export class DiscordSurface implements ChatSurface {
     private readonly place: DiscordPlace,
   ) {}
 
-  async post(message: OutgoingMessage): Promise<MessageRef> {
+  /**
+   * Posts `message`. With a `nonce` (at most 25 characters, one per message to be posted once),
+   * Discord returns the message already made with it instead of a second one (`enforce_nonce`,
+   * honoured for a few minutes), so a retried post is not shown twice.
+   */
+  async post(message: OutgoingMessage, once?: { nonce: string }): Promise<MessageRef> {
     const payloads = toDiscordMessages(message);
     let last: MessageRef = { id: '' };
     for (const [index, payload] of payloads.entries()) {
@@ -55,6 +60,10 @@ export class DiscordSurface implements ChatSurface {
         ...(index === 0 && this.place.replyTo
           ? { message_reference: { message_id: this.place.replyTo, fail_if_not_exists: false } }
           : {}),
+        ...(once && {
+          nonce: `${once.nonce}${payloads.length > 1 ? `-${index}` : ''}`.slice(-25),
+          enforce_nonce: true,
+        }),
       };
       const files: RawFile[] | undefined = payload.file
         ? [

@@ -4,11 +4,14 @@ import type { Logger } from 'pino';
 
 /** Larger bodies than Slack ever sends are refused before they are read whole. */
 const BODY_LIMIT_BYTES = 1_000_000;
+/** How far a request's timestamp may be from now, either way (Slack's own figure: 5 minutes). */
+const TIMESTAMP_TOLERANCE_S = 300;
 
 /**
  * Slack over HTTP, acknowledged as soon as the request is known to be Slack's: the signature is
  * checked (Bolt's own verification: HMAC over the raw body, timestamps over five minutes old
- * refused with 401), the 200 goes out, and only then does Bolt run the listeners. Slack's 3 s
+ * refused with 401; and, which Bolt does not check, timestamps over five minutes ahead refused
+ * too, so a signed request captured now cannot be stamped to replay later), the 200 goes out, and only then does Bolt run the listeners. Slack's 3 s
  * allow no more than that, and 50 commands at once then wait on nobody's listeners. Answers go
  * to the thread by the Web API (or `respond`), never in the HTTP response.
  */
@@ -43,6 +46,16 @@ export class EarlyAckReceiver implements Receiver {
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > BODY_LIMIT_BYTES) {
       HTTPModuleFunctions.buildNoBodyResponse(res, 413);
+      req.resume();
+      return;
+    }
+    const stamp = Number(req.headers['x-slack-request-timestamp']);
+    if (!Number.isFinite(stamp) || Math.abs(Date.now() / 1000 - stamp) > TIMESTAMP_TOLERANCE_S) {
+      this.log.info(
+        { stamp: req.headers['x-slack-request-timestamp'] },
+        'Slack request refused: timestamp too far from now',
+      );
+      HTTPModuleFunctions.buildNoBodyResponse(res, 401);
       req.resume();
       return;
     }

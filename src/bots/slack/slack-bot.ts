@@ -13,7 +13,9 @@ import { takeInboundEvent } from '../../../db/repositories/inbound-events.ts';
 import { type ChatRequest, contextFor, conversationKey, qualifiedChannel } from '../../agent/chat-surface.ts';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 import { CANCEL_ACTION, CONFIRM_ACTION, closedText } from '../button-confirmations.ts';
+import { tooLong } from '../chat-requests.ts';
 import { EditBudget } from '../edit-budget.ts';
+import { failureAnswer } from '../failure-answer.ts';
 import {
   actedNoticeMessage,
   decideNoticeClick,
@@ -154,9 +156,15 @@ export async function startSlackBot(
       }).catch((err: unknown) => log.warn({ err }, 'could not answer an empty /gpu'));
       return;
     }
+    const tell = (t: string) => respond({ response_type: 'ephemeral', text: t });
     void (async () => {
-      const tell = (t: string) => respond({ response_type: 'ephemeral', text: t });
       if (!(await admit(`command:${command.team_id}:${command.trigger_id}`, command.team_id, tell))) return;
+      // Refused before it is echoed: the request is posted as "asked: …" only once it is read.
+      const refusal = tooLong(text, config.chat.maxRequestChars);
+      if (refusal) {
+        await tell(refusal.text);
+        return;
+      }
       // A slash command leaves nothing in the channel: the request is posted so its answer has a thread.
       const parent = await app.client.chat
         .postMessage({
@@ -188,7 +196,12 @@ export async function startSlackBot(
         },
         place,
       );
-    })().catch((err: unknown) => log.error({ err }, 'could not answer a Slack command'));
+    })().catch(async (err: unknown) => {
+      log.error({ err }, 'could not answer a Slack command');
+      await tell(failureAnswer(err).text).catch((tellErr: unknown) =>
+        log.warn({ err: tellErr }, 'could not tell the requester a Slack command failed'),
+      );
+    });
   });
 
   /** A message addressed to the bot: a mention, a direct message, or a reply in its thread. */
@@ -224,9 +237,26 @@ export async function startSlackBot(
     );
   }
 
+  /** Tells the sender of a message privately, in its thread, that answering it failed. */
+  async function messageFailed(event: SlackMessageEvent, err: unknown, what: string): Promise<void> {
+    log.error({ err }, `could not answer a Slack ${what}`);
+    if (!event.user) return;
+    await app.client.chat
+      .postEphemeral({
+        channel: event.channel,
+        user: event.user,
+        text: failureAnswer(err).text,
+        thread_ts: event.thread_ts ?? event.ts,
+      })
+      .catch((tellErr: unknown) =>
+        log.warn({ err: tellErr }, `could not tell the sender a Slack ${what} failed`),
+      );
+  }
+
   app.event('app_mention', async ({ event, body }) => {
-    void onMessage(event as SlackMessageEvent, body.team_id ?? (event as SlackMessageEvent).team).catch(
-      (err: unknown) => log.error({ err }, 'could not answer a Slack mention'),
+    const mention = event as SlackMessageEvent;
+    void onMessage(mention, body.team_id ?? mention.team).catch((err: unknown) =>
+      messageFailed(mention, err, 'mention'),
     );
   });
 
@@ -245,9 +275,7 @@ export async function startSlackBot(
       );
       if (!(await hasConversation(db, conversation))) return;
     }
-    void onMessage(event, team).catch((err: unknown) =>
-      log.error({ err }, 'could not answer a Slack message'),
-    );
+    void onMessage(event, team).catch((err: unknown) => messageFailed(event, err, 'message'));
   });
 
   app.action(
@@ -255,14 +283,14 @@ export async function startSlackBot(
     async ({ ack, body, action }) => {
       await ack();
       void onClick(body as BlockButtonAction, action as BlockButtonAction['actions'][number]).catch(
-        (err: unknown) => log.error({ err }, 'could not handle a Slack button'),
+        (err: unknown) => clickFailed(body as BlockButtonAction, err),
       );
     },
   );
   app.action({ type: 'block_actions', action_id: NOTICE_ACTION_ID }, async ({ ack, body, action }) => {
     await ack();
     void onNoticeClick(body as BlockButtonAction, action as BlockButtonAction['actions'][number]).catch(
-      (err: unknown) => log.error({ err }, 'could not handle a Slack notice button'),
+      (err: unknown) => clickFailed(body as BlockButtonAction, err),
     );
   });
   // Any other button (an old message, a forged payload): acknowledged, explained, nothing runs.
@@ -308,6 +336,22 @@ export async function startSlackBot(
     return { team, channel, tell };
   }
 
+  /** Tells whoever clicked, privately, that their click failed. */
+  async function clickFailed(body: BlockButtonAction, err: unknown): Promise<void> {
+    log.error({ err }, 'could not handle a Slack button');
+    const channel = body.channel?.id;
+    const thread = body.message?.thread_ts ?? body.message?.ts;
+    if (!channel) return;
+    await app.client.chat
+      .postEphemeral({
+        channel,
+        user: body.user.id,
+        text: failureAnswer(err).text,
+        ...(thread && { thread_ts: thread }),
+      })
+      .catch((tellErr: unknown) => log.warn({ err: tellErr }, 'could not tell the clicker a button failed'));
+  }
+
   async function onClick(
     body: BlockButtonAction,
     action: BlockButtonAction['actions'][number],
@@ -320,8 +364,9 @@ export async function startSlackBot(
       confirmationId: String(action.value ?? ''),
       user: `slack:${team ?? 'direct'}:${body.user.id}`,
       userName: body.user.name ?? (await nameOf(body.user.id)),
+      channel: qualifiedChannel({ platform: 'slack', ...(team && { workspace: team }), channel }),
     });
-    if (outcome.kind === 'unknown' || outcome.kind === 'not-requester') {
+    if (outcome.kind === 'unknown' || outcome.kind === 'elsewhere' || outcome.kind === 'not-requester') {
       await tell(outcome.text);
       return;
     }
@@ -414,16 +459,15 @@ export async function startSlackBot(
     log.warn({ err }, 'Slack listener error');
   });
 
+  // Resolves once Slack took the post: the feed marks the notice delivered only then.
   const stopNotices = deps.notices?.subscribePlatform('slack', (notice) => {
     const at = notice.reply_to;
     const channel = at?.channel ?? notice.channel.split(':').at(-1) ?? '';
-    void surfaceAt({
+    return surfaceAt({
       ...(at?.workspace && { team: at.workspace }),
       channel,
       ...(at?.thread && { thread: at.thread }),
-    })
-      .post(noticeMessage(notice))
-      .catch((err: unknown) => log.warn({ err, notice: notice.id }, 'could not post a notice'));
+    }).post(noticeMessage(notice));
   });
 
   if (socketMode) await app.start();

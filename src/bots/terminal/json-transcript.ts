@@ -1,4 +1,5 @@
 import type { ChatSurface, ConfirmOptions, MessageRef, OutgoingMessage } from '../../agent/chat-surface.ts';
+import { inertJson } from './terminal-text.ts';
 
 /**
  * `gpuops ask --json`: every reply, tool call, progress update and confirmation as one JSON
@@ -14,7 +15,7 @@ export class JsonTranscriptSurface implements ChatSurface {
   ) {}
 
   emit(event: Record<string, unknown>): void {
-    this.out.write(`${JSON.stringify(event)}\n`);
+    this.out.write(`${inertJson(JSON.stringify(event))}\n`);
   }
 
   async post(message: OutgoingMessage): Promise<MessageRef> {

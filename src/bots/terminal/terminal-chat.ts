@@ -2,8 +2,10 @@ import { createInterface } from 'node:readline';
 import { Conversation } from '../../agent/conversation.ts';
 import type { RequestContext } from '../../tools/tool.ts';
 import type { ChatRequests } from '../chat-requests.ts';
+import { failureAnswer } from '../failure-answer.ts';
 import type { NoticeFeed } from '../notice-feed.ts';
 import { TerminalSurface } from './terminal-surface.ts';
+import { terminalSafe } from './terminal-text.ts';
 
 export interface TerminalChatOptions {
   chat: ChatRequests;
@@ -29,7 +31,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
   const ask = (question: string) =>
     new Promise<boolean>((resolve) => {
       surface.promptVisible = false;
-      rl.question(`${question}\nType "yes" to confirm, anything else cancels: `, (answer) => {
+      rl.question(`${terminalSafe(question)}\nType "yes" to confirm, anything else cancels: `, (answer) => {
         resolve(/^\s*(y|yes)\s*$/i.test(answer));
       });
     });
@@ -38,10 +40,15 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
   // The session is one conversation: a follow-up is read with what came before it.
   const conversation = new Conversation();
   output.write(`${options.banner}\n`);
-  const unsubscribe = options.notices?.subscribe(options.context.channel, (notice) => {
-    void surface.post({ kind: 'reply', text: `⚠️ ${notice.text}` });
-  });
+  // Returned, not dropped: the feed marks the notice delivered once it was written, retries it if not.
+  const unsubscribe = options.notices?.subscribe(options.context.channel, (notice) =>
+    surface.post({ kind: 'reply', text: `⚠️ ${notice.text}` }),
+  );
   const pending = new Set<Promise<unknown>>();
+  const failed = async (err: unknown, what: string) => {
+    options.chat.log.error({ err }, what);
+    await surface.post(failureAnswer(err)).catch(() => undefined);
+  };
   let busy = Promise.resolve();
   const showPrompt = () => {
     surface.promptVisible = true;
@@ -62,10 +69,17 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
     surface.promptVisible = false;
     // Requests run one after another, like a conversation; their jobs run on in the background.
     busy = busy.then(async () => {
-      const handled = await options.chat.handle(text, options.context, surface, conversation);
-      for (const job of handled.jobs) {
-        const tracked = job.finally(() => pending.delete(tracked));
-        pending.add(tracked);
+      try {
+        const handled = await options.chat.handle(text, options.context, surface, conversation);
+        for (const job of handled.jobs) {
+          const tracked = job
+            .catch((err: unknown) => failed(err, 'could not follow an operation'))
+            .finally(() => pending.delete(tracked));
+          pending.add(tracked);
+        }
+      } catch (err) {
+        // Answered, and the session goes on: a failed request must not stop the next one.
+        await failed(err, 'could not answer a terminal request');
       }
       showPrompt();
     });

@@ -1,5 +1,7 @@
 import { clearScreenDown, cursorTo, type Interface, moveCursor } from 'node:readline';
 import type { ChatSurface, ConfirmOptions, MessageRef, OutgoingMessage } from '../../agent/chat-surface.ts';
+import { ErrorCode, GpuopsError } from '../../errors.ts';
+import { terminalSafe } from './terminal-text.ts';
 
 export interface TerminalSurfaceOptions {
   out: NodeJS.WriteStream | NodeJS.WritableStream;
@@ -36,8 +38,15 @@ export class TerminalSurface implements ChatSurface {
     return this.options.confirm(question, options);
   }
 
-  private write(id: string, text: string, rewrite: boolean): void {
+  private write(id: string, raw: string, rewrite: boolean): void {
+    // Answers quote what people typed (and notices what providers named): never raw to a terminal.
+    const text = terminalSafe(raw);
     const out = this.options.out as NodeJS.WriteStream;
+    // A closed terminal takes nothing: saying so lets a notice wait for the next session rather
+    // than be marked shown to nobody.
+    if (!out.writable) {
+      throw new GpuopsError(ErrorCode.Internal, 'The terminal is closed; the message was not shown.');
+    }
     if (this.options.inPlace) {
       cursorTo(out, 0);
       if (rewrite && this.last) moveCursor(out, 0, -this.last.rows);

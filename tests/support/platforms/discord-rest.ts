@@ -15,6 +15,8 @@ export const MESSAGE_FLAGS = {
 } as const;
 
 /** Flags a sender may set on a new channel message, and on an interaction response. */
+/** How long Discord holds a message's nonce against a second post with `enforce_nonce`. */
+const ENFORCED_NONCE_MS = 5 * 60_000;
 const CHANNEL_MESSAGE_FLAGS = MESSAGE_FLAGS.suppressEmbeds | MESSAGE_FLAGS.suppressNotifications;
 const INTERACTION_MESSAGE_FLAGS = CHANNEL_MESSAGE_FLAGS | MESSAGE_FLAGS.ephemeral;
 
@@ -770,6 +772,16 @@ export async function startDiscordRest(opts: DiscordRestStandInOptions = {}): Pr
     if (invalid) return invalid;
     const reference = referenceOf(channelId, req.body);
     if (isAnswer(reference)) return reference;
+    const nonce = req.body.nonce;
+    if (req.body.enforce_nonce === true && (typeof nonce === 'string' || typeof nonce === 'number')) {
+      // As Discord: the same author's message with this nonce, made in the last few minutes, is
+      // returned instead of a second one.
+      const since = now() - ENFORCED_NONCE_MS;
+      const earlier = [...messages.values()].find(
+        (m) => m.author.id === botUser.id && m.nonce === nonce && Date.parse(m.timestamp) >= since,
+      );
+      if (earlier) return { status: 200, body: earlier };
+    }
     const message = newMessage(channelId, req.body, req.files, CHANNEL_MESSAGE_FLAGS);
     // A reply is a message of type 19 (REPLY) that carries the message it answers.
     if (reference) Object.assign(message, { type: 19, ...reference });
