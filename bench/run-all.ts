@@ -17,6 +17,9 @@ const scripts = [
   ['bench/chaos-bench.ts'],
   // About half a minute: five failovers of a dead 4090, split into gpuops's overhead and the provider's waits.
   ['bench/failover-bench.ts'],
+  // About a quarter of an hour: 1,000 operations at once across 100 channels, on Redis and on the
+  // embedded default; Slack's edit budget, not the queue, sets how long the drain takes.
+  ['bench/ops-scale-bench.ts'],
 ];
 let failed = 0;
 for (const [script, ...args] of scripts) {
