@@ -13,6 +13,7 @@ import {
   startSlackGpuops,
   startSlackStandIns,
 } from '../support/platforms/slack-gpuops.ts';
+import { waitFor } from '../support/wait.ts';
 
 describe('a Slack bot restarted while a deploy runs', () => {
   let slack: SlackStandIns;
@@ -64,12 +65,18 @@ describe('a Slack bot restarted while a deploy runs', () => {
           .messages('C0CHAN')
           .filter((m) => m.thread_ts === thread && /deploy i-\d+ done|^(🕓|⏳) deploy/.test(shown(m))),
       ).toHaveLength(1);
-      const row = await second.g.runtime.database.db
-        .selectFrom('operations')
-        .select(['reply_done_at', 'reply_owner'])
-        .where('kind', '=', 'deploy')
-        .executeTakeFirstOrThrow();
-      expect(row.reply_done_at).not.toBeNull();
+      // Recorded once Slack took the final edit, so just after it shows.
+      const row = await waitFor(
+        async () => {
+          const r = await second.g.runtime.database.db
+            .selectFrom('operations')
+            .select(['reply_done_at', 'reply_owner'])
+            .where('kind', '=', 'deploy')
+            .executeTakeFirstOrThrow();
+          return r.reply_done_at !== null && r;
+        },
+        { timeoutMs: 10_000, what: 'the final state recorded as shown' },
+      );
       expect(row.reply_owner).toBe(second.g.runtime.chat!.follower.owner);
     } finally {
       await second.close();
