@@ -30,20 +30,20 @@ const COUNTRIES_BY_REGION: Readonly<Record<Region, readonly CountryRow[]>> = {
     ['BE', 'Belgium'],
     ['BG', 'Bulgaria'],
     ['BY', 'Belarus'],
-    ['CH', 'Switzerland'],
+    ['CH', 'Switzerland', ['swiss']],
     ['CY', 'Cyprus'],
     ['CZ', 'Czechia', ['czech republic']],
-    ['DE', 'Germany', ['deutschland']],
+    ['DE', 'Germany', ['deutschland', 'german']],
     ['DK', 'Denmark'],
     ['EE', 'Estonia'],
     ['ES', 'Spain'],
     ['FI', 'Finland'],
     ['FO', 'Faroe Islands'],
-    ['FR', 'France'],
+    ['FR', 'France', ['french']],
     [
       'GB',
       'United Kingdom',
-      ['uk', 'great britain', 'britain', 'england', 'scotland', 'wales', 'northern ireland'],
+      ['uk', 'great britain', 'britain', 'british', 'england', 'scotland', 'wales', 'northern ireland'],
     ],
     ['GG', 'Guernsey'],
     ['GI', 'Gibraltar'],
@@ -53,7 +53,7 @@ const COUNTRIES_BY_REGION: Readonly<Record<Region, readonly CountryRow[]>> = {
     ['IE', 'Ireland'],
     ['IM', 'Isle of Man'],
     ['IS', 'Iceland'],
-    ['IT', 'Italy'],
+    ['IT', 'Italy', ['italian']],
     ['JE', 'Jersey'],
     ['LI', 'Liechtenstein'],
     ['LT', 'Lithuania'],
@@ -64,14 +64,14 @@ const COUNTRIES_BY_REGION: Readonly<Record<Region, readonly CountryRow[]>> = {
     ['ME', 'Montenegro'],
     ['MK', 'North Macedonia', ['macedonia']],
     ['MT', 'Malta'],
-    ['NL', 'Netherlands', ['holland']],
+    ['NL', 'Netherlands', ['holland', 'dutch']],
     ['NO', 'Norway'],
-    ['PL', 'Poland'],
+    ['PL', 'Poland', ['polish']],
     ['PT', 'Portugal'],
     ['RO', 'Romania'],
     ['RS', 'Serbia'],
     ['RU', 'Russia', ['russian federation']],
-    ['SE', 'Sweden'],
+    ['SE', 'Sweden', ['swedish']],
     ['SI', 'Slovenia'],
     ['SJ', 'Svalbard and Jan Mayen'],
     ['SK', 'Slovakia'],
@@ -91,7 +91,7 @@ const COUNTRIES_BY_REGION: Readonly<Record<Region, readonly CountryRow[]>> = {
     ['BQ', 'Caribbean Netherlands', ['bonaire']],
     ['BS', 'Bahamas'],
     ['BZ', 'Belize'],
-    ['CA', 'Canada'],
+    ['CA', 'Canada', ['canadian']],
     ['CR', 'Costa Rica'],
     ['CU', 'Cuba'],
     ['CW', 'Curacao'],
@@ -119,7 +119,11 @@ const COUNTRIES_BY_REGION: Readonly<Record<Region, readonly CountryRow[]>> = {
     ['SX', 'Sint Maarten'],
     ['TC', 'Turks and Caicos Islands'],
     ['TT', 'Trinidad and Tobago'],
-    ['US', 'United States', ['usa', 'u s', 'u s a', 'united states of america', 'america', 'states']],
+    [
+      'US',
+      'United States',
+      ['usa', 'u s', 'u s a', 'united states of america', 'america', 'american', 'states'],
+    ],
     ['VC', 'Saint Vincent and the Grenadines'],
     ['VG', 'British Virgin Islands'],
     ['VI', 'United States Virgin Islands', ['us virgin islands']],
@@ -149,16 +153,16 @@ const COUNTRIES_BY_REGION: Readonly<Record<Region, readonly CountryRow[]>> = {
     ['BH', 'Bahrain'],
     ['BN', 'Brunei'],
     ['BT', 'Bhutan'],
-    ['CN', 'China', ['prc', 'mainland china']],
+    ['CN', 'China', ['prc', 'mainland china', 'chinese']],
     ['GE', 'Georgia'],
     ['HK', 'Hong Kong', ['hongkong']],
     ['ID', 'Indonesia'],
     ['IL', 'Israel'],
-    ['IN', 'India'],
+    ['IN', 'India', ['indian']],
     ['IQ', 'Iraq'],
     ['IR', 'Iran'],
     ['JO', 'Jordan'],
-    ['JP', 'Japan'],
+    ['JP', 'Japan', ['japanese']],
     ['KG', 'Kyrgyzstan'],
     ['KH', 'Cambodia'],
     ['KP', 'North Korea'],
@@ -193,7 +197,7 @@ const COUNTRIES_BY_REGION: Readonly<Record<Region, readonly CountryRow[]>> = {
   ],
   oceania: [
     ['AS', 'American Samoa'],
-    ['AU', 'Australia'],
+    ['AU', 'Australia', ['australian']],
     ['CK', 'Cook Islands'],
     ['FJ', 'Fiji'],
     ['FM', 'Micronesia'],
@@ -292,6 +296,26 @@ const REGION_ALIASES: Readonly<Record<Region, readonly string[]>> = {
   africa: ['africa', 'african'],
 };
 
+const MIDDLE_EAST = [
+  'AE',
+  'BH',
+  'CY',
+  'EG',
+  'IL',
+  'IQ',
+  'IR',
+  'JO',
+  'KW',
+  'LB',
+  'OM',
+  'PS',
+  'QA',
+  'SA',
+  'SY',
+  'TR',
+  'YE',
+];
+
 /** Names for groups that cross regions; they yield countries but no single region. */
 const GROUPS: ReadonlyArray<readonly [aliases: readonly string[], countries: () => string[]]> = [
   [
@@ -306,29 +330,9 @@ const GROUPS: ReadonlyArray<readonly [aliases: readonly string[], countries: () 
     ],
   ],
   [['apac', 'asia pacific'], () => [...countriesForRegion('asia'), ...countriesForRegion('oceania')]],
+  [['emea'], () => [...countriesForRegion('europe'), ...countriesForRegion('africa'), ...MIDDLE_EAST]],
   [['anz'], () => ['AU', 'NZ']],
-  [
-    ['middle east', 'mideast', 'gulf'],
-    () => [
-      'AE',
-      'BH',
-      'CY',
-      'EG',
-      'IL',
-      'IQ',
-      'IR',
-      'JO',
-      'KW',
-      'LB',
-      'OM',
-      'PS',
-      'QA',
-      'SA',
-      'SY',
-      'TR',
-      'YE',
-    ],
-  ],
+  [['middle east', 'mideast', 'gulf'], () => [...MIDDLE_EAST]],
   [['nordics', 'nordic', 'scandinavia'], () => ['DK', 'FI', 'IS', 'NO', 'SE']],
 ];
 
@@ -337,18 +341,18 @@ const countryByName = new Map<string, string>();
 for (const region of REGION_LIST) {
   for (const [code, name, aliases = []] of COUNTRIES_BY_REGION[region]) {
     regionByCode.set(code, region);
-    for (const key of [name, ...aliases]) countryByName.set(normalise(key), code);
+    for (const key of [name, ...aliases]) countryByName.set(normalisePlaceName(key), code);
   }
 }
 
 const regionByAlias = new Map<string, Region>();
 for (const region of REGION_LIST) {
-  for (const alias of REGION_ALIASES[region]) regionByAlias.set(normalise(alias), region);
+  for (const alias of REGION_ALIASES[region]) regionByAlias.set(normalisePlaceName(alias), region);
 }
 
 const groupByAlias = new Map<string, () => string[]>();
 for (const [aliases, countries] of GROUPS) {
-  for (const alias of aliases) groupByAlias.set(normalise(alias), countries);
+  for (const alias of aliases) groupByAlias.set(normalisePlaceName(alias), countries);
 }
 
 /** ISO-2 codes of every country and territory in the region. */
@@ -388,7 +392,7 @@ export function parseRegion(text: string): ParsedRegion | undefined {
 }
 
 function parseOne(text: string): ParsedRegion | undefined {
-  const key = normalise(text);
+  const key = normalisePlaceName(text);
   if (key === '') return undefined;
   const region = regionByAlias.get(key);
   if (region) return { region, countries: countriesForRegion(region) };
@@ -401,8 +405,34 @@ function parseOne(text: string): ParsedRegion | undefined {
   return undefined;
 }
 
+/**
+ * Every name this table knows for a place (regions, groups, countries and their aliases), in the
+ * normalised form parseRegion reads: lower case, no accents, words separated by one space. For a
+ * reader that finds places inside a sentence rather than being handed one.
+ */
+export function placeNames(): string[] {
+  return [...new Set([...regionByAlias.keys(), ...groupByAlias.keys(), ...countryByName.keys()])];
+}
+
+/**
+ * The fewest places a tool's region argument takes (whole regions, then single country codes)
+ * that together cover exactly these countries: APAC is asia and oceania, ANZ is AU and NZ.
+ */
+export function coveringPlaces(countries: readonly string[]): string[] {
+  const wanted = new Set(countries);
+  const places: string[] = [];
+  for (const region of REGION_LIST) {
+    const members = countriesForRegion(region);
+    if (members.every((code) => wanted.has(code))) {
+      places.push(region);
+      for (const code of members) wanted.delete(code);
+    }
+  }
+  return [...places, ...wanted];
+}
+
 /** Lower case, accents and punctuation dropped, a leading "the" removed: "The Netherlands" → "netherlands". */
-function normalise(text: string): string {
+export function normalisePlaceName(text: string): string {
   return text
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')

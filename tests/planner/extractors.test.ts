@@ -107,7 +107,8 @@ describe('region extractor', () => {
     ['in the UK', 'GB'],
     ['in south africa', 'ZA'],
     ['in africa', 'africa'],
-    ['in latin america', 'south-america'],
+    ['in oceania', 'oceania'],
+    ['in australia', 'AU'],
     ['us-east', 'US'],
     ['in japan', 'JP'],
   ])('reads "%s" as %s', (text, region) => {

@@ -3,6 +3,8 @@ import { findModelMention } from '../../advisor/models/index.ts';
 import type { JobSize, ModelSpec, Task, WeightPrecision } from '../../advisor/types.ts';
 import { UNSPECIFIED_MODEL } from '../../advisor/workload.ts';
 import { recommendGpuSchema } from '../../tools/schemas.ts';
+import { DURATION_UNIT, secondsPerUnit } from '../../util/duration-units.ts';
+import { NUMBER_WORD } from '../../util/number-words.ts';
 import { extractCount } from './extract-count.ts';
 import { extractGpus } from './extract-gpu.ts';
 import { extractPrice } from './extract-price.ts';
@@ -258,7 +260,7 @@ type Numbers = Partial<
 >;
 
 const AMT = String.raw`(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)`;
-const COUNT_WORD = String.raw`(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?\s*k?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|sixteen|twenty|thirty|forty|fifty|hundred|a\s+hundred|a\s+thousand|thousand)`;
+const COUNT_WORD = String.raw`(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?\s*k?|(?:(?:a|one)\s+)?(?:hundred|thousand)|${NUMBER_WORD})`;
 
 const TOKEN_AMOUNT = new RegExp(
   String.raw`(?<![\w.$])${AMT}\s*(k|m|b|t|bn|thousand|million|billion|trillion)?[\s-]*(?:tokens?|toks)\b`,
@@ -383,8 +385,6 @@ function countValue(text: string): number | undefined {
   const k = /^(\d+(?:\.\d+)?)\s*k$/.exec(t);
   if (k) return Math.round(Number(k[1]) * 1000);
   if (/^[\d,.]+$/.test(t)) return readAmount(t);
-  if (/^(?:a )?thousand$/.test(t)) return 1000;
-  if (t === 'a hundred') return 100;
   return readNumber(t);
 }
 
@@ -444,10 +444,12 @@ const TOKENS_PER_EXAMPLE = new RegExp(
   ].join('|'),
   'g',
 );
-const EPOCHS =
-  /(?<![\w.$])(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten)\s+epochs?\b|\bepochs?\s*(?:=|:|of)\s*(\d+(?:\.\d+)?)\b/g;
+const EPOCHS = new RegExp(
+  String.raw`(?<![\w.$])(\d+(?:\.\d+)?|${NUMBER_WORD})\s+epochs?\b|\bepochs?\s*(?:=|:|of)\s*(\d+(?:\.\d+)?)\b`,
+  'g',
+);
 const RATE = new RegExp(
-  String.raw`(?<![\w.$])${BIG_COUNT}\s*(?:requests?|reqs?|queries|calls|completions|prompts)\s*(?:per|/|an?|every)\s*(second|sec|s|minute|min|hour|hr|h|day)\b|(?<![\w.$])${AMT}\s*(rps|qps|req/s)\b`,
+  String.raw`(?<![\w.$])${BIG_COUNT}\s*(?:requests?|reqs?|queries|calls|completions|prompts)\s*(?:per|/|an?|every)\s*(${DURATION_UNIT})\b|(?<![\w.$])${AMT}\s*(rps|qps|req/s)\b`,
   'g',
 );
 const TOKENS_PER_REQUEST = new RegExp(
@@ -517,10 +519,7 @@ function firstPair(m: RegExpExecArray, from: number): [string, string | undefine
 }
 
 function secondsPer(unit: string): number {
-  if (/^(?:minute|min)$/.test(unit)) return 60;
-  if (/^(?:hour|hr|h)$/.test(unit)) return 3600;
-  if (unit === 'day') return 86_400;
-  return 1;
+  return secondsPerUnit(unit) ?? 1;
 }
 
 // ── Models outside the catalog ────────────────────────────────────────────────────────────────

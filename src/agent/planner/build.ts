@@ -28,7 +28,9 @@ const FIELDS_USED: Record<Intent, readonly Field[]> = {
 };
 
 export function buildPlan(intent: Intent, ex: Extraction, text: string): Plan {
-  const problem = ex.problems.find((p) => FIELDS_USED[intent].includes(p.field));
+  // A search can look in each place of "APAC" in turn; anything else asks which one.
+  const splitRegion = intent === 'search' ? ex.regionChoices?.problem : undefined;
+  const problem = ex.problems.find((p) => FIELDS_USED[intent].includes(p.field) && p !== splitRegion);
   if (problem) return { kind: 'clarify', message: problem.message };
 
   switch (intent) {
@@ -69,15 +71,23 @@ function searchPlan(ex: Extraction): Plan {
   const base = compact({
     count: ex.count,
     max_price_per_gpu_hour: pricePerGpu(ex),
-    region: ex.region,
     min_gpu_ram_gb: ex.minGpuRamGb,
     min_reliability: ex.minReliability,
     order: ex.order,
     limit: ex.limit,
   });
-  // Several models ("4090 or 3090 offers") become one search each, since a search takes one model.
+  // Several models ("4090 or 3090 offers") or places ("in APAC") become one search each, since a
+  // search takes one model and one place.
   const gpus: (GpuModel | undefined)[] = ex.gpus.length > 0 ? ex.gpus : [undefined];
-  return calls(gpus.map((gpu) => ({ tool: 'search_offers', args: gpu ? { gpu: gpu.id, ...base } : base })));
+  const places: (string | undefined)[] = ex.regionChoices?.places ?? [ex.region];
+  return calls(
+    gpus.flatMap((gpu) =>
+      places.map((region) => ({
+        tool: 'search_offers' as const,
+        args: { ...(gpu && { gpu: gpu.id }), ...base, ...(region !== undefined && { region }) },
+      })),
+    ),
+  );
 }
 
 function deployPlan(ex: Extraction): Plan {

@@ -1,3 +1,4 @@
+import { DURATION_UNIT, minutesPerUnit } from '../../util/duration-units.ts';
 import { readNumber, WRITTEN_NUMBER } from './text.ts';
 
 /**
@@ -6,11 +7,9 @@ import { readNumber, WRITTEN_NUMBER } from './text.ts';
  * negative, zero or fractional-minute span is refused, never rounded into something else.
  */
 
-const UNIT = '(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|hr|h|days?|d)';
 const DURATION = new RegExp(
-  String.raw`(?:\b(half)\s+an?\s+hour\b|\b(an?|one)\s+(hour|minute|day)\b|(?:^|[^\w.-])${WRITTEN_NUMBER}\s*-?\s*${UNIT}\b)`,
+  String.raw`(?:\b(half)\s+an?\s+hour\b|\b(an?|one)\s+(hour|minute|day|week)\b|(?:^|[^\w.-])${WRITTEN_NUMBER}\s*-?\s*(${DURATION_UNIT})\b)`,
 );
-const UNIT_MINUTES: Record<string, number> = { s: 1 / 60, m: 1, h: 60, d: 24 * 60 };
 
 export type Minutes = { minutes: number } | { problem: string };
 
@@ -27,9 +26,9 @@ export function readMinutes(text: string, limits: DurationLimits): Minutes | und
   const match = DURATION.exec(text);
   if (!match) return undefined;
   if (match[1]) return { minutes: 30 };
-  if (match[2]) return { minutes: UNIT_MINUTES[match[3]![0]!]! };
+  if (match[2]) return { minutes: minutesPerUnit(match[3]!)! };
   const written = match[4]!;
-  const unit = UNIT_MINUTES[match[5]![0]!]!;
+  const unit = minutesPerUnit(match[5]!)!;
   const quoted = `"${written} ${match[5]}"`;
   if (written.startsWith('-'))
     return { problem: `${quoted} is negative; ${limits.what} is at least 1 minute.` };

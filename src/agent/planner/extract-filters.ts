@@ -1,3 +1,4 @@
+import { NUMBER_WORD } from '../../util/number-words.ts';
 import { GPU_MARK, NUMERAL, readAmount, readNumber, type Scratch, SMALL_NUMBER, tidy } from './text.ts';
 import type { Extraction, OfferOrder } from './types.ts';
 
@@ -59,7 +60,7 @@ const ORDER_PHRASES: ReadonlyArray<readonly [OfferOrder, string]> = [
   ],
 ];
 // "5 cheapest" carries a limit too; "4090 sorted by price" does not (that number is a GPU).
-const LIMIT_BEFORE_ORDER = String.raw`(?:(?<![\w.$-])(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty)\s+(?!sort|order|rank|by\b))?`;
+const LIMIT_BEFORE_ORDER = String.raw`(?:(?<![\w.$-])(\d{1,2}|${NUMBER_WORD})\s+(?!sort|order|rank|by\b))?`;
 const ORDER = ORDER_PHRASES.map(
   ([order, phrase]) =>
     [order, new RegExp(String.raw`${LIMIT_BEFORE_ORDER}\b(?:${phrase})(?!\w)`, 'g')] as const,

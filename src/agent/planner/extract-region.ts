@@ -1,4 +1,4 @@
-import { parseRegion, REGIONS } from '../../cloud/regions.ts';
+import { coveringPlaces, parseRegion, placeNames, REGIONS } from '../../cloud/regions.ts';
 import { escapeRegExp } from '../../util/escape-regexp.ts';
 import type { Scratch } from './text.ts';
 import type { Extraction } from './types.ts';
@@ -10,133 +10,31 @@ import type { Extraction } from './types.ts';
  * Atlantis", "in the moon", "in the Nordics") is asked about, never dropped.
  */
 
-type RegionName = (typeof REGIONS)[number];
-
-const REGION_NAMES: ReadonlyArray<readonly [string, RegionName]> = [
-  ['north america', 'north-america'],
-  ['north-america', 'north-america'],
-  ['n america', 'north-america'],
-  ['south america', 'south-america'],
-  ['south-america', 'south-america'],
-  ['latin america', 'south-america'],
-  ['latam', 'south-america'],
-  ['europe', 'europe'],
-  ['european', 'europe'],
-  ['emea', 'europe'],
-  ['asia', 'asia'],
-  ['asian', 'asia'],
-  ['apac', 'asia'],
-  ['asia pacific', 'asia'],
-  ['asia-pacific', 'asia'],
-  ['oceania', 'oceania'],
-  ['africa', 'africa'],
-  ['african', 'africa'],
-];
-
-/** Country names (and a few adjectives) people use, with their ISO codes. */
-const COUNTRY_NAMES: ReadonlyArray<readonly [string, string]> = [
-  ['united states', 'US'],
-  ['united states of america', 'US'],
-  ['usa', 'US'],
-  ['u.s.a.', 'US'],
-  ['u.s.a', 'US'],
-  ['u.s.', 'US'],
-  ['america', 'US'],
-  ['american', 'US'],
-  ['the states', 'US'],
-  ['canada', 'CA'],
-  ['canadian', 'CA'],
-  ['mexico', 'MX'],
-  ['brazil', 'BR'],
-  ['argentina', 'AR'],
-  ['chile', 'CL'],
-  ['colombia', 'CO'],
-  ['united kingdom', 'GB'],
-  ['great britain', 'GB'],
-  ['britain', 'GB'],
-  ['british', 'GB'],
-  ['england', 'GB'],
-  ['scotland', 'GB'],
-  ['germany', 'DE'],
-  ['german', 'DE'],
-  ['france', 'FR'],
-  ['french', 'FR'],
-  ['netherlands', 'NL'],
-  ['the netherlands', 'NL'],
-  ['holland', 'NL'],
-  ['dutch', 'NL'],
-  ['belgium', 'BE'],
-  ['luxembourg', 'LU'],
-  ['spain', 'ES'],
-  ['portugal', 'PT'],
-  ['italy', 'IT'],
-  ['italian', 'IT'],
-  ['switzerland', 'CH'],
-  ['swiss', 'CH'],
-  ['austria', 'AT'],
-  ['ireland', 'IE'],
-  ['iceland', 'IS'],
-  ['norway', 'NO'],
-  ['sweden', 'SE'],
-  ['swedish', 'SE'],
-  ['finland', 'FI'],
-  ['denmark', 'DK'],
-  ['poland', 'PL'],
-  ['polish', 'PL'],
-  ['czechia', 'CZ'],
-  ['czech republic', 'CZ'],
-  ['slovakia', 'SK'],
-  ['hungary', 'HU'],
-  ['romania', 'RO'],
-  ['bulgaria', 'BG'],
-  ['greece', 'GR'],
-  ['croatia', 'HR'],
-  ['serbia', 'RS'],
-  ['slovenia', 'SI'],
-  ['estonia', 'EE'],
-  ['latvia', 'LV'],
-  ['lithuania', 'LT'],
-  ['ukraine', 'UA'],
-  ['russia', 'RU'],
-  ['turkey', 'TR'],
-  ['israel', 'IL'],
-  ['uae', 'AE'],
-  ['united arab emirates', 'AE'],
-  ['saudi arabia', 'SA'],
-  ['india', 'IN'],
-  ['indian', 'IN'],
-  ['china', 'CN'],
-  ['chinese', 'CN'],
-  ['hong kong', 'HK'],
-  ['taiwan', 'TW'],
-  ['japan', 'JP'],
-  ['japanese', 'JP'],
-  ['south korea', 'KR'],
-  ['korea', 'KR'],
-  ['singapore', 'SG'],
-  ['malaysia', 'MY'],
-  ['thailand', 'TH'],
-  ['vietnam', 'VN'],
-  ['indonesia', 'ID'],
-  ['philippines', 'PH'],
-  ['australia', 'AU'],
-  ['australian', 'AU'],
-  ['new zealand', 'NZ'],
-  ['south africa', 'ZA'],
-  ['nigeria', 'NG'],
-  ['kenya', 'KE'],
-  ['egypt', 'EG'],
-];
-
-/** Short forms: region abbreviations and the country codes of the names above. */
-const SHORT_FORMS = new Map<string, string>([
-  ...COUNTRY_NAMES.map(([, code]) => [code.toLowerCase(), code] as const),
-  // After the country codes, so the region reading of "SA" wins over Saudi Arabia.
-  ['eu', 'europe'],
-  ['na', 'north-america'],
-  ['sa', 'south-america'],
-  ['uk', 'GB'],
+// Place names that are also everyday words or people's names ("Chad", "Jordan", "Georgia", the
+// "states" of "the states"), and short ones that hide inside other text: read only after "in",
+// "from" and the like, where every name regions.ts knows is read.
+const ONLY_AFTER_A_PLACE_WORD = new Set([
+  'states',
+  'chad',
+  'jordan',
+  'georgia',
+  'jersey',
+  'guinea',
+  'reunion',
+  'gulf',
+  'polish',
 ]);
+const SHORT_NAMES_READ_ANYWHERE = new Set(['usa', 'uae', 'u s', 'u s a']);
+
+// Two-letter codes read anywhere when written in capitals ("H100 SXM US", "4090 DE"): the
+// countries and regions GPUs are commonly rented in. Other codes are also tech words ("ML" is
+// Mali, "AI" Anguilla, "SD" Sudan), so they are read only after a place word ("in ML").
+const CODES_READ_ANYWHERE = new Set(
+  (
+    'US CA MX BR AR CL CO GB UK DE FR NL BE LU ES PT IT CH AT IE IS NO SE FI DK PL CZ SK HU RO BG GR ' +
+    'HR RS SI EE LV LT UA RU TR IL AE SA IN CN HK TW JP KR SG MY TH VN ID PH AU NZ ZA NG KE EG EU NA'
+  ).split(' '),
+);
 
 // Two-letter codes that are also everyday English words: only taken when the context says
 // "region" ("in DE", "region: IT") or when written in capitals, never from "in it" or "in no time".
@@ -230,20 +128,17 @@ const NAME_WORD = String.raw`[${LETTER}](?:[${LETTER}'-]|\.(?=[${LETTER}]))*(?:(
 // wider gap is text another extractor took ("in §g", "in Europe").
 const PLACE_AFTER_WORD = new RegExp(`${PLACE_WORD}(?=(the )?(${NAME_WORD}(?: ${NAME_WORD}){0,2}))`, 'gd');
 // "North America, South America, Europe, ...", for the question about an unknown place.
-const REGION_EXAMPLES = REGIONS.map((region) =>
-  region
-    .split('-')
-    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
-    .join(' '),
-).join(', ');
+const REGION_EXAMPLES = REGIONS.map(placeName).join(', ');
 
-const NAMED: ReadonlyArray<readonly [string, string]> = [...REGION_NAMES, ...COUNTRY_NAMES].sort(
-  (a, b) => b[0].length - a[0].length,
-);
-const NAMED_LOOKUP = new Map<string, string>(NAMED.map(([name, value]) => [name, value]));
-// Longest names first, so "south africa" wins over "africa" and "north america" over "america".
+// Every place name regions.ts knows that is safe to read anywhere in a sentence, longest first so
+// "south africa" wins over "africa" and "north america" over "america". Words of a name may be
+// written with spaces, dots or hyphens between them ("u.s.", "north-america").
+const NAMED = placeNames()
+  .filter((name) => !ONLY_AFTER_A_PLACE_WORD.has(name))
+  .filter((name) => name.replace(/ /g, '').length >= 4 || SHORT_NAMES_READ_ANYWHERE.has(name))
+  .sort((a, b) => b.length - a.length);
 const NAMED_PATTERN = new RegExp(
-  String.raw`(?<![\w.])(?:${NAMED.map(([name]) => escapeRegExp(name)).join('|')})(?![\w])`,
+  String.raw`(?<![\w.])(?:${NAMED.map((name) => name.split(' ').map(escapeRegExp).join('[\\s.-]+')).join('|')})(?![\w])`,
   'g',
 );
 const PLACE_CONTEXT = String.raw`\b(?:in|from|within|inside|based\s+in|located\s+in|hosted\s+in|near|region|location|country|datacenters?\s+in)\s*[:=]?\s*(?:the\s+)?`;
@@ -253,13 +148,10 @@ const CLOUD_REGION = /\b(us|eu|ap)-(?:east|west|north|south|central)\w*/g;
 const CAPITAL_CODE = /(?<![\w-])([A-Z]{2})(?!\w)/g;
 
 export function extractRegion(scratch: Scratch, out: Extraction): void {
-  const set = (value: string | undefined): boolean => {
-    if (value === undefined) return false;
-    out.region ??= value;
-    return true;
-  };
-  scratch.take(NAMED_PATTERN, (m) => set(NAMED_LOOKUP.get(m[0])));
-  scratch.take(CLOUD_REGION, (m) => set(m[1] === 'ap' ? 'asia' : SHORT_FORMS.get(m[1]!)));
+  const set = (written: string, start: number): boolean => setPlace(scratch, out, written, start);
+  scratch.take(NAMED_PATTERN, (m) => set(m[0], m.index));
+  // "ap-southeast-2" is Sydney as often as Singapore: Asia Pacific, not Asia.
+  scratch.take(CLOUD_REGION, (m) => set(m[1] === 'ap' ? 'apac' : m[1]!, m.index));
   scratch.take(CODE_IN_CONTEXT, (m) => {
     const code = m[1]!;
     const strongContext = /\b(?:region|location|country)\b/.test(m[0]);
@@ -267,7 +159,7 @@ export function extractRegion(scratch: Scratch, out: Extraction): void {
     const capital = scratch.original.slice(m.index + m[0].length - 2, m.index + m[0].length);
     const plainWord = ENGLISH_WORDS.has(code) && code !== 'us' && capital !== capital.toUpperCase();
     if (plainWord && !strongContext) return false;
-    return set(SHORT_FORMS.get(code));
+    return set(code, m.index + m[0].length - 2);
   });
   // Capitalised codes anywhere ("H100 SXM US", "4090 DE"), unless the whole message is shouted
   // ("GIVE US A 4090"): all capitals with at least one ordinary word in it.
@@ -276,17 +168,58 @@ export function extractRegion(scratch: Scratch, out: Extraction): void {
     CAPITAL_CODE.lastIndex = 0;
     for (let m = CAPITAL_CODE.exec(scratch.original); m !== null; m = CAPITAL_CODE.exec(scratch.original)) {
       const code = m[1]!;
-      if (CAPITAL_NON_PLACES.has(code)) continue;
+      if (CAPITAL_NON_PLACES.has(code) || !CODES_READ_ANYWHERE.has(code)) continue;
       // Only where no other extractor already took the text.
       if (scratch.text.slice(m.index, m.index + 2) !== code.toLowerCase()) continue;
-      const value = SHORT_FORMS.get(code.toLowerCase());
-      if (value !== undefined && set(value)) scratch.consume(m.index, m.index + 2);
+      if (set(code, m.index)) scratch.consume(m.index, m.index + 2);
     }
   }
   scratch.take(PLACE_AFTER_WORD, (m) => {
     readPlace(scratch, out, m);
     return false;
   });
+}
+
+/**
+ * Records a place regions.ts can read: a region, a country, or a group covered by a few places
+ * (APAC: asia and oceania), which a search can split into one call each and anything else must
+ * ask about. False when regions.ts does not know the text.
+ */
+function setPlace(scratch: Scratch, out: Extraction, written: string, start: number): boolean {
+  const parsed = parseRegion(written.replace(/\./g, ''));
+  if (parsed === undefined) return false;
+  const single = parsed.region ?? (parsed.countries.length === 1 ? parsed.countries[0] : undefined);
+  if (single !== undefined) {
+    out.region ??= single;
+    return true;
+  }
+  if (out.region !== undefined || out.problems.some((p) => p.field === 'region')) return true;
+  // Quoted as written, with its "the" ("the Nordics").
+  const the = /\bthe\s+$/i.exec(scratch.original.slice(Math.max(0, start - 4), start))?.[0].length ?? 0;
+  const quoted = scratch.written(start - the, start + written.length);
+  const places = coveringPlaces(parsed.countries);
+  const names = places.map(placeName);
+  const within =
+    places.length <= MAX_SPLIT ? `, in ${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : '';
+  const problem = {
+    field: 'region' as const,
+    message: `"${quoted}" covers several countries${within}: name one region (${REGION_EXAMPLES}) or one country, by name or two-letter code, e.g. "in Europe", "in Germany", "in the US" or "in DE".`,
+  };
+  out.problems.push(problem);
+  if (places.length <= MAX_SPLIT) out.regionChoices = { places, problem };
+  return true;
+}
+
+/** A group covered by at most this many places is searched place by place. */
+const MAX_SPLIT = 4;
+
+function placeName(place: string): string {
+  return /^[A-Z]{2}$/.test(place)
+    ? place
+    : place
+        .split('-')
+        .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+        .join(' ');
 }
 
 /**
@@ -306,11 +239,11 @@ function readPlace(scratch: Scratch, out: Extraction, m: RegExpExecArray): void 
     const parsed = parseRegion(name.replace(/\./g, ''));
     if (parsed === undefined) continue;
     const value = parsed.region ?? (parsed.countries.length === 1 ? parsed.countries[0] : undefined);
-    if (value === undefined) {
+    if (value === undefined && coveringPlaces(parsed.countries).length > MAX_SPLIT) {
       group ??= name;
       continue;
     }
-    out.region ??= value;
+    setPlace(scratch, out, scratch.written(start, start + name.length), start);
     scratch.consume(start, start + name.length);
     return;
   }

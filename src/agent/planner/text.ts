@@ -1,3 +1,5 @@
+import { NUMBER_WORD, numberFromWord } from '../../util/number-words.ts';
+
 /**
  * Text handling shared by the extractors: cleaning what chat platforms add to a message, and the
  * scratch copy the extractors consume piece by piece.
@@ -89,42 +91,6 @@ export class Scratch {
 /** The marker a recognised GPU name leaves in the scratch text, so counts can find "2x §g". */
 export const GPU_MARK = '§g';
 
-const NUMBER_WORDS: Record<string, number> = {
-  zero: 0,
-  one: 1,
-  a: 1,
-  an: 1,
-  single: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-  thirteen: 13,
-  fourteen: 14,
-  fifteen: 15,
-  sixteen: 16,
-  seventeen: 17,
-  eighteen: 18,
-  nineteen: 19,
-  twenty: 20,
-  'twenty-four': 24,
-  thirty: 30,
-  'thirty-two': 32,
-  forty: 40,
-  fifty: 50,
-  'sixty-four': 64,
-  hundred: 100,
-};
-
-const NUMBER_WORD = `zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty(?:-four)?|thirty(?:-two)?|forty|fifty|sixty-four|hundred`;
-
 /** Regex source for a small whole number written as digits or as a word ("2", "two"). */
 export const SMALL_NUMBER = String.raw`(\d{1,3}|${NUMBER_WORD})`;
 
@@ -148,7 +114,7 @@ export const WRITTEN_NUMBER = `(-?${NUMERAL}|${NUMBER_WORD})`;
 /** Reads "2", "1,000", "3.5", "two" or "twenty-four"; undefined for anything else ("1e3", "½", "-1"). */
 export function readNumber(word: string): number | undefined {
   const amount = readAmount(word);
-  return Number.isNaN(amount) ? NUMBER_WORDS[word.replace(/\s+/g, '-')] : amount;
+  return Number.isNaN(amount) ? numberFromWord(word) : amount;
 }
 
 /**

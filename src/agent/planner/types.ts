@@ -37,6 +37,11 @@ export interface Extraction {
   priceIsTotal: boolean;
   /** A region enum value or an ISO 3166-1 alpha-2 code. */
   region?: string;
+  /**
+   * A place that covers several the tools take (APAC: asia and oceania), with the question to ask
+   * where one call cannot be split into one per place; the question is also in `problems`.
+   */
+  regionChoices?: { places: string[]; problem: Problem };
   image?: string;
   diskGb?: number;
   minReliability?: number;
