@@ -17,8 +17,9 @@ const ALWAYS: readonly ToolName[] = ['list_instances', 'instance_status'];
 const NEIGHBOURS: Readonly<Record<ToolName, readonly ToolName[]>> = {
   search_offers: ['deploy'],
   deploy: ['search_offers'],
-  recommend_gpu: ['deploy_recommendation', 'search_offers'],
-  deploy_recommendation: ['recommend_gpu', 'deploy'],
+  // recommend_gpu's definition is the largest by far (the job's size); its neighbours stay few.
+  recommend_gpu: ['deploy_recommendation'],
+  deploy_recommendation: ['recommend_gpu'],
   pause: ['resume', 'destroy'],
   resume: ['pause'],
   destroy: ['pause'],
@@ -66,7 +67,7 @@ const AUTO_PAUSE_WORDS = /\b(?:idle|idling|auto[\s-]?paus\w*|keep\s+\S+\s+(?:run
 const EVERYDAY: readonly ToolName[] = ['search_offers', 'deploy', 'pause', 'resume', 'destroy'];
 
 /** For requests the planner cannot place that talk about models. */
-const ADVICE: readonly ToolName[] = ['recommend_gpu', 'deploy_recommendation', 'search_offers'];
+const ADVICE: readonly ToolName[] = ['recommend_gpu', 'deploy_recommendation'];
 
 /** Words of a question about which GPU fits a model, which the advisor answers. */
 const ADVICE_WORDS =

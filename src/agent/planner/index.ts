@@ -6,6 +6,7 @@ import { planFailover } from './failover.ts';
 import { planHibernation } from './hibernation.ts';
 import { classify } from './intent.ts';
 import * as say from './messages.ts';
+import { planMissingCapability } from './missing-capabilities.ts';
 import { planSnapshots } from './snapshots.ts';
 import { planStandby } from './standby.ts';
 import { cleanRequest, MAX_REQUEST_CHARS, Scratch } from './text.ts';
@@ -44,6 +45,8 @@ export function planRequest(text: string): Plan {
   const cleaned = cleanRequest(trimmed);
   if (cleaned === '') return { kind: 'unknown', message: say.emptyRequest() };
   if (isHelp(cleaned)) return { kind: 'help' };
+  const missing = planMissingCapability(cleaned);
+  if (missing) return missing;
   // GPU advice ("what do I need to serve Qwen2.5-72B in 4-bit?") and "deploy it" after it are
   // read first; each answers only for text that is clearly its own.
   const advised =

@@ -1,4 +1,5 @@
 import { MIN_SNAPSHOT_INTERVAL_MINUTES } from '../../tools/schemas.ts';
+import { DURATION_UNIT, minutesPerUnit, REPEAT_WORD, REPEAT_WORDS } from '../../util/duration-units.ts';
 import { checked } from './advice.ts';
 import { readNumber, SMALL_NUMBER } from './text.ts';
 import type { Plan } from './types.ts';
@@ -15,48 +16,17 @@ import type { Plan } from './types.ts';
 const PLEASE = String.raw`(?:(?:please|pls|now|ok|okay|can\s+you|could\s+you)[\s,]+)*`;
 const TAIL = String.raw`(?:[\s,]+(?:please|now|thanks|thank\s+you))*[\s.!]*$`;
 const INSTANCE = String.raw`(?:instance\s+)?(i-\d+)`;
-const NAME = String.raw`(?:\s+(?:as|called|named|labell?ed|tagged)\s+["'“”]?([\w.-]{1,60})["'“”]?)?`;
-
-const TAKE = new RegExp(
-  String.raw`^${PLEASE}(?:snapshot|back\s*up|backup|checkpoint|(?:take|make|create)\s+(?:a\s+)?(?:new\s+)?(?:snapshot|backup|checkpoint)\s+(?:of|for))\s+${INSTANCE}${NAME}${TAIL}`,
-  'i',
-);
-const LIST = new RegExp(
-  String.raw`^${PLEASE}(?:(?:list|show)(?:\s+(?:me|all|my|our))*\s+(?:the\s+)?)?(?:snapshots|backups)(?:\s+(?:of|for)\s+${INSTANCE})?${TAIL}`,
-  'i',
-);
-// "restore snap-2 on a 4090", "restore snap-2 onto a new instance", "bring back snap-2 on a new A100".
-const RESTORE_NEW = new RegExp(
-  String.raw`^${PLEASE}(?:restore|bring\s+back)\s+(snap-\d+)\s+(?:onto|on|to|into|on\s+to|with)\s+(?:an?\s+)?(?:new|fresh|another)?\s*(.+?)${TAIL}`,
-  'i',
-);
-const NO_GPU_NAMED = /^(?:instance|machine|box|server|gpu|one|node)s?$/i;
-
-const RESTORE = new RegExp(
-  String.raw`^${PLEASE}(?:restore|roll\s+back\s+to|bring\s+back)\s+(snap-\d+)\s+(?:onto|on|to|into|on\s+to)\s+${INSTANCE}${TAIL}`,
-  'i',
-);
-
-const SNAP = String.raw`(?:(?:the\s+)?(?:snapshot|backup)\s+)?(snap-\d+)`;
-const DELETE = new RegExp(
-  String.raw`^${PLEASE}(?:delete|remove|drop|erase|discard|forget|get\s+rid\s+of)\s+${SNAP}${TAIL}`,
-  'i',
-);
-const DESCRIBE = new RegExp(
-  String.raw`^${PLEASE}(?:(?:describe|show(?:\s+me)?|inspect|details?\s+(?:of|for|on)|info(?:rmation)?\s+(?:on|about|for)|tell\s+me\s+about|what(?:'s|\s+is)\s+in)\s+)?${SNAP}(?:\s+details)?[\s?]*${TAIL}`,
-  'i',
-);
 
 // "every hour", "every 30 minutes", "every 2 hours", "hourly", "daily", "every half hour".
-const UNIT = '(minutes?|mins?|hours?|hrs?|h|days?|d)';
-const EVERY = String.raw`(?:every\s+(?:(?:an?|one)\s+)?${UNIT}|every\s+${SMALL_NUMBER}\s*${UNIT}|(hourly|daily|half-hourly)|every\s+(half)\s+(?:an\s+)?hour)`;
+const UNIT = `(${DURATION_UNIT})`;
+const EVERY = String.raw`(?:every\s+(?:(?:an?|one)\s+)?${UNIT}|every\s+${SMALL_NUMBER}\s*${UNIT}|(${REPEAT_WORD})|every\s+(half)\s+(?:an\s+)?hour)`;
 const KEEP_TAIL = String.raw`(?:[\s,]+(?:and\s+)?keep(?:ing)?\s+(?:only\s+)?(?:the\s+)?(?:last|latest|newest|most\s+recent)\s+${SMALL_NUMBER})?`;
 const SCHEDULE = new RegExp(
   String.raw`^${PLEASE}(?:snapshot|back\s*up|backup|(?:take|make|schedule)\s+(?:a\s+)?(?:snapshots?|backups?)\s+(?:of|for))\s+${INSTANCE}\s+${EVERY}${KEEP_TAIL}${TAIL}`,
   'i',
 );
 const SCHEDULE_FIRST = new RegExp(
-  String.raw`^${PLEASE}(?:schedule\s+)?(hourly|daily|half-hourly)\s+(?:snapshots?|backups?)\s+(?:of|for|on)\s+${INSTANCE}${TAIL}`,
+  String.raw`^${PLEASE}(?:schedule\s+)?(${REPEAT_WORD})\s+(?:snapshots?|backups?)\s+(?:of|for|on)\s+${INSTANCE}${TAIL}`,
   'i',
 );
 const STOP = new RegExp(
@@ -72,19 +42,18 @@ const SHOW_POLICY = new RegExp(
   'i',
 );
 
-const MINUTES: Readonly<Record<string, number>> = { m: 1, h: 60, d: 1440 };
-
 /** Minutes in "every 2 hours" (count and unit as matched); undefined when the count cannot be read. */
 function everyMinutes(count: string | undefined, unit: string): number | undefined {
   const n = count === undefined ? 1 : readNumber(count.toLowerCase());
   if (n === undefined) return undefined;
-  return n * (MINUTES[unit.toLowerCase()[0]!] ?? 1);
+  const per = minutesPerUnit(unit);
+  return per === undefined ? undefined : n * per;
 }
 
 function planSchedule(text: string): Plan | undefined {
   const first = SCHEDULE_FIRST.exec(text);
   if (first) {
-    const minutes = { hourly: 60, daily: 1440, 'half-hourly': 30 }[first[1]!.toLowerCase()] ?? 60;
+    const minutes = REPEAT_WORDS[first[1]!.toLowerCase()] ?? 60;
     return schedule(first[2]!, minutes, undefined);
   }
   const m = SCHEDULE.exec(text);
@@ -94,7 +63,7 @@ function planSchedule(text: string): Plan | undefined {
   const minutes = half
     ? 30
     : word
-      ? { hourly: 60, daily: 1440, 'half-hourly': 30 }[word.toLowerCase()]
+      ? REPEAT_WORDS[word.toLowerCase()]
       : everyMinutes(count, (bareUnit ?? countUnit)!);
   if (minutes === undefined) return undefined;
   const keepLast = keep === undefined ? undefined : readNumber(keep.toLowerCase());
@@ -139,34 +108,122 @@ function planPolicy(text: string): Plan | undefined {
 export function planSnapshots(text: string): Plan | undefined {
   const policy = planPolicy(text.trim());
   if (policy) return policy;
-  const del = DELETE.exec(text.trim());
-  if (del) return checked({ tool: 'delete_snapshot', args: { snapshot: del[1]!.toLowerCase() } });
-  const describe = DESCRIBE.exec(text.trim());
-  if (describe) return checked({ tool: 'describe_snapshot', args: { snapshot: describe[1]!.toLowerCase() } });
-  const take = TAKE.exec(text.trim());
-  if (take)
-    return checked({
-      tool: 'snapshot',
-      args: { instance: take[1]!.toLowerCase(), ...(take[2] && { name: take[2] }) },
-    });
-  const list = LIST.exec(text.trim());
-  if (list)
-    return checked({ tool: 'list_snapshots', args: list[1] ? { instance: list[1].toLowerCase() } : {} });
-  const restore = RESTORE.exec(text.trim());
-  if (restore) {
-    return checked({
-      tool: 'restore',
-      args: { snapshot: restore[1]!.toLowerCase(), instance: restore[2]!.toLowerCase() },
-    });
+  return planSnapshotAct(text.trim());
+}
+
+// ── Taking, listing, describing, deleting and restoring ───────────────────────────────────────
+//
+// The ids are read first and replaced by markers, so each act is one short shape over what is
+// left: "take a backup of §i", "roll §i back to §s", "what snapshots do we have". Courtesy before
+// ("can you", "could I get", "I need") and after ("please", "?") is dropped first, so a question
+// reads like the command it asks for.
+
+const IDS = /\b(?:instance\s+)?i-(\d+)\b|\binstance\s+#?(\d+)\b|\b(snap-\d+)\b/gi;
+const COURTESY =
+  /^(?:(?:please|pls|now|ok|okay|hey|hi|so|just|go\s+ahead\s+and|let'?s|(?:can|could|would|will)\s+(?:you|u)(?:\s+please)?|(?:can|could|may)\s+(?:i|we)\s+(?:get|have)|i\s+(?:need|want|would\s+like)|i'?d\s+like|we\s+(?:need|want))[\s,]+)*/i;
+const THANKS = /(?:[\s,]+(?:please|pls|now|thanks|thank\s+you|for\s+me|asap|right\s+now))*[\s.!?]*$/i;
+const A = String.raw`(?:(?:a|an|another|one|the)\s+)?(?:(?:new|fresh|quick|full)\s+)?`;
+const SNAPSHOT_NOUN = '(?:snapshot|snap|backup|back-up|checkpoint)';
+const SNAPSHOT_NOUNS = '(?:snapshots|snaps|backups|back-ups|checkpoints)';
+const WHY = String.raw`(?:\s+(?:before|in\s+case|just\s+in\s+case|so\s+that|so)\b.*)?`;
+const NAMED = String.raw`(?:\s+(?:as|called|named|labell?ed|tagged)\s+["']?([\w.-]{1,60})["']?)?`;
+
+const TAKE: readonly RegExp[] = [
+  // "snapshot §i", "back up §i", "checkpoint §i", "save §i", "save the state of §i"
+  new RegExp(
+    String.raw`^(?:snapshot|back\s*up|checkpoint|save(?:\s+(?:the\s+)?(?:state|contents|workspace)\s+of)?)\s+§i${NAMED}${WHY}$`,
+    'i',
+  ),
+  // "back §i up"
+  new RegExp(String.raw`^back\s+§i\s+up${NAMED}${WHY}$`, 'i'),
+  // "take a backup of §i", "make a snapshot of §i", "a snapshot of §i", "snapshot of §i"
+  new RegExp(
+    String.raw`^(?:(?:take|make|create|get|do|grab|capture|cut|have)\s+)?${A}${SNAPSHOT_NOUN}\s+(?:of|for|on)\s+§i${NAMED}${WHY}$`,
+    'i',
+  ),
+];
+const LIST: readonly RegExp[] = [
+  new RegExp(
+    String.raw`^(?:(?:list|show|display|see|view|get)(?:\s+(?:me|us|all|my|our|the|every))*\s+)?${SNAPSHOT_NOUNS}(?:\s+(?:of|for|on)\s+§i)?$`,
+    'i',
+  ),
+  // "what backups do we have?", "which snapshots exist for §i", "any snapshots of §i?"
+  new RegExp(
+    String.raw`^(?:what|which|any)\s+${SNAPSHOT_NOUNS}(?:\s+(?:of|for|on)\s+§i)?(?:\s+(?:do\s+(?:i|we|you)\s+have|are\s+there|exist|have\s+(?:i|we)\s+(?:got|taken|made)))?(?:\s+(?:of|for|on)\s+§i)?$`,
+    'i',
+  ),
+  // "does §i have any backups?"
+  new RegExp(String.raw`^(?:does|has)\s+§i\s+(?:have|got)\s+(?:any\s+)?${SNAPSHOT_NOUNS}$`, 'i'),
+];
+const THE_SNAPSHOT = String.raw`(?:the\s+)?(?:${SNAPSHOT_NOUN}\s+)?§s`;
+const DESCRIBE = new RegExp(
+  String.raw`^(?:(?:describe|show(?:\s+me)?|inspect|look\s+at|details?\s+(?:of|for|on)|info(?:rmation)?\s+(?:on|about|for)|tell\s+me\s+about|what(?:'s|\s+is)(?:\s+in)?)\s+)?${THE_SNAPSHOT}(?:\s+details)?$`,
+  'i',
+);
+const DELETE = new RegExp(
+  String.raw`^(?:delete|remove|drop|erase|discard|forget|purge|trash|bin|get\s+rid\s+of|throw\s+away)\s+${THE_SNAPSHOT}(?:\s+away)?$`,
+  'i',
+);
+const PUT_BACK = String.raw`(?:restore|load|apply|put|bring\s+back|roll\s+back\s+to|revert\s+to|go\s+back\s+to)`;
+const ONTO = String.raw`(?:onto|on|to|into|on\s+to|over\s+to|over)`;
+const RESTORE: readonly RegExp[] = [
+  // "restore §s onto §i", "restore from §s to §i", "bring back §s onto §i", "put §s back on §i"
+  new RegExp(String.raw`^${PUT_BACK}\s+(?:from\s+)?${THE_SNAPSHOT}(?:\s+back)?\s+${ONTO}\s+§i$`, 'i'),
+  // "roll §i back to §s", "revert §i to §s", "restore §i from §s", "roll back §i to snapshot §s"
+  new RegExp(
+    String.raw`^(?:restore|roll(?:\s+back)?|revert|reset|return|bring|take)\s+§i(?:\s+back)?\s+(?:to|from|with|using)\s+${THE_SNAPSHOT}$`,
+    'i',
+  ),
+];
+// "restore §s on a 4090", "restore §s onto a new instance", "bring back §s on a new A100".
+const RESTORE_NEW = new RegExp(
+  String.raw`^${PUT_BACK}\s+(?:from\s+)?${THE_SNAPSHOT}\s+(?:onto|on|to|into|on\s+to|with)\s+(?:an?\s+)?(?:new|fresh|another)?\s*(.+?)$`,
+  'i',
+);
+const NO_GPU_NAMED = /^(?:instance|machine|box|server|gpu|one|node)s?$/i;
+
+function planSnapshotAct(text: string): Plan | undefined {
+  const instances: string[] = [];
+  const snapshots: string[] = [];
+  const shape = text
+    .replace(IDS, (_whole, id?: string, numbered?: string, snap?: string) => {
+      if (snap !== undefined) {
+        snapshots.push(snap.toLowerCase());
+        return '§s';
+      }
+      instances.push(`i-${id ?? numbered}`);
+      return '§i';
+    })
+    .replace(COURTESY, '')
+    .replace(THANKS, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (instances.length > 1 || snapshots.length > 1) return undefined;
+  const [instance] = instances;
+  const [snapshot] = snapshots;
+  if (instance !== undefined && snapshot !== undefined) {
+    if (!RESTORE.some((pattern) => pattern.test(shape))) return undefined;
+    return checked({ tool: 'restore', args: { snapshot, instance } });
   }
-  const onNew = RESTORE_NEW.exec(text.trim());
-  if (onNew && !/^i-\d+$/i.test(onNew[2]!)) {
-    const gpu = onNew[2]!.trim();
+  if (snapshot !== undefined) {
+    if (DELETE.test(shape)) return checked({ tool: 'delete_snapshot', args: { snapshot } });
+    if (DESCRIBE.test(shape)) return checked({ tool: 'describe_snapshot', args: { snapshot } });
+    const onNew = RESTORE_NEW.exec(shape);
+    if (!onNew || onNew[1]!.includes('§')) return undefined;
+    const gpu = onNew[1]!.trim();
+    // The tool resolves the GPU, and refuses an unknown one with suggestions.
     return checked({
       tool: 'restore_to_new_instance',
-      // The tool resolves the GPU, and refuses an unknown one with suggestions.
-      args: { snapshot: onNew[1]!.toLowerCase(), ...(!NO_GPU_NAMED.test(gpu) && { gpu }) },
+      args: { snapshot, ...(!NO_GPU_NAMED.test(gpu) && { gpu }) },
     });
+  }
+  if (LIST.some((pattern) => pattern.test(shape))) {
+    return checked({ tool: 'list_snapshots', args: instance === undefined ? {} : { instance } });
+  }
+  if (instance === undefined) return undefined;
+  for (const pattern of TAKE) {
+    const take = pattern.exec(shape);
+    if (take) return checked({ tool: 'snapshot', args: { instance, ...(take[1] && { name: take[1] }) } });
   }
   return undefined;
 }
