@@ -1,4 +1,5 @@
 import { resolveGpu } from '../cloud/gpu-catalog.ts';
+import { NUMBER_WORD } from '../util/number-words.ts';
 import { extractGpus } from './planner/extract-gpu.ts';
 import { extractInstances } from './planner/extract-instances.ts';
 import { cleanRequest, readNumber, Scratch } from './planner/text.ts';
@@ -31,8 +32,10 @@ export function namedByUser(tool: string, args: Record<string, unknown>, text: s
   return true;
 }
 
-const MACHINES =
-  /\b(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:separate|different|individual|identical|independent)?\s*(?:[\w.-]+\s+){0,3}?(?:machines|instances|boxes|servers|nodes|vms|rentals|deployments)\b/i;
+const MACHINES = new RegExp(
+  String.raw`\b(\d{1,2}|${NUMBER_WORD})\s+(?:separate|different|individual|identical|independent)?\s*(?:[\w.-]+\s+){0,3}?(?:machines|instances|boxes|servers|nodes|vms|rentals|deployments)\b`,
+  'i',
+);
 
 /**
  * How many machines the request asks for: "two separate 4090 machines" is 2, "2x 4090" is one
