@@ -1,5 +1,6 @@
 import type { OutgoingMessage } from '../agent/chat-surface.ts';
 import { asGpuopsError, ErrorCode } from '../errors.ts';
+import { redact } from '../redact.ts';
 
 /**
  * What a person is told when their request, click or command failed outside the agent's own
@@ -16,6 +17,7 @@ export function failureAnswer(err: unknown): OutgoingMessage & { code: string } 
   return {
     kind: 'error',
     code: error.code,
-    text: `⚠️ That failed (${error.code}): ${error.message}${next ? ` ${next}` : ''}`,
+    // An unexpected error's message comes from wherever it was thrown: no secret of it reaches chat.
+    text: `⚠️ That failed (${error.code}): ${redact(error.message)}${next ? ` ${next}` : ''}`,
   };
 }
