@@ -62,8 +62,12 @@ export async function rentFirstAvailable(
       throw err;
     }
   }
+  // Retryable: the next attempt searches the market afresh. Deploys asked for at once (a busy
+  // hour: 150 at once, 19 of one GPU) all find the same few best offers and take them from one
+  // another, while the market still has plenty.
   throw new GpuopsError(
     ErrorCode.NoMatchingOffer,
     `All ${taken.length} matching offers (${taken.join(', ')}) were taken by others while I tried to rent them. Ask again in a minute, or raise the price.`,
+    { retryable: true },
   );
 }
