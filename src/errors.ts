@@ -85,7 +85,28 @@ export function isGpuopsError(err: unknown): err is GpuopsError {
 export function asGpuopsError(err: unknown): GpuopsError {
   if (err instanceof GpuopsError) return err;
   const message = err instanceof Error ? err.message : String(err);
+  if (isDatabaseOutage(err)) {
+    return new GpuopsError(
+      ErrorCode.DatabaseUnavailable,
+      `gpuops could not reach its database (${message}). Try again in a minute; if it persists, check that Postgres is up and DATABASE_URL points at it (gpuops doctor).`,
+      { cause: err, retryable: true },
+    );
+  }
   return new GpuopsError(ErrorCode.Internal, `Something went wrong inside gpuops: ${message}`, {
     cause: err,
   });
+}
+
+/**
+ * Postgres's own signs that the server is unreachable or going away: SQLSTATE classes 08
+ * (connection exception), 53 (insufficient resources) and 57 (operator intervention, e.g. a
+ * shutdown), and what node-postgres says when a connection is cut or cannot be made in time.
+ */
+function isDatabaseOutage(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const sqlState = (err as { code?: unknown }).code;
+  if (typeof sqlState === 'string' && /^(08|53|57)[0-9A-Z]{3}$/.test(sqlState)) return true;
+  return /^(Connection terminated( unexpectedly)?|timeout exceeded when trying to connect|Cannot use a pool after calling end on the pool)/.test(
+    err.message,
+  );
 }
