@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { cleanRequest } from '../../src/agent/planner/clean-request.ts';
 import { extract } from '../../src/agent/planner/extract.ts';
-import { cleanRequest, Scratch } from '../../src/agent/planner/text.ts';
 import type { Extraction } from '../../src/agent/planner/types.ts';
+import { UnreadText } from '../../src/agent/planner/unread-text.ts';
 
 function read(text: string): Extraction {
-  return extract(new Scratch(cleanRequest(text)));
+  return extract(new UnreadText(cleanRequest(text)));
 }
 
 describe('price extractor', () => {

@@ -5,12 +5,14 @@ import { UNSPECIFIED_MODEL } from '../../advisor/workload.ts';
 import { recommendGpuSchema } from '../../tools/schemas.ts';
 import { DURATION_UNIT, secondsPerUnit } from '../../util/duration-units.ts';
 import { NUMBER_WORD } from '../../util/number-words.ts';
+import { cleanRequest, MAX_REQUEST_CHARS } from './clean-request.ts';
 import { extractCount } from './extract-count.ts';
 import { extractGpus } from './extract-gpu.ts';
 import { extractPrice } from './extract-price.ts';
 import { extractRegion } from './extract-region.ts';
-import { cleanRequest, GPU_MARK, MAX_REQUEST_CHARS, readAmount, readNumber, Scratch } from './text.ts';
+import { readAmount, readNumber } from './numerals.ts';
 import { emptyExtraction } from './types.ts';
+import { GPU_MARK, UnreadText } from './unread-text.ts';
 
 /**
  * Reads a GPU-advice question written in everyday words ("what do I need to serve Qwen2.5-72B in
@@ -60,28 +62,28 @@ export function parseAdviceQuestion(text: string): AdviceQuestion | undefined {
   // An instance id makes it a request about a machine ("pause the llama box i-3").
   if (/\bi-\d+\b/.test(lower)) return undefined;
 
-  const scratch = new Scratch(cleaned);
-  const mention = findModelMention(scratch.text);
-  if (mention) scratch.consume(mention.start, mention.end);
+  const unread = new UnreadText(cleaned);
+  const mention = findModelMention(unread.text);
+  if (mention) unread.consume(mention.start, mention.end);
   const model = mention?.model;
 
-  const size = model ? undefined : readSize(scratch);
+  const size = model ? undefined : readSize(unread);
   const cue = ADVICE_CUES.some((pattern) => pattern.test(lower));
   // Most chat lines are not advice questions; leave them before the costlier reading below.
   if (!model && !size && !cue) return undefined;
   // After the names are taken, so "my-finetune-13b" is not a request to fine-tune.
-  const task = readTask(scratch.text);
-  const precision = readPrecision(scratch, lower, task);
+  const task = readTask(unread.text);
+  const precision = readPrecision(unread, lower, task);
   const training = task.value !== undefined && task.value !== 'inference';
   // Before the other numbers: "512 tokens per example" is not a context, "50 requests" not users.
-  const sized = readJobSize(scratch, training);
-  const numbers = readNumbers(scratch, training, model);
+  const sized = readJobSize(unread, training);
+  const numbers = readNumbers(unread, training, model);
 
   const ex = emptyExtraction();
-  extractPrice(scratch, ex);
-  extractGpus(scratch, ex);
-  extractCount(scratch, ex);
-  extractRegion(scratch, ex);
+  extractPrice(unread, ex);
+  extractGpus(unread, ex);
+  extractCount(unread, ex);
+  extractRegion(unread, ex);
   const gpus = ex.gpus.slice(0, 6).map((g) => g.id);
 
   // "deploy a 4090 for llama 3 8b", "cheapest 4090 for llama": the user picked the GPU and asked
@@ -100,7 +102,7 @@ export function parseAdviceQuestion(text: string): AdviceQuestion | undefined {
   if (model) args.model = model.id;
   else if (size) args.model = size;
   else if (intent === 'compare') Object.assign(args, REFERENCE_COMPARISON);
-  else args.model = unknownName(scratch) ?? UNSPECIFIED_MODEL;
+  else args.model = unknownName(unread) ?? UNSPECIFIED_MODEL;
   if (finalTask !== undefined) args.task = finalTask;
   if (precision.value !== undefined) args.precision = precision.value;
   Object.assign(args, numbers);
@@ -230,11 +232,11 @@ function ggufQuant(bits: number): WeightPrecision {
  * Read from the whole text, model name included ("Qwen2.5-72B-Instruct-AWQ" is AWQ). A plain
  * "4-bit" is AWQ when serving (vLLM's usual 4-bit format) and NF4 when training (QLoRA).
  */
-function readPrecision(scratch: Scratch, lower: string, task: TaskReading): PrecisionReading {
+function readPrecision(unread: UnreadText, lower: string, task: TaskReading): PrecisionReading {
   for (const [pattern, value] of PRECISION_RULES) {
     const m = pattern.exec(lower);
     if (!m) continue;
-    scratch.take(new RegExp(pattern.source, 'g'), () => true);
+    unread.take(new RegExp(pattern.source, 'g'), () => true);
     if (value === 'four-bit') {
       const training = task.value === 'lora' || task.value === 'qlora';
       return { value: training ? 'nf4' : 'awq', impliesQlora: training };
@@ -309,7 +311,7 @@ const CHECKPOINTING =
 /** Bounds of recommend_gpu's schema, so nothing read here fails validation later. */
 const LIMITS = { context: 2_000_000, users: 4096, rank: 1024, trainingTokens: 1e13 } as const;
 
-function readNumbers(scratch: Scratch, training: boolean, model: ModelSpec | undefined): Numbers {
+function readNumbers(unread: UnreadText, training: boolean, model: ModelSpec | undefined): Numbers {
   const out: Numbers = {};
   const setContext = (value: number, isSeq: boolean): void => {
     if (!(value >= 1 && value <= LIMITS.context) || !Number.isInteger(value)) return;
@@ -320,11 +322,11 @@ function readNumbers(scratch: Scratch, training: boolean, model: ModelSpec | und
     } else out.context_tokens ??= value;
   };
 
-  scratch.take(TOKEN_AMOUNT, (m) => {
+  unread.take(TOKEN_AMOUNT, (m) => {
     const amount = readAmount(m[1]!);
     const unit = m[2];
-    const after = scratch.text.slice(m.index + m[0].length, m.index + m[0].length + 24);
-    const before = scratch.text.slice(Math.max(0, m.index - 12), m.index);
+    const after = unread.text.slice(m.index + m[0].length, m.index + m[0].length + 24);
+    const before = unread.text.slice(Math.max(0, m.index - 12), m.index);
     if (/^\s*(?:of\s+)?(?:context|ctx|window|prompt|sequence|seq)/.test(after)) {
       setContext(contextAmount(amount, unit), /^\s*(?:sequence|seq)/.test(after));
       return true;
@@ -338,29 +340,29 @@ function readNumbers(scratch: Scratch, training: boolean, model: ModelSpec | und
     }
     return true;
   });
-  scratch.take(SEQ_AFTER, (m) => take(() => setContext(contextAmount(readAmount(m[1]!), m[2]), true)));
-  scratch.take(SEQ_BEFORE, (m) => take(() => setContext(contextAmount(readAmount(m[1]!), m[2]), true)));
-  scratch.take(CONTEXT_AFTER, (m) => take(() => setContext(contextAmount(readAmount(m[1]!), m[2]), false)));
-  scratch.take(CONTEXT_BEFORE, (m) => take(() => setContext(contextAmount(readAmount(m[1]!), m[2]), false)));
+  unread.take(SEQ_AFTER, (m) => take(() => setContext(contextAmount(readAmount(m[1]!), m[2]), true)));
+  unread.take(SEQ_BEFORE, (m) => take(() => setContext(contextAmount(readAmount(m[1]!), m[2]), true)));
+  unread.take(CONTEXT_AFTER, (m) => take(() => setContext(contextAmount(readAmount(m[1]!), m[2]), false)));
+  unread.take(CONTEXT_BEFORE, (m) => take(() => setContext(contextAmount(readAmount(m[1]!), m[2]), false)));
 
   if (model?.kind === 'diffusion') {
-    scratch.take(RESOLUTION, (m) => {
+    unread.take(RESOLUTION, (m) => {
       const side = m[3] !== undefined ? Number(m[3]) : Math.max(Number(m[1]), Number(m[2]));
       out.context_tokens ??= side;
       return true;
     });
-    scratch.take(IMAGES, (m) => take(() => setUsers(out, countValue(m[1]!), training)));
+    unread.take(IMAGES, (m) => take(() => setUsers(out, countValue(m[1]!), training)));
   }
-  scratch.take(USERS, (m) => take(() => setUsers(out, countValue(m[1]!), training, true)));
-  scratch.take(CONCURRENT, (m) => take(() => setUsers(out, countValue(m[1] ?? m[2]!), training, true)));
-  scratch.take(BATCH, (m) => take(() => setUsers(out, countValue(m[1] ?? m[2]!), training)));
-  scratch.take(RANK, (m) => {
+  unread.take(USERS, (m) => take(() => setUsers(out, countValue(m[1]!), training, true)));
+  unread.take(CONCURRENT, (m) => take(() => setUsers(out, countValue(m[1] ?? m[2]!), training, true)));
+  unread.take(BATCH, (m) => take(() => setUsers(out, countValue(m[1] ?? m[2]!), training)));
+  unread.take(RANK, (m) => {
     const rank = Number(m[1] ?? m[2]);
     if (rank >= 1 && rank <= LIMITS.rank) out.lora_rank ??= rank;
     return true;
   });
-  if (NO_CHECKPOINTING.test(scratch.text)) out.gradient_checkpointing = false;
-  else if (CHECKPOINTING.test(scratch.text)) out.gradient_checkpointing = true;
+  if (NO_CHECKPOINTING.test(unread.text)) out.gradient_checkpointing = false;
+  else if (CHECKPOINTING.test(unread.text)) out.gradient_checkpointing = true;
   return out;
 }
 
@@ -461,7 +463,7 @@ const TOKENS_PER_REQUEST = new RegExp(
  * The data a training run goes through or the load a server carries, read exactly: a number that
  * is not a whole count of examples or tokens ("2.55555k examples") is asked about, not rounded.
  */
-function readJobSize(scratch: Scratch, training: boolean): { size: JobSize; problem?: string } {
+function readJobSize(unread: UnreadText, training: boolean): { size: JobSize; problem?: string } {
   const size: JobSize = {};
   let problem: string | undefined;
   const whole = (value: number, limit: number, what: string): number | undefined => {
@@ -469,19 +471,19 @@ function readJobSize(scratch: Scratch, training: boolean): { size: JobSize; prob
     problem ??= `I can't read ${what} exactly as a whole number from 1 to ${limit.toLocaleString('en-US')}. How many exactly?`;
     return undefined;
   };
-  scratch.take(TOKENS_PER_EXAMPLE, (m) => {
+  unread.take(TOKENS_PER_EXAMPLE, (m) => {
     const [amount, unit] = firstPair(m, 1);
     const value = contextAmount(readAmount(amount), unit);
     size.tokens_per_example ??= whole(value, SIZE_LIMITS.tokensPerItem, `"${m[0].trim()}"`);
     return true;
   });
-  scratch.take(TOKENS_PER_REQUEST, (m) => {
+  unread.take(TOKENS_PER_REQUEST, (m) => {
     const value = readAmount(m[1]!) * (m[2] ? 1000 : 1);
     size.tokens_per_request ??= whole(value, SIZE_LIMITS.tokensPerItem, `"${m[0].trim()}"`);
     return true;
   });
   if (training) {
-    scratch.take(EXAMPLES, (m) => {
+    unread.take(EXAMPLES, (m) => {
       const value = readAmount(m[1]!) * decimalUnit(m[2]);
       size.training_examples ??= whole(
         Math.round(value * 1e6) / 1e6,
@@ -490,7 +492,7 @@ function readJobSize(scratch: Scratch, training: boolean): { size: JobSize; prob
       );
       return true;
     });
-    scratch.take(EPOCHS, (m) => {
+    unread.take(EPOCHS, (m) => {
       const text = m[1] ?? m[2]!;
       const value = /^\d/.test(text) ? readAmount(text) : readNumber(text);
       if (value !== undefined && value > 0 && value <= SIZE_LIMITS.epochs) size.epochs ??= value;
@@ -498,7 +500,7 @@ function readJobSize(scratch: Scratch, training: boolean): { size: JobSize; prob
       return true;
     });
   } else {
-    scratch.take(RATE, (m) => {
+    unread.take(RATE, (m) => {
       const amount = m[1] !== undefined ? readAmount(m[1]) * decimalUnit(m[2]) : readAmount(m[4]!);
       const perSecond = amount / secondsPer(m[3] ?? 's');
       if (Number.isFinite(perSecond) && perSecond > 0 && perSecond <= SIZE_LIMITS.requestsPerSecond) {
@@ -535,17 +537,17 @@ const NAME_WITH_SIZE =
   /(?<![\w.$/-])[a-z][a-z0-9.]*(?:[-_][a-z0-9.]+)*?[-_]\d+(?:\.\d+)?b(?:[-_][a-z0-9.]+)*(?![\w.-])/g;
 
 /** A size that stands for an unnamed model, as recommend_gpu's `model` ("20B", "30B-A3B"). */
-function readSize(scratch: Scratch): string | undefined {
+function readSize(unread: UnreadText): string | undefined {
   let found: string | undefined;
   const sized = (m: RegExpExecArray): boolean => {
     found ??= m[2] !== undefined ? `${m[1]}B-A${m[2]}B` : `${m[1]}B`;
     return true;
   };
-  scratch.take(SIZE_WITH_NOUN, sized);
-  scratch.take(SIZE_AFTER_ARTICLE, sized);
+  unread.take(SIZE_WITH_NOUN, sized);
+  unread.take(SIZE_AFTER_ARTICLE, sized);
   if (found) return found;
-  scratch.take(NAME_WITH_SIZE, (m) => {
-    found ??= scratch.original.slice(m.index, m.index + m[0].length);
+  unread.take(NAME_WITH_SIZE, (m) => {
+    found ??= unread.original.slice(m.index, m.index + m[0].length);
     return true;
   });
   return found;
@@ -599,8 +601,8 @@ const STOP_WORDS = new Set([
 const NOT_A_NAME =
   /^(?:fine[\s-]?tun\w*|finetun\w*|training|inference|serving|q?lora|peft|gpus?|cards?|vram|memory|hardware|instances?|machines?|setup|§g|which|what|how|me|us|you)$/;
 
-function unknownName(scratch: Scratch): string | undefined {
-  const text = scratch.text;
+function unknownName(unread: UnreadText): string | undefined {
+  const text = unread.text;
   NAME_AFTER.lastIndex = 0;
   for (let m = NAME_AFTER.exec(text); m !== null; m = NAME_AFTER.exec(text)) {
     const start = m.index + m[0].length - m[1]!.length;
@@ -616,7 +618,7 @@ function unknownName(scratch: Scratch): string | undefined {
     }
     const articles = words.filter((w) => /^(?:a|an|the|this|that)$/.test(w)).length;
     if (words.length - articles === 0 || words.some((w) => NOT_A_NAME.test(w))) continue;
-    return scratch.original.slice(start, end).replace(/^(?:a|an|the)\s+/i, '');
+    return unread.original.slice(start, end).replace(/^(?:a|an|the)\s+/i, '');
   }
   return undefined;
 }

@@ -2,8 +2,8 @@ import { buildWorkload } from '../../advisor/workload.ts';
 import { type PlannedCall, TOOL_SCHEMAS } from '../../tools/schemas.ts';
 import { parseAdviceQuestion } from './advice-question.ts';
 import { extractGpus } from './extract-gpu.ts';
-import { Scratch } from './text.ts';
 import { emptyExtraction, type Plan } from './types.ts';
+import { UnreadText } from './unread-text.ts';
 
 /**
  * The GPU advisor's phrasings: advice questions become one recommend_gpu call, and "deploy it"
@@ -61,15 +61,15 @@ export function planDeployRecommendation(text: string): Plan | undefined {
     return checked({ tool: 'deploy_recommendation', args: {} });
   }
   if (!DEPLOY_START.test(lower)) return undefined;
-  const scratch = new Scratch(text);
+  const unread = new UnreadText(text);
   const ex = emptyExtraction();
-  extractGpus(scratch, ex);
+  extractGpus(unread, ex);
   const [gpu, ...others] = ex.gpus;
   const instead = /\binstead\b/.test(lower);
   // "deploy a 4090 instead" is a plain deploy; "the 4090 option", "the alternative with the
   // 4090" and "the 4090 instead" point into the last answer.
   const pointsBack =
-    ALTERNATIVE.test(lower) || (instead && /\bthe\s+§g/.test(scratch.text.replace(/\s+/g, ' ')));
+    ALTERNATIVE.test(lower) || (instead && /\bthe\s+§g/.test(unread.text.replace(/\s+/g, ' ')));
   if (!pointsBack) return undefined;
   if (gpu === undefined) {
     return /\b(?:alternative|alt|option)\b/.test(lower)

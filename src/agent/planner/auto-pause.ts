@@ -1,7 +1,7 @@
 import type { IDLE_SAVINGS_PERIODS } from '../../tools/schemas.ts';
 import { checked } from './advice.ts';
 import { type DurationLimits, type Minutes, readMinutes } from './extract-duration.ts';
-import { readNumber } from './text.ts';
+import { readNumber } from './numerals.ts';
 import type { Plan } from './types.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { GpuModel } from '../../cloud/gpu-catalog.ts';
 import { type PlannedCall, TOOL_SCHEMAS, type ToolName } from '../../tools/schemas.ts';
 import * as say from './messages.ts';
-import { tidy } from './text.ts';
+import { withoutFloatNoise } from './numerals.ts';
 import type { Extraction, Field, Intent, Plan } from './types.ts';
 
 /** Turns an intent and what was extracted into tool calls, or into the question to ask instead. */
@@ -121,7 +121,7 @@ function smallerThanAsked(ex: Extraction): string | undefined {
 /** A price "for the whole machine" is split over its GPUs, since the tools take per-GPU prices. */
 function pricePerGpu(ex: Extraction): number | undefined {
   if (ex.maxPrice === undefined) return undefined;
-  return ex.priceIsTotal ? tidy(ex.maxPrice / (ex.count ?? 1)) : ex.maxPrice;
+  return ex.priceIsTotal ? withoutFloatNoise(ex.maxPrice / (ex.count ?? 1)) : ex.maxPrice;
 }
 
 // "what's running?" asks for the overview, not for a state filter.

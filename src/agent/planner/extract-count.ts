@@ -1,5 +1,6 @@
-import { GPU_MARK, NUMERAL, readNumber, type Scratch, WRITTEN_NUMBER } from './text.ts';
+import { NUMERAL, readNumber, WRITTEN_NUMBER } from './numerals.ts';
 import type { Extraction } from './types.ts';
+import { GPU_MARK, type UnreadText } from './unread-text.ts';
 
 /**
  * How many GPUs in one machine: "2x", "x2", "2 x", "two", "a pair of", "a couple of", "4 gpus",
@@ -44,29 +45,29 @@ const PHRASES: ReadonlyArray<readonly [RegExp, number]> = [
 
 const MAX_COUNT = 16;
 
-export function extractCount(scratch: Scratch, out: Extraction): void {
-  scratch.take(FRACTION_WORDS, (m) => {
-    setCount(out, undefined, scratch.written(m.index, m.index + m[0].length));
+export function extractCount(unread: UnreadText, out: Extraction): void {
+  unread.take(FRACTION_WORDS, (m) => {
+    setCount(out, undefined, unread.written(m.index, m.index + m[0].length));
     return true;
   });
   const numeric: RegExp[] = [NUMBER_X, MARK_X_NUMBER, X_NUMBER_MARK, NUMBER_NOUN, MULTI_WAY];
   for (const pattern of numeric) {
-    scratch.take(pattern, (m) => {
+    unread.take(pattern, (m) => {
       // A count is written whole: "3.0" is a decimal, and a second number ("2x3") muddles the first.
       const value = m[2] === undefined && !m[1]!.includes('.') ? readNumber(m[1]!) : undefined;
-      setCount(out, value, scratch.written(m.index, m.index + m[0].length));
+      setCount(out, value, unread.written(m.index, m.index + m[0].length));
       // Keep the marker for the region/unknown extractors to skip; blank only the count.
       const at = m[0].indexOf(GPU_MARK);
       if (at >= 0) {
-        scratch.consume(m.index, m.index + at);
-        scratch.consume(m.index + at + GPU_MARK.length, m.index + m[0].length);
+        unread.consume(m.index, m.index + at);
+        unread.consume(m.index + at + GPU_MARK.length, m.index + m[0].length);
         return false;
       }
       return true;
     });
   }
   for (const [pattern, value] of PHRASES) {
-    scratch.take(pattern, (m) => {
+    unread.take(pattern, (m) => {
       setCount(out, value, m[0].trim());
       return true;
     });

@@ -1,5 +1,6 @@
-import { NUMERAL, readAmount, type Scratch, tidy } from './text.ts';
+import { NUMERAL, readAmount, withoutFloatNoise } from './numerals.ts';
 import type { Extraction } from './types.ts';
+import type { UnreadText } from './unread-text.ts';
 
 /**
  * Disk size for a deploy: "200 GB disk", "200gb storage", "disk 100", "1TB NVMe", "disk: 500".
@@ -24,21 +25,21 @@ const WORD_THEN_SIZE = new RegExp(
 
 const MAX_DISK_GB = 20_000;
 
-export function extractDisk(scratch: Scratch, out: Extraction): void {
+export function extractDisk(unread: UnreadText, out: Extraction): void {
   for (const pattern of [SIZE_THEN_WORD, WORD_THEN_SIZE]) {
-    scratch.take(pattern, (m) => {
+    unread.take(pattern, (m) => {
       const amount = readAmount(m[1]!);
       const unit = m[2];
       // "disk 2" is too small to be meant as GBs; leave it alone rather than guess.
       if (unit === undefined && amount >= 0 && amount < 10) return false;
       if (out.problems.some((p) => p.field === 'disk')) return true;
-      const gb = tidy(unit?.startsWith('t') ? amount * 1000 : amount);
+      const gb = withoutFloatNoise(unit?.startsWith('t') ? amount * 1000 : amount);
       // Unreadable is asked about even after a size was read: it is never skipped in silence.
       if (Number.isInteger(gb) && out.diskGb !== undefined) return true;
       if (!(Number.isInteger(gb) && gb >= 1 && gb <= MAX_DISK_GB)) {
         out.problems.push({
           field: 'disk',
-          message: `"${scratch.written(m.index, m.index + m[0].length)}" is not a disk size I can use: the disk can be 1 to ${MAX_DISK_GB.toLocaleString('en-US')} GB, in whole GB, e.g. "200 GB disk".`,
+          message: `"${unread.written(m.index, m.index + m[0].length)}" is not a disk size I can use: the disk can be 1 to ${MAX_DISK_GB.toLocaleString('en-US')} GB, in whole GB, e.g. "200 GB disk".`,
         });
         return true;
       }

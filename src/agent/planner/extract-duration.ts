@@ -1,5 +1,5 @@
 import { DURATION_UNIT, minutesPerUnit } from '../../util/duration-units.ts';
-import { readNumber, WRITTEN_NUMBER } from './text.ts';
+import { readNumber, WRITTEN_NUMBER } from './numerals.ts';
 
 /**
  * Spans of time as people write them ("15 minutes", "1.5 hours", "an hour", "half an hour",

@@ -1,6 +1,7 @@
 import { NUMBER_WORD } from '../../util/number-words.ts';
-import { GPU_MARK, NUMERAL, readAmount, readNumber, type Scratch, SMALL_NUMBER, tidy } from './text.ts';
+import { NUMERAL, readAmount, readNumber, SMALL_NUMBER, withoutFloatNoise } from './numerals.ts';
 import type { Extraction, OfferOrder } from './types.ts';
+import { GPU_MARK, type UnreadText } from './unread-text.ts';
 
 /** Offer filters: host reliability, sort order, how many offers, and GPU memory. */
 
@@ -19,9 +20,9 @@ const WORD_THEN_NUMBER = new RegExp(
   'g',
 );
 
-export function extractReliability(scratch: Scratch, out: Extraction): void {
+export function extractReliability(unread: UnreadText, out: Extraction): void {
   for (const pattern of [NUMBER_THEN_WORD, WORD_THEN_NUMBER]) {
-    scratch.take(pattern, (m) => {
+    unread.take(pattern, (m) => {
       const value = readAmount(m[1]!);
       // Without a % sign a number over 100 is something else (a GPU model, a price), and one over 1
       // before the adjective is a count ("2 reliable 4090s").
@@ -34,11 +35,11 @@ export function extractReliability(scratch: Scratch, out: Extraction): void {
       if (!(fraction >= 0 && fraction <= 1)) {
         out.problems.push({
           field: 'reliability',
-          message: `"${scratch.written(m.index, m.index + m[0].length)}" is not a reliability I can use: give a share from 0 to 1 or a percentage from 0 to 100%, e.g. "99% reliability".`,
+          message: `"${unread.written(m.index, m.index + m[0].length)}" is not a reliability I can use: give a share from 0 to 1 or a percentage from 0 to 100%, e.g. "99% reliability".`,
         });
         return true;
       }
-      out.minReliability = tidy(fraction);
+      out.minReliability = withoutFloatNoise(fraction);
       return true;
     });
   }
@@ -66,9 +67,9 @@ const ORDER = ORDER_PHRASES.map(
     [order, new RegExp(String.raw`${LIMIT_BEFORE_ORDER}\b(?:${phrase})(?!\w)`, 'g')] as const,
 );
 
-export function extractOrder(scratch: Scratch, out: Extraction): void {
+export function extractOrder(unread: UnreadText, out: Extraction): void {
   for (const [order, pattern] of ORDER) {
-    scratch.take(pattern, (m) => {
+    unread.take(pattern, (m) => {
       out.order ??= order;
       if (m[1] !== undefined) setLimit(out, readNumber(m[1]));
       return true;
@@ -92,14 +93,14 @@ const LIMIT_PATTERNS = [
   ),
 ];
 
-export function extractLimit(scratch: Scratch, out: Extraction): void {
+export function extractLimit(unread: UnreadText, out: Extraction): void {
   for (const pattern of LIMIT_PATTERNS) {
-    scratch.take(pattern, (m) => {
+    unread.take(pattern, (m) => {
       const value = readNumber(m[1]!);
       if (value === undefined) return false;
       setLimit(out, value);
       // Keep the verb for intent scoring; consume only the number.
-      scratch.consume(m.index + m[0].lastIndexOf(m[1]!), m.index + m[0].lastIndexOf(m[1]!) + m[1]!.length);
+      unread.consume(m.index + m[0].lastIndexOf(m[1]!), m.index + m[0].lastIndexOf(m[1]!) + m[1]!.length);
       return false;
     });
   }
@@ -132,9 +133,9 @@ const MEMORY_PATTERNS = [
   ),
 ];
 
-export function extractMemory(scratch: Scratch, out: Extraction): void {
+export function extractMemory(unread: UnreadText, out: Extraction): void {
   for (const pattern of MEMORY_PATTERNS) {
-    scratch.take(pattern, (m) => {
+    unread.take(pattern, (m) => {
       // "64GB RAM" on its own is the host's system memory, which no tool filters on.
       if (/\bram\b/.test(m[0]) && !/gpu/.test(m[0])) return true;
       if (out.minGpuRamGb !== undefined) return true;

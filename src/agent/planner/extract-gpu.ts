@@ -1,6 +1,7 @@
 import { GPU_CATALOG, type GpuModel, resolveGpu } from '../../cloud/gpu-catalog.ts';
-import { GPU_MARK, NUMERAL, type Scratch } from './text.ts';
+import { NUMERAL } from './numerals.ts';
 import type { Extraction } from './types.ts';
+import { GPU_MARK, type UnreadText } from './unread-text.ts';
 
 /**
  * GPU names, written loosely: "4090", "rtx4090", "RTX-4090", "geforce 4090", "A100 80G",
@@ -60,8 +61,8 @@ function nameLike(word: string): boolean {
   return word.length <= 16 && (/\d/.test(word) || NAME_WORDS.has(word));
 }
 
-export function extractGpus(scratch: Scratch, out: Extraction): void {
-  const list = words(scratch.text);
+export function extractGpus(unread: UnreadText, out: Extraction): void {
+  const list = words(unread.text);
   for (let i = 0; i < list.length; i++) {
     const first = list[i]!;
     if (!nameLike(first.text)) continue;
@@ -75,7 +76,7 @@ export function extractGpus(scratch: Scratch, out: Extraction): void {
     }
     if (!match) continue;
     if (!out.gpus.includes(match.model)) out.gpus.push(match.model);
-    scratch.consume(match.start, match.end, GPU_MARK);
+    unread.consume(match.start, match.end, GPU_MARK);
     i = match.lastWord;
   }
 }
@@ -129,10 +130,10 @@ const FOUR_DIGITS =
  * After every other extractor ran, GPU-looking words left over name a model the catalog does not
  * have. The planner asks about them instead of silently dropping the constraint.
  */
-export function extractUnknownGpus(scratch: Scratch, out: Extraction): void {
+export function extractUnknownGpus(unread: UnreadText, out: Extraction): void {
   for (const pattern of [BRANDED, LETTERS_DIGITS, FOUR_DIGITS]) {
-    scratch.take(pattern, (m) => {
-      out.unknownGpus.push(scratch.original.slice(m.index, m.index + m[0].length).trim());
+    unread.take(pattern, (m) => {
+      out.unknownGpus.push(unread.original.slice(m.index, m.index + m[0].length).trim());
       return true;
     });
   }

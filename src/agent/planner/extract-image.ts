@@ -1,6 +1,6 @@
 import { resolveGpu } from '../../cloud/gpu-catalog.ts';
-import type { Scratch } from './text.ts';
 import type { Extraction } from './types.ts';
+import type { UnreadText } from './unread-text.ts';
 
 /**
  * Docker images. An explicit reference ("vllm/vllm-openai:latest", "ghcr.io/org/app:v2",
@@ -43,17 +43,17 @@ const LIKELY_TAG = /\d|-|^(?:latest|stable|nightly|edge|main|slim|devel|runtime)
 
 const TOKEN = /[^\s,;!?()"'<>]+/g;
 
-export function extractImage(scratch: Scratch, out: Extraction): void {
+export function extractImage(unread: UnreadText, out: Extraction): void {
   TOKEN.lastIndex = 0;
-  const source = scratch.original;
+  const source = unread.original;
   for (let m = TOKEN.exec(source); m !== null; m = TOKEN.exec(source)) {
     const token = m[0].replace(/[.:]+$/, '');
     if (out.image === undefined && isImageReference(token, source.slice(0, m.index))) {
       out.image = token;
-      scratch.consume(m.index, m.index + token.length);
+      unread.consume(m.index, m.index + token.length);
     }
   }
-  if (out.image === undefined) extractNamedImage(scratch, out);
+  if (out.image === undefined) extractNamedImage(unread, out);
 }
 
 function isImageReference(token: string, before: string): boolean {
@@ -84,20 +84,20 @@ function splitTag(token: string): [string, string | undefined] {
 }
 
 /** "image ubuntu" / "image: my-app" (a bare name after the word image), then framework words. */
-function extractNamedImage(scratch: Scratch, out: Extraction): void {
+function extractNamedImage(unread: UnreadText, out: Extraction): void {
   let best: { at: number; end: number; image: string } | undefined;
   for (const [pattern, image] of IMAGE_KEYWORDS) {
-    const m = pattern.exec(scratch.text);
+    const m = pattern.exec(unread.text);
     if (m && (best === undefined || m.index < best.at))
       best = { at: m.index, end: m.index + m[0].length, image };
   }
   if (best) {
     out.image = best.image;
     // Taken, so "in pytorch" is not read as a place.
-    scratch.consume(best.at, best.end);
+    unread.consume(best.at, best.end);
     return;
   }
-  scratch.take(/\b(?:docker\s+)?image\s*[:=]?\s*([a-z0-9][a-z0-9._-]{1,60})\b/g, (m) => {
+  unread.take(/\b(?:docker\s+)?image\s*[:=]?\s*([a-z0-9][a-z0-9._-]{1,60})\b/g, (m) => {
     const name = m[1]!;
     if (
       out.image !== undefined ||
@@ -106,7 +106,7 @@ function extractNamedImage(scratch: Scratch, out: Extraction): void {
       return false;
     }
     const start = m.index + m[0].length - name.length;
-    out.image = scratch.original.slice(start, start + name.length);
+    out.image = unread.original.slice(start, start + name.length);
     return true;
   });
 }

@@ -1,5 +1,6 @@
-import { NUMERAL, type Scratch } from './text.ts';
+import { NUMERAL } from './numerals.ts';
 import type { Extraction } from './types.ts';
+import type { UnreadText } from './unread-text.ts';
 
 /**
  * Instance ids: "i-3", "I3", "#3", "instance 3", "instances 3 and 4", "i-3, i-4 and i-5",
@@ -25,33 +26,33 @@ const CONTINUATION = new RegExp(String.raw`\s*(?:,|&|\+|\band\b|\bor\b)\s*${ID('
 
 const MAX_ID_DIGITS = 9;
 
-export function extractInstances(scratch: Scratch, out: Extraction): void {
+export function extractInstances(unread: UnreadText, out: Extraction): void {
   for (const pattern of [AFTER_NOUN, WRITTEN_ID]) {
-    scratch.take(pattern, (m) => {
-      if (isNumberWithUnit(scratch, m)) return false;
-      const written = [writtenId(scratch, m)];
+    unread.take(pattern, (m) => {
+      if (isNumberWithUnit(unread, m)) return false;
+      const written = [writtenId(unread, m)];
       let end = m.index + m[0].length;
       CONTINUATION.lastIndex = end;
-      for (let c = CONTINUATION.exec(scratch.text); c !== null; c = CONTINUATION.exec(scratch.text)) {
-        if (isNumberWithUnit(scratch, c)) break;
-        written.push(writtenId(scratch, c));
+      for (let c = CONTINUATION.exec(unread.text); c !== null; c = CONTINUATION.exec(unread.text)) {
+        if (isNumberWithUnit(unread, c)) break;
+        written.push(writtenId(unread, c));
         end = CONTINUATION.lastIndex;
       }
       for (const id of written) addIds(out, id);
       // Consume the continuation too, so "and 4" is not read as a count later.
-      scratch.consume(m.index, end);
+      unread.consume(m.index, end);
       return false;
     });
   }
 }
 
 /** "instance 3 gpus", "and 24gb": a bare number with a unit after it is not an id. */
-function isNumberWithUnit(scratch: Scratch, m: RegExpExecArray): boolean {
-  return !/^[i#]/.test(m[1]!) && NOT_AN_ID.test(scratch.text.slice(m.indices![1]![1]));
+function isNumberWithUnit(unread: UnreadText, m: RegExpExecArray): boolean {
+  return !/^[i#]/.test(m[1]!) && NOT_AN_ID.test(unread.text.slice(m.indices![1]![1]));
 }
 
-function writtenId(scratch: Scratch, m: RegExpExecArray): string {
-  return scratch.written(m.indices![1]![0], m.indices![2]![1]);
+function writtenId(unread: UnreadText, m: RegExpExecArray): string {
+  return unread.written(m.indices![1]![0], m.indices![2]![1]);
 }
 
 /** "i-3", "#3", "3", or "i-3,4" (a list without spaces); anything else is not an id. */

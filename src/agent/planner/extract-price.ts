@@ -1,5 +1,6 @@
-import { NUMERAL, readAmount, type Scratch, tidy } from './text.ts';
+import { NUMERAL, readAmount, withoutFloatNoise } from './numerals.ts';
 import type { Extraction } from './types.ts';
+import type { UnreadText } from './unread-text.ts';
 
 /**
  * The highest price the user accepts, in USD per GPU-hour: "$0.5/hr", "$0.45 per hour",
@@ -117,16 +118,16 @@ const CEILING_WORDS = /\b(?:under|below|less\s+than|max|at\s+most|up\s+to)\b/;
 const FOREIGN_CURRENCY =
   /(?:[€£¥₹]\s*\d|(?<![\d.,])\d[\d.,]*\s*(?:[€£¥₹]|\beur\b|\beuros?\b|\bgbp\b|\bpounds?\b|\byen\b|\binr\b|\brupees?\b))/;
 
-export function extractPrice(scratch: Scratch, out: Extraction): void {
-  if (FOREIGN_CURRENCY.test(scratch.text)) {
+export function extractPrice(unread: UnreadText, out: Extraction): void {
+  if (FOREIGN_CURRENCY.test(unread.text)) {
     out.problems.push({
       field: 'price',
       message: 'Prices are in US dollars per GPU-hour: say e.g. "under $0.50/hr".',
     });
   }
   for (const form of FORMS) {
-    scratch.take(form.pattern, (m) => {
-      const before = scratch.text.slice(Math.max(0, m.index - 24), m.index);
+    unread.take(form.pattern, (m) => {
+      const before = unread.text.slice(Math.max(0, m.index - 24), m.index);
       let dollars = form.dollars(m);
       const isFloor = FLOOR_BEFORE.test(before) && !CEILING_WORDS.test(m[0]);
       if (form.tail >= 0) {
@@ -134,7 +135,7 @@ export function extractPrice(scratch: Scratch, out: Extraction): void {
         if (m[form.tail + 2] !== undefined) out.priceIsTotal = true;
       }
       if (isFloor || out.problems.some((p) => p.field === 'price')) return true;
-      checkAndSet(out, tidy(dollars), scratch.written(m.index, m.index + m[0].length));
+      checkAndSet(out, withoutFloatNoise(dollars), unread.written(m.index, m.index + m[0].length));
       return true;
     });
   }

@@ -1,7 +1,7 @@
 import { coveringPlaces, parseRegion, placeNames, REGIONS } from '../../cloud/regions.ts';
 import { escapeRegExp } from '../../util/escape-regexp.ts';
-import type { Scratch } from './text.ts';
 import type { Extraction } from './types.ts';
+import type { UnreadText } from './unread-text.ts';
 
 /**
  * Where the machine may be: a continent-sized region ("in Europe", "EU", "north america", "asia")
@@ -85,7 +85,7 @@ const CAPITAL_NON_PLACES = new Set([
 ]);
 
 // Words that follow "in", "from", "region" and the like without naming a place: "in no time",
-// "in it", "in a minute", "from scratch", "in the cloud", "region doesn't matter". Any other word
+// "in it", "in a minute", "from unread", "in the cloud", "region doesn't matter". Any other word
 // there is read as a place.
 const NOT_PLACES = new Set(
   [
@@ -108,7 +108,7 @@ const NOT_PLACES = new Set(
     'production prod staging dev development test tests testing debug sandbox background foreground',
     'cloud docker container containers kubernetes python jupyter notebook terminal shell chat slack',
     'discord thread channel dm queue list pool cluster fleet market marketplace catalog catalogue',
-    'offers results account project team org organization organisation workspace scratch template',
+    'offers results account project team org organization organisation workspace unread template',
     'image source advisor recommendation suggestion answer pick top bottom end start beginning first',
     'last next previous following above below earlier later vast runpod aws gcp azure hub dockerhub',
     'huggingface',
@@ -147,35 +147,35 @@ const CODE_IN_CONTEXT = new RegExp(String.raw`${PLACE_CONTEXT}([a-z]{2})(?=\b|-)
 const CLOUD_REGION = /\b(us|eu|ap)-(?:east|west|north|south|central)\w*/g;
 const CAPITAL_CODE = /(?<![\w-])([A-Z]{2})(?!\w)/g;
 
-export function extractRegion(scratch: Scratch, out: Extraction): void {
-  const set = (written: string, start: number): boolean => setPlace(scratch, out, written, start);
-  scratch.take(NAMED_PATTERN, (m) => set(m[0], m.index));
+export function extractRegion(unread: UnreadText, out: Extraction): void {
+  const set = (written: string, start: number): boolean => setPlace(unread, out, written, start);
+  unread.take(NAMED_PATTERN, (m) => set(m[0], m.index));
   // "ap-southeast-2" is Sydney as often as Singapore: Asia Pacific, not Asia.
-  scratch.take(CLOUD_REGION, (m) => set(m[1] === 'ap' ? 'apac' : m[1]!, m.index));
-  scratch.take(CODE_IN_CONTEXT, (m) => {
+  unread.take(CLOUD_REGION, (m) => set(m[1] === 'ap' ? 'apac' : m[1]!, m.index));
+  unread.take(CODE_IN_CONTEXT, (m) => {
     const code = m[1]!;
     const strongContext = /\b(?:region|location|country)\b/.test(m[0]);
     // "in us" / "in the us" is a place; "in it" is not, unless written "in IT".
-    const capital = scratch.original.slice(m.index + m[0].length - 2, m.index + m[0].length);
+    const capital = unread.original.slice(m.index + m[0].length - 2, m.index + m[0].length);
     const plainWord = ENGLISH_WORDS.has(code) && code !== 'us' && capital !== capital.toUpperCase();
     if (plainWord && !strongContext) return false;
     return set(code, m.index + m[0].length - 2);
   });
   // Capitalised codes anywhere ("H100 SXM US", "4090 DE"), unless the whole message is shouted
   // ("GIVE US A 4090"): all capitals with at least one ordinary word in it.
-  const shouted = !/[a-z]/.test(scratch.original) && /\b[A-Z]{4,}\b/.test(scratch.original);
+  const shouted = !/[a-z]/.test(unread.original) && /\b[A-Z]{4,}\b/.test(unread.original);
   if (!shouted) {
     CAPITAL_CODE.lastIndex = 0;
-    for (let m = CAPITAL_CODE.exec(scratch.original); m !== null; m = CAPITAL_CODE.exec(scratch.original)) {
+    for (let m = CAPITAL_CODE.exec(unread.original); m !== null; m = CAPITAL_CODE.exec(unread.original)) {
       const code = m[1]!;
       if (CAPITAL_NON_PLACES.has(code) || !CODES_READ_ANYWHERE.has(code)) continue;
       // Only where no other extractor already took the text.
-      if (scratch.text.slice(m.index, m.index + 2) !== code.toLowerCase()) continue;
-      if (set(code, m.index)) scratch.consume(m.index, m.index + 2);
+      if (unread.text.slice(m.index, m.index + 2) !== code.toLowerCase()) continue;
+      if (set(code, m.index)) unread.consume(m.index, m.index + 2);
     }
   }
-  scratch.take(PLACE_AFTER_WORD, (m) => {
-    readPlace(scratch, out, m);
+  unread.take(PLACE_AFTER_WORD, (m) => {
+    readPlace(unread, out, m);
     return false;
   });
 }
@@ -185,7 +185,7 @@ export function extractRegion(scratch: Scratch, out: Extraction): void {
  * (APAC: asia and oceania), which a search can split into one call each and anything else must
  * ask about. False when regions.ts does not know the text.
  */
-function setPlace(scratch: Scratch, out: Extraction, written: string, start: number): boolean {
+function setPlace(unread: UnreadText, out: Extraction, written: string, start: number): boolean {
   const parsed = parseRegion(written.replace(/\./g, ''));
   if (parsed === undefined) return false;
   const single = parsed.region ?? (parsed.countries.length === 1 ? parsed.countries[0] : undefined);
@@ -195,8 +195,8 @@ function setPlace(scratch: Scratch, out: Extraction, written: string, start: num
   }
   if (out.region !== undefined || out.problems.some((p) => p.field === 'region')) return true;
   // Quoted as written, with its "the" ("the Nordics").
-  const the = /\bthe\s+$/i.exec(scratch.original.slice(Math.max(0, start - 4), start))?.[0].length ?? 0;
-  const quoted = scratch.written(start - the, start + written.length);
+  const the = /\bthe\s+$/i.exec(unread.original.slice(Math.max(0, start - 4), start))?.[0].length ?? 0;
+  const quoted = unread.written(start - the, start + written.length);
   const places = coveringPlaces(parsed.countries);
   const names = places.map(placeName);
   const within =
@@ -226,7 +226,7 @@ function placeName(place: string): string {
  * What is left after a place word once the known names are taken: a country the short table above
  * lacks ("Peru", "Isle of Man"), or a place no tool can take, which becomes a question.
  */
-function readPlace(scratch: Scratch, out: Extraction, m: RegExpExecArray): void {
+function readPlace(unread: UnreadText, out: Extraction, m: RegExpExecArray): void {
   const words = m[2]!.split(' ');
   const placeWords = words.findIndex((word) => NOT_PLACES.has(word));
   if (placeWords === 0) return;
@@ -243,13 +243,13 @@ function readPlace(scratch: Scratch, out: Extraction, m: RegExpExecArray): void 
       group ??= name;
       continue;
     }
-    setPlace(scratch, out, scratch.written(start, start + name.length), start);
-    scratch.consume(start, start + name.length);
+    setPlace(unread, out, unread.written(start, start + name.length), start);
+    unread.consume(start, start + name.length);
     return;
   }
   if (out.problems.some((p) => p.field === 'region')) return;
   const place = group ?? words.slice(0, placeWords < 0 ? undefined : placeWords).join(' ');
-  const written = scratch.written(m.indices![1]?.[0] ?? start, start + place.length);
+  const written = unread.written(m.indices![1]?.[0] ?? start, start + place.length);
   const why = group ? `"${written}" covers several countries` : `I can't read "${written}" as a place`;
   out.problems.push({
     field: 'region',

@@ -6,8 +6,8 @@ import { extractImage } from './extract-image.ts';
 import { extractInstances } from './extract-instances.ts';
 import { extractPrice } from './extract-price.ts';
 import { extractRegion } from './extract-region.ts';
-import type { Scratch } from './text.ts';
 import { type Extraction, emptyExtraction } from './types.ts';
+import type { UnreadText } from './unread-text.ts';
 
 /**
  * Runs the extractors over one request. The order matters because each consumes what it
@@ -16,7 +16,7 @@ import { type Extraction, emptyExtraction } from './types.ts';
  * reliability ("99%"), prices, GPU names, limits and counts (which read the GPU markers), memory
  * (after "A100 80GB" has been taken as a name), regions, and last the GPU-looking leftovers.
  */
-const PIPELINE: ReadonlyArray<(scratch: Scratch, out: Extraction) => void> = [
+const PIPELINE: ReadonlyArray<(unread: UnreadText, out: Extraction) => void> = [
   extractImage,
   extractInstances,
   extractDisk,
@@ -31,8 +31,8 @@ const PIPELINE: ReadonlyArray<(scratch: Scratch, out: Extraction) => void> = [
   extractUnknownGpus,
 ];
 
-export function extract(scratch: Scratch): Extraction {
+export function extract(unread: UnreadText): Extraction {
   const out = emptyExtraction();
-  for (const step of PIPELINE) step(scratch, out);
+  for (const step of PIPELINE) step(unread, out);
   return out;
 }

@@ -1,8 +1,8 @@
 import { checked } from './advice.ts';
 import { extract } from './extract.ts';
 import * as say from './messages.ts';
-import { Scratch } from './text.ts';
 import type { Plan } from './types.ts';
+import { UnreadText } from './unread-text.ts';
 
 /**
  * Failover phrasings: "failover i-3", "fail i-3 over", "i-3 died, move it", "migrate i-2 to a new
@@ -34,8 +34,8 @@ export function planFailover(text: string): Plan | undefined {
   if (!verb) return undefined;
   const word = verb[0].replace(/\s+/g, ' ');
   if (NEGATED.test(text)) return { kind: 'unknown', message: say.negated(word) };
-  const scratch = new Scratch(text);
-  const found = extract(scratch);
+  const unread = new UnreadText(text);
+  const found = extract(unread);
   if (found.instances.length === 0) return undefined;
   // "move i-3" alone could mean many things; with a destination ("to a new gpu", "to an A100") or
   // after saying it died ("i-3 died, move it") it is a failover.
@@ -78,7 +78,7 @@ function failovers(instances: readonly string[], args: Record<string, unknown>):
 }
 
 function planAutoFailover(text: string): Plan | undefined {
-  const found = extract(new Scratch(text));
+  const found = extract(new UnreadText(text));
   if (found.instances.length === 0) return undefined;
   const enabled = !AUTO_OFF.test(text);
   const calls = [];

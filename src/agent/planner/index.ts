@@ -1,6 +1,7 @@
 import { planAdvice, planDeployRecommendation } from './advice.ts';
 import { planAutoPause } from './auto-pause.ts';
 import { buildPlan } from './build.ts';
+import { cleanRequest, MAX_REQUEST_CHARS } from './clean-request.ts';
 import { extract } from './extract.ts';
 import { planFailover } from './failover.ts';
 import { planHibernation } from './hibernation.ts';
@@ -9,8 +10,8 @@ import * as say from './messages.ts';
 import { planMissingCapability } from './missing-capabilities.ts';
 import { planSnapshots } from './snapshots.ts';
 import { planStandby } from './standby.ts';
-import { cleanRequest, MAX_REQUEST_CHARS, Scratch } from './text.ts';
 import type { Extraction, Intent, Plan } from './types.ts';
+import { UnreadText } from './unread-text.ts';
 
 /**
  * The offline planner: turns an everyday request ("deploy two 4090s under $0.45/hr with the
@@ -94,13 +95,13 @@ interface ClausePlan {
 }
 
 function planClause(text: string, previous?: Extraction): ClausePlan {
-  const scratch = new Scratch(text);
-  const extraction = extract(scratch);
-  const verdict = classify(scratch.text, extraction);
+  const unread = new UnreadText(text);
+  const extraction = extract(unread);
+  const verdict = classify(unread.text, extraction);
   switch (verdict.kind) {
     case 'intent':
       if (previous) inherit(verdict.intent, extraction, previous);
-      return { plan: buildPlan(verdict.intent, extraction, scratch.text), extraction };
+      return { plan: buildPlan(verdict.intent, extraction, unread.text), extraction };
     case 'unsupported':
       return { plan: { kind: 'unknown', message: say.unsupported(verdict.word) }, extraction };
     case 'negated':

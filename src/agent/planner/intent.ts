@@ -1,5 +1,5 @@
-import { GPU_MARK } from './text.ts';
 import type { Extraction, Intent } from './types.ts';
+import { GPU_MARK } from './unread-text.ts';
 
 /**
  * Intent classification by keyword scoring. Each cue (a verb or phrase) adds points to the

@@ -1,6 +1,6 @@
 import { GPU_CATALOG, type GpuModel, suggestGpus } from '../../cloud/gpu-catalog.ts';
 import { FALLBACK_EXAMPLES, notUnderstood as helpNotUnderstood } from '../help.ts';
-import { MAX_REQUEST_CHARS } from './text.ts';
+import { MAX_REQUEST_CHARS } from './clean-request.ts';
 import type { Intent } from './types.ts';
 
 /** The sentences the planner answers with when it cannot produce tool calls. */
