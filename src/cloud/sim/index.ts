@@ -13,8 +13,8 @@ import { SshKeyring } from './ssh-keyring.ts';
 import { type PersistedSimState, STATE_FILE_VERSION, StateFile } from './state-file.ts';
 
 export type { FailNextRule, FailStatus, FailTarget, SimEndpoint } from './failure-injector.ts';
-export type { AdminInstanceView } from './instance-registry.ts';
 export { BASE_DELAYS_MS } from './instance-registry.ts';
+export type { AdminInstanceView } from './instance-wire.ts';
 export type { MachineSpec, Market } from './market.ts';
 export type { SimAdmin, SimStateView } from './sim-admin.ts';
 export type { VastInstanceWire, VastOfferWire, VastSshKeyWire } from './wire-types.ts';

@@ -1,17 +1,12 @@
-import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import type { Logger } from 'pino';
 import { generateValidPair } from '../ssh/ssh-keys.ts';
 import { invalidArgs, SimApiError } from './api-error.ts';
-import { mapContainerPaths, type PathMounts } from './container-paths.ts';
+import { InstanceContainers, type InstanceContainersOptions } from './instance-containers.ts';
+import type { InstanceRecord, InstanceRequest, Transition } from './instance-record.ts';
+import { type AdminInstanceView, adminInstanceView, instanceWire } from './instance-wire.ts';
 import { instancePrice, type Market } from './market.ts';
 import { SerialQueue } from './serial-queue.ts';
-import { killProcessGroup, spawnShell } from './shell-process.ts';
-import { SshHost } from './ssh-host.ts';
-import type { SshKeyring } from './ssh-keyring.ts';
-import type { VastActualStatus, VastInstanceWire, VastOfferWire } from './wire-types.ts';
-import { clearGpuLoad, instanceDirs, prepareInstanceDirs, removeInstanceDirs } from './workspace.ts';
+import { TransitionTimers } from './transition-timers.ts';
+import type { VastInstanceWire } from './wire-types.ts';
 
 /** Delays at timeScale 1, in milliseconds, in the range vast.ai shows. */
 export const BASE_DELAYS_MS = {
@@ -34,62 +29,8 @@ const FAILURE_POINT_IN_PULL = 0.4;
 
 const FIRST_INSTANCE_ID = 20_000_001;
 
-type TransitionKind = 'loading' | 'running' | 'stopped' | 'host-failure';
-
-interface Transition {
-  /** Epoch ms. */
-  at: number;
-  to: TransitionKind;
-}
-
-/** Everything the simulator keeps about an instance; plain JSON so it persists as is. */
-export interface InstanceRecord {
-  id: number;
+export interface CreateInstanceInput extends InstanceRequest {
   offerId: number;
-  machineId: number;
-  /** The offer as it was rented, priced for this instance's disk. */
-  offer: VastOfferWire;
-  image: string;
-  env: Record<string, string>;
-  disk: number;
-  label: string | null;
-  onstart: string | null;
-  runtype: string;
-  args: string[];
-  bidPrice: number | null;
-  dphBase: number;
-  dphTotal: number;
-  /** Epoch ms. */
-  createdAt: number;
-  /** Epoch seconds of the first time it reached running. */
-  startDate: number | null;
-  actualStatus: VastActualStatus | null;
-  intendedStatus: 'running' | 'stopped';
-  statusMsg: string | null;
-  /** Status changes still to come, earliest first. */
-  pending: Transition[];
-  /** A start asked for while another renter held the GPUs; it runs when they come free. */
-  queuedStart: boolean;
-  /** The next load ends in a host failure (failure injection). */
-  failWhileLoading: boolean;
-  hostFailed: boolean;
-  destroyed: boolean;
-  destroyedAt: number | null;
-  /** OpenSSH private host key of the instance's SSH endpoint. Never leaves the simulator. */
-  hostKey: string;
-}
-
-export interface CreateInstanceInput {
-  offerId: number;
-  image: string;
-  env: Record<string, string>;
-  disk: number;
-  label: string | null;
-  onstart: string | null;
-  runtype: string;
-  args: string[];
-  /** Set for an interruptible (bid) rental. */
-  bidPrice: number | null;
 }
 
 export interface StateChangeResult {
@@ -98,24 +39,9 @@ export interface StateChangeResult {
   msg: string;
 }
 
-/** An instance as GET /admin/state shows it: the API's view plus what only the simulator knows. */
-export interface AdminInstanceView extends VastInstanceWire {
-  offer_id: number;
-  destroyed: boolean;
-  destroyed_at: number | null;
-  host_failed: boolean;
-  gpus_held: boolean;
-  queued_start: boolean;
-}
-
-export interface InstanceRegistryOptions {
+export interface InstanceRegistryOptions extends InstanceContainersOptions {
   market: Market;
-  keyring: SshKeyring;
-  dataDir: string;
   timeScale: number;
-  /** Each instance's SSH runs at its offer's inet_up and inet_down, as the host's network would. */
-  linkSpeeds?: boolean | undefined;
-  logger: Logger;
   /** Called after every change worth persisting. */
   onChange: () => void;
 }
@@ -125,31 +51,31 @@ export interface InstanceRegistrySnapshot {
   instances: InstanceRecord[];
 }
 
-/** Offers state their network in megabits per second. */
-function mbpsToBytes(mbps: number): number {
-  return Math.max(1, Math.round((mbps * 1e6) / 8));
-}
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /**
  * The account's instances and their lifecycle over scaled time. State changes are scheduled as
  * timestamped transitions and applied in order, both by timers and at the start of every
  * operation, so a read always sees exactly the state its moment calls for, whatever the timer
  * jitter. Every operation runs through one queue (see SerialQueue).
+ *
+ * The registry is the state machine and the one entry point; what an instance does on this
+ * machine (folders, SSH, onstart) is InstanceContainers', and how it is shown is instance-wire.ts'.
  */
 export class InstanceRegistry {
   private readonly records = new Map<number, InstanceRecord>();
-  private readonly sshHosts = new Map<number, SshHost>();
-  private readonly onstarts = new Map<number, ChildProcess>();
-  /** When each running instance last came up, epoch ms: its uptime. */
-  private readonly upSince = new Map<number, number>();
-  private readonly timers = new Map<number, NodeJS.Timeout>();
+  private readonly containers: InstanceContainers;
+  private readonly timers: TransitionTimers;
   private readonly queue = new SerialQueue();
   private nextId = FIRST_INSTANCE_ID;
   private closed = false;
 
-  constructor(private readonly o: InstanceRegistryOptions) {}
+  constructor(private readonly o: InstanceRegistryOptions) {
+    this.containers = new InstanceContainers(o);
+    this.timers = new TransitionTimers((instanceId) => {
+      this.queue
+        .run(() => this.advance())
+        .catch((err: unknown) => this.o.logger.error({ err, instanceId }, 'sim lifecycle step failed'));
+    });
+  }
 
   /** Runs an operation after bringing every instance up to date. */
   run<T>(operation: (now: number) => Promise<T> | T): Promise<T> {
@@ -184,7 +110,7 @@ export class InstanceRegistry {
 
       const id = this.nextId++;
       // Files first: if they cannot be made, nothing has been rented.
-      await prepareInstanceDirs(instanceDirs(this.o.dataDir, id), {
+      await this.containers.prepare(id, {
         model: spec.model,
         numGpus: spec.numGpus,
         memoryMb: spec.listing.gpu_ram,
@@ -285,7 +211,7 @@ export class InstanceRegistry {
       r.destroyedAt = now;
       r.queuedStart = false;
       if (this.o.market.release(r.machineId, r.id)) this.machineFreed(r.machineId, now);
-      await removeInstanceDirs(instanceDirs(this.o.dataDir, r.id));
+      await this.containers.remove(r.id);
       this.o.logger.info({ instanceId: id }, 'sim instance destroyed');
       this.o.onChange();
     });
@@ -374,7 +300,7 @@ export class InstanceRegistry {
       for (const r of this.records.values()) {
         if (r.destroyed) continue;
         if (r.actualStatus === 'running' && !r.hostFailed) {
-          await mkdir(instanceDirs(this.o.dataDir, r.id).workspace, { recursive: true });
+          await this.containers.keepWorkspace(r.id);
           await this.bringUp(r, r.startDate === null ? Date.now() : r.startDate * 1000);
         }
         this.armTimer(r);
@@ -387,12 +313,8 @@ export class InstanceRegistry {
   close(): Promise<void> {
     return this.queue.run(async () => {
       this.closed = true;
-      for (const t of this.timers.values()) clearTimeout(t);
-      this.timers.clear();
-      for (const child of this.onstarts.values()) killProcessGroup(child);
-      this.onstarts.clear();
-      await Promise.all([...this.sshHosts.values()].map((h) => h.stop()));
-      this.sshHosts.clear();
+      this.timers.clearAll();
+      await this.containers.close();
     });
   }
 
@@ -536,27 +458,14 @@ export class InstanceRegistry {
   }
 
   private disarm(id: number): void {
-    const t = this.timers.get(id);
-    if (t) clearTimeout(t);
-    this.timers.delete(id);
+    this.timers.clear(id);
   }
 
   private armTimer(r: InstanceRecord): void {
     this.disarm(r.id);
     const next = r.pending[0];
     if (!next || this.closed) return;
-    const timer = setTimeout(
-      () => {
-        this.timers.delete(r.id);
-        this.queue
-          .run(() => this.advance())
-          .catch((err: unknown) =>
-            this.o.logger.error({ err, instanceId: r.id }, 'sim lifecycle step failed'),
-          );
-      },
-      Math.max(0, next.at - Date.now()),
-    );
-    this.timers.set(r.id, timer);
+    this.timers.set(r.id, next.at);
   }
 
   /** Applies every transition that is due, in time order per instance. */
@@ -606,26 +515,8 @@ export class InstanceRegistry {
   }
 
   private async bringUp(r: InstanceRecord, at: number): Promise<void> {
-    const dirs = instanceDirs(this.o.dataDir, r.id);
     try {
-      await clearGpuLoad(dirs);
-      const host = await SshHost.start({
-        instanceId: r.id,
-        hostKey: r.hostKey,
-        cwd: dirs.workspace,
-        mounts: this.mounts(r),
-        env: this.commandEnv(r),
-        keyring: this.o.keyring,
-        logger: this.o.logger,
-        link: this.o.linkSpeeds
-          ? {
-              upBytesPerSecond: mbpsToBytes(r.offer.inet_up),
-              downBytesPerSecond: mbpsToBytes(r.offer.inet_down),
-            }
-          : undefined,
-      });
-      this.sshHosts.set(r.id, host);
-      this.upSince.set(r.id, at);
+      await this.containers.start(r, at);
     } catch (err) {
       this.o.logger.error({ err, instanceId: r.id }, 'sim could not start the SSH endpoint');
       r.actualStatus = 'exited';
@@ -635,128 +526,18 @@ export class InstanceRegistry {
     r.actualStatus = 'running';
     r.statusMsg = `success, running ${r.image}`;
     r.startDate ??= Math.floor(at / 1000);
-    if (r.onstart) this.runOnstart(r, r.onstart);
+    if (r.onstart) this.containers.runOnstart(r, r.onstart);
   }
 
-  private async bringDown(r: InstanceRecord): Promise<void> {
-    const child = this.onstarts.get(r.id);
-    if (child) killProcessGroup(child);
-    this.onstarts.delete(r.id);
-    const host = this.sshHosts.get(r.id);
-    this.sshHosts.delete(r.id);
-    this.upSince.delete(r.id);
-    await host?.stop();
-    // Everything the machine ran was killed with it; its GPUs are idle.
-    await clearGpuLoad(instanceDirs(this.o.dataDir, r.id)).catch(() => undefined);
-  }
-
-  /** The onstart script runs at every start, as vast.ai runs it when the container starts. */
-  private runOnstart(r: InstanceRecord, script: string): void {
-    const dirs = instanceDirs(this.o.dataDir, r.id);
-    const fd = openSync(dirs.onstartLog, 'a');
-    try {
-      const child = spawnShell(mapContainerPaths(script, this.mounts(r)), {
-        cwd: dirs.workspace,
-        env: this.commandEnv(r),
-        stdio: ['ignore', fd, fd],
-      });
-      child.on('error', (err) =>
-        this.o.logger.warn({ err, instanceId: r.id }, 'sim onstart failed to start'),
-      );
-      this.onstarts.set(r.id, child);
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  /** An image's /workspace is this instance's workspace folder. */
-  private mounts(r: InstanceRecord): PathMounts {
-    return [['/workspace', instanceDirs(this.o.dataDir, r.id).workspace]];
-  }
-
-  /** Only what an instance would have: nothing of the simulator's own environment but PATH. */
-  private commandEnv(r: InstanceRecord): Record<string, string> {
-    const dirs = instanceDirs(this.o.dataDir, r.id);
-    const userEnv = Object.fromEntries(Object.entries(r.env).filter(([k]) => ENV_NAME.test(k)));
-    return {
-      HOME: dirs.workspace,
-      USER: 'root',
-      LOGNAME: 'root',
-      SHELL: '/bin/sh',
-      LANG: 'C.UTF-8',
-      ...userEnv,
-      PATH: `${dirs.bin}:${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`,
-      // Command lines may name /workspace (see container-paths.ts); script files that want the
-      // workspace should use $WORKSPACE, $HOME or relative paths.
-      WORKSPACE: dirs.workspace,
-      GPUOPS_SIM_INSTANCE_ID: String(r.id),
-      CONTAINER_ID: String(r.id),
-      VAST_CONTAINERLABEL: `C.${r.id}`,
-    };
+  private bringDown(r: InstanceRecord): Promise<void> {
+    return this.containers.stop(r);
   }
 
   private toWire(r: InstanceRecord): VastInstanceWire {
-    const host = this.sshHosts.get(r.id);
-    const up = r.actualStatus === 'running' && host !== undefined;
-    const upAt = this.upSince.get(r.id);
-    const o = r.offer;
-    return {
-      id: r.id,
-      machine_id: r.machineId,
-      host_id: o.host_id,
-      actual_status: r.actualStatus,
-      intended_status: r.intendedStatus,
-      cur_state: r.intendedStatus,
-      next_state: r.intendedStatus,
-      status_msg: r.statusMsg,
-      ssh_host: up ? '127.0.0.1' : null,
-      ssh_port: up ? host.port : null,
-      public_ipaddr: '127.0.0.1',
-      ports: up ? { '22/tcp': [{ HostIp: '0.0.0.0', HostPort: String(host.port) }] } : {},
-      dph_total: r.dphTotal,
-      dph_base: r.dphBase,
-      storage_cost: o.storage_cost,
-      start_date: r.createdAt / 1000,
-      uptime_mins: up && upAt !== undefined ? Math.round((Date.now() - upAt) / 600) / 100 : null,
-      label: r.label,
-      image_uuid: r.image,
-      image_runtype: r.runtype,
-      image_args: r.args,
-      onstart: r.onstart,
-      gpu_name: o.gpu_name,
-      num_gpus: o.num_gpus,
-      gpu_ram: o.gpu_ram,
-      gpu_totalram: o.gpu_total_ram,
-      gpu_util: up ? 0 : null,
-      gpu_temp: up ? 30 : null,
-      cpu_util: up ? 0 : null,
-      cpu_cores: o.cpu_cores,
-      cpu_cores_effective: o.cpu_cores_effective,
-      cpu_ram: o.cpu_ram,
-      reliability2: o.reliability,
-      verification: o.verified ? 'verified' : 'unverified',
-      disk_space: r.disk,
-      disk_util: 0,
-      extra_env: Object.entries(r.env),
-      geolocation: o.geolocation,
-      cuda_max_good: o.cuda_max_good,
-      driver_version: o.driver_version,
-      inet_down: o.inet_down,
-      inet_up: o.inet_up,
-      is_bid: r.bidPrice !== null,
-      min_bid: o.min_bid,
-    };
+    return instanceWire(r, this.containers.endpoint(r.id), Date.now());
   }
 
   private toAdminView(r: InstanceRecord): AdminInstanceView {
-    return {
-      ...this.toWire(r),
-      offer_id: r.offerId,
-      destroyed: r.destroyed,
-      destroyed_at: r.destroyedAt === null ? null : Math.floor(r.destroyedAt / 1000),
-      host_failed: r.hostFailed,
-      gpus_held: this.o.market.holdsGpus(r.machineId, r.id),
-      queued_start: r.queuedStart,
-    };
+    return adminInstanceView(r, this.toWire(r), this.o.market.holdsGpus(r.machineId, r.id));
   }
 }

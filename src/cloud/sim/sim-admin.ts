@@ -9,7 +9,8 @@ import type {
   RateLimitRule,
   SimEndpoint,
 } from './failure-injector.ts';
-import type { AdminInstanceView, InstanceRegistry } from './instance-registry.ts';
+import type { InstanceRegistry } from './instance-registry.ts';
+import type { AdminInstanceView } from './instance-wire.ts';
 import type { Market, MarketStats } from './market.ts';
 import type { SshKeyring } from './ssh-keyring.ts';
 
