@@ -1,4 +1,4 @@
-import { asGpuopsError, ErrorCode } from '../errors.ts';
+import { asGpuopsError, ErrorCode, type GpuopsError } from '../errors.ts';
 import { countMetric } from '../metrics.ts';
 import { getTool, TOOLS } from '../tools/registry.ts';
 import type { PlannedCall } from '../tools/schemas.ts';
@@ -156,10 +156,10 @@ export class Agent {
         handled.warnings.push(error.message);
         await surface.post({
           kind: 'reply',
-          text: `⚠️ ${error.message} What already ran is shown above${handled.started.length > 0 ? ' and its operations continue' : ''}.`,
+          text: `⚠️ ${withCode(error)} What already ran is shown above${handled.started.length > 0 ? ' and its operations continue' : ''}.`,
         });
       } else {
-        await surface.post({ kind: 'error', code: error.code, text: `⚠️ ${error.message}` });
+        await surface.post({ kind: 'error', code: error.code, text: `⚠️ ${withCode(error)}` });
       }
     }
     return handled;
@@ -318,7 +318,7 @@ export class Agent {
   private async reportToolError(tool: Tool, err: unknown, surface: ChatSurface): Promise<string> {
     const error = asGpuopsError(err);
     if (error.code === ErrorCode.Internal) this.services.log.error({ err, tool: tool.name }, 'tool failed');
-    await surface.post({ kind: 'error', code: error.code, text: `⚠️ ${error.message}` });
+    await surface.post({ kind: 'error', code: error.code, text: `⚠️ ${withCode(error)}` });
     return `Error ${error.code}: ${error.message}`;
   }
 
@@ -371,4 +371,12 @@ function counted(surface: ChatSurface): ChatSurface {
     confirm: (question, options) => surface.confirm(question, options),
     ...(surface.toolCall && { toolCall: (call) => surface.toolCall?.(call) }),
   };
+}
+
+/**
+ * An error as a person reads it in chat: its message and its code, which is what whoever runs
+ * gpuops looks up in the logs and what a person quotes when asking for help.
+ */
+function withCode(error: GpuopsError): string {
+  return `${error.message} (${error.code})`;
 }

@@ -17,6 +17,7 @@ import {
 import { Conversation } from '../agent/conversation.ts';
 import { ErrorCode } from '../errors.ts';
 import type { ProgressView } from '../jobs/progress.ts';
+import { redact } from '../redact.ts';
 import type { RequestContext } from '../tools/tool.ts';
 import { failureAnswer } from './failure-answer.ts';
 import type { OperationFollower } from './operation-follower.ts';
@@ -59,15 +60,16 @@ export class ChatRequests {
     // the conversation (and a bot process sees the thread as one it takes part in).
     const turnId =
       thread && context.conversation
-        ? await addTurn(this.db, context.conversation, { user: text, assistant: '(answering)' }).catch(
-            (err: unknown) => {
-              this.log.warn(
-                { err, conversation: context.conversation },
-                'could not store the conversation turn',
-              );
-              return undefined;
-            },
-          )
+        ? await addTurn(this.db, context.conversation, {
+            user: redact(text),
+            assistant: '(answering)',
+          }).catch((err: unknown) => {
+            this.log.warn(
+              { err, conversation: context.conversation },
+              'could not store the conversation turn',
+            );
+            return undefined;
+          })
         : undefined;
     const handled = await this.agent.handle(text, context, surface, conversation ?? thread);
     const answer = thread?.lastTurn()?.assistant;

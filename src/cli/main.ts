@@ -86,6 +86,7 @@ program
       const { startRuntime } = await import('../runtime.ts');
       const { JsonTranscriptSurface } = await import('../bots/terminal/json-transcript.ts');
       const { TerminalSurface } = await import('../bots/terminal/terminal-surface.ts');
+      const { terminalSafe } = await import('../bots/terminal/terminal-text.ts');
       const runtime = await startRuntime(cfg, { role: cfg.role === 'bot' ? 'bot' : 'all' });
       onShutdown(runtime.close);
       const json = opts.json ? new JsonTranscriptSurface(process.stdout, Boolean(opts.yes)) : undefined;
@@ -95,7 +96,7 @@ program
           out: process.stdout,
           inPlace: false,
           confirm: async (question, options) => {
-            process.stdout.write(`${question}\n`);
+            process.stdout.write(`${terminalSafe(question)}\n`);
             if (opts.yes && options?.mustAsk) {
               process.stdout.write(
                 'Not confirmed: your request did not name what this acts on, so --yes does not cover it. Name it in the request, or confirm in `gpuops chat`.\n',

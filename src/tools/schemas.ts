@@ -132,7 +132,13 @@ export const recommendGpuSchema = z.object({
     .max(1e13)
     .optional()
     .describe('Tokens of training data (times epochs: the whole run), for its cost'),
-  training_examples: z.number().int().min(1).max(1e10).optional().describe('Training examples in the data set'),
+  training_examples: z
+    .number()
+    .int()
+    .min(1)
+    .max(1e10)
+    .optional()
+    .describe('Training examples in the data set'),
   tokens_per_example: z
     .number()
     .int()
@@ -141,7 +147,12 @@ export const recommendGpuSchema = z.object({
     .optional()
     .describe('Average tokens per training example (a stated default when not given)'),
   epochs: z.number().positive().max(1000).optional().describe('Passes over the training data (default 1)'),
-  requests_per_second: z.number().positive().max(1e6).optional().describe('Serving load: requests per second'),
+  requests_per_second: z
+    .number()
+    .positive()
+    .max(1e6)
+    .optional()
+    .describe('Serving load: requests per second'),
   tokens_per_request: z
     .number()
     .int()

@@ -78,6 +78,8 @@ describe('bad input gets a clear answer and changes nothing', () => {
     });
     await g.say(`pause i-${other.id}`);
     expect(g.surface.errors()[0]!.code).toBe('instance_not_yours');
+    // The code reaches the person too: it is what they quote when they ask for help.
+    expect(g.surface.errors()[0]!.text).toMatch(/\(instance_not_yours\)$/);
     await g.say(`destroy i-${other.id}`, { confirm: true });
     expect(g.surface.errors()[1]!.code).toBe('instance_not_yours');
     expect((await getInstance(g.runtime.database.db, other.id))!.state).toBe('running');

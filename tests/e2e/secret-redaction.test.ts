@@ -74,8 +74,9 @@ describe("a model server whose 401 quotes gpuops's API key", () => {
     const conversation = `thread-${randomBytes(4).toString('hex')}`;
     let turns: Awaited<ReturnType<typeof recentTurns>>;
     try {
+      // A person who pastes the key into chat: what they typed is stored too, and must not keep it.
       await runtime.chat!.handle(
-        'list my instances',
+        `list my instances (our key is ${LEAKY_KEY})`,
         { user: 'alice', channel: 'team-ml', replyTo: { surface: 'test', channel: 'team-ml' }, conversation },
         surface,
       );
@@ -97,6 +98,7 @@ describe("a model server whose 401 quotes gpuops's API key", () => {
 
     expect(turns).toHaveLength(1);
     expect(turns[0]!.assistant).toContain('refused gpuops');
+    expect(turns[0]!.user).toBe('list my instances (our key is [redacted])');
     expect(piecesOfKey(JSON.stringify(turns))).toEqual([]);
 
     const log = await readFile(logFile, 'utf8');
