@@ -26,7 +26,7 @@ import {
   startTestSimulator,
   vastApi,
   waitForStatus,
-} from '../tests/sim/sim-test-kit.ts';
+} from '../tests/support/simulator.ts';
 import { option } from './stats.ts';
 
 const mb = option('mb', 1024);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OfferQuery } from '../../src/cloud/provider.ts';
-import { VastClient } from '../../src/cloud/vast/vast-client.ts';
+import type { OfferQuery } from '../../../src/cloud/provider.ts';
+import { VastClient } from '../../../src/cloud/vast/vast-client.ts';
 import {
   buildVastQuery,
   countryFromGeolocation,
@@ -8,8 +8,8 @@ import {
   minGpuRamMb,
   toInstanceStatus,
   VastProvider,
-} from '../../src/cloud/vast/vast-provider.ts';
-import { ErrorCode, GpuopsError } from '../../src/errors.ts';
+} from '../../../src/cloud/vast/vast-provider.ts';
+import { ErrorCode, GpuopsError } from '../../../src/errors.ts';
 import { rawInstance, rawOffer, type StubHandler, startVastStub, type VastStub } from './vast-stub.ts';
 
 let stubs: VastStub[] = [];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mapContainerPaths } from '../../src/cloud/sim/container-paths.ts';
+import { mapContainerPaths } from '../../../src/cloud/sim/container-paths.ts';
 
 describe('an image’s /workspace on a simulated instance', () => {
   let root: string;

@@ -1,7 +1,7 @@
 import { Client } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../src/cloud/sim/index.ts';
-import { readGpuUtilization } from '../../src/cloud/ssh/gpu-utilization.ts';
+import type { Simulator } from '../../../src/cloud/sim/index.ts';
+import { readGpuUtilization } from '../../../src/cloud/ssh/gpu-utilization.ts';
 import {
   cheapestOffer,
   newKeyPair,
@@ -11,7 +11,7 @@ import {
   vastApi,
   waitFor,
   waitForStatus,
-} from './sim-test-kit.ts';
+} from '../../support/simulator.ts';
 
 describe('GPU utilisation on simulated instances', () => {
   let sim: Simulator;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../src/cloud/sim/index.ts';
-import { startTestSimulator, type VastApi, vastApi } from './sim-test-kit.ts';
+import type { Simulator } from '../../../src/cloud/sim/index.ts';
+import { startTestSimulator, type VastApi, vastApi } from '../../support/simulator.ts';
 
 describe('simulated vast.ai offer search', () => {
   let sim: Simulator;

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../src/cloud/sim/index.ts';
-import { generateValidPair } from '../../src/cloud/ssh/ssh-keys.ts';
-import { startTestSimulator, vastApi, waitForStatus } from './sim-test-kit.ts';
+import type { Simulator } from '../../../src/cloud/sim/index.ts';
+import { generateValidPair } from '../../../src/cloud/ssh/ssh-keys.ts';
+import { startTestSimulator, vastApi, waitForStatus } from '../../support/simulator.ts';
 
 /**
  * vast.ai's own CLI against the simulator, unchanged. Runs only where VAST_CLI names a copy of

@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyMarketPressure } from '../../src/cloud/sim/admin-client.ts';
-import type { Simulator } from '../../src/cloud/sim/index.ts';
+import { applyMarketPressure } from '../../../src/cloud/sim/admin-client.ts';
+import type { Simulator } from '../../../src/cloud/sim/index.ts';
 import {
   cheapestOffer,
   newKeyPair,
@@ -12,7 +12,7 @@ import {
   startTestSimulator,
   vastApi,
   waitForStatus,
-} from './sim-test-kit.ts';
+} from '../../support/simulator.ts';
 
 describe('simulator persistence', () => {
   const cleanups: (() => Promise<unknown>)[] = [];

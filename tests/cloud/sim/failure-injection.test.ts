@@ -7,8 +7,8 @@ import {
   resetFailures,
   setFaultRate,
   setRateLimit,
-} from '../../src/cloud/sim/admin-client.ts';
-import type { Simulator } from '../../src/cloud/sim/index.ts';
+} from '../../../src/cloud/sim/admin-client.ts';
+import type { Simulator } from '../../../src/cloud/sim/index.ts';
 import {
   cheapestOffer,
   newKeyPair,
@@ -18,7 +18,7 @@ import {
   vastApi,
   waitFor,
   waitForStatus,
-} from './sim-test-kit.ts';
+} from '../../support/simulator.ts';
 
 describe('simulated marketplace failure injection', () => {
   let sim: Simulator;

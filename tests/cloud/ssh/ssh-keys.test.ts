@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ssh2 from 'ssh2';
 import { describe, expect, it } from 'vitest';
-import { loadOrCreateKeyPair } from '../../src/cloud/ssh/ssh-keys.ts';
+import { loadOrCreateKeyPair } from '../../../src/cloud/ssh/ssh-keys.ts';
 
 describe("gpuops's SSH key", () => {
   it('is always a key that parses, though the generator sometimes makes broken ones', async () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GcpCompute, type GcpComputeOptions, type VmSpec } from '../../src/cloud/gcp/gcp-compute.ts';
-import { sshExec } from '../../src/cloud/ssh/ssh-client.ts';
-import { generateValidPair } from '../../src/cloud/ssh/ssh-keys.ts';
-import { ErrorCode, GpuopsError } from '../../src/errors.ts';
-import { type ComputeStandIn, startComputeStandIn } from '../support/gcp/compute-stand-in.ts';
+import { GcpCompute, type GcpComputeOptions, type VmSpec } from '../../../src/cloud/gcp/gcp-compute.ts';
+import { sshExec } from '../../../src/cloud/ssh/ssh-client.ts';
+import { generateValidPair } from '../../../src/cloud/ssh/ssh-keys.ts';
+import { ErrorCode, GpuopsError } from '../../../src/errors.ts';
+import { type ComputeStandIn, startComputeStandIn } from '../../support/gcp/compute-stand-in.ts';
 
 describe('GCP Compute against the local stand-in', () => {
   let gcp: ComputeStandIn;

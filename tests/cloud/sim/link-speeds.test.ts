@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../src/cloud/sim/index.ts';
+import type { Simulator } from '../../../src/cloud/sim/index.ts';
 import {
   cheapestOffer,
   newKeyPair,
@@ -8,7 +8,7 @@ import {
   type VastApi,
   vastApi,
   waitForStatus,
-} from './sim-test-kit.ts';
+} from '../../support/simulator.ts';
 
 describe('simulated hosts with link speeds', () => {
   let sim: Simulator;

@@ -3,19 +3,19 @@ import { createConnection, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../src/cloud/sim/index.ts';
-import { blobKey, manifestKey } from '../../src/cloud/snapshot/manifest.ts';
-import { restoreWorkspace, snapshotWorkspace } from '../../src/cloud/snapshot/workspace-snapshot.ts';
-import { SshSession } from '../../src/cloud/ssh/ssh-session.ts';
-import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../src/cloud/storage/local-s3.ts';
-import { ObjectStore } from '../../src/cloud/storage/object-store.ts';
+import type { Simulator } from '../../../src/cloud/sim/index.ts';
+import { blobKey, manifestKey } from '../../../src/cloud/snapshot/manifest.ts';
+import { restoreWorkspace, snapshotWorkspace } from '../../../src/cloud/snapshot/workspace-snapshot.ts';
+import { SshSession } from '../../../src/cloud/ssh/ssh-session.ts';
+import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../../src/cloud/storage/local-s3.ts';
+import { ObjectStore } from '../../../src/cloud/storage/object-store.ts';
 import {
   cheapestOffer,
   newKeyPair,
   startTestSimulator,
   vastApi,
   waitForStatus,
-} from '../sim/sim-test-kit.ts';
+} from '../../support/simulator.ts';
 
 /** Bytes a connection may carry from the client before an armed proxy cuts it: only a large upload gets there. */
 const CUT_AFTER_BYTES = 4_000_000;

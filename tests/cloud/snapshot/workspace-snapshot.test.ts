@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../src/cloud/sim/index.ts';
-import { blobKey, type Manifest } from '../../src/cloud/snapshot/manifest.ts';
-import { restoreWorkspace, snapshotWorkspace } from '../../src/cloud/snapshot/workspace-snapshot.ts';
-import { SshSession } from '../../src/cloud/ssh/ssh-session.ts';
-import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../src/cloud/storage/local-s3.ts';
-import { ObjectStore } from '../../src/cloud/storage/object-store.ts';
+import type { Simulator } from '../../../src/cloud/sim/index.ts';
+import { blobKey, type Manifest } from '../../../src/cloud/snapshot/manifest.ts';
+import { restoreWorkspace, snapshotWorkspace } from '../../../src/cloud/snapshot/workspace-snapshot.ts';
+import { SshSession } from '../../../src/cloud/ssh/ssh-session.ts';
+import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../../src/cloud/storage/local-s3.ts';
+import { ObjectStore } from '../../../src/cloud/storage/object-store.ts';
 import {
   cheapestOffer,
   newKeyPair,
@@ -15,7 +15,7 @@ import {
   type VastApi,
   vastApi,
   waitForStatus,
-} from '../sim/sim-test-kit.ts';
+} from '../../support/simulator.ts';
 
 /** A workspace with what trips snapshot tools up: many files, a big one, odd names, links, modes. */
 const TRICKY_WORKSPACE = [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { GPU_CATALOG } from '../../src/cloud/gpu-catalog.ts';
-import { generateMachines, Market, reportedGpuRamMb } from '../../src/cloud/sim/market.ts';
-import { parseOfferSearch } from '../../src/cloud/sim/offer-query.ts';
+import { GPU_CATALOG } from '../../../src/cloud/gpu-catalog.ts';
+import { generateMachines, Market, reportedGpuRamMb } from '../../../src/cloud/sim/market.ts';
+import { parseOfferSearch } from '../../../src/cloud/sim/offer-query.ts';
 
 describe('simulated market', () => {
   it('lists at least 2000 offers over 25 or more GPU models, and is identical for the same seed', () => {

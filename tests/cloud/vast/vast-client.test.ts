@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { VastClient, type VastClientOptions } from '../../src/cloud/vast/vast-client.ts';
-import type { VastCreateInstanceBody } from '../../src/cloud/vast/vast-schemas.ts';
-import { ErrorCode, GpuopsError } from '../../src/errors.ts';
+import { VastClient, type VastClientOptions } from '../../../src/cloud/vast/vast-client.ts';
+import type { VastCreateInstanceBody } from '../../../src/cloud/vast/vast-schemas.ts';
+import { ErrorCode, GpuopsError } from '../../../src/errors.ts';
 import {
   freePort,
   rawInstance,

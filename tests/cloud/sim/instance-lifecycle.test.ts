@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyMarketPressure, getSimState, resetFailures } from '../../src/cloud/sim/admin-client.ts';
-import type { Simulator } from '../../src/cloud/sim/index.ts';
-import type { VastInstanceWire } from '../../src/cloud/sim/wire-types.ts';
+import { applyMarketPressure, getSimState, resetFailures } from '../../../src/cloud/sim/admin-client.ts';
+import type { Simulator } from '../../../src/cloud/sim/index.ts';
+import type { VastInstanceWire } from '../../../src/cloud/sim/wire-types.ts';
 import {
   cheapestOffer,
   newKeyPair,
@@ -11,7 +11,7 @@ import {
   vastApi,
   waitFor,
   waitForStatus,
-} from './sim-test-kit.ts';
+} from '../../support/simulator.ts';
 
 describe('simulated instance lifecycle', () => {
   let sim: Simulator;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failNext, getSimState } from '../../src/cloud/sim/admin-client.ts';
-import type { Simulator } from '../../src/cloud/sim/index.ts';
-import { generateValidPair } from '../../src/cloud/ssh/ssh-keys.ts';
-import { VastClient } from '../../src/cloud/vast/vast-client.ts';
-import { startTestSimulator, type VastApi, vastApi, waitForStatus } from './sim-test-kit.ts';
+import { failNext, getSimState } from '../../../src/cloud/sim/admin-client.ts';
+import type { Simulator } from '../../../src/cloud/sim/index.ts';
+import { generateValidPair } from '../../../src/cloud/ssh/ssh-keys.ts';
+import { VastClient } from '../../../src/cloud/vast/vast-client.ts';
+import { startTestSimulator, type VastApi, vastApi, waitForStatus } from '../../support/simulator.ts';
 
 /**
  * The simulator as vast.ai's own CLI (vast.py, vast-ai/vast-cli) and vast.ai's published OpenAPI
