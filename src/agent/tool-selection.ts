@@ -1,6 +1,7 @@
 import { TOOLS } from '../tools/registry.ts';
 import type { ToolName } from '../tools/schemas.ts';
 import type { Tool } from '../tools/tool.ts';
+import { DECLARATIONS } from './planner/declarations/index.ts';
 import { planRequest } from './planner/index.ts';
 
 /**
@@ -12,36 +13,6 @@ import { planRequest } from './planner/index.ts';
 
 /** Always offered: cheap, read-only, and what a model needs to look before it acts. */
 const ALWAYS: readonly ToolName[] = ['list_instances', 'instance_status'];
-
-/** What a request for one tool often needs next. */
-const NEIGHBOURS: Readonly<Record<ToolName, readonly ToolName[]>> = {
-  search_offers: ['deploy'],
-  deploy: ['search_offers'],
-  // recommend_gpu's definition is the largest by far (the job's size); its neighbours stay few.
-  recommend_gpu: ['deploy_recommendation'],
-  deploy_recommendation: ['recommend_gpu'],
-  pause: ['resume', 'destroy'],
-  resume: ['pause'],
-  destroy: ['pause'],
-  list_instances: [],
-  instance_status: [],
-  snapshot: ['list_snapshots'],
-  list_snapshots: ['restore', 'describe_snapshot'],
-  restore: ['list_snapshots', 'restore_to_new_instance'],
-  restore_to_new_instance: ['list_snapshots', 'restore'],
-  auto_pause: ['stop_auto_pause', 'keep_running'],
-  stop_auto_pause: ['auto_pause'],
-  keep_running: ['auto_pause', 'stop_auto_pause'],
-  idle_savings: ['auto_pause'],
-  delete_snapshot: ['list_snapshots'],
-  describe_snapshot: ['list_snapshots', 'restore'],
-  snapshot_policy: ['snapshot', 'list_snapshots'],
-  failover: ['list_snapshots', 'instance_status'],
-  auto_failover: ['failover', 'snapshot'],
-  hibernate: ['resume', 'hibernation_policy'],
-  hibernation_policy: ['hibernate', 'resume'],
-  standby: ['snapshot', 'list_snapshots'],
-};
 
 /** Offered whenever a request talks about a CPU standby. */
 const STANDBY: readonly ToolName[] = ['standby', 'snapshot', 'failover'];
@@ -79,7 +50,7 @@ export function selectTools(text: string): Tool[] {
   const planned = plan.kind === 'calls' ? plan.calls.map((c) => c.tool) : [];
   for (const tool of planned) {
     chosen.add(tool);
-    for (const next of NEIGHBOURS[tool]) chosen.add(next);
+    for (const next of DECLARATIONS[tool].neighbours) chosen.add(next);
   }
   if (planned.length === 0) {
     const likely: readonly ToolName[] = SNAPSHOT_WORDS.test(text)

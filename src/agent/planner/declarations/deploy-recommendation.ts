@@ -1,0 +1,8 @@
+import type { ToolDeclaration } from '../declaration.ts';
+
+export const deployRecommendation: ToolDeclaration = {
+  tool: 'deploy_recommendation',
+  can: 'recommend a GPU for a model',
+  neighbours: ['recommend_gpu'],
+  examples: [],
+};

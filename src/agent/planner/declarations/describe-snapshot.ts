@@ -1,0 +1,10 @@
+import type { ToolDeclaration } from '../declaration.ts';
+
+export const describeSnapshot: ToolDeclaration = {
+  tool: 'describe_snapshot',
+  can: 'snapshot and restore their workspaces (on a schedule too)',
+  neighbours: ['list_snapshots', 'restore'],
+  examples: [
+    { text: 'describe snap-3', calls: [{ tool: 'describe_snapshot', args: { snapshot: 'snap-3' } }] },
+  ],
+};

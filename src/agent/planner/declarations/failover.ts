@@ -1,0 +1,11 @@
+import type { ToolDeclaration } from '../declaration.ts';
+
+export const failover: ToolDeclaration = {
+  tool: 'failover',
+  can: 'move them to new machines (failover)',
+  neighbours: ['list_snapshots', 'instance_status'],
+  examples: [
+    { text: 'migrate i-2 to a new gpu', calls: [{ tool: 'failover', args: { instance: 'i-2' } }] },
+    { text: 'i-3 died, move it', calls: [{ tool: 'failover', args: { instance: 'i-3' } }] },
+  ],
+};

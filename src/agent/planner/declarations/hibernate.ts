@@ -1,0 +1,8 @@
+import type { ToolDeclaration } from '../declaration.ts';
+
+export const hibernate: ToolDeclaration = {
+  tool: 'hibernate',
+  can: 'hibernate them',
+  neighbours: ['resume', 'hibernation_policy'],
+  examples: [{ text: 'hibernate i-3', calls: [{ tool: 'hibernate', args: { instance: 'i-3' } }] }],
+};

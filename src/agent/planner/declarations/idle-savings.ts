@@ -1,0 +1,13 @@
+import type { ToolDeclaration } from '../declaration.ts';
+
+export const idleSavings: ToolDeclaration = {
+  tool: 'idle_savings',
+  can: 'pause them when idle',
+  neighbours: ['auto_pause'],
+  examples: [
+    {
+      text: 'how much did auto-pause save this week?',
+      calls: [{ tool: 'idle_savings', args: { period: 'week' } }],
+    },
+  ],
+};

@@ -1,0 +1,8 @@
+import type { ToolDeclaration } from '../declaration.ts';
+
+export const keepRunning: ToolDeclaration = {
+  tool: 'keep_running',
+  can: 'pause them when idle',
+  neighbours: ['auto_pause', 'stop_auto_pause'],
+  examples: [{ text: 'keep i-3 running', calls: [{ tool: 'keep_running', args: { instance: 'i-3' } }] }],
+};

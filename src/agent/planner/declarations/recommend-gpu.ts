@@ -1,0 +1,14 @@
+import type { ToolDeclaration } from '../declaration.ts';
+
+export const recommendGpu: ToolDeclaration = {
+  tool: 'recommend_gpu',
+  can: 'recommend a GPU for a model',
+  // recommend_gpu's definition is the largest by far (the job's size); its neighbours stay few.
+  neighbours: ['deploy_recommendation'],
+  examples: [
+    {
+      text: 'what GPU do I need to serve Llama 3.1 8B?',
+      calls: [{ tool: 'recommend_gpu', args: { model: 'llama-3.1-8b', task: 'inference' } }],
+    },
+  ],
+};

@@ -1,0 +1,17 @@
+import type { ToolDeclaration } from '../declaration.ts';
+
+export const snapshotPolicy: ToolDeclaration = {
+  tool: 'snapshot_policy',
+  can: 'snapshot and restore their workspaces (on a schedule too)',
+  neighbours: ['snapshot', 'list_snapshots'],
+  examples: [
+    {
+      text: 'snapshot i-3 every 6 hours',
+      calls: [{ tool: 'snapshot_policy', args: { instance: 'i-3', every_minutes: 360 } }],
+    },
+    {
+      text: 'keep the last 5 snapshots of i-3',
+      calls: [{ tool: 'snapshot_policy', args: { instance: 'i-3', keep_last: 5 } }],
+    },
+  ],
+};

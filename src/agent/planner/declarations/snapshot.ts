@@ -1,0 +1,14 @@
+import type { ToolDeclaration } from '../declaration.ts';
+
+export const snapshot: ToolDeclaration = {
+  tool: 'snapshot',
+  can: 'snapshot and restore their workspaces (on a schedule too)',
+  neighbours: ['list_snapshots'],
+  examples: [
+    { text: 'back up i-6', calls: [{ tool: 'snapshot', args: { instance: 'i-6' } }] },
+    {
+      text: 'take a snapshot of i-14 called before-upgrade',
+      calls: [{ tool: 'snapshot', args: { instance: 'i-14', name: 'before-upgrade' } }],
+    },
+  ],
+};
