@@ -2,6 +2,7 @@ import ssh2 from 'ssh2';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/cloud/sim/index.ts';
 import type { VastInstanceWire, VastOfferWire } from '../../src/cloud/sim/wire-types.ts';
 import { generateValidPair } from '../../src/cloud/ssh/ssh-keys.ts';
+import { waitFor } from './wait.ts';
 
 /** Talks to the simulator the way a vast.ai client does: plain fetch, Bearer key. */
 export interface ApiAnswer<T = unknown> {
@@ -74,20 +75,6 @@ export function startTestSimulator(options: SimulatorOptions = {}): Promise<Simu
   return startSimulator({ timeScale: 0.01, offers: 2_400, ...options });
 }
 
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined | null | false>,
-  what: string,
-  timeoutMs = 5_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** Polls until the instance reports this actual_status; returns the instance as then shown. */
 export function waitForStatus(api: VastApi, id: number, status: string | null): Promise<VastInstanceWire> {
   return waitFor(
@@ -95,7 +82,7 @@ export function waitForStatus(api: VastApi, id: number, status: string | null): 
       const instance = await api.show(id);
       return instance && instance.actual_status === status ? instance : undefined;
     },
-    `instance ${id} to be ${String(status)}`,
+    { what: `instance ${id} to be ${String(status)}` },
   );
 }
 

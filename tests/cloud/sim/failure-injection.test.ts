@@ -16,9 +16,9 @@ import {
   startTestSimulator,
   type VastApi,
   vastApi,
-  waitFor,
   waitForStatus,
 } from '../../support/simulator.ts';
+import { waitFor } from '../../support/wait.ts';
 
 describe('simulated marketplace failure injection', () => {
   let sim: Simulator;
@@ -109,11 +109,14 @@ describe('simulated marketplace failure injection', () => {
     const offer = await cheapestOffer(api);
     const id = (await api.create(offer.id)).json.new_contract!;
     const statuses = new Set<string | null>();
-    const offline = await waitFor(async () => {
-      const instance = await api.show(id);
-      statuses.add(instance?.actual_status ?? null);
-      return instance?.actual_status === 'offline' ? instance : undefined;
-    }, 'the host to fail');
+    const offline = await waitFor(
+      async () => {
+        const instance = await api.show(id);
+        statuses.add(instance?.actual_status ?? null);
+        return instance?.actual_status === 'offline' ? instance : undefined;
+      },
+      { what: 'the host to fail' },
+    );
     expect(statuses.has('running')).toBe(false);
     expect(statuses.has('loading')).toBe(true);
     expect(offline.ssh_port).toBeNull();

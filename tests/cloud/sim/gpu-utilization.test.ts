@@ -9,9 +9,9 @@ import {
   startTestSimulator,
   type VastApi,
   vastApi,
-  waitFor,
   waitForStatus,
 } from '../../support/simulator.ts';
+import { waitFor } from '../../support/wait.ts';
 
 describe('GPU utilisation on simulated instances', () => {
   let sim: Simulator;
@@ -46,7 +46,9 @@ describe('GPU utilisation on simulated instances', () => {
       'gpu-burn -u 87 -i 1 600 > burn.log 2>&1 & echo $! > burn.pid; echo started',
     );
     expect(started.stdout).toBe('started\n');
-    expect(await waitFor(async () => (await utilization(target))[1] === 87, 'GPU 1 at 87%')).toBe(true);
+    expect(await waitFor(async () => (await utilization(target))[1] === 87, { what: 'GPU 1 at 87%' })).toBe(
+      true,
+    );
     expect((await utilization(target))[0]).toBe(0);
 
     const csv = await sshExec(
@@ -63,7 +65,9 @@ describe('GPU utilisation on simulated instances', () => {
     expect(new Set(table.filter((l) => l !== '').map((l) => l.length))).toEqual(new Set([91]));
 
     await sshExec(target, 'kill "$(cat burn.pid)"');
-    await waitFor(async () => (await utilization(target)).every((u) => u === 0), 'the GPUs to be idle again');
+    await waitFor(async () => (await utilization(target)).every((u) => u === 0), {
+      what: 'the GPUs to be idle again',
+    });
     await api.destroy(id);
   });
 
@@ -79,19 +83,18 @@ describe('GPU utilisation on simulated instances', () => {
     await new Promise<void>((resolve, reject) =>
       conn.exec('gpu-burn', (err) => (err ? reject(err) : resolve())),
     );
-    await waitFor(async () => (await utilization(target))[0] === 100, 'the GPU to be busy');
+    await waitFor(async () => (await utilization(target))[0] === 100, { what: 'the GPU to be busy' });
     conn.end();
-    await waitFor(
-      async () => (await utilization(target))[0] === 0,
-      'the GPU to be idle after the session closed',
-    );
+    await waitFor(async () => (await utilization(target))[0] === 0, {
+      what: 'the GPU to be idle after the session closed',
+    });
     await api.destroy(id);
   });
 
   it('forgets GPU work when the instance stops, background work included', async () => {
     const { id, target } = await runningInstance(1);
     await sshExec(target, 'gpu-burn 600 > /dev/null 2>&1 &');
-    await waitFor(async () => (await utilization(target))[0] === 100, 'the GPU to be busy');
+    await waitFor(async () => (await utilization(target))[0] === 100, { what: 'the GPU to be busy' });
     await api.setState(id, 'stopped');
     await waitForStatus(api, id, 'stopped');
     await api.setState(id, 'running');

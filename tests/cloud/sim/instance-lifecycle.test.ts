@@ -9,9 +9,9 @@ import {
   startTestSimulator,
   type VastApi,
   vastApi,
-  waitFor,
   waitForStatus,
 } from '../../support/simulator.ts';
+import { waitFor } from '../../support/wait.ts';
 
 describe('simulated instance lifecycle', () => {
   let sim: Simulator;
@@ -220,13 +220,15 @@ describe('simulated instance lifecycle', () => {
   });
 });
 
-async function waitForOutput(target: { host: string; port: number; privateKey: string }, command: string) {
-  for (let i = 0; i < 100; i++) {
-    const { stdout } = await sshExec(target, command);
-    if (stdout.startsWith('started')) return stdout;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('onstart never ran');
+/** The command's output once the onstart script has written it. */
+function waitForOutput(target: { host: string; port: number; privateKey: string }, command: string) {
+  return waitFor(
+    async () => {
+      const { stdout } = await sshExec(target, command);
+      return stdout.startsWith('started') ? stdout : undefined;
+    },
+    { what: 'the onstart script to run', timeoutMs: 10_000 },
+  );
 }
 
 describe('a stopped instance on a fast clock', () => {
@@ -249,10 +251,9 @@ describe('a stopped instance on a fast clock', () => {
     const onMachine = { machine_id: { eq: offer.machine_id } };
     expect(await api.search(onMachine)).toEqual([]);
 
-    const relisted = await waitFor(
-      async () => (await api.search(onMachine))[0],
-      'the machine to be listed again',
-    );
+    const relisted = await waitFor(async () => (await api.search(onMachine))[0], {
+      what: 'the machine to be listed again',
+    });
     expect(relisted.id).toBe(offer.id);
     const other = (await api.create(offer.id)).json.new_contract!;
     expect((await api.setState(id, 'running')).json).toMatchObject({
