@@ -1,6 +1,6 @@
 import { buildWorkload } from '../../advisor/workload.ts';
-import { type PlannedCall, TOOL_SCHEMAS } from '../../tools/schemas.ts';
 import { parseAdviceQuestion } from './advice-question.ts';
+import { checked } from './checked-calls.ts';
 import { extractGpus } from './extract-gpu.ts';
 import { emptyExtraction, type Plan } from './types.ts';
 import { UnreadText } from './unread-text.ts';
@@ -82,18 +82,6 @@ export function planDeployRecommendation(text: string): Plan | undefined {
   }
   if (others.length > 0) return undefined;
   return checked({ tool: 'deploy_recommendation', args: { instead_gpu: gpu.id } });
-}
-
-export function checked(call: PlannedCall): Plan {
-  const result = TOOL_SCHEMAS[call.tool].safeParse(call.args);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    return {
-      kind: 'clarify',
-      message: `I couldn't build a valid ${call.tool} request (${issue?.path.join('.') || 'arguments'}: ${issue?.message ?? 'invalid'}). Could you rephrase it?`,
-    };
-  }
-  return { kind: 'calls', calls: [call] };
 }
 
 function orList(items: readonly string[]): string {

@@ -1,5 +1,5 @@
 import type { IDLE_SAVINGS_PERIODS } from '../../tools/schemas.ts';
-import { checked } from './advice.ts';
+import { checked } from './checked-calls.ts';
 import { type DurationLimits, type Minutes, readMinutes } from './extract-duration.ts';
 import { readNumber } from './numerals.ts';
 import type { Plan } from './types.ts';

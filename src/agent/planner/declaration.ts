@@ -1,4 +1,6 @@
 import type { PlannedCall, ToolName } from '../../tools/schemas.ts';
+import type { Slot } from './slots.ts';
+import type { Extraction, Field, Plan } from './types.ts';
 
 /** One request and the calls that answer it, in the agent's own argument names. */
 export interface Phrasing {
@@ -22,4 +24,49 @@ export interface ToolDeclaration {
    * of `gpuops eval`. A compound request sits with the tool of its first call.
    */
   readonly examples: readonly Phrasing[];
+  /** How the planner's scoring reads a request for it; see `Reading`. */
+  readonly reading?: Reading;
+}
+
+/** Words of a request (matched on the lower-case text) and the points they give. */
+export interface Cue {
+  readonly pattern: RegExp;
+  readonly points: number;
+}
+
+/** Points for a request that gave any of `slots`; negative for values the tool cannot use. */
+export interface SlotCue {
+  readonly slots: readonly Slot[];
+  readonly points: number;
+  /** "don't destroy i-3": once an act was cancelled, the id alone must not ask for this tool. */
+  readonly notAfterNegation?: boolean;
+}
+
+/**
+ * How the planner picks a tool and builds its call. Every declaration with a reading is scored on
+ * the same request: its acts and objects found, its slots given or not. The highest score of at
+ * least 3 wins; a tie goes to the lower `risk`.
+ */
+export interface Reading {
+  /** Verb phrases people use for it ("pause", "shut down", "spin up"): points, and its own verb. */
+  readonly acts: readonly Cue[];
+  /** Nouns and question shapes that point at it ("offers", "my instances", "what's running"). */
+  readonly objects: readonly Cue[];
+  readonly slots: readonly SlotCue[];
+  /** Spends money or changes machines: chosen only when one of its own acts is said ("4090 with pytorch" searches, it never rents). */
+  readonly needsAct?: boolean;
+  /** Rank among tied scores, lowest first: what costs least if it is the wrong reading. */
+  readonly risk: number;
+  /** Not asked for when one of these tools' acts is said: "pause all my instances" lists nothing. */
+  readonly yieldsTo?: readonly ToolName[];
+  /** The values it takes: a problem with any other value ("$0.4.5") is not worth a question. */
+  readonly uses: readonly Field[];
+  /** Takes a place that covers several ("APAC") as one call per place rather than asking which. */
+  readonly takesEachPlace?: boolean;
+  /** What a later clause borrows from the one before when it names none ("stop i-3 and destroy it"). */
+  readonly inherits?: 'instances' | 'gpus';
+  /** The act as a question names it: "pause", "status of". */
+  readonly verb: string;
+  /** The calls, or the question to ask; undefined when the request is not one for this tool after all. */
+  build(ex: Extraction, text: string): Plan | undefined;
 }

@@ -1,4 +1,4 @@
-import { checked } from './advice.ts';
+import { checked } from './checked-calls.ts';
 import { type DurationLimits, readMinutes } from './extract-duration.ts';
 import type { Plan } from './types.ts';
 

@@ -5,12 +5,13 @@ import { cleanRequest, MAX_REQUEST_CHARS } from './clean-request.ts';
 import { extract } from './extract.ts';
 import { planFailover } from './failover.ts';
 import { planHibernation } from './hibernation.ts';
-import { classify } from './intent.ts';
+import { classify, type ScoredDeclaration } from './intent.ts';
 import * as say from './messages.ts';
 import { planMissingCapability } from './missing-capabilities.ts';
+import { conflictingActions } from './questions.ts';
 import { planSnapshots } from './snapshots.ts';
 import { planStandby } from './standby.ts';
-import type { Extraction, Intent, Plan } from './types.ts';
+import type { Extraction, Plan } from './types.ts';
 import { UnreadText } from './unread-text.ts';
 
 /**
@@ -22,7 +23,7 @@ import { UnreadText } from './unread-text.ts';
  */
 
 export { EXAMPLE_REQUESTS } from './messages.ts';
-export type { Extraction, Intent, Plan } from './types.ts';
+export type { Extraction, Plan } from './types.ts';
 
 const HELP =
   /^(?:help|h|\?+|commands|usage|menu|about|info|what\s+can\s+(?:you|i)\s+(?:do|say|ask)|what\s+do\s+you\s+do|how\s+does\s+(?:this|it)\s+work|how\s+do\s+i\s+use\s+(?:this|you|it|gpuops)|what\s+are\s+(?:the|your)\s+commands|(?:show\s+(?:me\s+)?(?:the\s+)?)?(?:help|commands)|(?:please\s+)?help(?:\s+me)?(?:\s+please)?|can\s+you\s+help(?:\s+me)?|who\s+are\s+you|what\s+are\s+you)$/;
@@ -99,15 +100,15 @@ function planClause(text: string, previous?: Extraction): ClausePlan {
   const extraction = extract(unread);
   const verdict = classify(unread.text, extraction);
   switch (verdict.kind) {
-    case 'intent':
-      if (previous) inherit(verdict.intent, extraction, previous);
-      return { plan: buildPlan(verdict.intent, extraction, unread.text), extraction };
+    case 'tool':
+      if (previous) inherit(verdict.declaration, extraction, previous);
+      return { plan: buildPlan(verdict.declaration, extraction, unread.text), extraction };
     case 'unsupported':
       return { plan: { kind: 'unknown', message: say.unsupported(verdict.word) }, extraction };
     case 'negated':
       return { plan: { kind: 'unknown', message: say.negated(verdict.word) }, extraction };
     case 'conflict':
-      return { plan: { kind: 'clarify', message: say.conflictingActions(verdict.intents) }, extraction };
+      return { plan: { kind: 'clarify', message: conflictingActions(verdict.verbs) }, extraction };
     case 'none':
       return { plan: { kind: 'unknown', message: say.notUnderstood() }, extraction };
   }
@@ -117,11 +118,12 @@ function planClause(text: string, previous?: Extraction): ClausePlan {
  * "stop i-3 and then destroy it", "find a 4090 and deploy it": a later clause that needs ids or a
  * GPU and names none is about the ones the clause before named.
  */
-function inherit(intent: Intent, extraction: Extraction, previous: Extraction): void {
-  const needsIds = intent === 'pause' || intent === 'resume' || intent === 'destroy' || intent === 'status';
-  if (needsIds && extraction.instances.length === 0) extraction.instances.push(...previous.instances);
-  const needsGpu = intent === 'deploy' || intent === 'search';
-  if (needsGpu && extraction.gpus.length === 0 && extraction.unknownGpus.length === 0) {
+function inherit(declaration: ScoredDeclaration, extraction: Extraction, previous: Extraction): void {
+  const borrows = declaration.reading.inherits;
+  if (borrows === 'instances' && extraction.instances.length === 0) {
+    extraction.instances.push(...previous.instances);
+  }
+  if (borrows === 'gpus' && extraction.gpus.length === 0 && extraction.unknownGpus.length === 0) {
     extraction.gpus.push(...previous.gpus);
   }
 }

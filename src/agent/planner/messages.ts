@@ -1,7 +1,5 @@
-import { GPU_CATALOG, type GpuModel, suggestGpus } from '../../cloud/gpu-catalog.ts';
 import { FALLBACK_EXAMPLES, notUnderstood as helpNotUnderstood } from '../help.ts';
 import { MAX_REQUEST_CHARS } from './clean-request.ts';
-import type { Intent } from './types.ts';
 
 /** The sentences the planner answers with when it cannot produce tool calls. */
 
@@ -66,79 +64,4 @@ export function cannotYet(capability: MissingCapability): string {
 
 export function negated(word: string): string {
   return `Okay, I won't ${word} anything. Try:\n${EXAMPLE_REQUESTS.map((e) => `• ${e}`).join('\n')}`;
-}
-
-export function conflictingActions(intents: readonly Intent[]): string {
-  const verbs = intents.map((i) => ACTION_WORDS[i]);
-  return `I'm not sure which instance to ${listOr(verbs)}. Give each action its own ids, e.g. "${verbs[0]} i-3 and ${verbs[1] ?? verbs[0]} i-4".`;
-}
-
-const ACTION_WORDS: Record<Intent, string> = {
-  pause: 'pause',
-  resume: 'resume',
-  destroy: 'destroy',
-  status: 'status of',
-  deploy: 'deploy',
-  search: 'search',
-  list: 'list',
-};
-
-export function missingInstance(intent: Intent): string {
-  const verb = ACTION_WORDS[intent];
-  const what = intent === 'status' ? 'Status of which instance?' : `${capitalise(verb)} which instance?`;
-  return `${what} Give its id, e.g. "${verb} i-3" (several work too: "${verb} i-3 and i-4"). Say "list my instances" to see the ids.`;
-}
-
-// Models people rent most, offered when a deploy names none.
-const POPULAR = ['rtx-4090', 'rtx-3090', 'a100-80gb', 'h100-sxm', 'l40s'];
-
-export function missingGpu(minGpuRamGb: number | undefined): string {
-  const models =
-    minGpuRamGb === undefined
-      ? POPULAR.map((id) => GPU_CATALOG.find((m) => m.id === id)).filter(
-          (m): m is GpuModel => m !== undefined,
-        )
-      : GPU_CATALOG.filter((m) => m.vramGb >= minGpuRamGb)
-          .sort((a, b) => a.typicalPricePerHour - b.typicalPricePerHour)
-          .slice(0, 5);
-  const names = models.map((m) => m.displayName);
-  const choice = names.length > 0 ? ` For example ${listOr(names)}.` : '';
-  return `Which GPU should I deploy?${choice} Say e.g. "deploy a 4090 under $0.50/hr".`;
-}
-
-export function unknownGpu(written: string, intent: Intent): string {
-  const suggestions = suggestGpus(written).map((m) => m.displayName);
-  const verb = intent === 'deploy' ? 'deploy' : 'find offers for';
-  const hint = suggestions.length > 0 ? ` Did you mean ${listOr(suggestions)}?` : '';
-  return `I don't know the GPU "${written}", so I can't ${verb} it.${hint}`;
-}
-
-export function severalGpusForDeploy(models: readonly GpuModel[]): string {
-  return `One deploy rents one GPU model, and you named ${listAnd(models.map((m) => m.displayName))}. Which one? e.g. "deploy one ${models[0]?.displayName ?? 'RTX 4090'}", then ask again for the other.`;
-}
-
-export function notEnoughMemory(model: GpuModel, wantedGb: number): string {
-  const bigger = GPU_CATALOG.filter((m) => m.vramGb >= wantedGb)
-    .sort((a, b) => a.typicalPricePerHour - b.typicalPricePerHour)
-    .slice(0, 3)
-    .map((m) => m.displayName);
-  const hint = bigger.length > 0 ? ` GPUs with at least ${wantedGb} GB include ${listAnd(bigger)}.` : '';
-  return `The ${model.displayName} has ${model.vramGb} GB of memory, less than the ${wantedGb} GB you asked for.${hint}`;
-}
-
-function listOr(items: readonly string[]): string {
-  return joinWith(items, 'or');
-}
-
-function listAnd(items: readonly string[]): string {
-  return joinWith(items, 'and');
-}
-
-function joinWith(items: readonly string[], word: string): string {
-  if (items.length <= 1) return items[0] ?? '';
-  return `${items.slice(0, -1).join(', ')} ${word} ${items[items.length - 1]}`;
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,6 +1,6 @@
 import { MIN_SNAPSHOT_INTERVAL_MINUTES } from '../../tools/schemas.ts';
 import { DURATION_UNIT, minutesPerUnit, REPEAT_WORD, REPEAT_WORDS } from '../../util/duration-units.ts';
-import { checked } from './advice.ts';
+import { checked } from './checked-calls.ts';
 import { readNumber, SMALL_NUMBER } from './numerals.ts';
 import type { Plan } from './types.ts';
 

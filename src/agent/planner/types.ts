@@ -8,9 +8,6 @@ export type Plan =
   | { kind: 'clarify'; message: string }
   | { kind: 'unknown'; message: string };
 
-/** The request kinds the planner tells apart; each maps to one tool. */
-export type Intent = 'search' | 'deploy' | 'pause' | 'resume' | 'destroy' | 'list' | 'status';
-
 export type OfferOrder = 'price' | 'reliability' | 'performance_per_dollar';
 
 /** Which extracted value a problem belongs to, so a plan only complains about what it uses. */

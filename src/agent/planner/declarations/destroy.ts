@@ -1,4 +1,7 @@
 import type { ToolDeclaration } from '../declaration.ts';
+import { callPerInstance } from '../instance-calls.ts';
+
+const DESTROY_VERBS = String.raw`destroy|terminate|delete|kill|tear\s*(?:\S+\s+)?down|teardown|remove|nuke|get\s+rid\s+of|release|dispose\s+of|decommission|rm|trash|scrap`;
 
 export const destroy: ToolDeclaration = {
   tool: 'destroy',
@@ -12,4 +15,15 @@ export const destroy: ToolDeclaration = {
     { text: 'tear down i-2', calls: [{ tool: 'destroy', args: { instance: 'i-2' } }] },
     { text: 'kill #7', calls: [{ tool: 'destroy', args: { instance: 'i-7' } }] },
   ],
+  reading: {
+    acts: [{ pattern: new RegExp(String.raw`\b(?:${DESTROY_VERBS})\b`), points: 5 }],
+    objects: [],
+    slots: [{ slots: ['instance'], points: 3 }],
+    needsAct: true,
+    risk: 6,
+    uses: ['instance'],
+    inherits: 'instances',
+    verb: 'destroy',
+    build: (ex) => callPerInstance('destroy', 'destroy', ex),
+  },
 };

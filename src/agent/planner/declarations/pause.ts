@@ -1,4 +1,7 @@
 import type { ToolDeclaration } from '../declaration.ts';
+import { callPerInstance } from '../instance-calls.ts';
+
+const PAUSE_VERBS = String.raw`pause|stop|suspend|halt|hibernate|freeze|shut\s*(?:\S+\s+)?down|turn\s+(?:\S+\s+)?off|power\s+(?:\S+\s+)?off|put\s+(?:\S+\s+){0,3}to\s+sleep`;
 
 export const pause: ToolDeclaration = {
   tool: 'pause',
@@ -65,4 +68,15 @@ export const pause: ToolDeclaration = {
       ],
     },
   ],
+  reading: {
+    acts: [{ pattern: new RegExp(String.raw`\b(?:${PAUSE_VERBS})\b`), points: 5 }],
+    objects: [],
+    slots: [{ slots: ['instance'], points: 3 }],
+    needsAct: true,
+    risk: 3,
+    uses: ['instance'],
+    inherits: 'instances',
+    verb: 'pause',
+    build: (ex) => callPerInstance('pause', 'pause', ex),
+  },
 };

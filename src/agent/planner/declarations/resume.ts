@@ -1,4 +1,8 @@
+import { START } from '../act-words.ts';
 import type { ToolDeclaration } from '../declaration.ts';
+import { callPerInstance } from '../instance-calls.ts';
+
+const RESUME_VERBS = String.raw`resume|unpause|un-pause|unsuspend|restart|continue|wake(?:\s+(?:\S+\s+)?up)?|turn\s+(?:\S+\s+)?(?:back\s+)?on|power\s+(?:\S+\s+)?(?:back\s+)?on|bring\s+(?:\S+\s+)?back`;
 
 export const resume: ToolDeclaration = {
   tool: 'resume',
@@ -23,4 +27,22 @@ export const resume: ToolDeclaration = {
     },
     { text: 'wake i-3', calls: [{ tool: 'resume', args: { instance: 'i-3' } }] },
   ],
+  reading: {
+    acts: [
+      { pattern: new RegExp(String.raw`\b(?:${RESUME_VERBS})\b`), points: 5 },
+      { pattern: START, points: 2 },
+      {
+        pattern: /\b(?:spin|start|bring|boot|fire|power|get)\s+(?:\S+\s+)?back\s+(?:up|on|online)\b/,
+        points: 5,
+      },
+    ],
+    objects: [{ pattern: /\bstart\b[^.;]*\b(?:again|back)\b/, points: 3 }],
+    slots: [{ slots: ['instance'], points: 3 }],
+    needsAct: true,
+    risk: 4,
+    uses: ['instance'],
+    inherits: 'instances',
+    verb: 'resume',
+    build: (ex) => callPerInstance('resume', 'resume', ex),
+  },
 };
