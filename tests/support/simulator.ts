@@ -1,4 +1,5 @@
 import ssh2 from 'ssh2';
+import { afterAll, beforeAll } from 'vitest';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/cloud/sim/index.ts';
 import type { VastInstanceWire, VastOfferWire } from '../../src/cloud/sim/wire-types.ts';
 import { generateValidPair } from '../../src/cloud/ssh/ssh-keys.ts';
@@ -73,6 +74,55 @@ export type VastApi = ReturnType<typeof vastApi>;
 /** A simulator at test speed; every delay is 1% of vast.ai's. */
 export function startTestSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   return startSimulator({ timeScale: 0.01, offers: 2_400, ...options });
+}
+
+export interface SimulatorFixture {
+  /** The suite's simulator; it reaches the running one when used, in a test or a hook. */
+  sim: Simulator;
+  /** A vast.ai client of `sim` with the default key. */
+  api: VastApi;
+}
+
+/**
+ * A test simulator (see startTestSimulator) for the enclosing suite: started in beforeAll and
+ * closed in afterAll. `sim` and `api` can be taken at once, at collection time, and used in tests
+ * and hooks; hooks registered after this one run after the start and (afterAll) before the close.
+ */
+export function useSimulator(options: SimulatorOptions = {}): SimulatorFixture {
+  let started: Simulator | undefined;
+  const running = (): Simulator => {
+    if (!started) throw new Error('The simulator of useSimulator() runs from beforeAll to afterAll only.');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startTestSimulator(options);
+  });
+  afterAll(async () => {
+    await started?.close();
+    started = undefined;
+  });
+  const sim: Simulator = {
+    get url() {
+      return running().url;
+    },
+    get adminUrl() {
+      return running().adminUrl;
+    },
+    get adminKey() {
+      return running().adminKey;
+    },
+    get market() {
+      return running().market;
+    },
+    get admin() {
+      return running().admin;
+    },
+    get dataDir() {
+      return running().dataDir;
+    },
+    close: () => running().close(),
+  };
+  return { sim, api: vastApi(sim) };
 }
 
 /** Polls until the instance reports this actual_status; returns the instance as then shown. */

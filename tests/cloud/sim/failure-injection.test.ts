@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   failHost,
   failNext,
@@ -8,30 +8,17 @@ import {
   setFaultRate,
   setRateLimit,
 } from '../../../src/cloud/sim/admin-client.ts';
-import type { Simulator } from '../../../src/cloud/sim/index.ts';
-import {
-  cheapestOffer,
-  newKeyPair,
-  sshExec,
-  startTestSimulator,
-  type VastApi,
-  vastApi,
-  waitForStatus,
-} from '../../support/simulator.ts';
+import { cheapestOffer, newKeyPair, sshExec, useSimulator, waitForStatus } from '../../support/simulator.ts';
 import { waitFor } from '../../support/wait.ts';
 
 describe('simulated marketplace failure injection', () => {
-  let sim: Simulator;
-  let api: VastApi;
+  const { sim, api } = useSimulator();
   const key = newKeyPair();
 
   beforeAll(async () => {
-    sim = await startTestSimulator();
-    api = vastApi(sim);
     await api.registerKey(key.public);
   });
   afterEach(() => resetFailures(sim));
-  afterAll(() => sim.close());
 
   it('answers 429 "API requests too frequent" as plain text without Retry-After, then succeeds', async () => {
     await failNext(sim, { endpoint: 'search', status: 429, count: 2 });

@@ -1,29 +1,16 @@
 import { Client } from 'ssh2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../../src/cloud/sim/index.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readGpuUtilization } from '../../../src/cloud/ssh/gpu-utilization.ts';
-import {
-  cheapestOffer,
-  newKeyPair,
-  sshExec,
-  startTestSimulator,
-  type VastApi,
-  vastApi,
-  waitForStatus,
-} from '../../support/simulator.ts';
+import { cheapestOffer, newKeyPair, sshExec, useSimulator, waitForStatus } from '../../support/simulator.ts';
 import { waitFor } from '../../support/wait.ts';
 
 describe('GPU utilisation on simulated instances', () => {
-  let sim: Simulator;
-  let api: VastApi;
+  const { api } = useSimulator();
   const key = newKeyPair();
 
   beforeAll(async () => {
-    sim = await startTestSimulator();
-    api = vastApi(sim);
     await api.registerKey(key.public);
   });
-  afterAll(() => sim.close());
 
   async function runningInstance(numGpus: number) {
     const offer = await cheapestOffer(api, { gpu_name: { eq: 'RTX 4090' }, num_gpus: { eq: numGpus } });

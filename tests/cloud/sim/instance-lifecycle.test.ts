@@ -1,33 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { applyMarketPressure, getSimState, resetFailures } from '../../../src/cloud/sim/admin-client.ts';
-import type { Simulator } from '../../../src/cloud/sim/index.ts';
 import type { VastInstanceWire } from '../../../src/cloud/sim/wire-types.ts';
-import {
-  cheapestOffer,
-  newKeyPair,
-  sshExec,
-  startTestSimulator,
-  type VastApi,
-  vastApi,
-  waitForStatus,
-} from '../../support/simulator.ts';
+import { cheapestOffer, newKeyPair, sshExec, useSimulator, waitForStatus } from '../../support/simulator.ts';
 import { waitFor } from '../../support/wait.ts';
 
 describe('simulated instance lifecycle', () => {
-  let sim: Simulator;
-  let api: VastApi;
+  const { sim, api } = useSimulator();
   const key = newKeyPair();
 
   beforeAll(async () => {
-    sim = await startTestSimulator();
-    api = vastApi(sim);
     const registered = await api.registerKey(key.public);
     expect(registered.json).toMatchObject({
       success: true,
       key: { id: expect.any(Number), public_key: key.public },
     });
   });
-  afterAll(() => sim.close());
 
   const rent = async (query: Record<string, unknown> = {}, body: Record<string, unknown> = {}) => {
     const offer = await cheapestOffer(api, query);
@@ -232,15 +219,8 @@ function waitForOutput(target: { host: string; port: number; privateKey: string 
 }
 
 describe('a stopped instance on a fast clock', () => {
-  let sim: Simulator;
-  let api: VastApi;
-
-  beforeAll(async () => {
-    // 0.1% of vast.ai's delays: the stopped instance's hold on its GPUs lapses after 0.6 s.
-    sim = await startTestSimulator({ timeScale: 0.001, offers: 200 });
-    api = vastApi(sim);
-  });
-  afterAll(() => sim.close());
+  // 0.1% of vast.ai's delays: the stopped instance's hold on its GPUs lapses after 0.6 s.
+  const { api } = useSimulator({ timeScale: 0.001, offers: 200 });
 
   it('lets its machine go back on the market after the hold, and cannot resume once that is rented', async () => {
     const offer = await cheapestOffer(api);

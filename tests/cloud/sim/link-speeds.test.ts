@@ -1,26 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../../src/cloud/sim/index.ts';
-import {
-  cheapestOffer,
-  newKeyPair,
-  sshExec,
-  startTestSimulator,
-  type VastApi,
-  vastApi,
-  waitForStatus,
-} from '../../support/simulator.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cheapestOffer, newKeyPair, sshExec, useSimulator, waitForStatus } from '../../support/simulator.ts';
 
 describe('simulated hosts with link speeds', () => {
-  let sim: Simulator;
-  let api: VastApi;
+  const { api } = useSimulator({ linkSpeeds: true });
   const key = newKeyPair();
 
   beforeAll(async () => {
-    sim = await startTestSimulator({ linkSpeeds: true });
-    api = vastApi(sim);
     await api.registerKey(key.public);
   });
-  afterAll(() => sim.close());
 
   async function runningOn(query: Record<string, unknown>) {
     const offer = await cheapestOffer(api, query);

@@ -1,16 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../../src/cloud/sim/index.ts';
-import { startTestSimulator, type VastApi, vastApi } from '../../support/simulator.ts';
+import { describe, expect, it } from 'vitest';
+import { useSimulator, vastApi } from '../../support/simulator.ts';
 
 describe('simulated vast.ai offer search', () => {
-  let sim: Simulator;
-  let api: VastApi;
-
-  beforeAll(async () => {
-    sim = await startTestSimulator();
-    api = vastApi(sim);
-  });
-  afterAll(() => sim.close());
+  const { sim, api } = useSimulator();
 
   it('returns only matching offers, in the asked order, at most limit of them', async () => {
     const offers = await api.search({
@@ -116,12 +108,7 @@ describe('simulated vast.ai offer search', () => {
 });
 
 describe('simulated vast.ai with an API key configured', () => {
-  let sim: Simulator;
-
-  beforeAll(async () => {
-    sim = await startTestSimulator({ apiKey: 'right-key', offers: 100 });
-  });
-  afterAll(() => sim.close());
+  const { sim } = useSimulator({ apiKey: 'right-key', offers: 100 });
 
   it('answers 401 auth_error for a wrong key and serves the right one', async () => {
     const wrong = await vastApi(sim, 'wrong-key').call('GET', '/api/v0/instances/?owner=me');

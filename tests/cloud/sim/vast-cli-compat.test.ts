@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { failNext, getSimState } from '../../../src/cloud/sim/admin-client.ts';
-import type { Simulator } from '../../../src/cloud/sim/index.ts';
 import { generateValidPair } from '../../../src/cloud/ssh/ssh-keys.ts';
 import { VastClient } from '../../../src/cloud/vast/vast-client.ts';
-import { startTestSimulator, type VastApi, vastApi, waitForStatus } from '../../support/simulator.ts';
+import { startTestSimulator, useSimulator, vastApi, waitForStatus } from '../../support/simulator.ts';
 
 /**
  * The simulator as vast.ai's own CLI (vast.py, vast-ai/vast-cli) and vast.ai's published OpenAPI
@@ -58,17 +57,14 @@ interface V1Page {
 }
 
 describe('the simulator as vast.ai’s CLI and OpenAPI description see vast.ai', () => {
-  let sim: Simulator;
-  let api: VastApi;
+  const { sim } = useSimulator();
+  const api = vastApi(sim, 'cli-key-0123456789');
   let cheapest: number[];
 
   beforeAll(async () => {
-    sim = await startTestSimulator();
-    api = vastApi(sim, 'cli-key-0123456789');
     const offers = await api.search({ order: [['dph_total', 'asc']], limit: 40 });
     cheapest = offers.map((o) => o.id);
   });
-  afterAll(() => sim.close());
 
   /** Rents with the CLI's body and waits until the instance runs. */
   async function rentRunning(label: string | null = null): Promise<number> {
@@ -352,21 +348,17 @@ describe('the simulator as vast.ai’s CLI and OpenAPI description see vast.ai',
 });
 
 describe('GET /api/v1/instances/ pages as vast.ai describes it', () => {
-  let sim: Simulator;
-  let api: VastApi;
+  // Realistic delays: the instances stay provisioning for the whole test (no SSH endpoints).
+  const { sim, api } = useSimulator({ timeScale: 1, offers: 200 });
   const ids: number[] = [];
 
   beforeAll(async () => {
-    // Realistic delays: the instances stay provisioning for the whole test (no SSH endpoints).
-    sim = await startTestSimulator({ timeScale: 1, offers: 200 });
-    api = vastApi(sim);
     const offers = await api.search({ limit: 40 });
     for (const [i, offer] of offers.slice(0, 28).entries()) {
       const created = await api.create(offer.id, { label: i % 4 === 0 ? null : `team-${i % 2}` });
       ids.push(created.json.new_contract!);
     }
   });
-  afterAll(() => sim.close());
 
   const page = (params: Record<string, unknown>) =>
     api.call<V1Page>('GET', `/api/v1/instances/?${cliQuery(params)}`);
@@ -436,12 +428,7 @@ describe('GET /api/v1/instances/ pages as vast.ai describes it', () => {
 });
 
 describe('the simulator’s admin API', () => {
-  let sim: Simulator;
-
-  beforeAll(async () => {
-    sim = await startTestSimulator({ offers: 50 });
-  });
-  afterAll(() => sim.close());
+  const { sim } = useSimulator({ offers: 50 });
 
   it('answers a caller without the key 401 and changes nothing; the key opens it', async () => {
     const before = await getSimState(sim);

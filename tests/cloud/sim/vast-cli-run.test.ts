@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../../src/cloud/sim/index.ts';
 import { generateValidPair } from '../../../src/cloud/ssh/ssh-keys.ts';
-import { startTestSimulator, vastApi, waitForStatus } from '../../support/simulator.ts';
+import { useSimulator, vastApi, waitForStatus } from '../../support/simulator.ts';
 
 /**
  * vast.ai's own CLI against the simulator, unchanged. Runs only where VAST_CLI names a copy of
@@ -17,7 +16,7 @@ import { startTestSimulator, vastApi, waitForStatus } from '../../support/simula
 const VAST_CLI = process.env.VAST_CLI;
 
 describe.skipIf(!VAST_CLI)('vast.ai’s CLI (VAST_CLI) against the simulator', () => {
-  let sim: Simulator;
+  const { sim } = useSimulator({ offers: 400 });
   let home: string;
 
   const vast = async (...args: string[]) => {
@@ -37,12 +36,8 @@ describe.skipIf(!VAST_CLI)('vast.ai’s CLI (VAST_CLI) against the simulator', (
 
   beforeAll(async () => {
     home = await mkdtemp(path.join(tmpdir(), 'gpuops-vast-cli-'));
-    sim = await startTestSimulator({ offers: 400 });
   });
-  afterAll(async () => {
-    await sim?.close();
-    await rm(home, { recursive: true, force: true });
-  });
+  afterAll(() => rm(home, { recursive: true, force: true }));
 
   it('shows the user, searches, rents, lists, labels, stops, starts, gives an ssh url and destroys', async () => {
     const user = (await vastJson('show', 'user')) as Record<string, unknown>;

@@ -3,19 +3,12 @@ import { createConnection, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../../src/cloud/sim/index.ts';
 import { blobKey, manifestKey } from '../../../src/cloud/snapshot/manifest.ts';
 import { restoreWorkspace, snapshotWorkspace } from '../../../src/cloud/snapshot/workspace-snapshot.ts';
 import { SshSession } from '../../../src/cloud/ssh/ssh-session.ts';
 import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../../src/cloud/storage/local-s3.ts';
 import { ObjectStore } from '../../../src/cloud/storage/object-store.ts';
-import {
-  cheapestOffer,
-  newKeyPair,
-  startTestSimulator,
-  vastApi,
-  waitForStatus,
-} from '../../support/simulator.ts';
+import { cheapestOffer, newKeyPair, useSimulator, waitForStatus } from '../../support/simulator.ts';
 
 /** Bytes a connection may carry from the client before an armed proxy cuts it: only a large upload gets there. */
 const CUT_AFTER_BYTES = 4_000_000;
@@ -67,7 +60,7 @@ async function startCuttingProxy(
 }
 
 describe('snapshots when the storage drops uploads', () => {
-  let sim: Simulator;
+  const { api } = useSimulator();
   let s3: LocalS3;
   let s3Dir: string;
   let proxy: Awaited<ReturnType<typeof startCuttingProxy>>;
@@ -75,8 +68,6 @@ describe('snapshots when the storage drops uploads', () => {
   let session: SshSession;
 
   beforeAll(async () => {
-    sim = await startTestSimulator();
-    const api = vastApi(sim);
     const key = newKeyPair();
     await api.registerKey(key.public);
     s3Dir = await mkdtemp(path.join(tmpdir(), 'gpuops-s3-faults-'));
@@ -107,7 +98,6 @@ describe('snapshots when the storage drops uploads', () => {
     store?.close();
     await proxy?.close();
     await s3?.close();
-    await sim?.close();
     await rm(s3Dir, { recursive: true, force: true });
   });
 

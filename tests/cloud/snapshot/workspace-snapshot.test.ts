@@ -2,20 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../../src/cloud/sim/index.ts';
 import { blobKey, type Manifest } from '../../../src/cloud/snapshot/manifest.ts';
 import { restoreWorkspace, snapshotWorkspace } from '../../../src/cloud/snapshot/workspace-snapshot.ts';
 import { SshSession } from '../../../src/cloud/ssh/ssh-session.ts';
 import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../../src/cloud/storage/local-s3.ts';
 import { ObjectStore } from '../../../src/cloud/storage/object-store.ts';
-import {
-  cheapestOffer,
-  newKeyPair,
-  startTestSimulator,
-  type VastApi,
-  vastApi,
-  waitForStatus,
-} from '../../support/simulator.ts';
+import { cheapestOffer, newKeyPair, useSimulator, waitForStatus } from '../../support/simulator.ts';
 
 /** A workspace with what trips snapshot tools up: many files, a big one, odd names, links, modes. */
 const TRICKY_WORKSPACE = [
@@ -32,8 +24,7 @@ const TRICKY_WORKSPACE = [
 ].join(' && ');
 
 describe('workspace snapshots over SSH into S3-compatible storage', () => {
-  let sim: Simulator;
-  let api: VastApi;
+  const { api } = useSimulator();
   let s3: LocalS3;
   let store: ObjectStore;
   let s3Dir: string;
@@ -54,8 +45,6 @@ describe('workspace snapshots over SSH into S3-compatible storage', () => {
   }
 
   beforeAll(async () => {
-    sim = await startTestSimulator();
-    api = vastApi(sim);
     await api.registerKey(key.public);
     s3Dir = await mkdtemp(path.join(tmpdir(), 'gpuops-s3-'));
     s3 = await startLocalS3(s3Dir, 'snapshots');
@@ -71,7 +60,6 @@ describe('workspace snapshots over SSH into S3-compatible storage', () => {
     for (const session of sessions) session.close();
     store?.close();
     await s3?.close();
-    await sim?.close();
     await rm(s3Dir, { recursive: true, force: true });
   });
 
