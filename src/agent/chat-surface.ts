@@ -21,10 +21,6 @@ export interface ChatRequest {
   text: string;
 }
 
-/**
- * The context tools run in for a request: instances belong to the workspace-qualified channel,
- * the requester is the platform-qualified user, and the thread is its own conversation.
- */
 /** The channel instances belong to: workspace-qualified on chat platforms (`slack:T1:C1`). */
 export function qualifiedChannel(at: Pick<ChatRequest, 'platform' | 'workspace' | 'channel'>): string {
   return at.platform === 'terminal' ? at.channel : `${at.platform}:${at.workspace ?? 'direct'}:${at.channel}`;
@@ -38,6 +34,10 @@ export function conversationKey(
   return `${qualifiedChannel(at)}:${thread}`;
 }
 
+/**
+ * The context tools run in for a request: instances belong to the workspace-qualified channel,
+ * the requester is the platform-qualified user, and the thread is its own conversation.
+ */
 export function contextFor(request: ChatRequest): RequestContext {
   if (request.platform === 'terminal') {
     return {

@@ -4,8 +4,10 @@
  * Sources: NVIDIA product briefs and datasheets (GeForce RTX 30/40/50 series, RTX A-series and
  * RTX 6000 Ada, A10, A40, L4, L40, L40S, T4, V100, A100, H100, H200, B200), AMD Instinct MI250 and
  * MI300X datasheets. TFLOPS are dense tensor-core figures (no sparsity). `typicalPricePerHour` is
- * a rough per-GPU on-demand price seen on community marketplaces in 2025 and only seeds the
- * simulated market; the advisor always ranks on live offers.
+ * a rough per-GPU on-demand price seen on community marketplaces in 2025: it seeds the simulated
+ * market's prices, and the planner lists the cheapest first when it suggests GPUs (asking which
+ * one to deploy, or naming ones with more memory). Nothing else reads it: quotes, budget checks
+ * and the advisor's ranking use live offers.
  */
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { editDistance } from '../util/edit-distance.ts';
@@ -24,6 +26,7 @@ export interface GpuModel {
   arch: string;
   computeCap: number;
   interconnect: 'pcie' | 'nvlink' | 'sxm' | 'infinity-fabric';
+  /** USD per GPU-hour, roughly, on community marketplaces: a seed and a sort key, never a quote. */
   typicalPricePerHour: number;
   /** Relative abundance on the market, 1 = common consumer card. */
   abundance: number;
