@@ -12,7 +12,7 @@ import { UnreadText } from './unread-text.ts';
  */
 
 /** An advice question as a recommend_gpu call, or the question to ask when the model is unknown. */
-export function planAdvice(text: string): Plan | undefined {
+export function readAdviceQuestion(text: string): Plan | undefined {
   const question = parseAdviceQuestion(text);
   if (!question) return undefined;
   if (question.problem) return { kind: 'clarify', message: question.problem };
@@ -54,7 +54,7 @@ const DEPLOY_START = new RegExp(`${LEAD}${VERB}\\b`, 'i');
  * recommendation; "deploy the 4090 option instead", "deploy the alternative with A100 80GB" → that
  * alternative.
  */
-export function planDeployRecommendation(text: string): Plan | undefined {
+export function readDeployRecommendation(text: string): Plan | undefined {
   const lower = text.toLowerCase().trim();
   if (CHEAPER.test(lower)) return checked({ tool: 'deploy_recommendation', args: { cheapest: true } });
   if (DEPLOY_PICK.test(lower) || GO_WITH.test(lower)) {

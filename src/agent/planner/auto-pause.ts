@@ -54,30 +54,68 @@ function all(plans: Plan[]): Plan {
   return { kind: 'calls', calls: plans.flatMap((p) => (p.kind === 'calls' ? p.calls : [])) };
 }
 
-export function planAutoPause(raw: string): Plan | undefined {
+/** idle_savings: "how much did auto-pause save this week?". */
+export function readIdleSavings(raw: string): Plan | undefined {
   const text = raw.toLowerCase().trim();
-  const auto = AUTO_PAUSE.test(text);
-  const idle = IDLE.test(text);
+  return asksSavings(text) ? savingsPlan(text) : undefined;
+}
 
-  if (SAVE.test(text) && (auto || idle)) return savingsPlan(text);
+function asksSavings(text: string): boolean {
+  return SAVE.test(text) && (AUTO_PAUSE.test(text) || IDLE.test(text));
+}
 
-  const keep = KEEP.exec(text) ?? DONT_PAUSE.exec(text);
-  // "don't pause i-3 when idle" is about the policy, read below; "don't pause i-3" answers a warning.
-  if (keep && !(idle && keep[0].startsWith('d'))) return keepPlan(keep[1]!, keep[2] ?? '');
-  if (keep) return checked({ tool: 'stop_auto_pause', args: { instance: keep[1]! } });
+// "keep i-3 running", "don't pause i-3": the answer to an idle warning.
+function keepRequest(text: string): RegExpExecArray | null {
+  return KEEP.exec(text) ?? DONT_PAUSE.exec(text);
+}
 
-  if (!auto && !(idle && PAUSE_VERB.test(text))) return undefined;
-  const instances = instancesIn(text);
-  // "stop auto-pausing i-3", "don't auto-pause i-3", "no more auto-pause in this channel".
-  if (STOP.test(text)) {
-    if (instances.length > 0)
-      return all(instances.map((instance) => checked({ tool: 'stop_auto_pause', args: { instance } })));
-    if (CHANNEL.test(text)) return checked({ tool: 'stop_auto_pause', args: { channel_default: true } });
-    return clarify(
-      'Stop auto-pausing which? Say "stop auto-pausing i-3", or "stop auto-pausing instances in this channel".',
-    );
+/** keep_running: "keep i-3 running (for 3 hours | until I say otherwise)", "don't pause i-3". */
+export function readKeepRunning(raw: string): Plan | undefined {
+  const text = raw.toLowerCase().trim();
+  const keep = keepRequest(text);
+  if (asksSavings(text) || !keep || aboutThePolicy(text, keep)) return undefined;
+  return keepPlan(keep[1]!, keep[2] ?? '');
+}
+
+// "don't pause i-3 when idle" is about the policy, where "don't pause i-3" answers a warning.
+function aboutThePolicy(text: string, keep: RegExpExecArray): boolean {
+  return IDLE.test(text) && keep[0].startsWith('d');
+}
+
+/** Whether the request is about pausing when idle at all. */
+function aboutAutoPause(text: string): boolean {
+  return AUTO_PAUSE.test(text) || (IDLE.test(text) && PAUSE_VERB.test(text));
+}
+
+/** stop_auto_pause: "stop auto-pausing i-3", "don't pause i-3 when idle", "no more auto-pause in this channel". */
+export function readStopAutoPause(raw: string): Plan | undefined {
+  const text = raw.toLowerCase().trim();
+  if (asksSavings(text)) return undefined;
+  const keep = keepRequest(text);
+  if (keep) {
+    return aboutThePolicy(text, keep)
+      ? checked({ tool: 'stop_auto_pause', args: { instance: keep[1]! } })
+      : undefined;
   }
+  if (!aboutAutoPause(text) || !STOP.test(text)) return undefined;
+  const instances = instancesIn(text);
+  if (instances.length > 0)
+    return all(instances.map((instance) => checked({ tool: 'stop_auto_pause', args: { instance } })));
+  if (CHANNEL.test(text)) return checked({ tool: 'stop_auto_pause', args: { channel_default: true } });
+  return clarify(
+    'Stop auto-pausing which? Say "stop auto-pausing i-3", or "stop auto-pausing instances in this channel".',
+  );
+}
 
+/**
+ * auto_pause: "pause i-3 when idle for 15 minutes", "auto-pause idle instances in this channel
+ * after 30 minutes", "auto-pause i-3 again". Read after keep_running and stop_auto_pause.
+ */
+export function readAutoPause(raw: string): Plan | undefined {
+  const text = raw.toLowerCase().trim();
+  if (!aboutAutoPause(text) || asksSavings(text) || keepRequest(text) || STOP.test(text)) return undefined;
+  const auto = AUTO_PAUSE.test(text);
+  const instances = instancesIn(text);
   const window = readIdleMinutes(text);
   if (window && 'problem' in window)
     return clarify(`${window.problem} For example: "auto-pause i-3 after 20 minutes idle".`);

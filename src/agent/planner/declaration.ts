@@ -26,6 +26,19 @@ export interface ToolDeclaration {
   readonly examples: readonly Phrasing[];
   /** How the planner's scoring reads a request for it; see `Reading`. */
   readonly reading?: Reading;
+  /** Shapes of a whole request read before any scoring; see `WholeRequest`. */
+  readonly whole?: WholeRequest;
+}
+
+/**
+ * Shapes read whole, before the scoring, for what the shared slots cannot say yet (a schedule, a
+ * snapshot id beside an instance id, an idle threshold, a model to serve): the calls, a question,
+ * or undefined when the request is not wholly one of them.
+ */
+export interface WholeRequest {
+  /** Tried lowest first: where two tools' shapes overlap, the one whose reading is narrower goes first. */
+  readonly order: number;
+  read(text: string): Plan | undefined;
 }
 
 /** Words of a request (matched on the lower-case text) and the points they give. */

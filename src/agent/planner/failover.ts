@@ -1,6 +1,6 @@
+import { cancelled } from './cancelled.ts';
 import { checked } from './checked-calls.ts';
 import { extract } from './extract.ts';
-import * as say from './messages.ts';
 import type { Plan } from './types.ts';
 import { UnreadText } from './unread-text.ts';
 
@@ -28,12 +28,14 @@ const AUTO =
   /\b(?:auto(?:matic(?:ally)?)?[\s-]*fail[\s-]*over|fail(?:[\s-]*over)?\s+(?:\S+\s+){0,3}?(?:over\s+)?automatically)\b/i;
 const AUTO_OFF = /\b(?:disable|turn\s+off|switch\s+off|stop|no\s+more|off|remove|cancel|without)\b/i;
 
-export function planFailover(text: string): Plan | undefined {
-  if (AUTO.test(text)) return planAutoFailover(text);
+/** failover: "failover i-3", "i-3 died, move it", "move i-3 to an A100 under $1.50". */
+export function readFailover(text: string): Plan | undefined {
+  // "fail i-3 over automatically" sets auto_failover, read by its own declaration.
+  if (AUTO.test(text)) return undefined;
   const verb = FAILOVER_VERB.exec(text);
   if (!verb) return undefined;
   const word = verb[0].replace(/\s+/g, ' ');
-  if (NEGATED.test(text)) return { kind: 'unknown', message: say.negated(word) };
+  if (NEGATED.test(text)) return { kind: 'unknown', message: cancelled(word) };
   const unread = new UnreadText(text);
   const found = extract(unread);
   if (found.instances.length === 0) return undefined;
@@ -77,7 +79,9 @@ function failovers(instances: readonly string[], args: Record<string, unknown>):
   return { kind: 'calls', calls };
 }
 
-function planAutoFailover(text: string): Plan | undefined {
+/** auto_failover: "enable auto-failover for i-3", "turn off automatic failover on i-3". */
+export function readAutoFailover(text: string): Plan | undefined {
+  if (!AUTO.test(text)) return undefined;
   const found = extract(new UnreadText(text));
   if (found.instances.length === 0) return undefined;
   const enabled = !AUTO_OFF.test(text);

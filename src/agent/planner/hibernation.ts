@@ -18,9 +18,10 @@ const HIBERNATION_TIME: DurationLimits = {
   maxInWords: '90 days',
 };
 
-export function planHibernation(text: string): Plan | undefined {
+/** hibernation_policy: "hibernate i-3 after 2 hours paused", "stop hibernating i-3"; and which instance, when none is named. */
+export function readHibernationPolicy(text: string): Plan | undefined {
   if (!HIBERNATE.test(text)) return undefined;
-  const instances = [...new Set((text.match(INSTANCE) ?? []).map((i) => i.toLowerCase()))];
+  const instances = instancesIn(text);
   if (instances.length === 0) {
     return {
       kind: 'clarify',
@@ -39,13 +40,23 @@ export function planHibernation(text: string): Plan | undefined {
       message: `${span.problem} For example: "hibernate ${instances[0]} after 2 hours paused".`,
     };
   }
-  if (span) {
-    return each(instances, (instance) => ({
-      tool: 'hibernation_policy',
-      args: { instance, after_minutes: span.minutes },
-    }));
-  }
+  if (!span) return undefined;
+  return each(instances, (instance) => ({
+    tool: 'hibernation_policy',
+    args: { instance, after_minutes: span.minutes },
+  }));
+}
+
+/** hibernate: "hibernate i-3", now; read after its policy, which takes every hibernation with a span. */
+export function readHibernate(text: string): Plan | undefined {
+  const instances = instancesIn(text);
+  if (!HIBERNATE.test(text) || instances.length === 0 || OFF.test(text)) return undefined;
+  if (readMinutes(text, HIBERNATION_TIME)) return undefined;
   return each(instances, (instance) => ({ tool: 'hibernate', args: { instance } }));
+}
+
+function instancesIn(text: string): string[] {
+  return [...new Set((text.match(INSTANCE) ?? []).map((i) => i.toLowerCase()))];
 }
 
 function each(instances: readonly string[], call: (instance: string) => Parameters<typeof checked>[0]): Plan {

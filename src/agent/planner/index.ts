@@ -1,16 +1,13 @@
-import { planAdvice, planDeployRecommendation } from './advice.ts';
-import { planAutoPause } from './auto-pause.ts';
 import { buildPlan } from './build.ts';
+import { cancelled } from './cancelled.ts';
 import { cleanRequest, MAX_REQUEST_CHARS } from './clean-request.ts';
+import type { ToolDeclaration, WholeRequest } from './declaration.ts';
+import { DECLARED } from './declarations/index.ts';
 import { extract } from './extract.ts';
-import { planFailover } from './failover.ts';
-import { planHibernation } from './hibernation.ts';
 import { classify, type ScoredDeclaration } from './intent.ts';
 import * as say from './messages.ts';
 import { planMissingCapability } from './missing-capabilities.ts';
 import { conflictingActions } from './questions.ts';
-import { planSnapshots } from './snapshots.ts';
-import { planStandby } from './standby.ts';
 import type { Extraction, Plan } from './types.ts';
 import { UnreadText } from './unread-text.ts';
 
@@ -37,6 +34,11 @@ const CLAUSE_BREAK = new RegExp(
   String.raw`\s*(?:[;\n]|[.!?]\s+|,|\s(?:and\s+then|and\s+also|then|and|also|plus|but)\s)\s*${NEXT_REQUEST}`,
   'i',
 );
+/** Declarations that read whole requests, in the order they are tried. */
+const WHOLE = DECLARED.filter(
+  (d): d is ToolDeclaration & { whole: WholeRequest } => d.whole !== undefined,
+).sort((a, b) => a.whole.order - b.whole.order);
+
 const CLAUSE_BREAKS = new RegExp(CLAUSE_BREAK.source, 'gi');
 const BARE_VERB = new RegExp(`^${CLAUSE_VERB}$`, 'i');
 
@@ -49,17 +51,12 @@ export function planRequest(text: string): Plan {
   if (isHelp(cleaned)) return { kind: 'help' };
   const missing = planMissingCapability(cleaned);
   if (missing) return missing;
-  // GPU advice ("what do I need to serve Qwen2.5-72B in 4-bit?") and "deploy it" after it are
-  // read first; each answers only for text that is clearly its own.
-  const advised =
-    planSnapshots(cleaned) ??
-    planStandby(cleaned) ??
-    planFailover(cleaned) ??
-    planHibernation(cleaned) ??
-    planAutoPause(cleaned) ??
-    planDeployRecommendation(cleaned) ??
-    planAdvice(cleaned);
-  if (advised) return advised;
+  // Shapes the shared slots cannot say yet ("snapshot i-3 every hour", "pause i-3 when idle for 15
+  // minutes") are read first, each only for text that is wholly its own.
+  for (const declaration of WHOLE) {
+    const plan = declaration.whole.read(cleaned);
+    if (plan) return plan;
+  }
 
   if (CLAUSE_BREAK.test(cleaned)) {
     const clauses = cleaned
@@ -106,7 +103,7 @@ function planClause(text: string, previous?: Extraction): ClausePlan {
     case 'unsupported':
       return { plan: { kind: 'unknown', message: say.unsupported(verdict.word) }, extraction };
     case 'negated':
-      return { plan: { kind: 'unknown', message: say.negated(verdict.word) }, extraction };
+      return { plan: { kind: 'unknown', message: cancelled(verdict.word) }, extraction };
     case 'conflict':
       return { plan: { kind: 'clarify', message: conflictingActions(verdict.verbs) }, extraction };
     case 'none':

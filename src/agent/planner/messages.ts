@@ -1,5 +1,6 @@
-import { FALLBACK_EXAMPLES, notUnderstood as helpNotUnderstood } from '../help.ts';
+import { notUnderstood as helpNotUnderstood } from '../help.ts';
 import { MAX_REQUEST_CHARS } from './clean-request.ts';
+import { FALLBACK_EXAMPLES } from './example-requests.ts';
 
 /** The sentences the planner answers with when it cannot produce tool calls. */
 
@@ -60,8 +61,4 @@ const MISSING: Readonly<Record<MissingCapability, string>> = {
 
 export function cannotYet(capability: MissingCapability): string {
   return helpNotUnderstood(`${MISSING[capability]}; what it can do:`);
-}
-
-export function negated(word: string): string {
-  return `Okay, I won't ${word} anything. Try:\n${EXAMPLE_REQUESTS.map((e) => `• ${e}`).join('\n')}`;
 }

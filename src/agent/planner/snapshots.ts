@@ -105,10 +105,9 @@ function planPolicy(text: string): Plan | undefined {
   return undefined;
 }
 
-export function planSnapshots(text: string): Plan | undefined {
-  const policy = planPolicy(text.trim());
-  if (policy) return policy;
-  return planSnapshotAct(text.trim());
+/** snapshot_policy: "snapshot i-3 every hour", "stop snapshotting i-3", "keep the last 5 snapshots of i-3". */
+export function readSnapshotPolicy(text: string): Plan | undefined {
+  return planPolicy(text.trim());
 }
 
 // ── Taking, listing, describing, deleting and restoring ───────────────────────────────────────
@@ -182,10 +181,18 @@ const RESTORE_NEW = new RegExp(
 );
 const NO_GPU_NAMED = /^(?:instance|machine|box|server|gpu|one|node)s?$/i;
 
-function planSnapshotAct(text: string): Plan | undefined {
+/** A request with its ids replaced by markers; undefined when it names two of a kind. */
+interface Shape {
+  shape: string;
+  instance?: string;
+  snapshot?: string;
+}
+
+function shapeOf(text: string): Shape | undefined {
   const instances: string[] = [];
   const snapshots: string[] = [];
   const shape = text
+    .trim()
     .replace(IDS, (_whole, id?: string, numbered?: string, snap?: string) => {
       if (snap !== undefined) {
         snapshots.push(snap.toLowerCase());
@@ -199,31 +206,74 @@ function planSnapshotAct(text: string): Plan | undefined {
     .replace(/\s+/g, ' ')
     .trim();
   if (instances.length > 1 || snapshots.length > 1) return undefined;
-  const [instance] = instances;
-  const [snapshot] = snapshots;
-  if (instance !== undefined && snapshot !== undefined) {
-    if (!RESTORE.some((pattern) => pattern.test(shape))) return undefined;
-    return checked({ tool: 'restore', args: { snapshot, instance } });
+  return { shape, instance: instances[0], snapshot: snapshots[0] };
+}
+
+/** restore: "restore snap-3 onto i-9", "roll i-3 back to snap-2". */
+export function readRestore(text: string): Plan | undefined {
+  const read = shapeOf(text);
+  if (read?.instance === undefined || read.snapshot === undefined) return undefined;
+  if (!RESTORE.some((pattern) => pattern.test(read.shape))) return undefined;
+  return checked({ tool: 'restore', args: { snapshot: read.snapshot, instance: read.instance } });
+}
+
+/** A request about one snapshot and no instance. */
+function aboutSnapshot(text: string): { shape: string; snapshot: string } | undefined {
+  const read = shapeOf(text);
+  if (read?.snapshot === undefined || read.instance !== undefined) return undefined;
+  return { shape: read.shape, snapshot: read.snapshot };
+}
+
+/** delete_snapshot: "delete snap-3", "get rid of snapshot snap-3". */
+export function readDeleteSnapshot(text: string): Plan | undefined {
+  const read = aboutSnapshot(text);
+  if (!read || !DELETE.test(read.shape)) return undefined;
+  return checked({ tool: 'delete_snapshot', args: { snapshot: read.snapshot } });
+}
+
+/** describe_snapshot: "describe snap-3", "what's in snap-3". */
+export function readDescribeSnapshot(text: string): Plan | undefined {
+  const read = aboutSnapshot(text);
+  if (!read || !DESCRIBE.test(read.shape)) return undefined;
+  return checked({ tool: 'describe_snapshot', args: { snapshot: read.snapshot } });
+}
+
+/** restore_to_new_instance: "restore snap-3 on a 4090", "bring back snap-3 on a new A100". */
+export function readRestoreToNew(text: string): Plan | undefined {
+  const read = aboutSnapshot(text);
+  const onNew = read && RESTORE_NEW.exec(read.shape);
+  if (!read || !onNew || onNew[1]!.includes('§')) return undefined;
+  const gpu = onNew[1]!.trim();
+  // The tool resolves the GPU, and refuses an unknown one with suggestions.
+  return checked({
+    tool: 'restore_to_new_instance',
+    args: { snapshot: read.snapshot, ...(!NO_GPU_NAMED.test(gpu) && { gpu }) },
+  });
+}
+
+/** list_snapshots: "show my snapshots", "what backups do we have for i-3?". */
+export function readListSnapshots(text: string): Plan | undefined {
+  const read = shapeOf(text);
+  if (!read || read.snapshot !== undefined || !LIST.some((pattern) => pattern.test(read.shape))) {
+    return undefined;
   }
-  if (snapshot !== undefined) {
-    if (DELETE.test(shape)) return checked({ tool: 'delete_snapshot', args: { snapshot } });
-    if (DESCRIBE.test(shape)) return checked({ tool: 'describe_snapshot', args: { snapshot } });
-    const onNew = RESTORE_NEW.exec(shape);
-    if (!onNew || onNew[1]!.includes('§')) return undefined;
-    const gpu = onNew[1]!.trim();
-    // The tool resolves the GPU, and refuses an unknown one with suggestions.
-    return checked({
-      tool: 'restore_to_new_instance',
-      args: { snapshot, ...(!NO_GPU_NAMED.test(gpu) && { gpu }) },
-    });
-  }
-  if (LIST.some((pattern) => pattern.test(shape))) {
-    return checked({ tool: 'list_snapshots', args: instance === undefined ? {} : { instance } });
-  }
-  if (instance === undefined) return undefined;
+  return checked({
+    tool: 'list_snapshots',
+    args: read.instance === undefined ? {} : { instance: read.instance },
+  });
+}
+
+/** snapshot: "snapshot i-3", "take a backup of i-6 called before-upgrade". */
+export function readTakeSnapshot(text: string): Plan | undefined {
+  const read = shapeOf(text);
+  if (read?.instance === undefined || read.snapshot !== undefined) return undefined;
   for (const pattern of TAKE) {
-    const take = pattern.exec(shape);
-    if (take) return checked({ tool: 'snapshot', args: { instance, ...(take[1] && { name: take[1] }) } });
+    const take = pattern.exec(read.shape);
+    if (take)
+      return checked({
+        tool: 'snapshot',
+        args: { instance: read.instance, ...(take[1] && { name: take[1] }) },
+      });
   }
   return undefined;
 }

@@ -110,7 +110,7 @@ const STANDBY_WORD = /\bstand[\s-]?by\b/i;
 /** "a spot standby": spot said before the word standby. */
 const SPOT_STANDBY = /\b(?:spot|preemptible)\s+(?:(?:cpu|gcp)\s+)*stand[\s-]?by\b/i;
 
-export function planStandby(text: string): Plan | undefined {
+export function readStandby(text: string): Plan | undefined {
   const trimmed = text.trim();
   if (!STANDBY_WORD.test(trimmed)) return undefined;
   for (const { enabled, pattern } of PATTERNS) {

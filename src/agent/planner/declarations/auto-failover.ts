@@ -1,4 +1,5 @@
 import type { ToolDeclaration } from '../declaration.ts';
+import { readAutoFailover } from '../failover.ts';
 
 export const autoFailover: ToolDeclaration = {
   tool: 'auto_failover',
@@ -10,4 +11,5 @@ export const autoFailover: ToolDeclaration = {
       calls: [{ tool: 'auto_failover', args: { instance: 'i-5', enabled: true } }],
     },
   ],
+  whole: { order: 30, read: readAutoFailover },
 };

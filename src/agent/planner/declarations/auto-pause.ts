@@ -1,3 +1,4 @@
+import { readAutoPause } from '../auto-pause.ts';
 import type { ToolDeclaration } from '../declaration.ts';
 
 export const autoPause: ToolDeclaration = {
@@ -18,4 +19,5 @@ export const autoPause: ToolDeclaration = {
       calls: [{ tool: 'auto_pause', args: { channel_default: true, idle_minutes: 30 } }],
     },
   ],
+  whole: { order: 53, read: readAutoPause },
 };

@@ -1,3 +1,4 @@
+import { readDeployRecommendation } from '../advice.ts';
 import type { ToolDeclaration } from '../declaration.ts';
 
 export const deployRecommendation: ToolDeclaration = {
@@ -5,4 +6,5 @@ export const deployRecommendation: ToolDeclaration = {
   can: 'recommend a GPU for a model',
   neighbours: ['recommend_gpu'],
   examples: [],
+  whole: { order: 60, read: readDeployRecommendation },
 };

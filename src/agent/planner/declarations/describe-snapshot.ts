@@ -1,4 +1,5 @@
 import type { ToolDeclaration } from '../declaration.ts';
+import { readDescribeSnapshot } from '../snapshots.ts';
 
 export const describeSnapshot: ToolDeclaration = {
   tool: 'describe_snapshot',
@@ -7,4 +8,5 @@ export const describeSnapshot: ToolDeclaration = {
   examples: [
     { text: 'describe snap-3', calls: [{ tool: 'describe_snapshot', args: { snapshot: 'snap-3' } }] },
   ],
+  whole: { order: 13, read: readDescribeSnapshot },
 };

@@ -1,4 +1,5 @@
 import type { ToolDeclaration } from '../declaration.ts';
+import { readFailover } from '../failover.ts';
 
 export const failover: ToolDeclaration = {
   tool: 'failover',
@@ -8,4 +9,5 @@ export const failover: ToolDeclaration = {
     { text: 'migrate i-2 to a new gpu', calls: [{ tool: 'failover', args: { instance: 'i-2' } }] },
     { text: 'i-3 died, move it', calls: [{ tool: 'failover', args: { instance: 'i-3' } }] },
   ],
+  whole: { order: 31, read: readFailover },
 };

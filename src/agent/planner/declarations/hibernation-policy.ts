@@ -1,4 +1,5 @@
 import type { ToolDeclaration } from '../declaration.ts';
+import { readHibernationPolicy } from '../hibernation.ts';
 
 export const hibernationPolicy: ToolDeclaration = {
   tool: 'hibernation_policy',
@@ -10,4 +11,5 @@ export const hibernationPolicy: ToolDeclaration = {
       calls: [{ tool: 'hibernation_policy', args: { instance: 'i-3', after_minutes: 120 } }],
     },
   ],
+  whole: { order: 40, read: readHibernationPolicy },
 };

@@ -1,3 +1,4 @@
+import { readIdleSavings } from '../auto-pause.ts';
 import type { ToolDeclaration } from '../declaration.ts';
 
 export const idleSavings: ToolDeclaration = {
@@ -10,4 +11,5 @@ export const idleSavings: ToolDeclaration = {
       calls: [{ tool: 'idle_savings', args: { period: 'week' } }],
     },
   ],
+  whole: { order: 50, read: readIdleSavings },
 };

@@ -1,3 +1,4 @@
+import { readKeepRunning } from '../auto-pause.ts';
 import type { ToolDeclaration } from '../declaration.ts';
 
 export const keepRunning: ToolDeclaration = {
@@ -5,4 +6,5 @@ export const keepRunning: ToolDeclaration = {
   can: 'pause them when idle',
   neighbours: ['auto_pause', 'stop_auto_pause'],
   examples: [{ text: 'keep i-3 running', calls: [{ tool: 'keep_running', args: { instance: 'i-3' } }] }],
+  whole: { order: 51, read: readKeepRunning },
 };

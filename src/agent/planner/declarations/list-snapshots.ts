@@ -1,8 +1,10 @@
 import type { ToolDeclaration } from '../declaration.ts';
+import { readListSnapshots } from '../snapshots.ts';
 
 export const listSnapshots: ToolDeclaration = {
   tool: 'list_snapshots',
   can: 'snapshot and restore their workspaces (on a schedule too)',
   neighbours: ['restore', 'describe_snapshot'],
   examples: [{ text: 'show my snapshots', calls: [{ tool: 'list_snapshots', args: {} }] }],
+  whole: { order: 15, read: readListSnapshots },
 };

@@ -1,3 +1,4 @@
+import { readAdviceQuestion } from '../advice.ts';
 import type { ToolDeclaration } from '../declaration.ts';
 
 export const recommendGpu: ToolDeclaration = {
@@ -11,4 +12,5 @@ export const recommendGpu: ToolDeclaration = {
       calls: [{ tool: 'recommend_gpu', args: { model: 'llama-3.1-8b', task: 'inference' } }],
     },
   ],
+  whole: { order: 70, read: readAdviceQuestion },
 };

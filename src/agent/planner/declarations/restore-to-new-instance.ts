@@ -1,4 +1,5 @@
 import type { ToolDeclaration } from '../declaration.ts';
+import { readRestoreToNew } from '../snapshots.ts';
 
 export const restoreToNewInstance: ToolDeclaration = {
   tool: 'restore_to_new_instance',
@@ -10,4 +11,5 @@ export const restoreToNewInstance: ToolDeclaration = {
       calls: [{ tool: 'restore_to_new_instance', args: { snapshot: 'snap-3', gpu: '4090' } }],
     },
   ],
+  whole: { order: 14, read: readRestoreToNew },
 };

@@ -1,4 +1,5 @@
 import type { ToolDeclaration } from '../declaration.ts';
+import { readRestore } from '../snapshots.ts';
 
 export const restore: ToolDeclaration = {
   tool: 'restore',
@@ -10,4 +11,5 @@ export const restore: ToolDeclaration = {
       calls: [{ tool: 'restore', args: { snapshot: 'snap-3', instance: 'i-9' } }],
     },
   ],
+  whole: { order: 11, read: readRestore },
 };

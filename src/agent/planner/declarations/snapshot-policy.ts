@@ -1,4 +1,5 @@
 import type { ToolDeclaration } from '../declaration.ts';
+import { readSnapshotPolicy } from '../snapshots.ts';
 
 export const snapshotPolicy: ToolDeclaration = {
   tool: 'snapshot_policy',
@@ -14,4 +15,5 @@ export const snapshotPolicy: ToolDeclaration = {
       calls: [{ tool: 'snapshot_policy', args: { instance: 'i-3', keep_last: 5 } }],
     },
   ],
+  whole: { order: 10, read: readSnapshotPolicy },
 };

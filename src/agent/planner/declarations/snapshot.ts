@@ -1,4 +1,5 @@
 import type { ToolDeclaration } from '../declaration.ts';
+import { readTakeSnapshot } from '../snapshots.ts';
 
 export const snapshot: ToolDeclaration = {
   tool: 'snapshot',
@@ -11,4 +12,5 @@ export const snapshot: ToolDeclaration = {
       calls: [{ tool: 'snapshot', args: { instance: 'i-14', name: 'before-upgrade' } }],
     },
   ],
+  whole: { order: 16, read: readTakeSnapshot },
 };

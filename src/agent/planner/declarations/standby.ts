@@ -1,4 +1,5 @@
 import type { ToolDeclaration } from '../declaration.ts';
+import { readStandby } from '../standby.ts';
 
 export const standby: ToolDeclaration = {
   tool: 'standby',
@@ -23,4 +24,5 @@ export const standby: ToolDeclaration = {
       calls: [{ tool: 'standby', args: { instance: 'i-3', enabled: false } }],
     },
   ],
+  whole: { order: 20, read: readStandby },
 };

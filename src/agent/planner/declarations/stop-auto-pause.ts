@@ -1,3 +1,4 @@
+import { readStopAutoPause } from '../auto-pause.ts';
 import type { ToolDeclaration } from '../declaration.ts';
 
 export const stopAutoPause: ToolDeclaration = {
@@ -7,4 +8,5 @@ export const stopAutoPause: ToolDeclaration = {
   examples: [
     { text: 'stop auto-pausing i-3', calls: [{ tool: 'stop_auto_pause', args: { instance: 'i-3' } }] },
   ],
+  whole: { order: 52, read: readStopAutoPause },
 };
