@@ -4,7 +4,7 @@ import path from 'node:path';
 import { getInstance } from '../../db/repositories/instances.ts';
 import type { AgentModel } from '../../src/agent/agent-model.ts';
 import type { FollowedRequest } from '../../src/bots/chat-requests.ts';
-import { type Simulator, startSimulator } from '../../src/cloud/sim/index.ts';
+import type { Simulator } from '../../src/cloud/sim/index.ts';
 import { sshExec } from '../../src/cloud/ssh/ssh-client.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { WorkerServices } from '../../src/jobs/job-context.ts';
@@ -14,6 +14,7 @@ import { type Role, type Runtime, startRuntime } from '../../src/runtime.ts';
 import type { RequestContext } from '../../src/tools/tool.ts';
 import { dropRedisPrefix, freshPostgresDatabase, uniquePrefix } from './index.ts';
 import { RecordingSurface } from './recording-surface.ts';
+import { startTestSimulator } from './simulator.ts';
 
 export interface HarnessOptions {
   db: 'postgres' | 'pglite';
@@ -65,7 +66,7 @@ export const FAST_ENV = {
 /** A whole gpuops (database, queue, simulator, worker, agent) in this process, on loopback. */
 export async function startTestGpuops(options: HarnessOptions): Promise<TestGpuops> {
   const simDataDir = options.sim ? undefined : await mkdtemp(path.join(tmpdir(), 'gpuops-e2e-sim-'));
-  const sim = options.sim ?? (await startSimulator({ timeScale: 0.01, offers: 2_400, dataDir: simDataDir }));
+  const sim = options.sim ?? (await startTestSimulator({ dataDir: simDataDir }));
   try {
     const g = await startGpuopsOn(sim.url, options);
     return {
