@@ -3,29 +3,11 @@ import { invalidArgs, SimApiError } from './api-error.ts';
 import { InstanceContainers, type InstanceContainersOptions } from './instance-containers.ts';
 import type { InstanceRecord, InstanceRequest, Transition } from './instance-record.ts';
 import { type AdminInstanceView, adminInstanceView, instanceWire } from './instance-wire.ts';
+import { LifecycleTiming } from './lifecycle-timing.ts';
 import { instancePrice, type Market } from './market.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { TransitionTimers } from './transition-timers.ts';
 import type { VastInstanceWire } from './wire-types.ts';
-
-/** Delays at timeScale 1, in milliseconds, in the range vast.ai shows. */
-export const BASE_DELAYS_MS = {
-  /** Created → loading: the host accepts the contract and starts the pull. */
-  provision: 8_000,
-  /** Loading → running on the first start: pulling the image. */
-  pullImage: 20_000,
-  /** Running → stopped. */
-  stop: 3_000,
-  /** Stopped → loading after a start request (the image is cached on the machine). */
-  restartLoading: 2_000,
-  /** Stopped → running after a start request. */
-  restart: 5_000,
-  /** How long a stopped instance keeps its machine's GPUs before others may rent them. */
-  stoppedHold: 600_000,
-} as const;
-
-/** Where in the pull a host injected with `host-failure {on: "next-create"}` dies. */
-const FAILURE_POINT_IN_PULL = 0.4;
 
 const FIRST_INSTANCE_ID = 20_000_001;
 
@@ -64,12 +46,14 @@ export class InstanceRegistry {
   private readonly records = new Map<number, InstanceRecord>();
   private readonly containers: InstanceContainers;
   private readonly timers: TransitionTimers;
+  private readonly timing: LifecycleTiming;
   private readonly queue = new SerialQueue();
   private nextId = FIRST_INSTANCE_ID;
   private closed = false;
 
   constructor(private readonly o: InstanceRegistryOptions) {
     this.containers = new InstanceContainers(o);
+    this.timing = new LifecycleTiming(o.timeScale);
     this.timers = new TransitionTimers((instanceId) => {
       this.queue
         .run(() => this.advance())
@@ -151,11 +135,7 @@ export class InstanceRegistry {
         hostKey: generateValidPair().private,
       };
       this.records.set(id, record);
-      const loadingAt = now + this.delay(BASE_DELAYS_MS.provision);
-      this.schedule(record, [
-        { at: loadingAt, to: 'loading' },
-        { at: loadingAt + this.delay(BASE_DELAYS_MS.pullImage), to: 'running' },
-      ]);
+      this.schedule(record, this.timing.boot(now));
       this.o.logger.info(
         { instanceId: id, offerId: spec.offerId, gpu: spec.model.marketName },
         'sim instance created',
@@ -192,10 +172,10 @@ export class InstanceRegistry {
 
   /**
    * Asks for a state. Stop: the instance stops a few (scaled) seconds later and keeps its GPUs
-   * for a while (BASE_DELAYS_MS.stoppedHold). Start: runs again only if its machine's GPUs are
-   * still its own or free; otherwise, as on vast.ai, the answer is `success: false` with
-   * "Required resources are currently unavailable" and the start is queued until the GPUs come
-   * free, unless `cancelUnavail` asks for no queueing.
+   * for a while (BASE_DELAYS_MS.stoppedHold, in lifecycle-timing.ts). Start: runs again only if
+   * its machine's GPUs are still its own or free; otherwise, as on vast.ai, the answer is
+   * `success: false` with "Required resources are currently unavailable" and the start is queued
+   * until the GPUs come free, unless `cancelUnavail` asks for no queueing.
    */
   changeState(id: number, state: 'running' | 'stopped', cancelUnavail: boolean): Promise<StateChangeResult> {
     return this.run((now) => (state === 'stopped' ? this.stop(id, now) : this.start(id, now, cancelUnavail)));
@@ -318,10 +298,6 @@ export class InstanceRegistry {
     });
   }
 
-  private delay(baseMs: number): number {
-    return baseMs * this.o.timeScale;
-  }
-
   /** A live (not destroyed) instance, or the 404 vast.ai answers. */
   private live(id: number): InstanceRecord {
     const r = this.records.get(id);
@@ -340,10 +316,10 @@ export class InstanceRegistry {
       this.disarm(r.id);
       if (r.actualStatus === 'stopped') {
         r.statusMsg = 'Instance stopped.';
-        this.o.market.setReleasableAt(r.machineId, r.id, now + this.delay(BASE_DELAYS_MS.stoppedHold));
+        this.o.market.setReleasableAt(r.machineId, r.id, this.timing.gpusHeldUntil(now));
       }
     } else {
-      this.schedule(r, [{ at: now + this.delay(BASE_DELAYS_MS.stop), to: 'stopped' }]);
+      this.schedule(r, this.timing.stop(now));
     }
     this.o.onChange();
     return { success: true, msg: `Stopping instance ${id}.` };
@@ -400,10 +376,7 @@ export class InstanceRegistry {
     r.intendedStatus = 'running';
     r.queuedStart = false;
     r.statusMsg = 'Starting.';
-    this.schedule(r, [
-      { at: now + this.delay(BASE_DELAYS_MS.restartLoading), to: 'loading' },
-      { at: now + this.delay(BASE_DELAYS_MS.restart), to: 'running' },
-    ]);
+    this.schedule(r, this.timing.restart(now));
   }
 
   /** Resumes booting an instance whose stop was called off before it took effect. */
@@ -412,13 +385,9 @@ export class InstanceRegistry {
       r.pending = [];
       this.disarm(r.id);
     } else if (r.actualStatus === 'loading') {
-      this.schedule(r, [{ at: now + this.delay(BASE_DELAYS_MS.pullImage), to: 'running' }]);
+      this.schedule(r, this.timing.finishPull(now));
     } else {
-      const loadingAt = now + this.delay(BASE_DELAYS_MS.provision);
-      this.schedule(r, [
-        { at: loadingAt, to: 'loading' },
-        { at: loadingAt + this.delay(BASE_DELAYS_MS.pullImage), to: 'running' },
-      ]);
+      this.schedule(r, this.timing.boot(now));
     }
   }
 
@@ -494,9 +463,7 @@ export class InstanceRegistry {
           r.startDate === null ? `Pulling image ${r.image}` : `Starting container from ${r.image}`;
         if (r.failWhileLoading) {
           r.failWhileLoading = false;
-          r.pending = [
-            { at: t.at + this.delay(BASE_DELAYS_MS.pullImage) * FAILURE_POINT_IN_PULL, to: 'host-failure' },
-          ];
+          r.pending = this.timing.hostFailureDuringPull(t.at);
         }
         return;
       case 'running':
@@ -506,7 +473,7 @@ export class InstanceRegistry {
         await this.bringDown(r);
         r.actualStatus = 'stopped';
         r.statusMsg = 'Instance stopped.';
-        this.o.market.setReleasableAt(r.machineId, r.id, t.at + this.delay(BASE_DELAYS_MS.stoppedHold));
+        this.o.market.setReleasableAt(r.machineId, r.id, this.timing.gpusHeldUntil(t.at));
         return;
       case 'host-failure':
         await this.failMachine(r.machineId, t.at);
