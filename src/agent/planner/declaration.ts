@@ -28,6 +28,18 @@ export interface ToolDeclaration {
   readonly reading?: Reading;
   /** Shapes of a whole request read before any scoring; see `WholeRequest`. */
   readonly whole?: WholeRequest;
+  /** Words that put a request on this tool's topic, for the tools offered to a model; see `Topic`. */
+  readonly topic?: Topic;
+}
+
+/**
+ * A request the planner cannot place is still offered the tools whose topic it talks about, with
+ * their neighbours ("how long do we keep snapshots around?" gets the snapshot tools).
+ */
+export interface Topic {
+  readonly words: RegExp;
+  /** Offered even when the planner placed the request: its words are easily read as another tool's ("is a standby worth it for i-3?"). */
+  readonly evenWhenPlaced?: boolean;
 }
 
 /**

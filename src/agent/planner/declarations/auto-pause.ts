@@ -1,5 +1,6 @@
 import { readAutoPause } from '../auto-pause.ts';
 import type { ToolDeclaration } from '../declaration.ts';
+import { IDLE_TALK } from '../topic-words.ts';
 
 export const autoPause: ToolDeclaration = {
   tool: 'auto_pause',
@@ -20,4 +21,5 @@ export const autoPause: ToolDeclaration = {
     },
   ],
   whole: { order: 53, read: readAutoPause },
+  topic: { words: IDLE_TALK },
 };

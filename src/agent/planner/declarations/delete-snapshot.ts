@@ -1,5 +1,6 @@
 import type { ToolDeclaration } from '../declaration.ts';
 import { readDeleteSnapshot } from '../snapshots.ts';
+import { SNAPSHOT_TALK } from '../topic-words.ts';
 
 export const deleteSnapshot: ToolDeclaration = {
   tool: 'delete_snapshot',
@@ -7,4 +8,5 @@ export const deleteSnapshot: ToolDeclaration = {
   neighbours: ['list_snapshots'],
   examples: [{ text: 'delete snap-3', calls: [{ tool: 'delete_snapshot', args: { snapshot: 'snap-3' } }] }],
   whole: { order: 12, read: readDeleteSnapshot },
+  topic: { words: SNAPSHOT_TALK },
 };

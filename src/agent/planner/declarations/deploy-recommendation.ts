@@ -1,5 +1,6 @@
 import { readDeployRecommendation } from '../advice.ts';
 import type { ToolDeclaration } from '../declaration.ts';
+import { ADVICE_TALK } from '../topic-words.ts';
 
 export const deployRecommendation: ToolDeclaration = {
   tool: 'deploy_recommendation',
@@ -7,4 +8,5 @@ export const deployRecommendation: ToolDeclaration = {
   neighbours: ['recommend_gpu'],
   examples: [],
   whole: { order: 60, read: readDeployRecommendation },
+  topic: { words: ADVICE_TALK },
 };

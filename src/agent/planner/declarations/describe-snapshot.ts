@@ -1,5 +1,6 @@
 import type { ToolDeclaration } from '../declaration.ts';
 import { readDescribeSnapshot } from '../snapshots.ts';
+import { SNAPSHOT_TALK } from '../topic-words.ts';
 
 export const describeSnapshot: ToolDeclaration = {
   tool: 'describe_snapshot',
@@ -9,4 +10,5 @@ export const describeSnapshot: ToolDeclaration = {
     { text: 'describe snap-3', calls: [{ tool: 'describe_snapshot', args: { snapshot: 'snap-3' } }] },
   ],
   whole: { order: 13, read: readDescribeSnapshot },
+  topic: { words: SNAPSHOT_TALK },
 };

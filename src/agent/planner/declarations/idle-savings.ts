@@ -1,5 +1,6 @@
 import { readIdleSavings } from '../auto-pause.ts';
 import type { ToolDeclaration } from '../declaration.ts';
+import { IDLE_TALK } from '../topic-words.ts';
 
 export const idleSavings: ToolDeclaration = {
   tool: 'idle_savings',
@@ -12,4 +13,5 @@ export const idleSavings: ToolDeclaration = {
     },
   ],
   whole: { order: 50, read: readIdleSavings },
+  topic: { words: IDLE_TALK },
 };

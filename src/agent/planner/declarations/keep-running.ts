@@ -1,5 +1,6 @@
 import { readKeepRunning } from '../auto-pause.ts';
 import type { ToolDeclaration } from '../declaration.ts';
+import { IDLE_TALK } from '../topic-words.ts';
 
 export const keepRunning: ToolDeclaration = {
   tool: 'keep_running',
@@ -7,4 +8,5 @@ export const keepRunning: ToolDeclaration = {
   neighbours: ['auto_pause', 'stop_auto_pause'],
   examples: [{ text: 'keep i-3 running', calls: [{ tool: 'keep_running', args: { instance: 'i-3' } }] }],
   whole: { order: 51, read: readKeepRunning },
+  topic: { words: IDLE_TALK },
 };

@@ -1,5 +1,6 @@
 import type { ToolDeclaration } from '../declaration.ts';
 import { readListSnapshots } from '../snapshots.ts';
+import { SNAPSHOT_TALK } from '../topic-words.ts';
 
 export const listSnapshots: ToolDeclaration = {
   tool: 'list_snapshots',
@@ -7,4 +8,5 @@ export const listSnapshots: ToolDeclaration = {
   neighbours: ['restore', 'describe_snapshot'],
   examples: [{ text: 'show my snapshots', calls: [{ tool: 'list_snapshots', args: {} }] }],
   whole: { order: 15, read: readListSnapshots },
+  topic: { words: SNAPSHOT_TALK },
 };

@@ -1,5 +1,6 @@
 import { readAdviceQuestion } from '../advice.ts';
 import type { ToolDeclaration } from '../declaration.ts';
+import { ADVICE_TALK } from '../topic-words.ts';
 
 export const recommendGpu: ToolDeclaration = {
   tool: 'recommend_gpu',
@@ -13,4 +14,5 @@ export const recommendGpu: ToolDeclaration = {
     },
   ],
   whole: { order: 70, read: readAdviceQuestion },
+  topic: { words: ADVICE_TALK },
 };

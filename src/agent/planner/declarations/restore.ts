@@ -1,5 +1,6 @@
 import type { ToolDeclaration } from '../declaration.ts';
 import { readRestore } from '../snapshots.ts';
+import { SNAPSHOT_TALK } from '../topic-words.ts';
 
 export const restore: ToolDeclaration = {
   tool: 'restore',
@@ -12,4 +13,5 @@ export const restore: ToolDeclaration = {
     },
   ],
   whole: { order: 11, read: readRestore },
+  topic: { words: SNAPSHOT_TALK },
 };

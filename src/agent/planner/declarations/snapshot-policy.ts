@@ -1,5 +1,6 @@
 import type { ToolDeclaration } from '../declaration.ts';
 import { readSnapshotPolicy } from '../snapshots.ts';
+import { SNAPSHOT_TALK } from '../topic-words.ts';
 
 export const snapshotPolicy: ToolDeclaration = {
   tool: 'snapshot_policy',
@@ -16,4 +17,5 @@ export const snapshotPolicy: ToolDeclaration = {
     },
   ],
   whole: { order: 10, read: readSnapshotPolicy },
+  topic: { words: SNAPSHOT_TALK },
 };

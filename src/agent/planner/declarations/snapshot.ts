@@ -1,5 +1,6 @@
 import type { ToolDeclaration } from '../declaration.ts';
 import { readTakeSnapshot } from '../snapshots.ts';
+import { SNAPSHOT_TALK } from '../topic-words.ts';
 
 export const snapshot: ToolDeclaration = {
   tool: 'snapshot',
@@ -13,4 +14,5 @@ export const snapshot: ToolDeclaration = {
     },
   ],
   whole: { order: 16, read: readTakeSnapshot },
+  topic: { words: SNAPSHOT_TALK },
 };

@@ -1,10 +1,11 @@
 import type { ToolDeclaration } from '../declaration.ts';
 import { readStandby } from '../standby.ts';
+import { STANDBY_TALK } from '../topic-words.ts';
 
 export const standby: ToolDeclaration = {
   tool: 'standby',
   can: 'keep a CPU standby for them',
-  neighbours: ['snapshot', 'list_snapshots'],
+  neighbours: ['snapshot', 'list_snapshots', 'failover'],
   examples: [
     {
       text: 'enable standby for i-3',
@@ -25,4 +26,5 @@ export const standby: ToolDeclaration = {
     },
   ],
   whole: { order: 20, read: readStandby },
+  topic: { words: STANDBY_TALK, evenWhenPlaced: true },
 };

@@ -1,5 +1,6 @@
 import { readStopAutoPause } from '../auto-pause.ts';
 import type { ToolDeclaration } from '../declaration.ts';
+import { IDLE_TALK } from '../topic-words.ts';
 
 export const stopAutoPause: ToolDeclaration = {
   tool: 'stop_auto_pause',
@@ -9,4 +10,5 @@ export const stopAutoPause: ToolDeclaration = {
     { text: 'stop auto-pausing i-3', calls: [{ tool: 'stop_auto_pause', args: { instance: 'i-3' } }] },
   ],
   whole: { order: 52, read: readStopAutoPause },
+  topic: { words: IDLE_TALK },
 };
