@@ -28,6 +28,11 @@ export interface ToolDeclaration {
   readonly reading?: Reading;
   /** Shapes of a whole request read before any scoring; see `WholeRequest`. */
   readonly whole?: WholeRequest;
+  /**
+   * Verbs that start a request for this tool inside a longer message, where the message splits into
+   * requests ("stop i-3 and destroy i-4"); a regex source of whole words.
+   */
+  readonly clauseWords?: string;
   /** Words that put a request on this tool's topic, for the tools offered to a model; see `Topic`. */
   readonly topic?: Topic;
 }

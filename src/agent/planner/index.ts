@@ -25,8 +25,9 @@ export type { Extraction, Plan } from './types.ts';
 const HELP =
   /^(?:help|h|\?+|commands|usage|menu|about|info|what\s+can\s+(?:you|i)\s+(?:do|say|ask)|what\s+do\s+you\s+do|how\s+does\s+(?:this|it)\s+work|how\s+do\s+i\s+use\s+(?:this|you|it|gpuops)|what\s+are\s+(?:the|your)\s+commands|(?:show\s+(?:me\s+)?(?:the\s+)?)?(?:help|commands)|(?:please\s+)?help(?:\s+me)?(?:\s+please)?|can\s+you\s+help(?:\s+me)?|who\s+are\s+you|what\s+are\s+you)$/;
 
-// An action verb that starts a second request in the same message: "stop i-3 and destroy i-4".
-const CLAUSE_VERB = String.raw`(?:pause|stop|suspend|resume|unpause|restart|start|destroy|terminate|delete|kill|tear|remove|nuke|deploy|rent|launch|spin|provision|show|list|check|find|search|status)\b`;
+// A verb that starts a second request in the same message ("stop i-3 and destroy i-4"), as the
+// tools declare them.
+const CLAUSE_VERB = String.raw`(?:${DECLARED.flatMap((d) => (d.clauseWords === undefined ? [] : [d.clauseWords])).join('|')})\b`;
 // A break only counts where the next words start a request of their own, so "deploy a 4090.
 // With pytorch." stays one request while "pause i-3. Destroy i-4." is two.
 const NEXT_REQUEST = String.raw`(?=(?:(?:please|also|then|and|just|now|can\s+you|could\s+you)\s+)*${CLAUSE_VERB})`;

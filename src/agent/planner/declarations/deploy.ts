@@ -10,6 +10,7 @@ const DEPLOY_VERBS = String.raw`deploy|rent|provision|launch|(?<!\bin\s)order|sp
 export const deploy: ToolDeclaration = {
   tool: 'deploy',
   can: 'deploy machines',
+  clauseWords: 'deploy|rent|launch|spin|provision|start',
   neighbours: ['search_offers'],
   examples: [
     {

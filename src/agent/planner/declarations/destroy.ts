@@ -6,6 +6,7 @@ const DESTROY_VERBS = String.raw`destroy|terminate|delete|kill|tear\s*(?:\S+\s+)
 export const destroy: ToolDeclaration = {
   tool: 'destroy',
   can: 'pause, resume or destroy them',
+  clauseWords: 'destroy|terminate|delete|kill|tear|remove|nuke',
   neighbours: ['pause'],
   examples: [
     { text: 'destroy i-3', calls: [{ tool: 'destroy', args: { instance: 'i-3' } }] },

@@ -7,6 +7,7 @@ import { missingInstance } from '../questions.ts';
 export const instanceStatus: ToolDeclaration = {
   tool: 'instance_status',
   can: 'list and check instances',
+  clauseWords: 'check|status',
   neighbours: [],
   examples: [
     { text: 'status of i-3', calls: [{ tool: 'instance_status', args: { instance: 'i-3' } }] },

@@ -7,6 +7,7 @@ import { GPU_MARK } from '../unread-text.ts';
 export const listInstances: ToolDeclaration = {
   tool: 'list_instances',
   can: 'list and check instances',
+  clauseWords: 'show|list',
   neighbours: [],
   examples: [
     { text: 'list my instances', calls: [{ tool: 'list_instances', args: {} }] },

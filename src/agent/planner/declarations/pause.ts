@@ -6,6 +6,7 @@ const PAUSE_VERBS = String.raw`pause|stop|suspend|halt|hibernate|freeze|shut\s*(
 export const pause: ToolDeclaration = {
   tool: 'pause',
   can: 'pause, resume or destroy them',
+  clauseWords: 'pause|stop|suspend',
   neighbours: ['resume', 'destroy'],
   examples: [
     { text: 'pause i-3', calls: [{ tool: 'pause', args: { instance: 'i-3' } }] },

@@ -7,6 +7,7 @@ const RESUME_VERBS = String.raw`resume|unpause|un-pause|unsuspend|restart|contin
 export const resume: ToolDeclaration = {
   tool: 'resume',
   can: 'pause, resume or destroy them',
+  clauseWords: 'resume|unpause|restart|start',
   neighbours: ['pause'],
   examples: [
     { text: 'resume i-3', calls: [{ tool: 'resume', args: { instance: 'i-3' } }] },

@@ -10,6 +10,7 @@ import { GPU_MARK } from '../unread-text.ts';
 export const searchOffers: ToolDeclaration = {
   tool: 'search_offers',
   can: 'search GPU offers',
+  clauseWords: 'find|search',
   neighbours: ['deploy'],
   examples: [
     {
