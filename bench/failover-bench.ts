@@ -85,7 +85,7 @@ try {
     const ssh = { host: row.ssh_host!, port: row.ssh_port!, privateKey: runtime.sshKey.privateKey };
     await sshExec(ssh, `mkdir -p ckpt && head -c ${mb * 1_000_000} /dev/urandom > ckpt/model.bin`, 120_000);
     await say(`snapshot i-${id}`);
-    await failHost(sim.adminUrl, { instance_id: Number(row.provider_instance_id) });
+    await failHost(sim, { instance_id: Number(row.provider_instance_id) });
     const final = await say(`failover i-${id}`);
     const op = (await getOperation(runtime.database.db, final.operationId))!;
     const timings = (op.result as { timings: Record<string, number> }).timings;

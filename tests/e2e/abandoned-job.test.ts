@@ -86,7 +86,7 @@ describe.each([
     expect(op).toMatchObject({ state: 'failed', attempts: kills });
     const row = await findInstanceByOperation(g.runtime.database.db, operation!.id);
     expect(row).toMatchObject({ state: 'destroyed' });
-    const state = await getSimState(sim.adminUrl);
+    const state = await getSimState(sim);
     const rentals = state.instances.filter((i) => i.label === `gpuops-${operation!.id}`);
     expect(rentals).toHaveLength(1);
     expect(rentals[0]!.destroyed).toBe(true);

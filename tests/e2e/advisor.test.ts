@@ -43,7 +43,7 @@ describe('the GPU advisor in chat', () => {
       gpu_count: pick.count,
       offer_id: pick.offer_id,
     });
-    const state = await getSimState(g.sim.adminUrl);
+    const state = await getSimState(g.sim);
     expect(state.instances.find((i) => i.label === `gpuops-${final.operationId}`)?.offer_id).toBe(
       pick.offer_id,
     );

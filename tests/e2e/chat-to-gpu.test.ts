@@ -69,7 +69,7 @@ describe.each(testBackends)('from a chat line to a GPU, on $name', (backend) => 
     const op = await getOperation(g.runtime.database.db, final.operationId);
     expect(op).toMatchObject({ state: 'succeeded', kind: 'deploy', requester: 'alice' });
 
-    const simState = await getSimState(g.sim.adminUrl);
+    const simState = await getSimState(g.sim);
     const live = simState.instances.filter((i) => !i.destroyed && i.label === `gpuops-${final.operationId}`);
     expect(live).toHaveLength(1);
     expect(live[0]!.actual_status).toBe('running');
@@ -131,7 +131,7 @@ describe.each(testBackends)('from a chat line to a GPU, on $name', (backend) => 
     expect(destroyed).toMatchObject({ state: 'succeeded', kind: 'destroy', instance });
     const row = await getInstance(g.runtime.database.db, id);
     expect(row!.state).toBe('destroyed');
-    const simState = await getSimState(g.sim.adminUrl);
+    const simState = await getSimState(g.sim);
     expect(simState.instances.filter((i) => !i.destroyed)).toHaveLength(0);
   });
 });

@@ -61,7 +61,7 @@ describe('the gpuops command line', () => {
     const refusedEvents = jsonLines(refused.stdout);
     expect(refusedEvents.find((e) => e.type === 'confirm')).toMatchObject({ answer: false });
     expect(refusedEvents.some((e) => e.type === 'progress')).toBe(false);
-    expect((await getSimState(sim.adminUrl)).instances.filter((i) => !i.destroyed)).toHaveLength(1);
+    expect((await getSimState(sim)).instances.filter((i) => !i.destroyed)).toHaveLength(1);
 
     const confirmed = await gpuops(['ask', 'destroy i-1', '--json', '--yes'], env);
     expect(confirmed.code, confirmed.stderr).toBe(0);
@@ -69,7 +69,7 @@ describe('the gpuops command line', () => {
       kind: 'destroy',
       state: 'succeeded',
     });
-    expect((await getSimState(sim.adminUrl)).instances.filter((i) => !i.destroyed)).toHaveLength(0);
+    expect((await getSimState(sim)).instances.filter((i) => !i.destroyed)).toHaveLength(0);
   });
 
   it('ask without --json prints a readable transcript and exits 1 on an error', async () => {
@@ -79,13 +79,13 @@ describe('the gpuops command line', () => {
   });
 
   it('plan --json prints the tool calls and runs nothing', async () => {
-    const before = (await getSimState(sim.adminUrl)).instances.length;
+    const before = (await getSimState(sim)).instances.length;
     const result = await gpuops(['plan', 'rent 2x A100 80GB, 200 GB disk', '--json'], {});
     expect(result.code).toBe(0);
     expect(jsonLines(result.stdout)).toEqual([
       { tool: 'deploy', args: { gpu: 'a100-80gb', count: 2, disk_gb: 200 } },
     ]);
-    expect((await getSimState(sim.adminUrl)).instances.length).toBe(before);
+    expect((await getSimState(sim)).instances.length).toBe(before);
   });
 
   it('runs on nothing but Node with no configuration: embedded simulator, PGlite and the Postgres queue', async () => {

@@ -27,7 +27,7 @@ describe('deploys of one GPU asked for at once', () => {
     expect(finals.map((f) => [f.state, f.error?.message ?? ''])).toEqual(
       Array.from({ length: DEPLOYS }, () => ['succeeded', '']),
     );
-    const state = await getSimState(g.sim.adminUrl);
+    const state = await getSimState(g.sim);
     for (const final of finals) {
       const rented = state.instances.filter((i) => i.label === `gpuops-${final.operationId}` && !i.destroyed);
       expect(rented).toHaveLength(1);

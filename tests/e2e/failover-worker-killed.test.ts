@@ -51,7 +51,7 @@ describe('a failover whose worker is killed after renting the replacement', () =
     await g.ssh(id, 'mkdir -p out && echo "epoch 7" > out/progress.txt');
     expect((await g.follow(`snapshot i-${id}`)).state).toBe('succeeded');
     const old = (await getInstance(g.runtime.database.db, id))!;
-    await failHost(g.sim.adminUrl, { instance_id: Number(old.provider_instance_id) });
+    await failHost(g.sim, { instance_id: Number(old.provider_instance_id) });
 
     g.surface.confirmations.push(true);
     const { jobs } = await g.runtime.chat!.handle(`failover i-${id}`, g.context, g.surface);
@@ -73,7 +73,7 @@ describe('a failover whose worker is killed after renting the replacement', () =
     expect(final, JSON.stringify(final.error)).toMatchObject({ state: 'succeeded', kind: 'failover' });
     const op = await getOperation(g.runtime.database.db, operationId);
     expect(op!.attempts).toBeGreaterThanOrEqual(2);
-    const sim = await getSimState(g.sim.adminUrl);
+    const sim = await getSimState(g.sim);
     expect(sim.instances.filter((i) => i.label === `gpuops-${operationId}`)).toHaveLength(1);
     expect(await g.ssh(id, 'cat out/progress.txt')).toBe('epoch 7\n');
   }, 180_000);

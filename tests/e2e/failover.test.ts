@@ -18,7 +18,7 @@ describe('failover from chat', () => {
     g = await startTestGpuops({ db: 'postgres', queue: 'postgres' });
   });
   afterEach(async () => {
-    await resetFailures(g.sim.adminUrl);
+    await resetFailures(g.sim);
   });
   afterAll(async () => {
     await g?.close();
@@ -34,7 +34,7 @@ describe('failover from chat', () => {
     expect(snapped.state).toBe('succeeded');
 
     const old = (await getInstance(g.runtime.database.db, id))!;
-    await failHost(g.sim.adminUrl, { instance_id: Number(old.provider_instance_id) });
+    await failHost(g.sim, { instance_id: Number(old.provider_instance_id) });
 
     const final = await g.follow(`i-${id} died, move it`, { confirm: true });
     expect(final, JSON.stringify(final.error)).toMatchObject({ state: 'succeeded', kind: 'failover' });
@@ -49,7 +49,7 @@ describe('failover from chat', () => {
     expect(moved.provider_instance_id).not.toBe(old.provider_instance_id);
     expect(await g.ssh(id, DESCRIBE_WORKSPACE)).toBe(before);
 
-    const sim = await getSimState(g.sim.adminUrl);
+    const sim = await getSimState(g.sim);
     const oldMachine = sim.instances.find((i) => String(i.id) === old.provider_instance_id);
     expect(oldMachine?.destroyed).toBe(true);
     // Exactly one replacement was rented for the failover.
@@ -72,14 +72,14 @@ describe('failover from chat', () => {
     const id = await g.deploy('deploy a 3090');
     await g.ssh(id, 'echo "written just now" > fresh.txt');
     const old = (await getInstance(g.runtime.database.db, id))!;
-    await makeOfferGone(g.sim.adminUrl, { on: 'next-create' });
+    await makeOfferGone(g.sim, { on: 'next-create' });
 
     const final = await g.follow(`migrate i-${id} to a new gpu`, { confirm: true });
     expect(final, JSON.stringify(final.error)).toMatchObject({ state: 'succeeded', kind: 'failover' });
     expect(final.result!.summary).toContain('0 s, a fresh snapshot');
     expect(await g.ssh(id, 'cat fresh.txt')).toBe('written just now\n');
 
-    const sim = await getSimState(g.sim.adminUrl);
+    const sim = await getSimState(g.sim);
     expect(sim.instances.find((i) => String(i.id) === old.provider_instance_id)?.destroyed).toBe(true);
     expect(
       sim.instances.filter((i) => i.label === `gpuops-${final.operationId}` && !i.destroyed),
@@ -89,22 +89,22 @@ describe('failover from chat', () => {
   it('adopts a replacement whose rental answer was lost rather than renting a second one', async () => {
     const id = await g.deploy('deploy a 4090');
     await g.ssh(id, 'echo kept > kept.txt');
-    await failNext(g.sim.adminUrl, { endpoint: 'create', status: 502, count: 1, applied: true });
+    await failNext(g.sim, { endpoint: 'create', status: 502, count: 1, applied: true });
 
     const final = await g.follow(`failover i-${id}`, { confirm: true });
     expect(final, JSON.stringify(final.error)).toMatchObject({ state: 'succeeded' });
     expect(await g.ssh(id, 'cat kept.txt')).toBe('kept\n');
-    const sim = await getSimState(g.sim.adminUrl);
+    const sim = await getSimState(g.sim);
     expect(sim.instances.filter((i) => i.label === `gpuops-${final.operationId}`)).toHaveLength(1);
   }, 180_000);
 
   it('refuses to move a dead instance that has no snapshot, and rents nothing', async () => {
     const id = await g.deploy('deploy a 4090');
     const old = (await getInstance(g.runtime.database.db, id))!;
-    await failHost(g.sim.adminUrl, { instance_id: Number(old.provider_instance_id) });
+    await failHost(g.sim, { instance_id: Number(old.provider_instance_id) });
     // Let the records learn of the failure, as the reconciler would.
     await g.say(`status of i-${id}`);
-    const before = (await getSimState(g.sim.adminUrl)).instances.length;
+    const before = (await getSimState(g.sim)).instances.length;
 
     g.surface.clear();
     const handled = await g.say(`failover i-${id}`, { confirm: true });
@@ -114,7 +114,7 @@ describe('failover from chat', () => {
       ...finals.map((f) => f.error?.message ?? ''),
     ].join('\n');
     expect(text).toMatch(/no (complete )?snapshot/);
-    expect((await getSimState(g.sim.adminUrl)).instances.length).toBe(before);
+    expect((await getSimState(g.sim)).instances.length).toBe(before);
   }, 120_000);
 
   it('refuses an unknown GPU and an unknown instance with a clear answer', async () => {

@@ -27,7 +27,7 @@ describe('when the marketplace misbehaves during a deploy', () => {
     g = await startTestGpuops({ db: 'postgres', queue: 'redis' });
   });
   afterEach(async () => {
-    await resetFailures(g.sim.adminUrl);
+    await resetFailures(g.sim);
     g.surface.clear();
   });
   afterAll(async () => {
@@ -35,23 +35,23 @@ describe('when the marketplace misbehaves during a deploy', () => {
   });
 
   it('retries through HTTP 429 answers and still deploys', async () => {
-    await failNext(g.sim.adminUrl, { endpoint: 'search', status: 429, count: 2 });
-    await failNext(g.sim.adminUrl, { endpoint: 'create', status: 429, count: 1 });
+    await failNext(g.sim, { endpoint: 'search', status: 429, count: 2 });
+    await failNext(g.sim, { endpoint: 'create', status: 429, count: 1 });
     await g.say('deploy a 3090 under $0.40/hr');
     const final = finalOf(g);
     expect(final.state).toBe('succeeded');
     expect(final.result?.gpu).toBe('RTX 3090');
-    const state = await getSimState(g.sim.adminUrl);
+    const state = await getSimState(g.sim);
     expect(state.instances.filter((i) => i.label === `gpuops-${final.operationId}`)).toHaveLength(1);
   });
 
   it('finds the machine it rented when the answer to the rental was lost, instead of renting another', async () => {
     // The rental happens, but gpuops only sees a 502: it must look before trying again.
-    await failNext(g.sim.adminUrl, { endpoint: 'create', status: 502, count: 1, applied: true });
+    await failNext(g.sim, { endpoint: 'create', status: 502, count: 1, applied: true });
     await g.say('deploy a 3090');
     const final = finalOf(g);
     expect(final.state).toBe('succeeded');
-    const state = await getSimState(g.sim.adminUrl);
+    const state = await getSimState(g.sim);
     const mine = state.instances.filter((i) => i.label === `gpuops-${final.operationId}`);
     expect(mine).toHaveLength(1);
     expect(mine[0]!.destroyed).toBe(false);
@@ -92,7 +92,7 @@ describe('when the marketplace misbehaves during a deploy', () => {
     });
     const final = await g.runtime.watcher!.watch(operationId);
     expect(final.state).toBe('succeeded');
-    const state = await getSimState(g.sim.adminUrl);
+    const state = await getSimState(g.sim);
     const mine = state.instances.filter((i) => i.label === label);
     expect(mine).toHaveLength(1);
     expect(String(mine[0]!.id)).toBe(providerId);
@@ -101,7 +101,7 @@ describe('when the marketplace misbehaves during a deploy', () => {
   });
 
   it('fails clearly when the host dies while starting, and leaves no instance running or billed', async () => {
-    await failHost(g.sim.adminUrl, { on: 'next-create' });
+    await failHost(g.sim, { on: 'next-create' });
     await g.say('deploy an A100 80GB');
     const final = finalOf(g);
     expect(final.state).toBe('failed');
@@ -109,7 +109,7 @@ describe('when the marketplace misbehaves during a deploy', () => {
     expect(final.error?.message).toMatch(
       /failed while starting.*The machine it rented was released, so nothing bills\./,
     );
-    const state = await getSimState(g.sim.adminUrl);
+    const state = await getSimState(g.sim);
     const mine = state.instances.filter((i) => i.label === `gpuops-${final.operationId}`);
     expect(mine).toHaveLength(1);
     expect(mine[0]!.destroyed).toBe(true);
@@ -120,13 +120,13 @@ describe('when the marketplace misbehaves during a deploy', () => {
   });
 
   it('moves on to the next best offer when the chosen one is taken at the last moment', async () => {
-    await makeOfferGone(g.sim.adminUrl, { on: 'next-create' });
+    await makeOfferGone(g.sim, { on: 'next-create' });
     await g.say('deploy a 4090');
     const ref = g.surface.progressRefs().at(-1)!;
     const views = g.surface.versionsOf(ref).map((m) => m.progress!);
     const final = views.at(-1)!;
     expect(final.state).toBe('succeeded');
-    const state = await getSimState(g.sim.adminUrl);
+    const state = await getSimState(g.sim);
     expect(
       state.instances.filter((i) => i.label === `gpuops-${final.operationId}` && !i.destroyed),
     ).toHaveLength(1);
@@ -140,7 +140,7 @@ describe('when the marketplace misbehaves during a deploy', () => {
     await g.say(`pause ${instance}`);
     expect(finalOf(g)).toMatchObject({ state: 'succeeded', kind: 'pause' });
     const row = await getInstance(g.runtime.database.db, Number(instance.slice(2)));
-    await applyMarketPressure(g.sim.adminUrl, { instance_id: Number(row!.provider_instance_id) });
+    await applyMarketPressure(g.sim, { instance_id: Number(row!.provider_instance_id) });
 
     g.surface.clear();
     await g.say(`resume ${instance}`);
@@ -161,7 +161,7 @@ describe('when the marketplace misbehaves during a deploy', () => {
     expect(final.state).toBe('succeeded');
     const instance = final.result!.instance;
     const row = await getInstance(g.runtime.database.db, Number(instance.slice(2)));
-    await failHost(g.sim.adminUrl, { instance_id: Number(row!.provider_instance_id) });
+    await failHost(g.sim, { instance_id: Number(row!.provider_instance_id) });
 
     g.surface.clear();
     await g.say('list my instances');
@@ -221,7 +221,7 @@ describe('a worker killed in the middle of a deploy', () => {
     // Kill the worker once the rental exists but before the machine is running.
     const rented = await waitFor(
       async () => {
-        const state = await getSimState(sim.adminUrl);
+        const state = await getSimState(sim);
         return state.instances.find((i) => i.label?.startsWith('gpuops-op-'));
       },
       // Generous: under a full parallel test run a fresh worker process takes a while to start.
@@ -236,7 +236,7 @@ describe('a worker killed in the middle of a deploy', () => {
     const final = await jobs[0]!;
     expect(final.state).toBe('succeeded');
 
-    const state = await getSimState(sim.adminUrl);
+    const state = await getSimState(sim);
     const rentals = state.instances.filter((i) => i.label === `gpuops-${final.operationId}`);
     expect(rentals).toHaveLength(1);
     expect(rentals[0]!.destroyed).toBe(false);

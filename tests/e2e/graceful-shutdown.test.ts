@@ -62,7 +62,7 @@ describe('shutting down while a deploy runs', () => {
     await worker();
     const final = await jobs[0]!;
     expect(final.state).toBe('succeeded');
-    const state = await getSimState(sim.adminUrl);
+    const state = await getSimState(sim);
     expect(state.instances.filter((i) => i.label === `gpuops-${operation!.id}`)).toHaveLength(1);
   }, 60_000);
 

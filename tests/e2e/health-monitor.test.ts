@@ -23,7 +23,7 @@ describe('health monitor', () => {
     services = g.workerServices();
   });
   afterEach(async () => {
-    await resetFailures(g.sim.adminUrl);
+    await resetFailures(g.sim);
   });
   afterAll(async () => {
     await g?.close();
@@ -52,7 +52,7 @@ describe('health monitor', () => {
     expect(await noticesAbout(id)).toEqual([]);
 
     const old = (await getInstance(g.runtime.database.db, id))!;
-    await failHost(g.sim.adminUrl, { instance_id: Number(old.provider_instance_id) });
+    await failHost(g.sim, { instance_id: Number(old.provider_instance_id) });
     const pass = await checkHealth(services, g.runtime.operations);
     expect(pass.failovers).toHaveLength(1);
     const operationId = pass.failovers[0]!.operation;
@@ -94,7 +94,7 @@ describe('health monitor', () => {
     const moved = (await getInstance(g.runtime.database.db, id))!;
     expect(moved.provider_instance_id).not.toBe(old.provider_instance_id);
     expect(await g.ssh(id, 'sha256sum out/weights.bin')).toBe(want);
-    const sim = await getSimState(g.sim.adminUrl);
+    const sim = await getSimState(g.sim);
     expect(sim.instances.filter((i) => i.label === `gpuops-${operationId}`)).toHaveLength(1);
 
     // The next pass finds it healthy on its new machine, and says nothing more.
@@ -107,7 +107,7 @@ describe('health monitor', () => {
     const id = await g.deploy('deploy a 3090');
     await g.follow(`snapshot i-${id}`);
     const old = (await getInstance(g.runtime.database.db, id))!;
-    await failHost(g.sim.adminUrl, { instance_id: Number(old.provider_instance_id) });
+    await failHost(g.sim, { instance_id: Number(old.provider_instance_id) });
 
     const pass = await checkHealth(services, g.runtime.operations);
     expect(pass.lost.map((l) => l.instance)).toContain(`i-${id}`);

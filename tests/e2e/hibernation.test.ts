@@ -18,7 +18,7 @@ describe('hibernation', () => {
     services = g.workerServices();
   });
   afterEach(async () => {
-    await resetFailures(g.sim.adminUrl);
+    await resetFailures(g.sim);
   });
   afterAll(async () => {
     await g?.close();
@@ -55,7 +55,7 @@ describe('hibernation', () => {
 
     const hibernated = (await getInstance(g.runtime.database.db, id))!;
     expect(hibernated).toMatchObject({ state: 'hibernated', provider_instance_id: null, ssh_host: null });
-    const sim = await getSimState(g.sim.adminUrl);
+    const sim = await getSimState(g.sim);
     expect(sim.instances.find((i) => String(i.id) === paused.provider_instance_id)?.destroyed).toBe(true);
     const notices = await g.runtime.database.db
       .selectFrom('notices')
@@ -110,14 +110,14 @@ describe('hibernation', () => {
     const id = await g.deploy('deploy a 4090');
     expect((await g.follow(`pause i-${id}`)).state).toBe('succeeded');
     const row = (await getInstance(g.runtime.database.db, id))!;
-    await applyMarketPressure(g.sim.adminUrl, { instance_id: Number(row.provider_instance_id) });
+    await applyMarketPressure(g.sim, { instance_id: Number(row.provider_instance_id) });
 
     const failed = await g.follow(`hibernate i-${id}`, { confirm: true });
     expect(failed.state).toBe('failed');
     expect(failed.error?.message).toMatch(/cannot start.*stays paused/);
     const after = (await getInstance(g.runtime.database.db, id))!;
     expect(after.state).toBe('stopped');
-    const sim = await getSimState(g.sim.adminUrl);
+    const sim = await getSimState(g.sim);
     expect(sim.instances.find((i) => String(i.id) === row.provider_instance_id)?.destroyed).toBe(false);
   }, 120_000);
 

@@ -52,7 +52,7 @@ describe.each(testBackends)('the reconciler, on $name', (backend) => {
   }
 
   async function alive(providerId: string): Promise<boolean> {
-    const state = await getSimState(g.sim.adminUrl);
+    const state = await getSimState(g.sim);
     return state.instances.some((i) => String(i.id) === providerId && !i.destroyed);
   }
 
@@ -120,7 +120,7 @@ describe.each(testBackends)('the reconciler, on $name', (backend) => {
       .limit(2)
       .execute())!;
     await g.runtime.provider.destroyInstance(vanishing!.provider_instance_id!);
-    await failHost(g.sim.adminUrl, { instance_id: Number(dying!.provider_instance_id) });
+    await failHost(g.sim, { instance_id: Number(dying!.provider_instance_id) });
 
     await waitFor(
       async () => (await getInstance(g.runtime.database.db, vanishing!.id))?.state === 'destroyed',

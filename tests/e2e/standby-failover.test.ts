@@ -70,7 +70,7 @@ describe('failover onto the CPU standby and back', () => {
     expect(enabled, JSON.stringify(enabled.error)).toMatchObject({ state: 'succeeded', kind: 'standby' });
 
     const old = (await getInstance(g.runtime.database.db, id))!;
-    await failHost(g.sim.adminUrl, { instance_id: Number(old.provider_instance_id) });
+    await failHost(g.sim, { instance_id: Number(old.provider_instance_id) });
     // No GPU is had for a cent an hour: the standby takes it.
     const moved = await g.follow(`failover i-${id} under $0.01`, { confirm: true });
     expect(moved, JSON.stringify(moved.error)).toMatchObject({ state: 'succeeded', kind: 'failover' });
@@ -81,7 +81,7 @@ describe('failover onto the CPU standby and back', () => {
     expect(onVm.state).toBe('on_standby');
     expect((await getStandby(g.runtime.database.db, id))!.state).toBe('serving');
     expect(await onStandby(id, DESCRIBE_WORKSPACE)).toBe(before);
-    let sim = await getSimState(g.sim.adminUrl);
+    let sim = await getSimState(g.sim);
     expect(sim.instances.find((i) => String(i.id) === old.provider_instance_id)?.destroyed).toBe(true);
     // Nothing was rented at the marketplace for this failover.
     expect(sim.instances.filter((i) => i.label === `gpuops-${moved.operationId}`)).toHaveLength(0);
@@ -133,7 +133,7 @@ describe('failover onto the CPU standby and back', () => {
     expect(await g.ssh(id, 'cat cpu-work.txt')).toBe('done on cpu\n');
     expect(await g.ssh(id, `${DESCRIBE_WORKSPACE} | grep -v cpu-work`)).toBe(before);
     expect((await getStandby(g.runtime.database.db, id))!.state).toBe('ready');
-    sim = await getSimState(g.sim.adminUrl);
+    sim = await getSimState(g.sim);
     expect(sim.instances.filter((i) => i.label === `gpuops-${failback.id}` && !i.destroyed)).toHaveLength(1);
     const notices = await g.runtime.database.db
       .selectFrom('notices')

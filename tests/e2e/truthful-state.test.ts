@@ -34,7 +34,7 @@ async function deployed(g: TestGpuops): Promise<{ ref: string; id: number; provi
 }
 
 async function liveAtProvider(g: TestGpuops, providerId: string): Promise<boolean> {
-  const state = await getSimState(g.sim.adminUrl);
+  const state = await getSimState(g.sim);
   return state.instances.some((i) => String(i.id) === providerId && !i.destroyed);
 }
 
@@ -44,7 +44,7 @@ describe.each(testBackends)('operations that fail leave the truth behind, on $na
     g = await startTestGpuops({ db: backend.db, queue: backend.queue, env: NO_RETRIES });
   });
   afterEach(async () => {
-    await resetFailures(g.sim.adminUrl);
+    await resetFailures(g.sim);
     g.surface.clear();
   });
   afterAll(async () => {
@@ -53,7 +53,7 @@ describe.each(testBackends)('operations that fail leave the truth behind, on $na
 
   it('a destroy the provider refuses leaves the instance running, billing in the list and destroyable; the retry destroys it', async () => {
     const { ref, id, providerId } = await deployed(g);
-    await failNext(g.sim.adminUrl, { endpoint: 'destroy', status: 502, count: 1 });
+    await failNext(g.sim, { endpoint: 'destroy', status: 502, count: 1 });
     g.surface.clear();
     await g.say(`destroy ${ref}`, { confirm: true });
     const failed = finalOf(g);
@@ -82,7 +82,7 @@ describe.each(testBackends)('operations that fail leave the truth behind, on $na
 
   it('a pause the provider refuses leaves the instance running and pausable; pause and resume then work', async () => {
     const { ref, id } = await deployed(g);
-    await failNext(g.sim.adminUrl, { endpoint: 'stop', status: 503, count: 1 });
+    await failNext(g.sim, { endpoint: 'stop', status: 503, count: 1 });
     g.surface.clear();
     await g.say(`pause ${ref}`);
     const failed = finalOf(g);
@@ -95,7 +95,7 @@ describe.each(testBackends)('operations that fail leave the truth behind, on $na
     expect(finalOf(g)).toMatchObject({ state: 'succeeded', kind: 'pause' });
     expect(await getInstance(g.runtime.database.db, id)).toMatchObject({ state: 'stopped' });
 
-    await failNext(g.sim.adminUrl, { endpoint: 'start', status: 500, count: 1 });
+    await failNext(g.sim, { endpoint: 'start', status: 500, count: 1 });
     g.surface.clear();
     await g.say(`resume ${ref}`);
     expect(finalOf(g).error?.message).toContain(
@@ -111,7 +111,7 @@ describe.each(testBackends)('operations that fail leave the truth behind, on $na
 
   /** Pauses the instance while the provider answers neither the pause nor the settling after it. */
   async function pauseWhileProviderDown(ref: string, id: number): Promise<void> {
-    await setFaultRate(g.sim.adminUrl, { rate: 1, endpoints: ['show', 'stop'], statuses: [503] });
+    await setFaultRate(g.sim, { rate: 1, endpoints: ['show', 'stop'], statuses: [503] });
     g.surface.clear();
     await g.say(`pause ${ref}`);
     const failed = finalOf(g);
@@ -139,7 +139,7 @@ describe.each(testBackends)('operations that fail leave the truth behind, on $na
   it('a pause that failed and could not settle leaves "stopping" only until the next list: with the provider back and no reconciler, the list shows running and the pause then works', async () => {
     const { ref, id } = await deployed(g);
     await pauseWhileProviderDown(ref, id);
-    await resetFailures(g.sim.adminUrl);
+    await resetFailures(g.sim);
 
     g.surface.clear();
     await g.say('list my instances');
@@ -180,7 +180,7 @@ describe.each(testBackends)('operations that fail leave the truth behind, on $na
     expect(refusal).toContain('Try again in a minute');
     expect(await getInstance(g.runtime.database.db, id)).toMatchObject({ state: 'stopping' });
 
-    await resetFailures(g.sim.adminUrl);
+    await resetFailures(g.sim);
     g.surface.clear();
     await g.say(`pause ${ref}`);
     expect(finalOf(g)).toMatchObject({ state: 'succeeded', kind: 'pause' });
@@ -190,7 +190,7 @@ describe.each(testBackends)('operations that fail leave the truth behind, on $na
   it('the list leaves a "stopping" record alone while an operation of the instance is queued, and settles it once that operation has ended', async () => {
     const { ref, id } = await deployed(g);
     await pauseWhileProviderDown(ref, id);
-    await resetFailures(g.sim.adminUrl);
+    await resetFailures(g.sim);
     const db = g.runtime.database.db;
     // Queued but never enqueued: it owns the instance and no worker will move it.
     const { operation } = await createOperation(db, {
@@ -226,7 +226,7 @@ describe.each(testBackends)('operations that fail leave the truth behind, on $na
 
   it('a deploy whose rental never went through leaves no instance record, and says nothing bills', async () => {
     const before = await listInstances(g.runtime.database.db, { channel: g.context.channel });
-    await failNext(g.sim.adminUrl, { endpoint: 'create', status: 502, count: 5 });
+    await failNext(g.sim, { endpoint: 'create', status: 502, count: 5 });
     await g.say('deploy a 4090');
     const final = finalOf(g);
     expect(final.state).toBe('failed');
@@ -234,7 +234,7 @@ describe.each(testBackends)('operations that fail leave the truth behind, on $na
     expect(final.error?.message).not.toMatch(/before renting again/);
     const after = await listInstances(g.runtime.database.db, { channel: g.context.channel });
     expect(after.map((r) => r.id)).toEqual(before.map((r) => r.id));
-    const state = await getSimState(g.sim.adminUrl);
+    const state = await getSimState(g.sim);
     expect(state.instances.filter((i) => i.label === `gpuops-${final.operationId}`)).toHaveLength(0);
     expect(await getOperation(g.runtime.database.db, final.operationId)).toMatchObject({
       state: 'failed',
@@ -257,12 +257,12 @@ describe('a failed attempt that will be retried', () => {
   });
 
   it('is retried, not ended: the next attempt rents the one machine', async () => {
-    await failNext(g.sim.adminUrl, { endpoint: 'create', status: 502, count: 1 });
+    await failNext(g.sim, { endpoint: 'create', status: 502, count: 1 });
     await g.say('deploy a 3090');
     const final = finalOf(g);
     expect(final.state).toBe('succeeded');
     expect(await getOperation(g.runtime.database.db, final.operationId)).toMatchObject({ attempts: 2 });
-    const state = await getSimState(g.sim.adminUrl);
+    const state = await getSimState(g.sim);
     expect(state.instances.filter((i) => i.label === `gpuops-${final.operationId}`)).toHaveLength(1);
   });
 });

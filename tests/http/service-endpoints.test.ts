@@ -24,7 +24,7 @@ describe.each(testBackends)('the service endpoints, on $name', (backend) => {
     http = await startHttpServer(g.runtime, { port: 0, host: '127.0.0.1' });
   });
   afterEach(async () => {
-    await resetFailures(g.sim.adminUrl);
+    await resetFailures(g.sim);
   });
   afterAll(async () => {
     await http?.close();
@@ -51,7 +51,7 @@ describe.each(testBackends)('the service endpoints, on $name', (backend) => {
   });
 
   it('is not ready, naming the marketplace and why, while the marketplace fails', async () => {
-    await failNext(g.sim.adminUrl, { endpoint: 'list', status: 503, count: 5 });
+    await failNext(g.sim, { endpoint: 'list', status: 503, count: 5 });
     const response = await fetch(`${http.url}/readyz`);
     const body = (await response.json()) as {
       status: string;
@@ -92,7 +92,7 @@ describe.each(testBackends)('the service endpoints, on $name', (backend) => {
   });
 
   it('counts provider errors by call and code', async () => {
-    await failNext(g.sim.adminUrl, { endpoint: 'list', status: 502, count: 1 });
+    await failNext(g.sim, { endpoint: 'list', status: 502, count: 1 });
     await g.say('list my instances');
     const text = await (await fetch(`${http.url}/metrics`)).text();
     expect(

@@ -17,7 +17,7 @@ import type {
 /**
  * Typed calls of the simulator's admin endpoints over HTTP, for tests whose gpuops runs in
  * another process. The admin API wants the key its simulator made at start (`Simulator.adminKey`,
- * or what `gpuops sim` printed), as `Authorization: Bearer <key>`.
+ * or the one `gpuops sim` leaves in `<data dir>/sim/admin-key`), as `Authorization: Bearer <key>`.
  */
 
 export type {
@@ -37,46 +37,18 @@ export interface SimAdminAccess {
   adminKey: string;
 }
 
-/**
- * The admin API to call: a `SimAdminAccess`, or just the admin URL of a simulator started in this
- * process, whose key this process already holds (see rememberAdminKey).
- */
-export type SimAdminTarget = SimAdminAccess | string;
-
-/** Admin keys of the simulators running in this process, by admin URL. */
-const keysOfThisProcess = new Map<string, string>();
-
-/**
- * Lets callers in this process name a simulator it started by its admin URL alone; the key never
- * leaves the process. Returns the call that forgets it again (when the simulator closes).
- */
-export function rememberAdminKey(access: SimAdminAccess): () => void {
-  const url = trimUrl(access.adminUrl);
-  keysOfThisProcess.set(url, access.adminKey);
-  return () => {
-    if (keysOfThisProcess.get(url) === access.adminKey) keysOfThisProcess.delete(url);
-  };
-}
-
 function trimUrl(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-function resolve(target: SimAdminTarget): { url: string; key: string | undefined } {
-  if (typeof target !== 'string') return { url: trimUrl(target.adminUrl), key: target.adminKey };
-  const url = trimUrl(target);
-  return { url, key: keysOfThisProcess.get(url) };
-}
-
 async function call<T>(
-  target: SimAdminTarget,
+  target: SimAdminAccess,
   method: 'GET' | 'POST',
   path: string,
   body?: unknown,
 ): Promise<T> {
-  const { url: adminUrl, key } = resolve(target);
-  const headers: Record<string, string> = {};
-  if (key !== undefined) headers.authorization = `Bearer ${key}`;
+  const adminUrl = trimUrl(target.adminUrl);
+  const headers: Record<string, string> = { authorization: `Bearer ${target.adminKey}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`${adminUrl}/${path}`, {
     method,
@@ -94,8 +66,8 @@ async function call<T>(
       // Not JSON: the text is the message.
     }
     const hint =
-      response.status === 401 && key === undefined
-        ? ' (no admin key: pass { adminUrl, adminKey } with the key the simulator printed at start)'
+      response.status === 401
+        ? ' (check the admin key: gpuops sim leaves it in <data dir>/sim/admin-key, new at every start)'
         : '';
     throw new Error(`Simulator admin ${method} /${path} answered HTTP ${response.status}: ${msg}${hint}`);
   }
@@ -104,7 +76,7 @@ async function call<T>(
 
 /** The next `count` (default 1) requests to `endpoint` answer `status` instead of their result. */
 export async function failNext(
-  admin: SimAdminTarget,
+  admin: SimAdminAccess,
   rule: { endpoint: FailTarget; status: FailStatus; count?: number; applied?: boolean },
 ): Promise<FailNextRule> {
   return (await call<{ rule: FailNextRule }>(admin, 'POST', 'fail-next', rule)).rule;
@@ -112,7 +84,7 @@ export async function failNext(
 
 /** Requests to `endpoint` closer together than `minIntervalMs` answer 429; 0 lifts the limit. */
 export async function setRateLimit(
-  admin: SimAdminTarget,
+  admin: SimAdminAccess,
   rule: { endpoint: FailTarget; minIntervalMs: number },
 ): Promise<RateLimitRule> {
   return (await call<{ rule: RateLimitRule }>(admin, 'POST', 'rate-limit', rule)).rule;
@@ -124,34 +96,34 @@ export async function setRateLimit(
  * work and lose only the answer. Seeded (the market's seed unless `seed` is given), so a run is
  * reproducible; setting the rule again restarts its sequence, and rate 0 stops it.
  */
-export async function setFaultRate(admin: SimAdminTarget, rule: FaultRateInput): Promise<FaultRateRule> {
+export async function setFaultRate(admin: SimAdminAccess, rule: FaultRateInput): Promise<FaultRateRule> {
   return (await call<{ rule: FaultRateRule }>(admin, 'POST', 'fault-rate', rule)).rule;
 }
 
 /** A machine dies (by instance or machine id), or the next created instance's host dies while loading. */
-export function failHost(admin: SimAdminTarget, target: HostFailureTarget): Promise<HostFailureResult> {
+export function failHost(admin: SimAdminAccess, target: HostFailureTarget): Promise<HostFailureResult> {
   return call(admin, 'POST', 'host-failure', target);
 }
 
 /** Someone else rents the offer now, or the offer the next create asks for. */
-export function makeOfferGone(admin: SimAdminTarget, target: OfferGoneTarget): Promise<OfferGoneResult> {
+export function makeOfferGone(admin: SimAdminAccess, target: OfferGoneTarget): Promise<OfferGoneResult> {
   return call(admin, 'POST', 'offer-gone', target);
 }
 
 /** Someone else rents the GPUs a stopped instance was keeping, so its resume fails. */
 export function applyMarketPressure(
-  admin: SimAdminTarget,
+  admin: SimAdminAccess,
   target: { instance_id: number },
 ): Promise<{ success: true; machine_id: number }> {
   return call(admin, 'POST', 'market-pressure', target);
 }
 
 /** Counts, injected failures and every instance, destroyed ones included. */
-export function getSimState(admin: SimAdminTarget): Promise<SimStateView> {
+export function getSimState(admin: SimAdminAccess): Promise<SimStateView> {
   return call(admin, 'GET', 'state');
 }
 
 /** Clears injected failures and gives back the machines injection took or killed. */
-export async function resetFailures(admin: SimAdminTarget): Promise<void> {
+export async function resetFailures(admin: SimAdminAccess): Promise<void> {
   await call(admin, 'POST', 'reset');
 }

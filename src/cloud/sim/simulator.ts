@@ -3,7 +3,6 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Logger, pino } from 'pino';
-import { rememberAdminKey } from './admin-client.ts';
 import { FailureInjector } from './failure-injector.ts';
 import { InstanceRegistry } from './instance-registry.ts';
 import { Market } from './market.ts';
@@ -164,7 +163,6 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   logger.info({ url, seed, offers, timeScale, dataDir }, 'simulated marketplace listening');
 
   const adminUrl = `${url}/admin`;
-  const forgetAdminKey = rememberAdminKey({ adminUrl, adminKey });
   let closing: Promise<void> | null = null;
   return {
     url,
@@ -175,7 +173,6 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     dataDir,
     close() {
       closing ??= (async () => {
-        forgetAdminKey();
         await app.close();
         await registry.close();
         if (stateFile) {
