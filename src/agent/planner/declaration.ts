@@ -55,6 +55,12 @@ export interface Topic {
 export interface WholeRequest {
   /** Tried lowest first: where two tools' shapes overlap, the one whose reading is narrower goes first. */
   readonly order: number;
+  /**
+   * Reads "it" or "that" as something from before this message (the last recommendation). After a
+   * clause of the same message that named a GPU or an instance, "it" is that instead, so the reader
+   * is skipped: "find a 4090 and deploy it" deploys the 4090.
+   */
+  readonly pronounsPointBack?: boolean;
   read(text: string): Plan | undefined;
 }
 

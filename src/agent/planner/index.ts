@@ -52,26 +52,16 @@ export function planRequest(text: string): Plan {
   if (isHelp(cleaned)) return { kind: 'help' };
   const missing = planMissingCapability(cleaned);
   if (missing) return missing;
-  // Shapes the shared slots cannot say yet ("snapshot i-3 every hour", "pause i-3 when idle for 15
-  // minutes") are read first, each only for text that is wholly its own.
-  for (const declaration of WHOLE) {
-    const plan = declaration.whole.read(cleaned);
-    if (plan) return plan;
-  }
-
-  if (CLAUSE_BREAK.test(cleaned)) {
-    const clauses = cleaned
-      .split(CLAUSE_BREAKS)
-      .map((c) => c.trim())
-      .filter((c) => c !== '');
-    // "find and deploy a 4090" is one request with two verbs sharing an object, not a bare "find"
-    // plus a deploy; a bare verb at the end ("pause i-3 and deploy") is a request of its own.
-    if (clauses.length > 1 && !clauses.slice(0, -1).some((c) => BARE_VERB.test(c))) {
-      const combined = planClauses(clauses);
-      if (combined) return combined;
-    }
-  }
-  const plan = planClause(cleaned).plan;
+  const clauses = clausesOf(cleaned);
+  // Every clause understood: "pause i-3 and snapshot i-4" is two requests, even where one tool's
+  // reader would take in the whole message ("hibernate i-3 and resume i-4").
+  const split = clauses && planClauses(clauses, 'every clause');
+  if (split) return split;
+  const whole = readWhole(cleaned);
+  if (whole) return whole;
+  const combined = clauses && planClauses(clauses, 'any clause');
+  if (combined) return combined;
+  const plan = scoreClause(cleaned).plan;
   // "help with deploying" and the like: better the help text than "I didn't understand".
   if (plan.kind === 'unknown' && /^help\b/i.test(cleaned)) return { kind: 'help' };
   return plan;
@@ -93,7 +83,42 @@ interface ClausePlan {
   extraction: Extraction;
 }
 
+/**
+ * Shapes the shared slots cannot say yet ("snapshot i-3 every hour", "pause i-3 when idle for 15
+ * minutes"), read by the tools that declare them, each only for text that is wholly its own.
+ */
+function readWhole(text: string, previous?: Extraction): Plan | undefined {
+  for (const declaration of WHOLE) {
+    if (previous && declaration.whole.pronounsPointBack) continue;
+    const plan = declaration.whole.read(text);
+    if (plan) return plan;
+  }
+  return undefined;
+}
+
+/**
+ * The clauses of a message that holds several requests ("stop i-3 and destroy i-4"); undefined
+ * for one request. "find and deploy a 4090" is one request with two verbs sharing an object, not
+ * a bare "find" plus a deploy; a bare verb at the end ("pause i-3 and deploy") is a request of its own.
+ */
+function clausesOf(text: string): string[] | undefined {
+  if (!CLAUSE_BREAK.test(text)) return undefined;
+  const clauses = text
+    .split(CLAUSE_BREAKS)
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
+  if (clauses.length < 2 || clauses.slice(0, -1).some((c) => BARE_VERB.test(c))) return undefined;
+  return clauses;
+}
+
 function planClause(text: string, previous?: Extraction): ClausePlan {
+  const whole = readWhole(text, previous);
+  // Even a clause read whole names what the next one is about ("back up i-3, then destroy it").
+  if (whole) return { plan: whole, extraction: extract(new UnreadText(text)) };
+  return scoreClause(text, previous);
+}
+
+function scoreClause(text: string, previous?: Extraction): ClausePlan {
   const unread = new UnreadText(text);
   const extraction = extract(unread);
   const verdict = classify(unread.text, extraction);
@@ -127,15 +152,17 @@ function inherit(declaration: ScoredDeclaration, extraction: Extraction, previou
 }
 
 /**
- * Plans each clause of a compound request. Clauses that say nothing ("thanks") are dropped; if any
+ * Plans each clause of a compound request. With 'any clause', clauses that say nothing ("thanks")
+ * are dropped; with 'every clause', one not understood makes the whole split undefined. If any
  * clause needs a question, that question is the answer, so nothing runs half-understood. Returns
  * undefined when no clause was understood, to let the whole text be read as one request.
  */
-function planClauses(clauses: readonly string[]): Plan | undefined {
+function planClauses(clauses: readonly string[], needs: 'every clause' | 'any clause'): Plan | undefined {
   const plans: Plan[] = [];
   let previous: Extraction | undefined;
   for (const clause of clauses) {
     const result = planClause(clause, previous);
+    if (result.plan.kind === 'unknown' && needs === 'every clause') return undefined;
     if (result.plan.kind !== 'unknown') plans.push(result.plan);
     // Even a clause that did nothing ("don't destroy i-3") names what the next one is about.
     if (result.extraction.instances.length > 0 || result.extraction.gpus.length > 0)

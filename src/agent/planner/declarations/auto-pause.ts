@@ -5,6 +5,7 @@ import { IDLE_TALK } from '../topic-words.ts';
 export const autoPause: ToolDeclaration = {
   tool: 'auto_pause',
   can: 'pause them when idle',
+  clauseWords: String.raw`auto[\s-]?pause`,
   neighbours: ['stop_auto_pause', 'keep_running'],
   examples: [
     {

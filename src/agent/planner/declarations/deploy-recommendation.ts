@@ -7,6 +7,6 @@ export const deployRecommendation: ToolDeclaration = {
   can: 'recommend a GPU for a model',
   neighbours: ['recommend_gpu'],
   examples: [],
-  whole: { order: 60, read: readDeployRecommendation },
+  whole: { order: 60, pronounsPointBack: true, read: readDeployRecommendation },
   topic: { words: ADVICE_TALK },
 };

@@ -4,6 +4,7 @@ import { readFailover } from '../failover.ts';
 export const failover: ToolDeclaration = {
   tool: 'failover',
   can: 'move them to new machines (failover)',
+  clauseWords: String.raw`fail\s*over|failover|migrate`,
   neighbours: ['list_snapshots', 'instance_status'],
   examples: [
     { text: 'migrate i-2 to a new gpu', calls: [{ tool: 'failover', args: { instance: 'i-2' } }] },

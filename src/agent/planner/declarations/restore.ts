@@ -5,6 +5,7 @@ import { SNAPSHOT_TALK } from '../topic-words.ts';
 export const restore: ToolDeclaration = {
   tool: 'restore',
   can: 'snapshot and restore their workspaces (on a schedule too)',
+  clauseWords: String.raw`restore`,
   neighbours: ['list_snapshots', 'restore_to_new_instance'],
   examples: [
     {
