@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { ErrorCode, GpuopsError } from '../src/errors.ts';
+import { PGliteWireServer } from './pglite-wire-batching.ts';
 
 /**
  * The embedded PostgreSQL (PGlite) served on a Unix-domain socket, so gpuops reaches it with `pg`
@@ -17,8 +17,9 @@ import { ErrorCode, GpuopsError } from '../src/errors.ts';
  * socket lives in a folder of its own, made for this start with mode 0700, and is itself 0600, so
  * only gpuops's own user can connect, and each start (each gpuops on a machine) has its own.
  *
- * PGlite is a single database session: the socket server runs one query at a time and holds
- * everyone else back while a connection is inside a transaction. So every access, ours included,
+ * PGlite is a single database session: the socket server (pglite-wire-batching.ts) runs one
+ * connection's query, all its wire messages together, at a time, and holds everyone else back
+ * while a connection is inside a transaction. So every access, ours included,
  * goes through the socket (never to the PGlite object directly, which would run inside whatever
  * transaction is open), transactions stay short, and code inside a transaction must only use that
  * transaction's connection: a query on another connection would wait for the transaction to end,
@@ -83,7 +84,7 @@ const MAX_SOCKET_PATH = 103;
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   const releaseLock = opts.dataDir === undefined ? async () => {} : await lockDataDir(opts.dataDir);
   let pglite: PGlite | undefined;
-  let server: PGLiteSocketServer | undefined;
+  let server: PGliteWireServer | undefined;
   let socketDir: string | undefined;
   try {
     if (opts.dataDir !== undefined) await mkdir(opts.dataDir, { recursive: true });
@@ -107,7 +108,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
         `its socket path ${socketPath} is longer than ${MAX_SOCKET_PATH} bytes; set TMPDIR to a shorter folder`,
       );
     }
-    server = new PGLiteSocketServer({
+    server = new PGliteWireServer({
       db: pglite,
       path: socketPath,
       maxConnections: opts.maxConnections ?? 100,
@@ -138,11 +139,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
     dump: () => db.dumpDataDir('none'),
     stop() {
       stopped ??= (async () => {
-        // Let clients that are hanging up finish first: stop() detaches the remaining handlers
-        // without waiting, and one caught inside a transaction rolls it back on the way out,
-        // which fails (unhandled) once PGlite is closed.
+        // Let clients that are hanging up finish first; stop() then closes the rest and rolls
+        // back a transaction one of them left open, before PGlite closes.
         const deadline = Date.now() + 2_000;
-        while (socket.getStats().activeConnections > 0 && Date.now() < deadline) {
+        while (socket.connectionCount > 0 && Date.now() < deadline) {
           await new Promise((resolve) => setTimeout(resolve, 10));
         }
         await socket.stop();
