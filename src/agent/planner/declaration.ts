@@ -33,8 +33,19 @@ export interface ToolDeclaration {
    * requests ("stop i-3 and destroy i-4"); a regex source of whole words.
    */
   readonly clauseWords?: string;
+  /** Words that say a request is for this tool even when it could not be read; see `Unread`. */
+  readonly unread?: Unread;
   /** Words that put a request on this tool's topic, for the tools offered to a model; see `Topic`. */
   readonly topic?: Topic;
+}
+
+/**
+ * A request with these words that no tool's reading took (or took with a score under 6) is
+ * answered with `answer`, how to ask for the tool, rather than a guess at another tool.
+ */
+export interface Unread {
+  readonly words: RegExp;
+  readonly answer: string;
 }
 
 /**

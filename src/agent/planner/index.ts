@@ -127,7 +127,7 @@ function scoreClause(text: string, previous?: Extraction): ClausePlan {
       if (previous) inherit(verdict.declaration, extraction, previous);
       return { plan: buildPlan(verdict.declaration, extraction, unread.text), extraction };
     case 'unsupported':
-      return { plan: { kind: 'unknown', message: say.unsupported(verdict.word) }, extraction };
+      return { plan: { kind: 'unknown', message: say.cannotRead(verdict.answer) }, extraction };
     case 'negated':
       return { plan: { kind: 'unknown', message: cancelled(verdict.word) }, extraction };
     case 'conflict':

@@ -1,5 +1,6 @@
-import type { Reading, ToolDeclaration } from './declaration.ts';
+import type { Reading, ToolDeclaration, Unread } from './declaration.ts';
 import { DECLARED } from './declarations/index.ts';
+import { NOT_YET } from './missing-capabilities.ts';
 import { hasSlot } from './slots.ts';
 import type { Extraction } from './types.ts';
 
@@ -18,7 +19,7 @@ export interface ScoredDeclaration extends ToolDeclaration {
 
 export type Verdict =
   | { kind: 'tool'; declaration: ScoredDeclaration }
-  | { kind: 'unsupported'; word: string }
+  | { kind: 'unsupported'; answer: string }
   | { kind: 'negated'; word: string }
   /** Two instance actions and no way to tell which instance each is for ("pause i-3 destroy i-4"). */
   | { kind: 'conflict'; verbs: string[] }
@@ -29,9 +30,9 @@ const SCORED: readonly ScoredDeclaration[] = DECLARED.filter(
   (d): d is ScoredDeclaration => d.reading !== undefined,
 ).sort((a, b) => a.reading.risk - b.reading.risk);
 
-// Things people ask gpuops that the offline planner cannot turn into these tools.
-const UNSUPPORTED =
-  /\b(?:snapshots?|backups?|(?<!\b(?:spin|start|bring|boot|fire|power|get)\s+(?:\S+\s+)?)back\s+(?:\S+\s+)?up|restore|fail\s*over|failover|migrate|clone|resize|upgrade|downgrade|recommend\w*|suggest\w*|advise|advice|should\s+(?:i|we)|best\s+(?:gpu|card)\s+for|enough\s+(?:vram|memory)|fine-?tun\w*|serve\s+(?:a\s+|the\s+)?(?:model|llm|llama|mistral|qwen)|run\s+(?:a\s+|the\s+)?(?:model|llm|llama|mistral|qwen)|billing|invoices?|spen[dt]|bill)\b/;
+// Words of what gpuops does (or does not do yet) that no reading took: answered with how to ask
+// for it rather than a guess, when no tool scored at least this much.
+const UNREAD: readonly Unread[] = [...DECLARED.flatMap((d) => (d.unread ? [d.unread] : [])), ...NOT_YET];
 const UNSUPPORTED_WEIGHT = 6;
 
 // "don't destroy i-3", "do not stop it": the verb after a negation does not count.
@@ -96,11 +97,21 @@ export function classify(text: string, ex: Extraction): Verdict {
     }
   }
 
-  const unsupported = UNSUPPORTED.exec(scored);
-  if (unsupported && (best === undefined || UNSUPPORTED_WEIGHT >= bestScore)) {
-    return { kind: 'unsupported', word: unsupported[0] };
+  const unread = firstUnread(scored);
+  if (unread && (best === undefined || UNSUPPORTED_WEIGHT >= bestScore)) {
+    return { kind: 'unsupported', answer: unread.answer };
   }
   if (best !== undefined) return { kind: 'tool', declaration: best };
   if (negatedWord !== undefined) return { kind: 'negated', word: negatedWord };
   return { kind: 'none' };
+}
+
+/** The Unread whose words come first in the text. */
+function firstUnread(text: string): Unread | undefined {
+  let first: { unread: Unread; at: number } | undefined;
+  for (const unread of UNREAD) {
+    const at = text.search(unread.words);
+    if (at >= 0 && (first === undefined || at < first.at)) first = { unread, at };
+  }
+  return first?.unread;
 }

@@ -22,32 +22,9 @@ export function tooLong(length: number): string {
   );
 }
 
-/**
- * What to say when a request is about something the planner could not read into a call. Words for
- * what gpuops does (snapshots, failover, advice) get how to ask for it; words for what it does not
- * do get that said plainly. Never "I can't <something it can do>".
- */
-const TOPICS: ReadonlyArray<readonly [RegExp, string]> = [
-  [
-    /snap|back|restore|checkpoint/,
-    'I can\'t read that as a snapshot request. Snapshots work like "snapshot i-3", "restore snap-3 onto i-9", "list snapshots of i-3" or "snapshot i-3 every 6 hours".',
-  ],
-  [/fail|migrate/, 'I can\'t read that as a failover. Say e.g. "fail over i-3" or "migrate i-3 to an A100".'],
-  [
-    /clone|resize|upgrade|downgrade/,
-    'gpuops can\'t clone or resize an instance yet; to move one to another GPU, fail it over ("migrate i-3 to an A100").',
-  ],
-  [
-    /bill|invoice|spen/,
-    'gpuops can\'t show billing or spend yet; "how much did auto-pause save this week?" shows what auto-pause saved.',
-  ],
-];
-const ADVICE_HINT =
-  'I can\'t tell which model that is about. For GPU advice, name it, e.g. "what GPU do I need to serve Llama 3.1 8B?", or ask `gpuops advise "<question>"`.';
-
-export function unsupported(word: string): string {
-  const topic = TOPICS.find(([pattern]) => pattern.test(word.toLowerCase()))?.[1] ?? ADVICE_HINT;
-  return helpNotUnderstood(topic);
+/** The "not understood" answer led by why: how to ask for the tool the request was about. */
+export function cannotRead(answer: string): string {
+  return helpNotUnderstood(answer);
 }
 
 /** What gpuops has no tool for yet, and what comes closest today. */

@@ -1,3 +1,4 @@
+import type { Unread } from './declaration.ts';
 import { cannotYet, type MissingCapability } from './messages.ts';
 import type { Plan } from './types.ts';
 
@@ -38,3 +39,17 @@ export function planMissingCapability(text: string): Plan | undefined {
         : undefined;
   return missing && { kind: 'unknown', message: cannotYet(missing) };
 }
+
+/** Words for what no tool does yet, and the plain answer, for requests no tool's reading took. */
+export const NOT_YET: readonly Unread[] = [
+  {
+    words: /\b(?:clone|resize|upgrade|downgrade)\b/,
+    answer:
+      'gpuops can\'t clone or resize an instance yet; to move one to another GPU, fail it over ("migrate i-3 to an A100").',
+  },
+  {
+    words: /\b(?:billing|invoices?|spen[dt]|bill)\b/,
+    answer:
+      'gpuops can\'t show billing or spend yet; "how much did auto-pause save this week?" shows what auto-pause saved.',
+  },
+];

@@ -11,4 +11,8 @@ export const failover: ToolDeclaration = {
     { text: 'i-3 died, move it', calls: [{ tool: 'failover', args: { instance: 'i-3' } }] },
   ],
   whole: { order: 31, read: readFailover },
+  unread: {
+    words: /\b(?:fail\s*over|failover|migrate)\b/,
+    answer: 'I can\'t read that as a failover. Say e.g. "fail over i-3" or "migrate i-3 to an A100".',
+  },
 };

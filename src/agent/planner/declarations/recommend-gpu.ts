@@ -15,4 +15,10 @@ export const recommendGpu: ToolDeclaration = {
   ],
   whole: { order: 70, read: readAdviceQuestion },
   topic: { words: ADVICE_TALK },
+  unread: {
+    words:
+      /\b(?:recommend\w*|suggest\w*|advise|advice|should\s+(?:i|we)|best\s+(?:gpu|card)\s+for|enough\s+(?:vram|memory)|fine-?tun\w*|serve\s+(?:a\s+|the\s+)?(?:model|llm|llama|mistral|qwen)|run\s+(?:a\s+|the\s+)?(?:model|llm|llama|mistral|qwen))\b/,
+    answer:
+      'I can\'t tell which model that is about. For GPU advice, name it, e.g. "what GPU do I need to serve Llama 3.1 8B?", or ask `gpuops advise "<question>"`.',
+  },
 };

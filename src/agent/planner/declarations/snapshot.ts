@@ -16,4 +16,10 @@ export const snapshot: ToolDeclaration = {
   ],
   whole: { order: 16, read: readTakeSnapshot },
   topic: { words: SNAPSHOT_TALK },
+  unread: {
+    words:
+      /\b(?:snapshots?|backups?|(?<!\b(?:spin|start|bring|boot|fire|power|get)\s+(?:\S+\s+)?)back\s+(?:\S+\s+)?up|restore)\b/,
+    answer:
+      'I can\'t read that as a snapshot request. Snapshots work like "snapshot i-3", "restore snap-3 onto i-9", "list snapshots of i-3" or "snapshot i-3 every 6 hours".',
+  },
 };
