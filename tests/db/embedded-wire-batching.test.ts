@@ -62,9 +62,23 @@ describe('the embedded database serves concurrent connections', () => {
   it("concurrent connections' parameterised queries never mix on the embedded database", async () => {
     const embedded = await start();
     const clients = await Promise.all([1, 2, 3, 4].map(() => connect(embedded)));
+    // One more connection keeps opening a short transaction: while it holds the session the
+    // others' queries pile up, and are let go together when it ends, as with the app's own
+    // transactions and BullMQ's. That is when their messages met.
+    const holder = await connect(embedded);
+    let hammering = true;
+    const holding = (async () => {
+      while (hammering) {
+        await holder.query('begin');
+        await holder.query('select $1::int as v', [1]);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        await holder.query('commit');
+      }
+    })();
     const wrong = (await Promise.all(clients.map((client, id) => hammer(client, id, 150)))).flat();
-    expect(wrong.slice(0, 5)).toEqual([]);
-    expect(wrong).toHaveLength(0);
+    hammering = false;
+    await holding;
+    expect({ wrong: wrong.length, first: wrong.slice(0, 5) }).toEqual({ wrong: 0, first: [] });
   });
 
   it("keeps a transaction's session to its connection while others query, and no one sees its uncommitted rows", async () => {
