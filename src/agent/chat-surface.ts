@@ -109,8 +109,13 @@ export type ConfirmAnswer = boolean | 'pending';
 export interface ChatSurface {
   readonly name: string;
   post(message: OutgoingMessage): Promise<MessageRef>;
-  /** Edits a message in place (surfaces that cannot edit post a new one). */
-  update(ref: MessageRef, message: OutgoingMessage): Promise<void>;
+  /**
+   * Edits a message in place (surfaces that cannot edit post a new one). With `newest`, a surface
+   * that makes the edit wait its turn (a workspace's edit budget) calls it when the turn comes and
+   * sends what it returns instead of `message`, so a version that arrived meanwhile goes out in the
+   * same edit; a surface that sends at once may ignore it.
+   */
+  update(ref: MessageRef, message: OutgoingMessage, newest?: () => OutgoingMessage): Promise<void>;
   /** Asks the requester to confirm a costly or irreversible action. */
   confirm(question: string, options?: ConfirmOptions): Promise<ConfirmAnswer>;
   /** Sees each tool call before it runs, for transcripts; optional. */

@@ -9,12 +9,12 @@ import {
   renewProgressLeases,
 } from '../../db/repositories/progress-messages.ts';
 import type { Database, OperationRow, ReplyTarget } from '../../db/schema.ts';
-import type { ChatSurface, MessageRef } from '../agent/chat-surface.ts';
+import type { ChatSurface, MessageRef, OutgoingMessage } from '../agent/chat-surface.ts';
 import type { JobWatcher } from '../jobs/job-watcher.ts';
 import { JOB_STEPS, type ProgressView } from '../jobs/progress.ts';
 import { countMetric } from '../metrics.ts';
 import type { JobRef } from '../tools/tool.ts';
-import { ProgressRelay } from './progress-relay.ts';
+import { type FinalRetry, ProgressRelay } from './progress-relay.ts';
 import { renderProgress } from './render.ts';
 
 export interface OperationFollowerOptions {
@@ -23,6 +23,8 @@ export interface OperationFollowerOptions {
   leaseMs?: number;
   /** Operations older than this are not taken over after a restart. Default 24 h. */
   adoptWithinMs?: number;
+  /** How a refused final edit is tried again before the message is left to adoption. */
+  finalRetry?: FinalRetry;
 }
 
 /** Where adopted operations' messages live, per platform: how to reach a message again. */
@@ -170,14 +172,21 @@ export class OperationFollower {
     ref: MessageRef | undefined,
     beforeFinal?: (final: ProgressView) => Promise<void>,
   ): Promise<ProgressView> {
+    const message = (view: ProgressView): OutgoingMessage => ({
+      kind: 'progress',
+      text: renderProgress(view),
+      progress: view,
+    });
     const relay = new ProgressRelay(
-      async (view) => {
+      async (view, newest) => {
         if (!ref) return;
         countMetric('chatEdits', { platform: surface.name });
-        await surface.update(ref, { kind: 'progress', text: renderProgress(view), progress: view });
+        // The surface asks for the newest view when its edit budget lets the edit go.
+        await surface.update(ref, message(view), () => message(newest()));
       },
       this.options.progressIntervalMs,
       (err) => this.log.warn({ err, op: operationId }, 'could not update the progress message'),
+      ...(this.options.finalRetry ? [this.options.finalRetry] : []),
     );
     try {
       const final = await this.watcher.watch(operationId, { progress: (view) => relay.progress(view) });
@@ -186,14 +195,25 @@ export class OperationFollower {
           this.log.warn({ err, op: operationId }, 'could not note the operation’s end before showing it'),
         );
       }
-      await relay.final(final);
-      if (final.state === 'succeeded' || final.state === 'failed') {
+      const ended = final.state === 'succeeded' || final.state === 'failed';
+      // A process stopping with the operation under way edits once and hands the message on at
+      // once rather than holding it through retries.
+      const shown = await relay.final(final, { retry: ended });
+      if (ended && shown) {
         await markProgressShown(this.db, operationId).catch((err: unknown) =>
           this.log.warn({ err, op: operationId }, 'could not record that the final state was shown'),
         );
       } else {
-        // This process is stopping with the operation still under way: another process, or
-        // this one restarted, takes the message over at once.
+        if (ended) {
+          this.log.warn(
+            { op: operationId },
+            'the platform refused the final state on every try; leaving the message to be taken over',
+          );
+        }
+        // Still owed its ending (the platform refused it, or this process is stopping with the
+        // operation under way): with the lease let go, the next adoption pass, here or in another
+        // process, follows it again. Not followed any more here first, so that pass may take it.
+        this.following.delete(operationId);
         await releaseProgressLease(this.db, operationId, this.owner).catch(() => undefined);
       }
       return final;

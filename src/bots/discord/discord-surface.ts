@@ -83,15 +83,18 @@ export class DiscordSurface implements ChatSurface {
     return last;
   }
 
-  async update(ref: MessageRef, message: OutgoingMessage): Promise<void> {
-    // An edited message is one message: the first payload (progress always fits in one).
-    const [payload] = toDiscordMessages(message);
-    if (!payload) return;
+  async update(ref: MessageRef, message: OutgoingMessage, newest?: () => OutgoingMessage): Promise<void> {
     await this.wire.budget.spend(this.place.postIn, async () => {
+      // Read when the budget's turn comes, not when asked: what arrived while this edit waited
+      // (a final state) goes out now instead of queueing for another turn.
+      const current = newest?.() ?? message;
+      // An edited message is one message: the first payload (progress always fits in one).
+      const [payload] = toDiscordMessages(current);
+      if (!payload) return;
       await this.wire.rest.patch(Routes.channelMessage(this.place.postIn, ref.id), {
         body: {
           ...wireBody(payload),
-          components: message.actions?.length ? [discordButtons(message.actions)] : [],
+          components: current.actions?.length ? [discordButtons(current.actions)] : [],
         },
       });
     });

@@ -76,9 +76,11 @@ export class SlackSurface implements ChatSurface {
     return { id: String(sent.ts ?? '') };
   }
 
-  async update(ref: MessageRef, message: OutgoingMessage): Promise<void> {
-    const formatted = this.format(message);
+  async update(ref: MessageRef, message: OutgoingMessage, newest?: () => OutgoingMessage): Promise<void> {
     await this.wire.budget.spend(this.place.team ?? this.place.channel, async () => {
+      // Read when the budget's turn comes, not when asked: what arrived while this edit waited
+      // (a final state) goes out now instead of queueing for another turn.
+      const formatted = this.format(newest?.() ?? message);
       await this.wire.client.chat.update({
         channel: this.place.channel,
         ts: ref.id,
