@@ -43,6 +43,40 @@ describe('a message with several requests for different tools', () => {
     expect(planRequest(text)).toEqual({ kind: 'calls', calls });
   });
 
+  it.each([
+    [
+      'pause i-3 then snapshot it',
+      [call('pause', { instance: 'i-3' }), call('snapshot', { instance: 'i-3' })],
+    ],
+    [
+      'stop i-3 and hibernate it',
+      [call('pause', { instance: 'i-3' }), call('hibernate', { instance: 'i-3' })],
+    ],
+    [
+      'pause i-3 then restore snap-2 onto it',
+      [call('pause', { instance: 'i-3' }), call('restore', { snapshot: 'snap-2', instance: 'i-3' })],
+    ],
+    [
+      'pause i-3 and i-4 then back them up',
+      [
+        call('pause', { instance: 'i-3' }),
+        call('pause', { instance: 'i-4' }),
+        call('snapshot', { instance: 'i-3' }),
+        call('snapshot', { instance: 'i-4' }),
+      ],
+    ],
+  ])('reads "it" or "them" in "%s" as the instances named before', (text, calls) => {
+    expect(planRequest(text)).toEqual({ kind: 'calls', calls });
+  });
+
+  it('snapshots each instance named, but gives one name to one snapshot only', () => {
+    expect(planRequest('snapshot i-3, i-4 and i-5')).toEqual({
+      kind: 'calls',
+      calls: ['i-3', 'i-4', 'i-5'].map((instance) => call('snapshot', { instance })),
+    });
+    expect(planRequest('back up i-3 and i-4 called nightly').kind).not.toBe('calls');
+  });
+
   it('reads "it" after a clause that named a GPU as that GPU, not as the last recommendation', () => {
     expect(planRequest('find a 4090 and deploy it')).toMatchObject({
       calls: [{ tool: 'search_offers' }, { tool: 'deploy', args: { gpu: 'rtx-4090' } }],

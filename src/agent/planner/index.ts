@@ -111,8 +111,18 @@ function clausesOf(text: string): string[] | undefined {
   return clauses;
 }
 
+// "it", "them", "both" in a later clause: what the clause before named.
+const PRONOUN = /\b(?:it|them|both|that\s+one|those|these)\b/i;
+
 function planClause(text: string, previous?: Extraction): ClausePlan {
-  const whole = readWhole(text, previous);
+  const named = previous?.instances ?? [];
+  // A tool read whole takes ids in its own words, so "pause i-3 then snapshot it" is read as
+  // "snapshot i-3".
+  const resolved =
+    named.length > 0 && PRONOUN.test(text) && !/\bi-\d+/i.test(text)
+      ? text.replace(PRONOUN, named.join(' and '))
+      : text;
+  const whole = readWhole(resolved, previous);
   // Even a clause read whole names what the next one is about ("back up i-3, then destroy it").
   if (whole) return { plan: whole, extraction: extract(new UnreadText(text)) };
   return scoreClause(text, previous);

@@ -1,6 +1,6 @@
 import { MIN_SNAPSHOT_INTERVAL_MINUTES } from '../../tools/schemas.ts';
 import { DURATION_UNIT, minutesPerUnit, REPEAT_WORD, REPEAT_WORDS } from '../../util/duration-units.ts';
-import { checked } from './checked-calls.ts';
+import { checked, checkedCalls } from './checked-calls.ts';
 import { readNumber, SMALL_NUMBER } from './numerals.ts';
 import type { Plan } from './types.ts';
 
@@ -188,7 +188,16 @@ interface Shape {
   snapshot?: string;
 }
 
+// "§i and §i", "§i, §i and §i": several instances where one would go, each to be snapshotted.
+const SEVERAL = /§i(?:(?:\s*,\s*|\s+and\s+|\s*,\s*and\s+)§i)+/g;
+
 function shapeOf(text: string): Shape | undefined {
+  const read = idsOf(text);
+  if (read.instances.length > 1 || read.snapshots.length > 1) return undefined;
+  return { shape: read.shape, instance: read.instances[0], snapshot: read.snapshots[0] };
+}
+
+function idsOf(text: string): { shape: string; instances: string[]; snapshots: string[] } {
   const instances: string[] = [];
   const snapshots: string[] = [];
   const shape = text
@@ -205,8 +214,7 @@ function shapeOf(text: string): Shape | undefined {
     .replace(THANKS, '')
     .replace(/\s+/g, ' ')
     .trim();
-  if (instances.length > 1 || snapshots.length > 1) return undefined;
-  return { shape, instance: instances[0], snapshot: snapshots[0] };
+  return { shape, instances, snapshots };
 }
 
 /** restore: "restore snap-3 onto i-9", "roll i-3 back to snap-2". */
@@ -263,17 +271,23 @@ export function readListSnapshots(text: string): Plan | undefined {
   });
 }
 
-/** snapshot: "snapshot i-3", "take a backup of i-6 called before-upgrade". */
+/** snapshot: "snapshot i-3", "take a backup of i-6 called before-upgrade", "back up i-3 and i-4". */
 export function readTakeSnapshot(text: string): Plan | undefined {
-  const read = shapeOf(text);
-  if (read?.instance === undefined || read.snapshot !== undefined) return undefined;
+  const read = idsOf(text);
+  if (read.instances.length === 0 || read.snapshots.length > 0) return undefined;
+  const shape = read.shape.replace(SEVERAL, '§i');
+  if (shape.split('§i').length !== 2) return undefined;
   for (const pattern of TAKE) {
-    const take = pattern.exec(read.shape);
-    if (take)
-      return checked({
-        tool: 'snapshot',
-        args: { instance: read.instance, ...(take[1] && { name: take[1] }) },
-      });
+    const take = pattern.exec(shape);
+    if (!take) continue;
+    // One name cannot be given to several snapshots.
+    if (take[1] && read.instances.length > 1) return undefined;
+    return checkedCalls(
+      [...new Set(read.instances)].map((instance) => ({
+        tool: 'snapshot' as const,
+        args: { instance, ...(take[1] && { name: take[1] }) },
+      })),
+    );
   }
   return undefined;
 }

@@ -5,7 +5,7 @@ import { SNAPSHOT_TALK } from '../topic-words.ts';
 export const snapshot: ToolDeclaration = {
   tool: 'snapshot',
   can: 'snapshot and restore their workspaces (on a schedule too)',
-  clauseWords: String.raw`snapshot|back\s+up|backup|checkpoint`,
+  clauseWords: String.raw`snapshot|back\s+(?:\S+\s+){0,3}?up|backup|checkpoint`,
   neighbours: ['list_snapshots'],
   examples: [
     { text: 'back up i-6', calls: [{ tool: 'snapshot', args: { instance: 'i-6' } }] },
