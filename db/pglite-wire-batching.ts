@@ -121,6 +121,9 @@ export class PGliteWireServer {
       server.once('error', reject);
       server.listen(this.#path, () => {
         server.off('error', reject);
+        // Once listening, an error (a failed accept, say) concerns one client, which is refused;
+        // unheard, it would end the process.
+        server.on('error', () => {});
         resolve();
       });
     });
