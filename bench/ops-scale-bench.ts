@@ -136,8 +136,10 @@ class ChatLog {
         }
         return { id };
       },
-      async update(ref: MessageRef, message: OutgoingMessage): Promise<void> {
+      async update(ref: MessageRef, given: OutgoingMessage, newest?: () => OutgoingMessage): Promise<void> {
         await log.budget.spend(workspace, async () => {
+          // As the Slack surface does: the edit sends the newest view when its turn comes.
+          const message = newest?.() ?? given;
           // Every nth edit fails, spread evenly, so a run is repeatable.
           if (
             EDIT_FAIL_RATE > 0 &&
