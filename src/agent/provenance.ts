@@ -1,9 +1,11 @@
 import { resolveGpu } from '../cloud/gpu-catalog.ts';
 import { NUMBER_WORD } from '../util/number-words.ts';
+import { cleanRequest } from './planner/clean-request.ts';
 import { extractGpus } from './planner/extract-gpu.ts';
 import { extractInstances } from './planner/extract-instances.ts';
-import { cleanRequest, readNumber, Scratch } from './planner/text.ts';
+import { readNumber } from './planner/numerals.ts';
 import { emptyExtraction } from './planner/types.ts';
+import { UnreadText } from './planner/unread-text.ts';
 
 /**
  * Where an action came from. A model may propose anything, tool output may carry text written to
@@ -19,13 +21,13 @@ const DEPLOY_WORDS = /\b(?:deploy|rent|launch|provision|spin\s+up|book|take|go\s
 export function namedByUser(tool: string, args: Record<string, unknown>, text: string): boolean {
   if (INSTANCE_TARGETED.has(tool)) {
     const ex = emptyExtraction();
-    extractInstances(new Scratch(cleanRequest(text)), ex);
+    extractInstances(new UnreadText(cleanRequest(text)), ex);
     return typeof args.instance === 'string' && ex.instances.includes(args.instance);
   }
   if (tool === 'deploy') {
     const wanted = typeof args.gpu === 'string' ? resolveGpu(args.gpu) : undefined;
     const ex = emptyExtraction();
-    extractGpus(new Scratch(cleanRequest(text)), ex);
+    extractGpus(new UnreadText(cleanRequest(text)), ex);
     return wanted !== undefined && ex.gpus.some((g) => g.id === wanted.id);
   }
   if (tool === 'deploy_recommendation') return DEPLOY_WORDS.test(text);
