@@ -124,7 +124,7 @@ async function throughput(workers: number, concurrency: number): Promise<string>
       refs.push(
         await operations.enqueue({
           kind: 'deploy',
-          args: { gpu: gpus[i % gpus.length], count: 1, image: 'pytorch/pytorch:latest', disk_gb: 20 },
+          args: { gpu: gpus[i % gpus.length]!, count: 1, image: 'pytorch/pytorch:latest', disk_gb: 20 },
           context,
         }),
       );

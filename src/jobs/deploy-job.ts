@@ -10,9 +10,9 @@ import type { Offer, ProviderInstance } from '../cloud/provider.ts';
 import { sshCommand } from '../cloud/ssh/ssh-command.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatBytes, formatPrice } from '../format/text.ts';
-import { type DeployJobArgs, deployJobSchema } from '../tools/schemas.ts';
+import type { DeployJobArgs } from '../tools/schemas.ts';
 import { checkGpusOverSsh } from './health-check.ts';
-import type { JobContext, JobHandler } from './job-context.ts';
+import { type JobContext, type JobHandler, operationArgs } from './job-context.ts';
 import type { OperationResult } from './progress.ts';
 import { rentFirstAvailable } from './rent-offer.ts';
 import { deployLabel } from './rental-label.ts';
@@ -23,7 +23,7 @@ import { waitForStatus } from './wait-for-status.ts';
 const OFFERS_TO_TRY = 5;
 
 export const runDeploy: JobHandler = async (ctx) => {
-  const args = deployJobSchema.parse(ctx.operation.args);
+  const args = operationArgs(ctx.operation, 'deploy');
   const gpu = gpuById(args.gpu);
   if (!gpu) throw new GpuopsError(ErrorCode.UnknownGpu, `Unknown GPU id "${args.gpu}" in the job.`);
   const label = deployLabel(ctx.operation.id);

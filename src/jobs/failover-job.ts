@@ -11,14 +11,20 @@ import type { Offer, OfferQuery, ProviderInstance } from '../cloud/provider.ts';
 import { sshCommand } from '../cloud/ssh/ssh-command.ts';
 import { asGpuopsError, ErrorCode, GpuopsError, isGpuopsError } from '../errors.ts';
 import { formatElapsed, formatPrice } from '../format/text.ts';
-import { type FailoverJobArgs, failoverJobSchema } from '../tools/schemas.ts';
+import type { FailoverJobArgs } from '../tools/schemas.ts';
 import {
   moveToStandby,
   releaseStandbyAfterFailback,
   standbyWorkspace,
   usableStandby,
 } from './failover-standby.ts';
-import { AUTOMATIC_REQUESTER, type JobContext, type JobHandler, type WorkerServices } from './job-context.ts';
+import {
+  AUTOMATIC_REQUESTER,
+  type JobContext,
+  type JobHandler,
+  operationArgs,
+  type WorkerServices,
+} from './job-context.ts';
 import { loadOperationInstance, withLiveSsh } from './operation-instance.ts';
 import type { OperationResult } from './progress.ts';
 import { rentFirstAvailable } from './rent-offer.ts';
@@ -54,7 +60,7 @@ const STEP = {
 const OFFERS_TO_TRY = 5;
 
 export const runFailover: JobHandler = async (ctx) => {
-  const args = failoverJobSchema.parse(ctx.operation.args);
+  const args = operationArgs(ctx.operation, 'failover');
   const startedAt = ctx.operation.created_at.getTime();
   let row = await loadOperationInstance(ctx);
   let failover = await startFailoverRow(ctx.db, {

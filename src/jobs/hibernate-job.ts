@@ -7,7 +7,7 @@ import type { InstanceRow, SnapshotRow } from '../../db/schema.ts';
 import { diskCostPerHour } from '../cloud/provider.ts';
 import { asGpuopsError, ErrorCode, GpuopsError, isGpuopsError } from '../errors.ts';
 import { formatBytes, formatPrice } from '../format/text.ts';
-import type { JobContext, JobHandler } from './job-context.ts';
+import { type JobContext, type JobHandler, operationArgs } from './job-context.ts';
 import { loadOperationInstance, withLiveSsh } from './operation-instance.ts';
 import type { OperationResult } from './progress.ts';
 import { snapshotInstance } from './snapshot-jobs.ts';
@@ -27,7 +27,7 @@ import { waitForStatus, waitUntilGone } from './wait-for-status.ts';
 const STEP = { start: 0, snapshot: 1, release: 4, gone: 5 } as const;
 
 export const runHibernate: JobHandler = async (ctx) => {
-  const args = ctx.operation.args as { reason?: 'requested' | 'auto' };
+  const args = operationArgs(ctx.operation, 'hibernate');
   const auto = args.reason === 'auto';
   let row = await loadOperationInstance(ctx);
   try {

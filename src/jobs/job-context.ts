@@ -1,11 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database, OperationRow } from '../../db/schema.ts';
+import type { Database, OperationKind, OperationRow } from '../../db/schema.ts';
 import type { GcpCompute } from '../cloud/gcp/gcp-compute.ts';
 import type { GpuProvider } from '../cloud/provider.ts';
 import type { SshKeyPair } from '../cloud/ssh/ssh-keys.ts';
 import type { ObjectStore } from '../cloud/storage/object-store.ts';
 import type { Config, GcpConfig } from '../config.ts';
+import { ErrorCode, GpuopsError } from '../errors.ts';
+import { OPERATION_ARGS, type OperationArgs } from '../tools/schemas.ts';
 import type { OperationResult } from './progress.ts';
 
 /** Where snapshots go and what they take on an instance. */
@@ -55,3 +57,20 @@ export type JobHandler = (ctx: JobContext) => Promise<OperationResult>;
 
 /** The requester of operations gpuops starts by itself (health monitor, hibernation, failback). */
 export const AUTOMATIC_REQUESTER = 'gpuops';
+
+/**
+ * The operation's data as its kind's schema reads it: the same schema the enqueuer was typed by,
+ * so what a job runs with is exactly what was accepted, and stored data that no longer fits ends
+ * the job with a clear error instead of running on a guess.
+ */
+export function operationArgs<K extends OperationKind>(operation: OperationRow, kind: K): OperationArgs<K> {
+  const parsed = OPERATION_ARGS[kind].safeParse(operation.args);
+  if (!parsed.success) {
+    throw new GpuopsError(
+      ErrorCode.BadInput,
+      `Operation ${operation.id}'s data does not fit a ${kind} operation (${parsed.error.issues[0]?.message ?? 'unreadable'}); ask for it again.`,
+    );
+  }
+  // The schema indexed by a generic kind parses to the union of every kind's data; it is K's.
+  return parsed.data as OperationArgs<K>;
+}

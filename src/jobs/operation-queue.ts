@@ -11,6 +11,7 @@ import type { Database, OperationKind } from '../../db/schema.ts';
 import type { Config } from '../config.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { countMetric } from '../metrics.ts';
+import type { OperationArgsIn } from '../tools/schemas.ts';
 import { type JobRef, type OperationEnqueuer, type RequestContext, requesterName } from '../tools/tool.ts';
 import type { QueueBackend } from './backend.ts';
 import { OPERATIONS_QUEUE } from './queue-names.ts';
@@ -55,9 +56,9 @@ export class OperationQueue implements OperationEnqueuer {
     });
   }
 
-  async enqueue(request: {
-    kind: OperationKind;
-    args: Record<string, unknown>;
+  async enqueue<K extends OperationKind>(request: {
+    kind: K;
+    args: OperationArgsIn<K>;
     context: RequestContext;
     instanceId?: number;
     operationId?: string;

@@ -17,7 +17,7 @@ import { runHibernate } from './hibernate-job.ts';
 import type { JobHandler, WorkerServices } from './job-context.ts';
 import { runDestroy, runPause, runResume } from './lifecycle-jobs.ts';
 import type { OperationJobData } from './operation-queue.ts';
-import { type OperationResult, type ProgressView, stepProgress, stepsOf } from './progress.ts';
+import { type OperationResult, stepProgress, stepsOf } from './progress.ts';
 import { OPERATIONS_QUEUE } from './queue-names.ts';
 import { settleAfterFailure } from './settle.ts';
 import { runRestore, runSnapshot } from './snapshot-jobs.ts';
@@ -96,7 +96,7 @@ export async function processOperation(
     },
     async report(stepIndex: number, detail?: string, withinStep?: number) {
       const view = stepProgress(base(), stepIndex, detail, withinStep);
-      await job.updateProgress(view as unknown as Record<string, unknown>);
+      await job.updateProgress(view);
       await updateOperation(db, operation.id, { step: view.step, progress: JSON.stringify(view) });
     },
   };
@@ -128,13 +128,9 @@ export async function processOperation(
       // Not a failure: this worker is stopping. The job goes back to the queue as it is, and the
       // next worker resumes it from the operation's row (a deploy finds what it already rented).
       ctx.log.info('worker shutting down; handing the job back');
-      await job.updateProgress({
-        ...stepProgress(
-          base(),
-          0,
-          'handed back to the queue: its worker is shutting down; another resumes it',
-        ),
-      } satisfies ProgressView as unknown as Record<string, unknown>);
+      await job.updateProgress(
+        stepProgress(base(), 0, 'handed back to the queue: its worker is shutting down; another resumes it'),
+      );
       return handBack(job, token, 0);
     }
     const error = asGpuopsError(err);
@@ -147,9 +143,9 @@ export async function processOperation(
       { code: error.code, attempt: job.attemptsMade + 1, err },
       'operation attempt failed; will retry',
     );
-    await job.updateProgress({
-      ...stepProgress(base(), 0, `attempt ${job.attemptsMade + 1} failed (${error.message}); retrying`),
-    } satisfies ProgressView as unknown as Record<string, unknown>);
+    await job.updateProgress(
+      stepProgress(base(), 0, `attempt ${job.attemptsMade + 1} failed (${error.message}); retrying`),
+    );
     throw error;
   }
 }

@@ -16,7 +16,7 @@ import type { SshTarget } from '../cloud/ssh/ssh-client.ts';
 import { SshSession } from '../cloud/ssh/ssh-session.ts';
 import { asGpuopsError, ErrorCode, GpuopsError } from '../errors.ts';
 import { formatBytes } from '../format/text.ts';
-import type { JobContext, JobHandler, SnapshotServices } from './job-context.ts';
+import { type JobContext, type JobHandler, operationArgs, type SnapshotServices } from './job-context.ts';
 import { loadOperationInstance, withLiveSsh } from './operation-instance.ts';
 import { applyRetention, purgeDeletedSnapshots } from './snapshot-maintenance.ts';
 import { withStorageLease } from './storage-lease.ts';
@@ -58,7 +58,7 @@ async function openSession(
 
 export const runSnapshot: JobHandler = async (ctx) => {
   const row = await runningTarget(ctx);
-  const args = ctx.operation.args as { name?: string };
+  const args = operationArgs(ctx.operation, 'snapshot');
   const done = await snapshotInstance(ctx, row, { name: args.name ?? null });
   const ref = `snap-${done.id}`;
   const named = done.name ? ` "${done.name}"` : '';
@@ -159,7 +159,7 @@ export interface WorkspaceLocation {
 
 export const runRestore: JobHandler = async (ctx) => {
   const row = await runningTarget(ctx);
-  const args = ctx.operation.args as { snapshot: string };
+  const args = operationArgs(ctx.operation, 'restore');
   const report = await restoreSnapshotOnto(ctx, row, args.snapshot);
   return {
     instance: `i-${row.id}`,

@@ -26,7 +26,13 @@ import type { GcpConfig } from '../config.ts';
 import { asGpuopsError, ErrorCode, GpuopsError } from '../errors.ts';
 import { formatBytes, formatDuration, formatPrice } from '../format/text.ts';
 import type { QueueBackend } from './backend.ts';
-import type { JobHandler, SnapshotServices, StandbyServices, WorkerServices } from './job-context.ts';
+import {
+  type JobHandler,
+  operationArgs,
+  type SnapshotServices,
+  type StandbyServices,
+  type WorkerServices,
+} from './job-context.ts';
 import { LeaseRenewal } from './lease-renewal.ts';
 import { STANDBY_SYNC_QUEUE } from './queue-names.ts';
 import { startScheduledPass } from './scheduled-pass.ts';
@@ -124,13 +130,6 @@ export function gcpStandbyServices(
   };
 }
 
-/** Arguments of a `standby` operation (the tool's, validated there). */
-interface StandbyArgs {
-  instance: string;
-  machine_type?: string;
-  spot?: boolean;
-}
-
 export const runStandby: JobHandler = async (ctx) => {
   const standby = standbyServicesOf(ctx);
   const snapshots = snapshotServicesOf(ctx);
@@ -151,7 +150,7 @@ export const runStandby: JobHandler = async (ctx) => {
       `${ref} has no complete snapshot to put on a standby; say "snapshot ${ref}" first, then enable standby again.`,
     );
   }
-  const args = ctx.operation.args as unknown as StandbyArgs;
+  const args = operationArgs(ctx.operation, 'standby');
   const gcp = standby.gcp;
   const machineType = args.machine_type ?? gcp.machineType;
   const spot = args.spot ?? gcp.spot;
@@ -220,16 +219,12 @@ export const runStandby: JobHandler = async (ctx) => {
   }
 };
 
-interface StandbyOffArgs {
-  instance: string;
-}
-
 export const runStandbyOff: JobHandler = async (ctx) => {
   const standby = standbyServicesOf(ctx);
   const id = ctx.operation.instance_id;
   if (id === null) throw new GpuopsError(ErrorCode.InstanceNotFound, 'The operation names no instance.');
   ctx.setInstance(id);
-  const ref = (ctx.operation.args as unknown as StandbyOffArgs).instance ?? `i-${id}`;
+  const ref = operationArgs(ctx.operation, 'standby_off').instance;
   const row = await getStandby(ctx.db, id);
   if (!row || row.state === 'off') {
     return { instance: ref, state: 'off', summary: `${ref} has no standby; nothing bills for one.` };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { OperationKind } from '../../db/schema.ts';
 import type { AdviceQuestionArgs } from '../advisor/types.ts';
 import { countArg, gpuArg, instanceArg, maxPriceArg, regionArg } from './args.ts';
 
@@ -451,3 +452,26 @@ export interface PlannedCall {
   tool: ToolName;
   args: Record<string, unknown>;
 }
+
+/**
+ * Each operation kind's data: what a tool or a scheduled pass enqueues and what its job reads. The
+ * compiler holds the enqueuer to `OperationArgsIn` by kind, and the job parses what it stored with
+ * the same schema (`operationArgs` in src/jobs/job-context.ts), so neither end casts.
+ */
+export const OPERATION_ARGS = {
+  deploy: deployJobSchema,
+  pause: pauseSchema,
+  resume: resumeSchema,
+  destroy: destroySchema,
+  snapshot: snapshotSchema.extend({
+    /** Taken by a snapshot schedule, not asked for. */
+    scheduled: z.boolean().optional(),
+  }),
+  restore: restoreSchema,
+  failover: failoverJobSchema,
+  standby: standbySchema,
+  standby_off: standbySchema,
+  hibernate: hibernateSchema.extend({ reason: z.enum(['requested', 'auto']).optional() }),
+} satisfies Record<OperationKind, z.ZodObject>;
+export type OperationArgsIn<K extends OperationKind> = z.input<(typeof OPERATION_ARGS)[K]>;
+export type OperationArgs<K extends OperationKind> = z.output<(typeof OPERATION_ARGS)[K]>;

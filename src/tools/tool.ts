@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { Database, OperationKind, ReplyTarget } from '../../db/schema.ts';
 import type { GpuProvider } from '../cloud/provider.ts';
 import type { Config } from '../config.ts';
-import type { ToolName } from './schemas.ts';
+import type { OperationArgsIn, ToolName } from './schemas.ts';
 
 /** Who is asking and where the answer goes. */
 export interface RequestContext {
@@ -28,9 +28,9 @@ export function requesterName(ctx: RequestContext): string {
 
 /** Puts an operation on the job queue; implemented in src/jobs. */
 export interface OperationEnqueuer {
-  enqueue(request: {
-    kind: OperationKind;
-    args: Record<string, unknown>;
+  enqueue<K extends OperationKind>(request: {
+    kind: K;
+    args: OperationArgsIn<K>;
     context: RequestContext;
     instanceId?: number;
     /** Queued operations of these kinds on the same instance are cancelled in favour of this one. */
