@@ -4,9 +4,9 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../db/embedded-postgres.ts';
-import { embeddedSnapshot } from '../support/index.ts';
+import { embeddedSnapshot, useEmbeddedPostgres } from '../support/index.ts';
 
 /** The uid and gid of `nobody` on Linux: a local user who is not gpuops's. */
 const STRANGER = { uid: 65_534, gid: 65_534 };
@@ -86,16 +86,7 @@ async function withProbeTable(embedded: EmbeddedPostgres): Promise<pg.Client> {
 }
 
 describe('the embedded database refuses strangers', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-
-  async function start(): Promise<EmbeddedPostgres> {
-    const embedded = await startEmbeddedPostgres({ snapshot: await embeddedSnapshot() });
-    cleanups.push(() => embedded.stop());
-    return embedded;
-  }
+  const start = useEmbeddedPostgres();
 
   it.runIf(process.platform === 'linux')(
     'listens on no TCP port, only on a 0600 socket in a 0700 folder of its own user',

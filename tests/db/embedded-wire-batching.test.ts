@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../db/embedded-postgres.ts';
-import { embeddedSnapshot } from '../support/index.ts';
+import type { EmbeddedPostgres } from '../../db/embedded-postgres.ts';
+import { useEmbeddedPostgres } from '../support/index.ts';
 
 /**
  * PGlite is one database session shared by every socket connection. `pg` sends each
@@ -12,16 +12,12 @@ import { embeddedSnapshot } from '../support/index.ts';
  * requires 1").
  */
 describe('the embedded database serves concurrent connections', () => {
+  // Registered first, so its stops run after the connections below have ended (hooks unwind).
+  const start = useEmbeddedPostgres();
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
-
-  async function start(): Promise<EmbeddedPostgres> {
-    const embedded = await startEmbeddedPostgres({ snapshot: await embeddedSnapshot() });
-    cleanups.push(() => embedded.stop());
-    return embedded;
-  }
 
   async function connect(embedded: EmbeddedPostgres): Promise<pg.Client> {
     const client = new pg.Client({ connectionString: embedded.connectionString });

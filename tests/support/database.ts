@@ -1,4 +1,6 @@
+import { afterEach } from 'vitest';
 import { createDatabaseSnapshot, type DatabaseHandle, openDatabase } from '../../db/database.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../db/embedded-postgres.ts';
 import { silentLogger } from '../../src/log.ts';
 import { freshPostgresDatabase } from './postgres.ts';
 
@@ -45,4 +47,20 @@ export async function openTestDatabase(kind: TestDatabaseKind): Promise<TestData
     await fresh.drop();
     throw err;
   }
+}
+
+/**
+ * Starts embedded databases for a suite (a migrated, empty one per call, served on its private
+ * socket) and stops every one of them after each test.
+ */
+export function useEmbeddedPostgres(): () => Promise<EmbeddedPostgres> {
+  const started: EmbeddedPostgres[] = [];
+  afterEach(async () => {
+    for (const embedded of started.splice(0).reverse()) await embedded.stop();
+  });
+  return async () => {
+    const embedded = await startEmbeddedPostgres({ snapshot: await embeddedSnapshot() });
+    started.push(embedded);
+    return embedded;
+  };
 }
