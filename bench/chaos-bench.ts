@@ -40,8 +40,8 @@ import { failHost, getSimState, type SimStateView, setFaultRate } from '../src/c
 import { type Simulator, startSimulator } from '../src/cloud/sim/index.ts';
 import { createRng } from '../src/cloud/sim/prng.ts';
 import { toInstanceStatus } from '../src/cloud/vast/vast-provider.ts';
-import { jobStatesOn, type ReconcileReport, reconcile } from '../src/jobs/reconciler.ts';
-import { operationOfLabel } from '../src/jobs/rental-label.ts';
+import { operationOfLabel } from '../src/jobs/operations/rental-label.ts';
+import { jobStatesOn, type ReconcileReport, reconcile } from '../src/jobs/upkeep/reconciler.ts';
 import type { RequestContext } from '../src/tools/tool.ts';
 import { GPUOPS_DEV_BIN } from '../tests/support/cli.ts';
 import { startTestGpuops, type TestGpuops } from '../tests/support/gpuops-harness.ts';

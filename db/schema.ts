@@ -106,7 +106,7 @@ export interface OperationsTable {
   state: OperationState;
   instance_id: number | null;
   step: string | null;
-  /** The last progress view the job reported (see src/jobs/progress.ts). */
+  /** The last progress view the job reported (see src/jobs/queue/progress.ts). */
   progress: NullableJson<Record<string, unknown>>;
   attempts: Generated<number>;
   created_at: Timestamp;

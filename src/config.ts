@@ -200,7 +200,7 @@ export interface Config {
   failoverMaxPriceRatio: number;
   health: { intervalMs: number; sshFailures: number; sshTimeoutMs: number };
   progressIntervalMs: number;
-  /** Auto-pause of idle instances (src/jobs/idle-check.ts). */
+  /** Auto-pause of idle instances (src/jobs/upkeep/idle-check.ts). */
   idle: {
     /** 0: no idle check runs. */
     checkIntervalMs: number;

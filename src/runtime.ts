@@ -15,16 +15,23 @@ import { loadOrCreateKeyPair, type SshKeyPair } from './cloud/ssh/ssh-keys.ts';
 import type { ObjectStore } from './cloud/storage/object-store.ts';
 import { VastProvider } from './cloud/vast/vast-provider.ts';
 import type { Config } from './config.ts';
-import { type QueueBackend, resolveQueueBackend } from './jobs/backend.ts';
-import { type HealthMonitorHandle, startHealthMonitor } from './jobs/health-monitor.ts';
-import { type IdleCheckHandle, startIdleCheck } from './jobs/idle-check.ts';
-import type { SnapshotServices } from './jobs/job-context.ts';
-import { JobWatcher } from './jobs/job-watcher.ts';
-import { OperationQueue } from './jobs/operation-queue.ts';
-import { type OperationWorker, startOperationWorker } from './jobs/operation-worker.ts';
-import { type ReconcilerHandle, startReconciler } from './jobs/reconciler.ts';
-import { type SnapshotMaintenanceHandle, startSnapshotMaintenance } from './jobs/snapshot-maintenance.ts';
-import { gcpStandbyServices, type StandbySyncHandle, startStandbySync } from './jobs/standby-jobs.ts';
+import { type OperationWorker, startOperationWorker } from './jobs/operations/operation-worker.ts';
+import {
+  gcpStandbyServices,
+  type StandbySyncHandle,
+  startStandbySync,
+} from './jobs/operations/standby-jobs.ts';
+import { type QueueBackend, resolveQueueBackend } from './jobs/queue/backend.ts';
+import type { SnapshotServices } from './jobs/queue/job-context.ts';
+import { JobWatcher } from './jobs/queue/job-watcher.ts';
+import { OperationQueue } from './jobs/queue/operation-queue.ts';
+import { type HealthMonitorHandle, startHealthMonitor } from './jobs/upkeep/health-monitor.ts';
+import { type IdleCheckHandle, startIdleCheck } from './jobs/upkeep/idle-check.ts';
+import { type ReconcilerHandle, startReconciler } from './jobs/upkeep/reconciler.ts';
+import {
+  type SnapshotMaintenanceHandle,
+  startSnapshotMaintenance,
+} from './jobs/upkeep/snapshot-maintenance.ts';
 import { createLogger } from './log.ts';
 import type { ToolServices } from './tools/tool.ts';
 

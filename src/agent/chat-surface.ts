@@ -1,4 +1,4 @@
-import type { ProgressView } from '../jobs/progress.ts';
+import type { ProgressView } from '../jobs/queue/progress.ts';
 import type { RequestContext } from '../tools/tool.ts';
 
 /**

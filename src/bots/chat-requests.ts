@@ -16,7 +16,7 @@ import {
 } from '../agent/chat-surface.ts';
 import { Conversation } from '../agent/conversation.ts';
 import { ErrorCode } from '../errors.ts';
-import type { ProgressView } from '../jobs/progress.ts';
+import type { ProgressView } from '../jobs/queue/progress.ts';
 import { redact } from '../redact.ts';
 import type { RequestContext } from '../tools/tool.ts';
 import { failureAnswer } from './failure-answer.ts';

@@ -10,8 +10,8 @@ import {
 } from '../../db/repositories/progress-messages.ts';
 import type { Database, OperationRow, ReplyTarget } from '../../db/schema.ts';
 import type { ChatSurface, MessageRef, OutgoingMessage } from '../agent/chat-surface.ts';
-import type { JobWatcher } from '../jobs/job-watcher.ts';
-import { JOB_STEPS, type ProgressView } from '../jobs/progress.ts';
+import type { JobWatcher } from '../jobs/queue/job-watcher.ts';
+import { JOB_STEPS, type ProgressView } from '../jobs/queue/progress.ts';
 import { countMetric } from '../metrics.ts';
 import type { JobRef } from '../tools/tool.ts';
 import { type FinalRetry, ProgressRelay } from './progress-relay.ts';

@@ -1,4 +1,4 @@
-import type { ProgressView } from '../jobs/progress.ts';
+import type { ProgressView } from '../jobs/queue/progress.ts';
 
 /**
  * Sends one edit. `view` is the newest view when the edit was handed over; `newest()` returns the

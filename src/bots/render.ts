@@ -1,5 +1,5 @@
 import { formatElapsed, progressBar } from '../format/text.ts';
-import type { ProgressView } from '../jobs/progress.ts';
+import type { ProgressView } from '../jobs/queue/progress.ts';
 
 /** A progress view as one line of chat text (Slack and Discord add their own blocks on top). */
 export function renderProgress(view: ProgressView, now = Date.now()): string {

@@ -147,7 +147,7 @@ async function checkQueue(config: Config): Promise<Omit<DoctorResult, 'name'>> {
   const url = config.redisUrl ?? 'redis://127.0.0.1:6379';
   const [{ Redis }, { describeRedisUrl }] = await Promise.all([
     import('ioredis'),
-    import('../jobs/backend.ts'),
+    import('../jobs/queue/backend.ts'),
   ]);
   const redis = new Redis(url, {
     lazyConnect: true,

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { Registry } from 'prom-client';
 import { ErrorCode, GpuopsError } from '../errors.ts';
-import { OPERATIONS_QUEUE } from '../jobs/queue-names.ts';
+import { OPERATIONS_QUEUE } from '../jobs/queue/queue-names.ts';
 import type { Runtime } from '../runtime.ts';
 import { createMetricsRegistry } from './metrics-registry.ts';
 

@@ -20,7 +20,7 @@ import { defineTool, type RequestContext, requesterName, type ToolServices } fro
 
 /**
  * "pause i-3 when idle for 15 minutes", "auto-pause idle instances in this channel after 30
- * minutes", "auto-pause i-3 again": sets the policy the idle check (src/jobs/idle-check.ts)
+ * minutes", "auto-pause i-3 again": sets the policy the idle check (src/jobs/upkeep/idle-check.ts)
  * follows. Setting one starts the instance's watch afresh, ending any "keep it running".
  */
 export const autoPauseTool = defineTool({

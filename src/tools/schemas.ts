@@ -456,7 +456,7 @@ export interface PlannedCall {
 /**
  * Each operation kind's data: what a tool or a scheduled pass enqueues and what its job reads. The
  * compiler holds the enqueuer to `OperationArgsIn` by kind, and the job parses what it stored with
- * the same schema (`operationArgs` in src/jobs/job-context.ts), so neither end casts.
+ * the same schema (`operationArgs` in src/jobs/queue/job-context.ts), so neither end casts.
  */
 export const OPERATION_ARGS = {
   deploy: deployJobSchema,

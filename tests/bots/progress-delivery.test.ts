@@ -9,8 +9,8 @@ import { OperationFollower, type ProgressHome } from '../../src/bots/operation-f
 import { type FinalRetry, ProgressRelay } from '../../src/bots/progress-relay.ts';
 import { renderProgress } from '../../src/bots/render.ts';
 import { SlackSurface, type SlackWire } from '../../src/bots/slack/slack-surface.ts';
-import { JobWatcher } from '../../src/jobs/job-watcher.ts';
-import { type ProgressView, stepProgress } from '../../src/jobs/progress.ts';
+import { JobWatcher } from '../../src/jobs/queue/job-watcher.ts';
+import { type ProgressView, stepProgress } from '../../src/jobs/queue/progress.ts';
 import { silentLogger } from '../../src/log.ts';
 import { openTestBackends, type TestBackends, waitFor } from '../support/index.ts';
 import { type SlackWebApiStandIn, startSlackWebApi } from '../support/platforms/slack-web-api.ts';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EditBudget } from '../../src/bots/edit-budget.ts';
 import { ProgressRelay } from '../../src/bots/progress-relay.ts';
 import { renderProgress } from '../../src/bots/render.ts';
-import { type ProgressView, stepProgress } from '../../src/jobs/progress.ts';
+import { type ProgressView, stepProgress } from '../../src/jobs/queue/progress.ts';
 
 const base = { operationId: 'op-test', kind: 'deploy' as const, startedAt: Date.now() };
 

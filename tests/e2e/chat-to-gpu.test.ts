@@ -4,7 +4,7 @@ import { getInstance } from '../../db/repositories/instances.ts';
 import { getOperation } from '../../db/repositories/operations.ts';
 import { getSimState } from '../../src/cloud/sim/admin-client.ts';
 import { sshExec } from '../../src/cloud/ssh/ssh-client.ts';
-import type { ProgressView } from '../../src/jobs/progress.ts';
+import type { ProgressView } from '../../src/jobs/queue/progress.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
 import { testBackends } from '../support/index.ts';
 

@@ -11,7 +11,7 @@ import {
   resetFailures,
 } from '../../src/cloud/sim/admin-client.ts';
 import { type Simulator, startSimulator } from '../../src/cloud/sim/index.ts';
-import type { ProgressView } from '../../src/jobs/progress.ts';
+import type { ProgressView } from '../../src/jobs/queue/progress.ts';
 import { spawnWorker } from '../support/cli.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
 import { waitFor } from '../support/index.ts';

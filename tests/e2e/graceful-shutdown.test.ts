@@ -4,7 +4,7 @@ import { getOperation, listOperations } from '../../db/repositories/operations.t
 import { getSimState } from '../../src/cloud/sim/admin-client.ts';
 import { type Simulator, startSimulator } from '../../src/cloud/sim/index.ts';
 import { loadConfig } from '../../src/config.ts';
-import { OPERATIONS_QUEUE } from '../../src/jobs/queue-names.ts';
+import { OPERATIONS_QUEUE } from '../../src/jobs/queue/queue-names.ts';
 import { silentLogger } from '../../src/log.ts';
 import { type Runtime, startRuntime } from '../../src/runtime.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';

@@ -4,8 +4,8 @@ import { listNotices } from '../../db/repositories/notices.ts';
 import { getOperation } from '../../db/repositories/operations.ts';
 import { failHost, getSimState, resetFailures } from '../../src/cloud/sim/admin-client.ts';
 import { generateValidPair } from '../../src/cloud/ssh/ssh-keys.ts';
-import { checkHealth } from '../../src/jobs/health-monitor.ts';
-import type { WorkerServices } from '../../src/jobs/job-context.ts';
+import type { WorkerServices } from '../../src/jobs/queue/job-context.ts';
+import { checkHealth } from '../../src/jobs/upkeep/health-monitor.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
 import { waitFor } from '../support/wait.ts';
 

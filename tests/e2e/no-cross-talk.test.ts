@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { getOperation, listOperations } from '../../db/repositories/operations.ts';
 import { type Simulator, startSimulator } from '../../src/cloud/sim/index.ts';
 import { loadConfig } from '../../src/config.ts';
-import { OPERATIONS_QUEUE } from '../../src/jobs/queue-names.ts';
+import { OPERATIONS_QUEUE } from '../../src/jobs/queue/queue-names.ts';
 import { silentLogger } from '../../src/log.ts';
 import { type Runtime, startRuntime } from '../../src/runtime.ts';
 import { startTestGpuops } from '../support/gpuops-harness.ts';

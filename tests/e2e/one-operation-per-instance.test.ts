@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { insertInstance } from '../../db/repositories/instances.ts';
 import { createOperation, getOperation, listOperations } from '../../db/repositories/operations.ts';
 import type { InstanceRow } from '../../db/schema.ts';
-import { newOperationId } from '../../src/jobs/operation-queue.ts';
+import { newOperationId } from '../../src/jobs/queue/operation-queue.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
 import { testBackends } from '../support/index.ts';
 

@@ -3,11 +3,11 @@ import { getInstance, insertInstanceForOperation, updateInstance } from '../../d
 import { listNotices } from '../../db/repositories/notices.ts';
 import { createOperation, finishOperation, getOperation } from '../../db/repositories/operations.ts';
 import { failHost, getSimState } from '../../src/cloud/sim/admin-client.ts';
-import type { WorkerServices } from '../../src/jobs/job-context.ts';
-import { newOperationId } from '../../src/jobs/operation-queue.ts';
-import { failOperation } from '../../src/jobs/operation-worker.ts';
-import { jobStatesOn, reconcile } from '../../src/jobs/reconciler.ts';
-import { deployLabel } from '../../src/jobs/rental-label.ts';
+import { failOperation } from '../../src/jobs/operations/operation-worker.ts';
+import { deployLabel } from '../../src/jobs/operations/rental-label.ts';
+import type { WorkerServices } from '../../src/jobs/queue/job-context.ts';
+import { newOperationId } from '../../src/jobs/queue/operation-queue.ts';
+import { jobStatesOn, reconcile } from '../../src/jobs/upkeep/reconciler.ts';
 import { silentLogger } from '../../src/log.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
 import { testBackends, waitFor } from '../support/index.ts';

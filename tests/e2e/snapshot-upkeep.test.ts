@@ -9,15 +9,15 @@ import type { InstanceRow } from '../../db/schema.ts';
 import { blobKey, type Manifest, manifestKey } from '../../src/cloud/snapshot/manifest.ts';
 import type { ObjectStore } from '../../src/cloud/storage/object-store.ts';
 import { loadConfig } from '../../src/config.ts';
-import type { JobContext, SnapshotServices, WorkerServices } from '../../src/jobs/job-context.ts';
-import { snapshotInstance } from '../../src/jobs/snapshot-jobs.ts';
+import { snapshotInstance } from '../../src/jobs/operations/snapshot-jobs.ts';
+import type { JobContext, SnapshotServices, WorkerServices } from '../../src/jobs/queue/job-context.ts';
+import { StorageLease } from '../../src/jobs/queue/storage-lease.ts';
 import {
   applyRetention,
   purgeDeletedSnapshots,
   runSnapshotSchedules,
   scheduledOperationId,
-} from '../../src/jobs/snapshot-maintenance.ts';
-import { StorageLease } from '../../src/jobs/storage-lease.ts';
+} from '../../src/jobs/upkeep/snapshot-maintenance.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { RequestContext } from '../../src/tools/tool.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';

@@ -3,13 +3,13 @@ import { getInstance } from '../../db/repositories/instances.ts';
 import { getStandby } from '../../db/repositories/standbys.ts';
 import { standbyVmSpec } from '../../src/cloud/gcp/standby-vm.ts';
 import { sshExec } from '../../src/cloud/ssh/ssh-client.ts';
-import type { WorkerServices } from '../../src/jobs/job-context.ts';
 import {
   gcpStandbyServices,
   prepareStandby,
   syncStandby,
   syncStandbys,
-} from '../../src/jobs/standby-jobs.ts';
+} from '../../src/jobs/operations/standby-jobs.ts';
+import type { WorkerServices } from '../../src/jobs/queue/job-context.ts';
 import { getTool } from '../../src/tools/registry.ts';
 import { type ComputeStandIn, startComputeStandIn } from '../support/gcp/compute-stand-in.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';

@@ -3,7 +3,7 @@ import { listAudit } from '../../db/repositories/audit.ts';
 import { getInstance, listInstances } from '../../db/repositories/instances.ts';
 import { createOperation, finishOperation, getOperation } from '../../db/repositories/operations.ts';
 import { failNext, getSimState, resetFailures, setFaultRate } from '../../src/cloud/sim/admin-client.ts';
-import type { ProgressView } from '../../src/jobs/progress.ts';
+import type { ProgressView } from '../../src/jobs/queue/progress.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
 import { testBackends } from '../support/index.ts';
 

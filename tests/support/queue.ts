@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { DatabaseHandle } from '../../db/database.ts';
-import { type QueueBackend, resolveQueueBackend } from '../../src/jobs/backend.ts';
+import { type QueueBackend, resolveQueueBackend } from '../../src/jobs/queue/backend.ts';
 import { silentLogger } from '../../src/log.ts';
 import { openTestDatabase, type TestDatabaseKind } from './database.ts';
 

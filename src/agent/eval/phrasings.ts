@@ -3,7 +3,7 @@ import { DECLARED } from '../planner/declarations/index.ts';
 
 /**
  * Everyday phrasings and the exact tool calls each must become: the offline planner's table
- * (tests/planner/plan-table.test.ts holds it to them) and the default set of `gpuops eval`, which
+ * (tests/agent/planner/plan-table.test.ts holds it to them) and the default set of `gpuops eval`, which
  * scores any model against it. Each tool's declaration holds its own; a user's own file adds to
  * them or replaces them.
  */
