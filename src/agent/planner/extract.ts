@@ -6,18 +6,20 @@ import { extractImage } from './extract-image.ts';
 import { extractInstances } from './extract-instances.ts';
 import { extractPrice } from './extract-price.ts';
 import { extractRegion } from './extract-region.ts';
+import { extractSnapshots } from './extract-snapshots.ts';
 import { type Extraction, emptyExtraction } from './types.ts';
 import type { UnreadText } from './unread-text.ts';
 
 /**
  * Runs the extractors over one request. The order matters because each consumes what it
- * understood: image references go first (their tags hold digits and colons), then instance ids,
+ * understood: image references go first (their tags hold digits and colons), then snapshot and instance ids,
  * disk sizes ("200 GB disk" is not GPU memory), sort phrases ("bang for the buck" is not a price),
  * reliability ("99%"), prices, GPU names, limits and counts (which read the GPU markers), memory
  * (after "A100 80GB" has been taken as a name), regions, and last the GPU-looking leftovers.
  */
 const PIPELINE: ReadonlyArray<(unread: UnreadText, out: Extraction) => void> = [
   extractImage,
+  extractSnapshots,
   extractInstances,
   extractDisk,
   extractOrder,

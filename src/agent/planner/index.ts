@@ -6,7 +6,7 @@ import { DECLARED } from './declarations/index.ts';
 import { extract } from './extract.ts';
 import { classify, type ScoredDeclaration } from './intent.ts';
 import * as say from './messages.ts';
-import { planMissingCapability } from './missing-capabilities.ts';
+import { NOT_YET_CLAUSE_WORDS, planMissingCapability } from './missing-capabilities.ts';
 import { conflictingActions } from './questions.ts';
 import type { Extraction, Plan } from './types.ts';
 import { UnreadText } from './unread-text.ts';
@@ -26,8 +26,11 @@ const HELP =
   /^(?:help|h|\?+|commands|usage|menu|about|info|what\s+can\s+(?:you|i)\s+(?:do|say|ask)|what\s+do\s+you\s+do|how\s+does\s+(?:this|it)\s+work|how\s+do\s+i\s+use\s+(?:this|you|it|gpuops)|what\s+are\s+(?:the|your)\s+commands|(?:show\s+(?:me\s+)?(?:the\s+)?)?(?:help|commands)|(?:please\s+)?help(?:\s+me)?(?:\s+please)?|can\s+you\s+help(?:\s+me)?|who\s+are\s+you|what\s+are\s+you)$/;
 
 // A verb that starts a second request in the same message ("stop i-3 and destroy i-4"), as the
-// tools declare them.
-const CLAUSE_VERB = String.raw`(?:${DECLARED.flatMap((d) => (d.clauseWords === undefined ? [] : [d.clauseWords])).join('|')})\b`;
+// tools declare them, and the verbs of what no tool does yet ("pause i-3 and clone i-4").
+const CLAUSE_VERB = String.raw`(?:${[
+  ...DECLARED.flatMap((d) => (d.clauseWords === undefined ? [] : [d.clauseWords])),
+  NOT_YET_CLAUSE_WORDS,
+].join('|')})\b`;
 // A break only counts where the next words start a request of their own, so "deploy a 4090.
 // With pytorch." stays one request while "pause i-3. Destroy i-4." is two.
 const NEXT_REQUEST = String.raw`(?=(?:(?:please|also|then|and|just|now|can\s+you|could\s+you)\s+)*${CLAUSE_VERB})`;
@@ -81,6 +84,8 @@ function isHelp(text: string): boolean {
 interface ClausePlan {
   plan: Plan;
   extraction: Extraction;
+  /** How to ask for what the clause wanted, when it named something gpuops cannot do as said. */
+  cannot?: string;
 }
 
 /**
@@ -137,7 +142,11 @@ function scoreClause(text: string, previous?: Extraction): ClausePlan {
       if (previous) inherit(verdict.declaration, extraction, previous);
       return { plan: buildPlan(verdict.declaration, extraction, unread.text), extraction };
     case 'unsupported':
-      return { plan: { kind: 'unknown', message: say.cannotRead(verdict.answer) }, extraction };
+      return {
+        plan: { kind: 'unknown', message: say.cannotRead(verdict.answer) },
+        extraction,
+        cannot: verdict.answer,
+      };
     case 'negated':
       return { plan: { kind: 'unknown', message: cancelled(verdict.word) }, extraction };
     case 'conflict':
@@ -163,21 +172,33 @@ function inherit(declaration: ScoredDeclaration, extraction: Extraction, previou
 
 /**
  * Plans each clause of a compound request. With 'any clause', clauses that say nothing ("thanks")
- * are dropped; with 'every clause', one not understood makes the whole split undefined. If any
- * clause needs a question, that question is the answer, so nothing runs half-understood. Returns
- * undefined when no clause was understood, to let the whole text be read as one request.
+ * are dropped; with 'every clause', one not understood makes the whole split undefined. A clause
+ * that asks for what gpuops cannot do as said ("clone i-4") is never dropped: what it cannot do is
+ * the answer, and nothing runs. If any clause needs a question, that question is the answer, so
+ * nothing runs half-understood. Returns undefined when no clause was understood, to let the whole
+ * text be read as one request.
  */
 function planClauses(clauses: readonly string[], needs: 'every clause' | 'any clause'): Plan | undefined {
   const plans: Plan[] = [];
+  const understood: string[] = [];
+  let cannot: string | undefined;
   let previous: Extraction | undefined;
   for (const clause of clauses) {
     const result = planClause(clause, previous);
-    if (result.plan.kind === 'unknown' && needs === 'every clause') return undefined;
-    if (result.plan.kind !== 'unknown') plans.push(result.plan);
+    cannot ??= result.cannot;
+    if (result.plan.kind === 'unknown' && needs === 'every clause' && !result.cannot) return undefined;
+    if (result.plan.kind !== 'unknown') {
+      plans.push(result.plan);
+      understood.push(clause);
+    }
     // Even a clause that did nothing ("don't destroy i-3") names what the next one is about.
     if (result.extraction.instances.length > 0 || result.extraction.gpus.length > 0)
       previous = result.extraction;
   }
+  if (cannot !== undefined && plans.length > 0) {
+    return { kind: 'unknown', message: say.cannotDoPart(cannot, understood) };
+  }
+  if (cannot !== undefined) return { kind: 'unknown', message: say.cannotRead(cannot) };
   const question = plans.find((p) => p.kind !== 'calls');
   if (question) return question;
   const calls = plans.flatMap((p) => (p.kind === 'calls' ? p.calls : []));

@@ -1,10 +1,16 @@
 import type { ToolName } from '../../tools/schemas.ts';
 import { checkedCalls } from './checked-calls.ts';
-import { missingInstance } from './questions.ts';
+import { missingInstance, missingSnapshot } from './questions.ts';
 import type { Extraction, Plan } from './types.ts';
 
 /** One call per instance named ("pause i-3 and i-4"), or which instance, when none is. */
 export function callPerInstance(tool: ToolName, verb: string, ex: Extraction): Plan {
   if (ex.instances.length === 0) return { kind: 'clarify', message: missingInstance(verb) };
   return checkedCalls(ex.instances.map((instance) => ({ tool, args: { instance } })));
+}
+
+/** One call per snapshot named ("delete snap-3 and snap-4"), or which snapshot, when none is. */
+export function callPerSnapshot(tool: ToolName, verb: string, ex: Extraction): Plan {
+  if (ex.snapshots.length === 0) return { kind: 'clarify', message: missingSnapshot(verb) };
+  return checkedCalls(ex.snapshots.map((snapshot) => ({ tool, args: { snapshot } })));
 }

@@ -27,6 +27,15 @@ export function cannotRead(answer: string): string {
   return helpNotUnderstood(answer);
 }
 
+/**
+ * One part of a message asked for what gpuops cannot do as said, so none of it ran: that part's
+ * answer, and the parts it did understand, to ask for on their own.
+ */
+export function cannotDoPart(answer: string, understood: readonly string[]): string {
+  const rest = understood.map((clause) => `"${clause}"`).join(' and ');
+  return helpNotUnderstood(`${answer} Nothing was done; to go ahead without it, say ${rest}.`);
+}
+
 /** What gpuops has no tool for yet, and what comes closest today. */
 export type MissingCapability = 'jobs' | 'endpoints';
 

@@ -40,12 +40,17 @@ export function planMissingCapability(text: string): Plan | undefined {
   return missing && { kind: 'unknown', message: cannotYet(missing) };
 }
 
+// Verbs of an act no tool does yet. They also start a request of their own inside a longer
+// message, so "pause i-3 and clone i-4" is two requests, one of them answered plainly.
+const CLONE_VERBS = 'clone|duplicate|replicate|resize|upgrade|downgrade';
+export const NOT_YET_CLAUSE_WORDS = CLONE_VERBS;
+
 /** Words for what no tool does yet, and the plain answer, for requests no tool's reading took. */
 export const NOT_YET: readonly Unread[] = [
   {
-    words: /\b(?:clone|resize|upgrade|downgrade)\b/,
+    words: new RegExp(String.raw`\b(?:${CLONE_VERBS})\b`),
     answer:
-      'gpuops can\'t clone or resize an instance yet; to move one to another GPU, fail it over ("migrate i-3 to an A100").',
+      'gpuops can\'t clone or resize an instance yet; to copy one, snapshot it and restore that snapshot onto a new instance ("snapshot i-3", then "restore snap-7 on a 4090"); to move one to another GPU, fail it over ("migrate i-3 to an A100").',
   },
   {
     words: /\b(?:billing|invoices?|spen[dt]|bill)\b/,

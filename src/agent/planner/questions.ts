@@ -13,6 +13,12 @@ export function missingInstance(verb: string): string {
   return `${what} Give its id, e.g. "${verb} i-3" (several work too: "${verb} i-3 and i-4"). Say "list my instances" to see the ids.`;
 }
 
+/** `verb` as the tool declares it: "delete", "describe". */
+export function missingSnapshot(verb: string): string {
+  const what = `${capitalise(verb)} which snapshot?`;
+  return `${what} Give its id, e.g. "${verb} snap-3" (several work too: "${verb} snap-3 and snap-4"). Say "list snapshots" to see the ids.`;
+}
+
 // Models people rent most, offered when a deploy names none.
 const POPULAR = ['rtx-4090', 'rtx-3090', 'a100-80gb', 'h100-sxm', 'l40s'];
 

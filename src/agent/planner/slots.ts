@@ -3,6 +3,7 @@ import type { Extraction } from './types.ts';
 /** The values a request may carry, each read once by its shared extractor (extract.ts). */
 export type Slot =
   | 'instance'
+  | 'snapshot'
   | 'gpu'
   | 'count'
   | 'price'
@@ -19,6 +20,8 @@ export function hasSlot(ex: Extraction, slot: Slot): boolean {
   switch (slot) {
     case 'instance':
       return ex.instances.length > 0 || ex.problems.some((p) => p.field === 'instance');
+    case 'snapshot':
+      return ex.snapshots.length > 0 || ex.problems.some((p) => p.field === 'snapshot');
     case 'gpu':
       return ex.gpus.length > 0 || ex.unknownGpus.length > 0;
     case 'count':

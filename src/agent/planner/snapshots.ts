@@ -7,8 +7,7 @@ import type { Plan } from './types.ts';
 /**
  * Snapshot phrasings: "snapshot i-3", "back up i-6", "take a snapshot of i-14 called
  * before-upgrade", "list snapshots", "snapshots of i-3", "restore snap-3 onto i-9", "restore snap-3 on
- * a 4090" (a new instance), "describe
- * snap-3", "delete snap-3", "snapshot i-3 every hour", "stop snapshotting i-3", "keep the last 5
+ * a 4090" (a new instance), "snapshot i-3 every hour", "stop snapshotting i-3", "keep the last 5
  * snapshots of i-3". Read before the other intents, and only when the whole request is one of
  * these; anything else about snapshots falls through to the rest of the planner.
  */
@@ -110,7 +109,7 @@ export function readSnapshotPolicy(text: string): Plan | undefined {
   return planPolicy(text.trim());
 }
 
-// ── Taking, listing, describing, deleting and restoring ───────────────────────────────────────
+// ── Taking, listing and restoring ───────────────────────────────────────
 //
 // The ids are read first and replaced by markers, so each act is one short shape over what is
 // left: "take a backup of §i", "roll §i back to §s", "what snapshots do we have". Courtesy before
@@ -155,14 +154,6 @@ const LIST: readonly RegExp[] = [
   new RegExp(String.raw`^(?:does|has)\s+§i\s+(?:have|got)\s+(?:any\s+)?${SNAPSHOT_NOUNS}$`, 'i'),
 ];
 const THE_SNAPSHOT = String.raw`(?:the\s+)?(?:${SNAPSHOT_NOUN}\s+)?§s`;
-const DESCRIBE = new RegExp(
-  String.raw`^(?:(?:describe|show(?:\s+me)?|inspect|look\s+at|details?\s+(?:of|for|on)|info(?:rmation)?\s+(?:on|about|for)|tell\s+me\s+about|what(?:'s|\s+is)(?:\s+in)?)\s+)?${THE_SNAPSHOT}(?:\s+details)?$`,
-  'i',
-);
-const DELETE = new RegExp(
-  String.raw`^(?:delete|remove|drop|erase|discard|forget|purge|trash|bin|get\s+rid\s+of|throw\s+away)\s+${THE_SNAPSHOT}(?:\s+away)?$`,
-  'i',
-);
 const PUT_BACK = String.raw`(?:restore|load|apply|put|bring\s+back|roll\s+back\s+to|revert\s+to|go\s+back\s+to)`;
 const ONTO = String.raw`(?:onto|on|to|into|on\s+to|over\s+to|over)`;
 const RESTORE: readonly RegExp[] = [
@@ -230,20 +221,6 @@ function aboutSnapshot(text: string): { shape: string; snapshot: string } | unde
   const read = shapeOf(text);
   if (read?.snapshot === undefined || read.instance !== undefined) return undefined;
   return { shape: read.shape, snapshot: read.snapshot };
-}
-
-/** delete_snapshot: "delete snap-3", "get rid of snapshot snap-3". */
-export function readDeleteSnapshot(text: string): Plan | undefined {
-  const read = aboutSnapshot(text);
-  if (!read || !DELETE.test(read.shape)) return undefined;
-  return checked({ tool: 'delete_snapshot', args: { snapshot: read.snapshot } });
-}
-
-/** describe_snapshot: "describe snap-3", "what's in snap-3". */
-export function readDescribeSnapshot(text: string): Plan | undefined {
-  const read = aboutSnapshot(text);
-  if (!read || !DESCRIBE.test(read.shape)) return undefined;
-  return checked({ tool: 'describe_snapshot', args: { snapshot: read.snapshot } });
 }
 
 /** restore_to_new_instance: "restore snap-3 on a 4090", "bring back snap-3 on a new A100". */

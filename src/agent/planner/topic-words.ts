@@ -10,3 +10,6 @@ export const ADVICE_TALK =
   /\b(?:models?|serv(?:e|ing)|inference|train(?:ing)?|fine[\s-]?tun\w*|q?lora|vram|memory|llm|llama|qwen|mistral|mixtral|gemma|deepseek|phi|tokens?|\d+(?:\.\d+)?\s*b)\b/i;
 
 export const STANDBY_TALK = /\b(?:stand[\s-]?by|cpu\s+(?:vm|machine|fallback))\b/i;
+
+/** A snapshot named as a thing ("the snapshot", "backups"), for the readings of the snapshot tools. */
+export const SNAPSHOT_NOUN = /\b(?:snapshots?|snaps?|back-?ups?|checkpoints?)\b/;

@@ -11,7 +11,16 @@ export type Plan =
 export type OfferOrder = 'price' | 'reliability' | 'performance_per_dollar';
 
 /** Which extracted value a problem belongs to, so a plan only complains about what it uses. */
-export type Field = 'price' | 'count' | 'disk' | 'reliability' | 'memory' | 'instance' | 'limit' | 'region';
+export type Field =
+  | 'price'
+  | 'count'
+  | 'disk'
+  | 'reliability'
+  | 'memory'
+  | 'instance'
+  | 'snapshot'
+  | 'limit'
+  | 'region';
 
 /** A value the user gave that no tool can take, with the sentence that tells them why. */
 export interface Problem {
@@ -23,6 +32,8 @@ export interface Problem {
 export interface Extraction {
   /** Instance ids in the order written, without duplicates ("i-3"). */
   instances: string[];
+  /** Snapshot ids in the order written, without duplicates ("snap-3"). */
+  snapshots: string[];
   /** Catalog models named, in order, without duplicates. */
   gpus: GpuModel[];
   /** GPU-looking words that match no catalog model ("rtx 9090", "a200"), as written. */
@@ -49,5 +60,5 @@ export interface Extraction {
 }
 
 export function emptyExtraction(): Extraction {
-  return { instances: [], gpus: [], unknownGpus: [], priceIsTotal: false, problems: [] };
+  return { instances: [], snapshots: [], gpus: [], unknownGpus: [], priceIsTotal: false, problems: [] };
 }

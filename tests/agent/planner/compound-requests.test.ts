@@ -90,3 +90,30 @@ describe('a message with several requests for different tools', () => {
     });
   });
 });
+
+describe('a message where one request is for something gpuops cannot do', () => {
+  it.each([
+    ['pause i-3 and clone i-4', 'pause i-3', /can't clone or resize an instance yet/],
+    ['snapshot i-3 then duplicate it', 'snapshot i-3', /can't clone or resize an instance yet/],
+    ['resize i-4 and destroy i-5', 'destroy i-5', /can't clone or resize an instance yet/],
+    ['pause i-3 and back up everything somewhere', 'pause i-3', /can't read that as a snapshot request/],
+  ])(
+    'answers "%s" plainly about that part, runs nothing, and names the part it understood',
+    (text, rest, why) => {
+      const plan = planRequest(text);
+      expect(plan.kind).toBe('unknown');
+      const message = plan.kind === 'unknown' ? plan.message : '';
+      expect(message).toMatch(why);
+      expect(message).toContain('Nothing was done');
+      expect(message).toContain(`"${rest}"`);
+    },
+  );
+
+  it('says how to copy an instance with the tools it has: a snapshot restored onto a new instance', () => {
+    const plan = planRequest('clone i-4');
+    expect(plan).toMatchObject({ kind: 'unknown' });
+    expect(plan.kind === 'unknown' && plan.message).toMatch(
+      /snapshot it and restore that snapshot onto a new instance/,
+    );
+  });
+});

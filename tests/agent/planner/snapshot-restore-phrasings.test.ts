@@ -63,3 +63,39 @@ describe('questions about snapshots read as the command they ask for', () => {
     expect(calls(text)).toEqual([call]);
   });
 });
+
+describe('requests about several snapshots', () => {
+  it.each([
+    ['delete snap-4 and snap-5', 'delete_snapshot', ['snap-4', 'snap-5']],
+    ['please delete snap-4, snap-5 and snap-6', 'delete_snapshot', ['snap-4', 'snap-5', 'snap-6']],
+    ['get rid of snapshots snap-4 and snap-5', 'delete_snapshot', ['snap-4', 'snap-5']],
+    ['remove snap-4 & snap-5', 'delete_snapshot', ['snap-4', 'snap-5']],
+    ['describe snap-4 and snap-5', 'describe_snapshot', ['snap-4', 'snap-5']],
+    ['what is in snap-4 and snap-5?', 'describe_snapshot', ['snap-4', 'snap-5']],
+  ])('reads "%s" as one %s call per snapshot (the tool asks before deleting)', (text, tool, snapshots) => {
+    expect(calls(text)).toEqual(snapshots.map((snapshot) => ({ tool, args: { snapshot } })));
+  });
+
+  it('never reads a snapshot id as an instance to destroy or check', () => {
+    for (const text of ['delete snap-4 and snap-5', 'kill snap-9', 'status of snap-3']) {
+      expect(JSON.stringify(planRequest(text))).not.toMatch(
+        /"tool":"(?:destroy|instance_status)"|which instance/i,
+      );
+    }
+  });
+
+  it('asks which snapshot when none is named, and refuses an id it cannot use', () => {
+    expect(planRequest('delete the snapshot')).toMatchObject({
+      kind: 'clarify',
+      message: expect.stringMatching(/^Delete which snapshot\?/),
+    });
+    expect(planRequest('delete snap-12345678901')).toMatchObject({
+      kind: 'clarify',
+      message: expect.stringMatching(/not a snapshot id/),
+    });
+  });
+
+  it('never destroys an instance when asked to delete its snapshots', () => {
+    expect(JSON.stringify(planRequest('delete snapshots of i-3'))).not.toMatch(/"tool":"destroy"/);
+  });
+});

@@ -1,6 +1,6 @@
 import type { ToolDeclaration } from '../declaration.ts';
-import { readDescribeSnapshot } from '../snapshots.ts';
-import { SNAPSHOT_TALK } from '../topic-words.ts';
+import { callPerSnapshot } from '../instance-calls.ts';
+import { SNAPSHOT_NOUN, SNAPSHOT_TALK } from '../topic-words.ts';
 
 export const describeSnapshot: ToolDeclaration = {
   tool: 'describe_snapshot',
@@ -9,6 +9,24 @@ export const describeSnapshot: ToolDeclaration = {
   examples: [
     { text: 'describe snap-3', calls: [{ tool: 'describe_snapshot', args: { snapshot: 'snap-3' } }] },
   ],
-  whole: { order: 13, read: readDescribeSnapshot },
+  reading: {
+    acts: [],
+    objects: [
+      {
+        pattern:
+          /\b(?:describe|details?|info|information|inspect|show|look\s+at|tell\s+me\s+about|what(?:'s|s|\s+is)(?:\s+in)?|contents?)\b/,
+        points: 2,
+      },
+      { pattern: SNAPSHOT_NOUN, points: 2 },
+    ],
+    slots: [
+      { slots: ['snapshot'], points: 4 },
+      { slots: ['instance'], points: -4 },
+    ],
+    risk: 0,
+    uses: ['snapshot'],
+    verb: 'describe',
+    build: (ex) => callPerSnapshot('describe_snapshot', 'describe', ex),
+  },
   topic: { words: SNAPSHOT_TALK },
 };

@@ -28,7 +28,10 @@ export const instanceStatus: ToolDeclaration = {
         points: 3,
       },
     ],
-    slots: [{ slots: ['instance'], points: 3, notAfterNegation: true }],
+    slots: [
+      { slots: ['instance'], points: 3, notAfterNegation: true },
+      { slots: ['snapshot'], points: -4 },
+    ],
     risk: 0,
     uses: ['instance'],
     inherits: 'instances',
