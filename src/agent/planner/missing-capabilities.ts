@@ -12,6 +12,10 @@ import type { Plan } from './types.ts';
 // A question about a GPU or a need ("what do I need", "can a 4090 run it"), not a request to act.
 const QUESTION =
   /^(?:what|which|how|why|is|are|does|should|will|(?:can|could|would)\s+(?:an?|the|my|one|two)\b|do\s+(?:i|we)\s+need)\b/i;
+// "I want to serve llama with vLLM, which GPU?": a question asked after the request it is about.
+const ASKS_WHICH_GPU =
+  /\b(?:which|what)\s+(?:kind\s+of\s+)?(?:gpus?|cards?|hardware|machines?|setup)\b|\bhow\s+(?:much|many)\s+(?:vram|memory|gpus?)\b/i;
+const ON_AN_INSTANCE = String.raw`\b(?:on|in|onto|inside)\s+(?:instance\s+)?i-\d+\b`;
 
 const JOB_NOUN = String.raw`(?:[\w./-]+\.(?:py|sh|ipynb|jl|r|js|ts)\b|(?:training\s+)?scripts?\b|jobs?\b|training(?:\s+runs?)?\b|notebooks?\b|experiments?\b|benchmarks?\b|commands?\b|programs?\b|pipelines?\b|workloads?\b)`;
 const JOB: readonly RegExp[] = [
@@ -19,22 +23,41 @@ const JOB: readonly RegExp[] = [
     String.raw`\b(?:run|execute|launch|start|kick\s+off|submit|queue|schedule)\s+(?:\S+\s+){0,3}?${JOB_NOUN}`,
     'i',
   ),
-  /\b(?:python3?|bash|torchrun|deepspeed|accelerate\s+launch)\s+[\w./-]+\.(?:py|sh)\b/i,
+  /\b(?:python3?|bash|sh|torchrun|deepspeed|accelerate\s+launch)\s+(?:-\S+\s+)*[\w./-]+\.(?:py|sh)\b/i,
   // "train on a 4090 then stop": training, then the machine stopped, is a job.
   /\btrain(?:ing)?\b.*\b(?:then|and|after(?:wards)?)\b.*\b(?:stop|shut|pause|destroy|kill|tear|turn\s+(?:it\s+)?off)\w*/i,
+  // "run nvidia-smi on i-3", "fine-tune llama 3 8b on i-3": work done on a machine gpuops rents.
+  new RegExp(
+    String.raw`\b(?:run|execute|exec|train|fine[\s-]?tune|finetune|pretrain)\b(?:\s+\S+){0,6}?\s*${ON_AN_INSTANCE}`,
+    'i',
+  ),
+  /\bssh\s+(?:into|to|onto|in\s+to)\s+\S+\s+(?:and|then)\s+(?:run|execute|start|launch)\b/i,
 ];
 
 const ENDPOINT_NOUN =
-  /\b(?:endpoints?|apis?|urls?|openai[\s-]*compatible|(?:inference|model|vllm|llm)\s+servers?)\b/i;
+  /\b(?:endpoints?|apis?|urls?|openai[\s-]*compatible|(?:inference|model|vllm|llm|tgi|ollama)\s+servers?)\b/i;
 const SERVING =
-  /\b(?:serv(?:e|ing)|host(?:ing)?|expose|behind|endpoints?|give\s+(?:me|us)|set\s+up|stand\s+up|deploy)\b/i;
+  /\b(?:serv(?:e|ing)|host(?:ing)?|expose|behind|endpoints?|give\s+(?:me|us)|set\s+up|stand\s+up|spin\s+up|bring\s+up|start|launch|run|deploy|put)\b/i;
+/** The serving engines people name when they want a model served, not a GPU chosen. */
+const SERVING_ENGINE =
+  /\b(?:vllm|tgi|text[\s-]generation[\s-]inference|ollama|sglang|triton|llama\.?cpp|tensorrt[\s-]?llm|lmdeploy)\b/i;
+const SERVE_VERB = /\b(?:serv(?:e|ing)|host(?:ing)?|expose)\b/i;
+// "serve llama 3 8b with vLLM", "host mistral on i-3", "start serving qwen": to serve, not to ask
+// which GPU; a bare "serve llama 3 8b for 8 users" stays a sizing question for the advisor.
+const SERVE_REQUEST: readonly RegExp[] = [
+  new RegExp(String.raw`${SERVE_VERB.source}[\s\S]*(?:${SERVING_ENGINE.source}|${ON_AN_INSTANCE})`, 'i'),
+  new RegExp(String.raw`(?:${SERVING_ENGINE.source}|${ON_AN_INSTANCE})[\s\S]*${SERVE_VERB.source}`, 'i'),
+  /\b(?:start|begin|keep)\s+(?:serving|hosting)\b/i,
+  /\bput\s+(?:\S+\s+){1,5}?behind\s+(?:an?\s+)?(?:vllm|tgi|ollama|sglang|api|endpoint)\b/i,
+];
 
 export function planMissingCapability(text: string): Plan | undefined {
-  if (QUESTION.test(text.trim())) return undefined;
+  const trimmed = text.trim();
+  if (QUESTION.test(trimmed) || ASKS_WHICH_GPU.test(trimmed)) return undefined;
   const missing: MissingCapability | undefined =
-    ENDPOINT_NOUN.test(text) && SERVING.test(text)
+    (ENDPOINT_NOUN.test(trimmed) && SERVING.test(trimmed)) || SERVE_REQUEST.some((p) => p.test(trimmed))
       ? 'endpoints'
-      : JOB.some((pattern) => pattern.test(text))
+      : JOB.some((pattern) => pattern.test(trimmed))
         ? 'jobs'
         : undefined;
   return missing && { kind: 'unknown', message: cannotYet(missing) };

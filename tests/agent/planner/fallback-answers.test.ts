@@ -14,6 +14,13 @@ describe('requests for what gpuops cannot do yet', () => {
     'train on a 4090 then stop',
     'could you execute python finetune.py on i-3',
     'kick off my training job on two H100s',
+    'run python train.py',
+    'execute bash eval.sh on i-3',
+    'run nvidia-smi on i-3',
+    'ssh into i-3 and run nvidia-smi',
+    'fine-tune llama 3 8b on i-3',
+    'please run python -m torch.distributed.run train.py',
+    'I want to run train.py on two 4090s',
   ])('says plainly that "%s" is a job it cannot run yet, then what it can do', (text) => {
     const message = answer(text);
     expect(message).toMatch(/^gpuops can't run jobs yet \(.+\).*what it can do: I can search GPU offers/s);
@@ -24,6 +31,12 @@ describe('requests for what gpuops cannot do yet', () => {
     'serve Llama 3 8B behind an API',
     'give me an OpenAI endpoint for Qwen',
     'host mistral 7b as an api for my team',
+    'serve Qwen2.5-7B-Instruct with vLLM',
+    'host llama 3 8b with ollama',
+    'serve llama 3 8b on i-3',
+    'spin up a vllm server for qwen 2.5 7b',
+    'start serving llama 3 8b',
+    'put mistral 7b behind vllm on i-3',
   ])('says plainly that "%s" is a model endpoint it cannot serve yet', (text) => {
     expect(answer(text)).toMatch(
       /^gpuops can't serve models behind an endpoint yet \(.+\).*what it can do:/s,
@@ -34,6 +47,12 @@ describe('requests for what gpuops cannot do yet', () => {
     ['what GPU do I need to serve Llama 3 8B?', 'recommend_gpu'],
     ['serve llama 3 8b for 8 users', 'recommend_gpu'],
     ['which gpu should I rent to run my training script for a 7b model?', 'recommend_gpu'],
+    ['serve llama 3 8b on a 4090', 'recommend_gpu'],
+    ['fine-tune llama 3 8b on a 4090', 'recommend_gpu'],
+    ['I want to serve llama 3 8b with vllm, which gpu?', 'recommend_gpu'],
+    ['deploy a 4090 with vllm', 'deploy'],
+    ['set up an 8x H100 SXM node in the US with vllm', 'deploy'],
+    ['restart i-3', 'resume'],
   ])('still answers the advice question "%s" with %s', (text, tool) => {
     expect(planRequest(text)).toMatchObject({ kind: 'calls', calls: [{ tool }] });
   });
