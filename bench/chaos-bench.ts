@@ -25,13 +25,6 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import {
-  agreesWithProvider,
-  billsGpus,
-  LIVE_STATES,
-  MOVING_STATES,
-  type ProviderView,
-} from '../db/instance-states.ts';
 import { listInstances } from '../db/repositories/instances.ts';
 import { IN_FLIGHT } from '../db/repositories/operations.ts';
 import type { InstanceRow } from '../db/schema.ts';
@@ -40,9 +33,16 @@ import { failHost, getSimState, type SimStateView, setFaultRate } from '../src/c
 import { type Simulator, startSimulator } from '../src/cloud/sim/index.ts';
 import { createRng } from '../src/cloud/sim/prng.ts';
 import { toInstanceStatus } from '../src/cloud/vast/vast-provider.ts';
+import {
+  agreesWithProvider,
+  billsGpus,
+  LIVE_STATES,
+  MOVING_STATES,
+  type ProviderView,
+} from '../src/domain/instance-states.ts';
+import type { RequestContext } from '../src/domain/request-context.ts';
 import { operationOfLabel } from '../src/jobs/operations/rental-label.ts';
 import { jobStatesOn, type ReconcileReport, reconcile } from '../src/jobs/upkeep/reconciler.ts';
-import type { RequestContext } from '../src/tools/tool.ts';
 import { GPUOPS_DEV_BIN } from '../tests/support/cli.ts';
 import { startTestGpuops, type TestGpuops } from '../tests/support/gpuops-harness.ts';
 

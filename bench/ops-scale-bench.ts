@@ -37,10 +37,10 @@ import { EditBudget } from '../src/bots/edit-budget.ts';
 import { GPU_CATALOG } from '../src/cloud/gpu-catalog.ts';
 import type { Offer, ProviderInstance } from '../src/cloud/provider.ts';
 import { loadConfig } from '../src/config.ts';
+import type { RequestContext } from '../src/domain/request-context.ts';
 import { deployLabel } from '../src/jobs/operations/rental-label.ts';
 import { silentLogger } from '../src/log.ts';
 import { type Runtime, startRuntime } from '../src/runtime.ts';
-import type { RequestContext } from '../src/tools/tool.ts';
 import { GPUOPS_DEV_BIN } from '../tests/support/cli.ts';
 import { dropRedisPrefix, freshPostgresDatabase, uniquePrefix } from '../tests/support/index.ts';
 

@@ -1,5 +1,8 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { ManifestSummary } from '../src/cloud/snapshot/manifest.ts';
+import type { InstanceState } from '../src/domain/instance-states.ts';
+import type { OperationKind } from '../src/domain/operations.ts';
+import type { ReplyTarget } from '../src/domain/request-context.ts';
+import type { SnapshotContents } from '../src/domain/snapshot-contents.ts';
 
 /**
  * Table types for Kysely. The migrations in `db/migrations/` create exactly these columns;
@@ -10,29 +13,6 @@ type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 type Json<T = unknown> = ColumnType<T, string, string>;
 type NullableJson<T = unknown> = ColumnType<T | null, string | null | undefined, string | null>;
-
-/**
- * gpuops's lifecycle state of an instance (the provider's own status is kept beside it).
- * `stopping`, `starting` and `destroying` only last while an operation moves the instance; when
- * it ends, however it ends, the state is settled against the provider (db/instance-states.ts).
- * `failed`: the machine still exists at the provider but is dead (exited, offline); it can only
- * be destroyed. `destroyed`: the provider no longer has the machine; nothing bills.
- * `hibernated`: the machine was released after its workspace was snapshotted; nothing bills but the
- * snapshot, and resuming it restores that snapshot onto a new machine under the same name.
- * `on_standby`: no GPU could be had when it failed over, so it runs on its CPU standby VM (its SSH
- * address is the VM's); failing back moves it onto a GPU machine again.
- */
-export type InstanceState =
-  | 'provisioning'
-  | 'running'
-  | 'stopping'
-  | 'stopped'
-  | 'starting'
-  | 'failed'
-  | 'destroying'
-  | 'destroyed'
-  | 'hibernated'
-  | 'on_standby';
 
 export interface InstancesTable {
   /** Shown to people as `i-<id>`. */
@@ -71,29 +51,7 @@ export interface InstancesTable {
   hibernated_at: NullableTimestamp;
 }
 
-export type OperationKind =
-  | 'deploy'
-  | 'pause'
-  | 'resume'
-  | 'destroy'
-  | 'snapshot'
-  | 'restore'
-  | 'failover'
-  | 'standby'
-  | 'standby_off'
-  | 'hibernate';
 export type OperationState = 'queued' | 'running' | 'succeeded' | 'failed';
-
-/** Where a job's progress and result should be posted: opaque to everything but the bots. */
-export interface ReplyTarget {
-  surface: string;
-  channel: string;
-  /** The workspace (Slack team) or guild the channel is in. */
-  workspace?: string;
-  thread?: string;
-  /** The progress message, once posted (its id on the platform). */
-  message?: string;
-}
 
 export interface OperationsTable {
   /** Also the BullMQ job id, so enqueuing the same operation twice is a no-op. */
@@ -237,7 +195,6 @@ export interface InboundEventsTable {
 export type SnapshotState = 'in_progress' | 'complete' | 'failed' | 'deleted';
 
 /** What a snapshot holds, summed up from its manifest when it completes. */
-export type SnapshotContents = ManifestSummary;
 
 /** A snapshot of an instance's workspace; `snap-<id>` to users. Its manifest is in the storage. */
 export interface SnapshotsTable {

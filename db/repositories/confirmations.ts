@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { ConfirmationRow, ConfirmationState, Database, ReplyTarget } from '../schema.ts';
+import type { ReplyTarget } from '../../src/domain/request-context.ts';
+import type { ConfirmationRow, ConfirmationState, Database } from '../schema.ts';
 
 /** Questions put to a requester with buttons; each is decided once, by its requester, in time. */
 

@@ -1,8 +1,15 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { ProviderInstance } from '../../src/cloud/provider.ts';
+import { instanceRef } from '../../src/domain/instance-ref.ts';
+import type { InstanceState } from '../../src/domain/instance-states.ts';
+import {
+  agreesWithProvider,
+  MOVING_STATES,
+  type ProviderView,
+  settledState,
+} from '../../src/domain/instance-states.ts';
 import { ErrorCode, GpuopsError } from '../../src/errors.ts';
-import { agreesWithProvider, MOVING_STATES, type ProviderView, settledColumns } from '../instance-states.ts';
-import type { Database, InstanceRow, InstanceState, InstanceUpdate, NewInstance } from '../schema.ts';
+import type { Database, InstanceRow, InstanceUpdate, NewInstance } from '../schema.ts';
 import { recordAudit } from './audit.ts';
 
 type SelectFrom = ExpressionBuilder<Database, 'instances'>['selectFrom'];
@@ -168,7 +175,7 @@ export async function settleIdleInstance(
     await recordAudit(tx, {
       actor: 'gpuops',
       action: 'reconcile',
-      target: `i-${row.id}`,
+      target: instanceRef(row.id),
       channel: row.channel,
       outcome: 'ok',
       price_per_hour: row.price_per_hour,
@@ -220,7 +227,7 @@ export async function updateInstance(
     .returningAll()
     .executeTakeFirst();
   if (row === undefined) {
-    throw new GpuopsError(ErrorCode.InstanceNotFound, `Instance i-${id} is not in the database.`, {
+    throw new GpuopsError(ErrorCode.InstanceNotFound, `Instance ${instanceRef(id)} is not in the database.`, {
       details: { instanceId: id },
     });
   }
@@ -246,4 +253,40 @@ export async function listInstances(
   if (filter.states !== undefined && filter.states.length > 0)
     query = query.where('state', 'in', filter.states);
   return query.orderBy('id', 'asc').execute();
+}
+
+/** The columns that make a record follow the provider's view of its machine. */
+export function settledColumns(
+  row: InstanceRow,
+  live: ProviderInstance | null,
+): Omit<InstanceUpdate, 'id' | 'created_at' | 'updated_at'> {
+  const view: ProviderView = live?.status ?? 'gone';
+  const state = settledState(view, row.state);
+  return {
+    state,
+    provider_status: view,
+    ...(state === 'destroyed' && { destroyed_at: row.destroyed_at ?? new Date(), running_since: null }),
+    ...(state === 'running' && {
+      running_since: row.running_since ?? new Date(),
+      ...(live?.sshHost && { ssh_host: live.sshHost }),
+      ...(live?.sshPort && { ssh_port: live.sshPort }),
+    }),
+    ...((state === 'stopped' || state === 'failed') && { running_since: null }),
+    ...(state === 'stopped' && { stopped_at: row.stopped_at ?? new Date() }),
+    ...(state !== 'stopped' && row.stopped_at !== null && { stopped_at: null }),
+  };
+}
+
+/** The columns of an instance whose machine was released after its workspace was snapshotted. */
+export function hibernatedColumns(at: Date): Omit<InstanceUpdate, 'id' | 'created_at' | 'updated_at'> {
+  return {
+    state: 'hibernated',
+    provider_instance_id: null,
+    provider_status: 'gone',
+    ssh_host: null,
+    ssh_port: null,
+    running_since: null,
+    stopped_at: null,
+    hibernated_at: at,
+  };
 }

@@ -1,14 +1,15 @@
 import type { Kysely, Updateable } from 'kysely';
+import { instanceRef } from '../../src/domain/instance-ref.ts';
+import type { OperationKind } from '../../src/domain/operations.ts';
+import type { ReplyTarget } from '../../src/domain/request-context.ts';
 import { ErrorCode, GpuopsError } from '../../src/errors.ts';
 import type {
   Database,
   InstanceRow,
   NewOperation,
-  OperationKind,
   OperationRow,
   OperationState,
   OperationsTable,
-  ReplyTarget,
 } from '../schema.ts';
 
 /**
@@ -45,7 +46,7 @@ export async function createOperation(db: Kysely<Database>, values: NewOperation
       const current = await findInFlightOperation(db, values.instance_id);
       throw new GpuopsError(
         ErrorCode.OperationInFlight,
-        `i-${values.instance_id} is busy: ${current ? `${describeInFlight(current)}` : 'another operation is under way'}. Try again when it has finished.`,
+        `${instanceRef(values.instance_id)} is busy: ${current ? `${describeInFlight(current)}` : 'another operation is under way'}. Try again when it has finished.`,
         { cause: err, details: { instanceId: values.instance_id, operation: current?.id } },
       );
     }

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database, OperationRow, ReplyTarget } from '../schema.ts';
+import type { ReplyTarget } from '../../src/domain/request-context.ts';
+import type { Database, OperationRow } from '../schema.ts';
 
 /**
  * Which bot process keeps each operation's progress message current. A process holds a lease

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Database, ReplyTarget, SnapshotPolicyRow } from '../schema.ts';
+import type { ReplyTarget } from '../../src/domain/request-context.ts';
+import type { Database, SnapshotPolicyRow } from '../schema.ts';
 
 /**
  * Snapshot policies, one row per instance: how many complete snapshots to keep and how often to

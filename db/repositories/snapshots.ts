@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { Database, SnapshotContents, SnapshotRow } from '../schema.ts';
+import type { SnapshotContents } from '../../src/domain/snapshot-contents.ts';
+import type { Database, SnapshotRow } from '../schema.ts';
 
 /** Snapshots: one row per snapshot job, keyed by its operation so a retried job reuses its row. */
 

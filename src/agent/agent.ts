@@ -1,8 +1,10 @@
+import type { JobRef } from '../domain/operations.ts';
+import type { RequestContext } from '../domain/request-context.ts';
 import { asGpuopsError, ErrorCode, type GpuopsError } from '../errors.ts';
 import { countMetric } from '../metrics.ts';
 import { getTool, TOOLS } from '../tools/registry.ts';
 import type { PlannedCall } from '../tools/schemas.ts';
-import type { JobRef, RequestContext, Tool, ToolServices } from '../tools/tool.ts';
+import type { Tool, ToolServices } from '../tools/tool.ts';
 import type { AgentMessage, AgentModel, ModelToolCall } from './agent-model.ts';
 import type { ChatSurface } from './chat-surface.ts';
 import type { Conversation } from './conversation.ts';

@@ -1,5 +1,5 @@
+import type { RequestContext } from '../domain/request-context.ts';
 import type { ProgressView } from '../jobs/queue/progress.ts';
-import type { RequestContext } from '../tools/tool.ts';
 
 /**
  * The seam between the agent and every chat front-end (terminal, Slack, Discord). Nothing

@@ -24,7 +24,7 @@ export function resolveInstanceReference(text: string, earlier: readonly AgentMe
   if (!match) return { kind: 'none' };
   for (const message of [...earlier].reverse()) {
     if (message.role === 'tool') continue;
-    const ids = [...new Set([...message.content.matchAll(INSTANCE)].map((m) => `i-${m[1]}`))];
+    const ids = [...new Set([...message.content.matchAll(INSTANCE)].map((m) => m[0]))];
     if (ids.length === 0) continue;
     if (ids.length > 1) {
       return {

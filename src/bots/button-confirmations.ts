@@ -8,10 +8,10 @@ import {
   getConfirmation,
   setConfirmationMessage,
 } from '../../db/repositories/confirmations.ts';
-import type { ConfirmationRow, Database, ReplyTarget } from '../../db/schema.ts';
+import type { ConfirmationRow, Database } from '../../db/schema.ts';
 import type { ChatSurface, ConfirmAnswer, ConfirmOptions } from '../agent/chat-surface.ts';
+import type { ReplyTarget, RequestContext } from '../domain/request-context.ts';
 import { formatElapsed } from '../format/text.ts';
-import type { RequestContext } from '../tools/tool.ts';
 
 /** The action ids of the two buttons; the clicked button's value is the confirmation's id. */
 export const CONFIRM_ACTION = 'gpuops_confirm';

@@ -15,10 +15,10 @@ import {
   type OutgoingMessage,
 } from '../agent/chat-surface.ts';
 import { Conversation } from '../agent/conversation.ts';
+import type { RequestContext } from '../domain/request-context.ts';
 import { ErrorCode } from '../errors.ts';
 import type { ProgressView } from '../jobs/queue/progress.ts';
 import { redact } from '../redact.ts';
-import type { RequestContext } from '../tools/tool.ts';
 import { failureAnswer } from './failure-answer.ts';
 import type { OperationFollower } from './operation-follower.ts';
 import { renderProgress } from './render.ts';

@@ -8,12 +8,13 @@ import {
   releaseProgressLease,
   renewProgressLeases,
 } from '../../db/repositories/progress-messages.ts';
-import type { Database, OperationRow, ReplyTarget } from '../../db/schema.ts';
+import type { Database, OperationRow } from '../../db/schema.ts';
 import type { ChatSurface, MessageRef, OutgoingMessage } from '../agent/chat-surface.ts';
+import type { JobRef } from '../domain/operations.ts';
+import type { ReplyTarget } from '../domain/request-context.ts';
 import type { JobWatcher } from '../jobs/queue/job-watcher.ts';
 import { JOB_STEPS, type ProgressView } from '../jobs/queue/progress.ts';
 import { countMetric } from '../metrics.ts';
-import type { JobRef } from '../tools/tool.ts';
 import { type FinalRetry, ProgressRelay } from './progress-relay.ts';
 import { renderProgress } from './render.ts';
 

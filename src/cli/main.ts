@@ -1,9 +1,9 @@
 import { userInfo } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../config.ts';
+import type { RequestContext } from '../domain/request-context.ts';
 import { asGpuopsError, ErrorCode, GpuopsError } from '../errors.ts';
 import type { Role } from '../runtime.ts';
-import type { RequestContext } from '../tools/tool.ts';
 
 /**
  * The command-line contract of DESIGN.md: chat, ask, plan, advise, sim, serve, worker (and eval,

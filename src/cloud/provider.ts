@@ -1,3 +1,4 @@
+import type { ProviderInstanceStatus } from '../domain/instance-states.ts';
 /**
  * What tools and jobs see of a GPU marketplace. `vast/vast-provider.ts` implements it over the
  * vast.ai REST API (and so also against the simulated marketplace, which speaks the same API).
@@ -52,16 +53,6 @@ export interface Offer {
   dlperf: number;
   verified: boolean;
 }
-
-/** The instance states gpuops reasons about, mapped from vast.ai's `actual_status`. */
-export type ProviderInstanceStatus =
-  | 'provisioning'
-  | 'loading'
-  | 'running'
-  | 'stopped'
-  | 'exited'
-  | 'offline'
-  | 'unknown';
 
 export interface ProviderInstance {
   id: string;

@@ -1,11 +1,13 @@
 import { recordAudit } from '../../db/repositories/audit.ts';
 import { updateInstance } from '../../db/repositories/instances.ts';
 import { latestCompleteSnapshot } from '../../db/repositories/snapshots.ts';
+import { instanceRef } from '../domain/instance-ref.ts';
+import { type RequestContext, requesterName } from '../domain/request-context.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatElapsed } from '../format/text.ts';
-import { instanceRef, loadOwnedInstance } from './instance-access.ts';
+import { loadOwnedInstance } from './instance-access.ts';
 import { autoFailoverSchema } from './schemas.ts';
-import { defineTool, type RequestContext, requesterName, type ToolServices } from './tool.ts';
+import { defineTool, type ToolServices } from './tool.ts';
 
 async function load(args: { instance: string }, ctx: RequestContext, services: ToolServices) {
   const row = await loadOwnedInstance(services.db, args.instance, ctx);

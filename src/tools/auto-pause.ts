@@ -12,11 +12,13 @@ import {
   setInstancePolicy,
 } from '../../db/repositories/idle-policies.ts';
 import type { Database, InstanceRow } from '../../db/schema.ts';
+import { instanceRef } from '../domain/instance-ref.ts';
+import { type RequestContext, requesterName } from '../domain/request-context.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatDuration } from '../format/text.ts';
-import { instanceRef, loadOwnedInstance } from './instance-access.ts';
+import { loadOwnedInstance } from './instance-access.ts';
 import { autoPauseSchema } from './schemas.ts';
-import { defineTool, type RequestContext, requesterName, type ToolServices } from './tool.ts';
+import { defineTool, type ToolServices } from './tool.ts';
 
 /**
  * "pause i-3 when idle for 15 minutes", "auto-pause idle instances in this channel after 30

@@ -6,11 +6,13 @@ import {
   snapshotsBeingRestored,
 } from '../../db/repositories/snapshots.ts';
 import type { SnapshotRow } from '../../db/schema.ts';
+import { instanceRef } from '../domain/instance-ref.ts';
+import { type RequestContext, requesterName } from '../domain/request-context.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatBytes } from '../format/text.ts';
 import { deleteSnapshotSchema } from './schemas.ts';
 import { loadOwnedSnapshot, snapshotRef } from './snapshot-access.ts';
-import { defineTool, type RequestContext, requesterName, type ToolServices } from './tool.ts';
+import { defineTool, type ToolServices } from './tool.ts';
 
 /**
  * The snapshot, if this channel's and finished (checked before asking and again before acting).
@@ -40,7 +42,7 @@ function describeBriefly(snapshot: SnapshotRow): string {
     snapshot.state === 'complete'
       ? `${snapshot.files} files, ${formatBytes(Number(snapshot.bytes))}`
       : 'a failed snapshot';
-  return `${snapshotRef(snapshot.id)}${named} of i-${snapshot.instance_id} (${what}, taken ${snapshot.created_at.toISOString().slice(0, 16).replace('T', ' ')} UTC)`;
+  return `${snapshotRef(snapshot.id)}${named} of ${instanceRef(snapshot.instance_id)} (${what}, taken ${snapshot.created_at.toISOString().slice(0, 16).replace('T', ' ')} UTC)`;
 }
 
 export const deleteSnapshotTool = defineTool({
@@ -54,7 +56,9 @@ export const deleteSnapshotTool = defineTool({
     const [newest] =
       snapshot.state === 'complete' ? await completeSnapshotsOf(services.db, snapshot.instance_id) : [];
     const last =
-      newest?.id === snapshot.id ? ` It is the newest complete snapshot of i-${snapshot.instance_id}.` : '';
+      newest?.id === snapshot.id
+        ? ` It is the newest complete snapshot of ${instanceRef(snapshot.instance_id)}.`
+        : '';
     return `Delete ${describeBriefly(snapshot)}? It can no longer be restored; this cannot be undone.${last}`;
   },
   async run(args, ctx, services) {
@@ -73,12 +77,12 @@ export const deleteSnapshotTool = defineTool({
       channel: ctx.channel,
       outcome: 'ok',
       price_per_hour: null,
-      details: JSON.stringify({ instance: `i-${snapshot.instance_id}`, state: snapshot.state }),
+      details: JSON.stringify({ instance: instanceRef(snapshot.instance_id), state: snapshot.state }),
     });
     services.log.info({ snapshot: args.snapshot, user: ctx.user }, 'snapshot deleted');
     return {
       text: `Deleted ${describeBriefly(snapshot)}. Its storage, except what other snapshots share, is freed by the next clean-up.`,
-      data: { snapshot: args.snapshot, instance: `i-${snapshot.instance_id}`, state: 'deleted' },
+      data: { snapshot: args.snapshot, instance: instanceRef(snapshot.instance_id), state: 'deleted' },
     };
   },
 });

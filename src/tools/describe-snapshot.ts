@@ -1,4 +1,5 @@
 import { getOperation } from '../../db/repositories/operations.ts';
+import { instanceRef } from '../domain/instance-ref.ts';
 import { formatBytes } from '../format/text.ts';
 import { describeSnapshotSchema } from './schemas.ts';
 import { loadOwnedSnapshot } from './snapshot-access.ts';
@@ -19,7 +20,7 @@ export const describeSnapshotTool = defineTool({
     const contents = s.contents;
     const data = {
       snapshot: args.snapshot,
-      instance: `i-${s.instance_id}`,
+      instance: instanceRef(s.instance_id),
       name: s.name,
       state: s.state,
       requester: s.requester,
@@ -35,7 +36,7 @@ export const describeSnapshotTool = defineTool({
     const named = s.name ? ` "${s.name}"` : '';
     const scheduled = (await getOperation(services.db, s.operation_id))?.args.scheduled === true;
     const lines = [
-      `${args.snapshot}${named} of i-${s.instance_id}: ${s.state === 'in_progress' ? 'being taken' : s.state}`,
+      `${args.snapshot}${named} of ${instanceRef(s.instance_id)}: ${s.state === 'in_progress' ? 'being taken' : s.state}`,
       `Taken ${utc(s.created_at)}${s.completed_at ? `, complete ${((s.completed_at.getTime() - s.created_at.getTime()) / 1000).toFixed(1)} s later` : ''}, ${scheduled ? 'on its schedule' : `by ${s.requester}`} (operation ${s.operation_id}).`,
     ];
     if (s.state === 'complete') {

@@ -1,10 +1,12 @@
 import type { InstanceRow } from '../../db/schema.ts';
+import { instanceRef } from '../domain/instance-ref.ts';
+import type { RequestContext } from '../domain/request-context.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatPrice } from '../format/text.ts';
-import { instanceRef, loadCurrentInstance } from './instance-access.ts';
+import { loadCurrentInstance } from './instance-access.ts';
 import { assertNotBusy } from './instance-busy.ts';
 import { destroySchema } from './schemas.ts';
-import { defineTool, type RequestContext, type ToolServices } from './tool.ts';
+import { defineTool, type ToolServices } from './tool.ts';
 
 /** A destroy replaces a pause or resume that has not started yet: the user wants the machine gone. */
 const SUPERSEDES = ['pause', 'resume'] as const;

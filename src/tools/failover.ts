@@ -2,12 +2,14 @@ import { latestCompleteSnapshot } from '../../db/repositories/snapshots.ts';
 import type { InstanceRow, SnapshotRow } from '../../db/schema.ts';
 import { type GpuModel, resolveGpuArg } from '../cloud/gpu-catalog.ts';
 import { checkBudget } from '../cloud/market-query.ts';
+import { instanceRef } from '../domain/instance-ref.ts';
+import type { RequestContext } from '../domain/request-context.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatElapsed, formatPrice } from '../format/text.ts';
-import { instanceRef, loadCurrentInstance } from './instance-access.ts';
+import { loadCurrentInstance } from './instance-access.ts';
 import { assertNotBusy } from './instance-busy.ts';
 import { failoverSchema } from './schemas.ts';
-import { defineTool, type RequestContext, type ToolServices } from './tool.ts';
+import { defineTool, type ToolServices } from './tool.ts';
 
 /** States a failover can start from: the machine runs, is paused, or is dead at the provider. */
 const MOVABLE: ReadonlySet<InstanceRow['state']> = new Set([

@@ -1,12 +1,14 @@
 import { recordAudit } from '../../db/repositories/audit.ts';
 import { updateInstance } from '../../db/repositories/instances.ts';
 import type { InstanceRow } from '../../db/schema.ts';
+import { instanceRef } from '../domain/instance-ref.ts';
+import { type RequestContext, requesterName } from '../domain/request-context.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatElapsed, formatPrice } from '../format/text.ts';
-import { instanceRef, loadCurrentInstance, loadOwnedInstance } from './instance-access.ts';
+import { loadCurrentInstance, loadOwnedInstance } from './instance-access.ts';
 import { assertNotBusy } from './instance-busy.ts';
 import { hibernateSchema, hibernationPolicySchema } from './schemas.ts';
-import { defineTool, type RequestContext, requesterName, type ToolServices } from './tool.ts';
+import { defineTool, type ToolServices } from './tool.ts';
 
 /**
  * Hibernation: an instance's workspace is snapshotted and its machine released, so neither GPU nor

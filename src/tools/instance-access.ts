@@ -1,28 +1,15 @@
 import type { Kysely } from 'kysely';
-import { MOVING_STATES } from '../../db/instance-states.ts';
 import { getInstance, settleIdleInstance } from '../../db/repositories/instances.ts';
 import { findInFlightOperation } from '../../db/repositories/operations.ts';
 import type { Database, InstanceRow } from '../../db/schema.ts';
 import type { ProviderInstance } from '../cloud/provider.ts';
+import { parseInstanceRef } from '../domain/instance-ref.ts';
+import { MOVING_STATES } from '../domain/instance-states.ts';
+import type { RequestContext } from '../domain/request-context.ts';
 import { asGpuopsError, ErrorCode, GpuopsError } from '../errors.ts';
-import type { RequestContext, ToolServices } from './tool.ts';
+import type { ToolServices } from './tool.ts';
 
 /** Instance ids as people write them, and access to an instance by the channel that owns it. */
-
-export function instanceRef(id: number): string {
-  return `i-${id}`;
-}
-
-export function parseInstanceRef(ref: string): number {
-  const match = /^i-(\d{1,9})$/.exec(ref.trim());
-  if (!match) {
-    throw new GpuopsError(
-      ErrorCode.BadInput,
-      `"${ref}" is not an instance id. Instance ids look like i-3; say "list my instances" to see yours.`,
-    );
-  }
-  return Number(match[1]);
-}
 
 /** Loads an instance the requester's channel owns, or says clearly why it cannot. */
 export async function loadOwnedInstance(

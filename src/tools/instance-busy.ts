@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import { describeInFlight, findInFlightOperation } from '../../db/repositories/operations.ts';
-import type { Database, InstanceRow, OperationKind } from '../../db/schema.ts';
+import type { Database, InstanceRow } from '../../db/schema.ts';
+import { instanceRef } from '../domain/instance-ref.ts';
+import type { OperationKind } from '../domain/operations.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 
 /**
@@ -19,7 +21,7 @@ export async function assertNotBusy(
   if (busy.state === 'queued' && supersedable.includes(busy.kind)) return;
   throw new GpuopsError(
     ErrorCode.OperationInFlight,
-    `i-${row.id} is busy: ${describeInFlight(busy)}. Try again when it has finished; "status of i-${row.id}" shows where it is.`,
+    `${instanceRef(row.id)} is busy: ${describeInFlight(busy)}. Try again when it has finished; "status of ${instanceRef(row.id)}" shows where it is.`,
     { details: { operation: busy.id } },
   );
 }

@@ -1,11 +1,12 @@
-import { agreesWithProvider, type ProviderView } from '../../db/instance-states.ts';
 import { settleIdleInstance } from '../../db/repositories/instances.ts';
 import { describeInFlight, findInFlightOperation } from '../../db/repositories/operations.ts';
 import { getStandby } from '../../db/repositories/standbys.ts';
 import type { ProviderInstance } from '../cloud/provider.ts';
 import { sshCommand } from '../cloud/ssh/ssh-command.ts';
+import { instanceRef } from '../domain/instance-ref.ts';
+import { agreesWithProvider, type ProviderView } from '../domain/instance-states.ts';
 import { formatElapsed, formatPrice } from '../format/text.ts';
-import { instanceRef, loadOwnedInstance } from './instance-access.ts';
+import { loadOwnedInstance } from './instance-access.ts';
 import { instanceStatusSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';
 

@@ -7,11 +7,13 @@ import {
   snoozeInstance,
 } from '../../db/repositories/idle-policies.ts';
 import { getOperation, IN_FLIGHT } from '../../db/repositories/operations.ts';
+import { instanceRef } from '../domain/instance-ref.ts';
+import { requesterName } from '../domain/request-context.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatDuration } from '../format/text.ts';
-import { instanceRef, loadOwnedInstance } from './instance-access.ts';
+import { loadOwnedInstance } from './instance-access.ts';
 import { keepRunningSchema } from './schemas.ts';
-import { defineTool, requesterName } from './tool.ts';
+import { defineTool } from './tool.ts';
 
 /**
  * "keep i-3 running" (the answer to the idle check's warning), "keep i-3 running for 3 hours",

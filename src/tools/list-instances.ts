@@ -1,9 +1,9 @@
-import { agreesWithProvider, billsGpus, LIVE_STATES, type ProviderView } from '../../db/instance-states.ts';
 import { listInstances, settleIdleInstance } from '../../db/repositories/instances.ts';
 import { IN_FLIGHT, listOperations } from '../../db/repositories/operations.ts';
-import type { InstanceState } from '../../db/schema.ts';
+import { instanceRef } from '../domain/instance-ref.ts';
+import type { InstanceState } from '../domain/instance-states.ts';
+import { agreesWithProvider, billsGpus, LIVE_STATES, type ProviderView } from '../domain/instance-states.ts';
 import { formatPrice, renderTable } from '../format/text.ts';
-import { instanceRef } from './instance-access.ts';
 import { listInstancesSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';
 

@@ -1,4 +1,5 @@
 import { listSnapshots } from '../../db/repositories/snapshots.ts';
+import { instanceRef } from '../domain/instance-ref.ts';
 import { formatBytes, renderTable } from '../format/text.ts';
 import { loadOwnedInstance } from './instance-access.ts';
 import { listSnapshotsSchema } from './schemas.ts';
@@ -14,7 +15,7 @@ export const listSnapshotsTool = defineTool({
     const rows = await listSnapshots(services.db, { channel: ctx.channel, instanceId: instance?.id });
     const data = rows.map((r) => ({
       snapshot: `snap-${r.id}`,
-      instance: `i-${r.instance_id}`,
+      instance: instanceRef(r.instance_id),
       name: r.name,
       state: r.state,
       files: r.files === null ? null : Number(r.files),
@@ -23,7 +24,7 @@ export const listSnapshotsTool = defineTool({
     }));
     if (rows.length === 0) {
       return {
-        text: `No snapshots${instance ? ` of i-${instance.id}` : ' in this channel'} yet. Say "snapshot i-3" to take one.`,
+        text: `No snapshots${instance ? ` of ${instanceRef(instance.id)}` : ' in this channel'} yet. Say "snapshot i-3" to take one.`,
         data,
       };
     }
@@ -39,6 +40,6 @@ export const listSnapshotsTool = defineTool({
         d.created_at.slice(0, 16).replace('T', ' '),
       ]),
     );
-    return { text: `Snapshots${instance ? ` of i-${instance.id}` : ''}:\n${table}`, data };
+    return { text: `Snapshots${instance ? ` of ${instanceRef(instance.id)}` : ''}:\n${table}`, data };
   },
 });

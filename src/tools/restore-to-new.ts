@@ -2,11 +2,12 @@ import { getInstance } from '../../db/repositories/instances.ts';
 import type { SnapshotRow } from '../../db/schema.ts';
 import { type GpuModel, gpuByMarketName, resolveGpuArg } from '../cloud/gpu-catalog.ts';
 import { checkBudget, offerQuery, sharedFilters } from '../cloud/market-query.ts';
+import type { RequestContext } from '../domain/request-context.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatBytes, formatPrice } from '../format/text.ts';
 import { type DeployJobArgs, restoreToNewSchema } from './schemas.ts';
 import { loadOwnedSnapshot } from './snapshot-access.ts';
-import { defineTool, type RequestContext, type ToolServices } from './tool.ts';
+import { defineTool, type ToolServices } from './tool.ts';
 
 /**
  * "restore snap-2 on a 4090": a new instance, deployed as "deploy a 4090" would be, with the

@@ -1,10 +1,12 @@
+import { instanceRef } from '../domain/instance-ref.ts';
+import type { RequestContext } from '../domain/request-context.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatBytes } from '../format/text.ts';
-import { instanceRef, loadCurrentInstance } from './instance-access.ts';
+import { loadCurrentInstance } from './instance-access.ts';
 import { assertNotBusy } from './instance-busy.ts';
 import { restoreSchema } from './schemas.ts';
 import { loadOwnedSnapshot } from './snapshot-access.ts';
-import { defineTool, type RequestContext, type ToolServices } from './tool.ts';
+import { defineTool, type ToolServices } from './tool.ts';
 
 async function check(
   args: { snapshot: string; instance: string },
@@ -45,7 +47,7 @@ export const restoreTool = defineTool({
   kind: 'job',
   async confirmation(args, ctx, services) {
     const { snapshot, row } = await check(args, ctx, services);
-    return `Restore ${args.snapshot} (${snapshot.files} files from i-${snapshot.instance_id}) onto ${instanceRef(row.id)}? Files in its workspace with the same paths are overwritten.`;
+    return `Restore ${args.snapshot} (${snapshot.files} files from ${instanceRef(snapshot.instance_id)}) onto ${instanceRef(row.id)}? Files in its workspace with the same paths are overwritten.`;
   },
   async run(args, ctx, services) {
     const { row } = await check(args, ctx, services);

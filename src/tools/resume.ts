@@ -1,5 +1,6 @@
+import { instanceRef } from '../domain/instance-ref.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
-import { instanceRef, loadCurrentInstance } from './instance-access.ts';
+import { loadCurrentInstance } from './instance-access.ts';
 import { assertNotBusy } from './instance-busy.ts';
 import { resumeSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { OperationKind } from '../../db/schema.ts';
 import type { AdviceQuestionArgs } from '../advisor/types.ts';
+import type { OperationKind } from '../domain/operations.ts';
 import { countArg, gpuArg, instanceArg, maxPriceArg, regionArg } from './args.ts';
 
 /**
@@ -475,3 +475,5 @@ export const OPERATION_ARGS = {
 } satisfies Record<OperationKind, z.ZodObject>;
 export type OperationArgsIn<K extends OperationKind> = z.input<(typeof OPERATION_ARGS)[K]>;
 export type OperationArgs<K extends OperationKind> = z.output<(typeof OPERATION_ARGS)[K]>;
+/** Every kind's job data as enqueued, by kind. */
+export type OperationInputsIn = { [K in OperationKind]: OperationArgsIn<K> };

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { getSnapshot } from '../../db/repositories/snapshots.ts';
 import type { Database, SnapshotRow } from '../../db/schema.ts';
+import type { RequestContext } from '../domain/request-context.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
-import type { RequestContext } from './tool.ts';
 
 /** Snapshot ids as people write them, and access to a snapshot by the channel that took it. */
 

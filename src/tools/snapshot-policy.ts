@@ -7,10 +7,12 @@ import {
 } from '../../db/repositories/snapshot-policies.ts';
 import { completeSnapshotsOf } from '../../db/repositories/snapshots.ts';
 import type { InstanceRow, SnapshotPolicyRow } from '../../db/schema.ts';
+import { instanceRef } from '../domain/instance-ref.ts';
+import { type RequestContext, requesterName } from '../domain/request-context.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
-import { instanceRef, loadOwnedInstance } from './instance-access.ts';
+import { loadOwnedInstance } from './instance-access.ts';
 import { snapshotPolicySchema } from './schemas.ts';
-import { defineTool, type RequestContext, requesterName, type ToolServices } from './tool.ts';
+import { defineTool, type ToolServices } from './tool.ts';
 
 /** "every hour", "every 30 minutes", "every 2 days". */
 export function describeInterval(minutes: number): string {

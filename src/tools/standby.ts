@@ -4,12 +4,14 @@ import { getStandby } from '../../db/repositories/standbys.ts';
 import type { InstanceRow, SnapshotRow, StandbyRow } from '../../db/schema.ts';
 import { estimateVmHourlyCost } from '../cloud/gcp/machine-cost.ts';
 import { gcpNotConfigured } from '../cloud/gcp/standby-vm.ts';
+import { instanceRef } from '../domain/instance-ref.ts';
+import type { RequestContext } from '../domain/request-context.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatPrice } from '../format/text.ts';
-import { instanceRef, loadOwnedInstance } from './instance-access.ts';
+import { loadOwnedInstance } from './instance-access.ts';
 import { assertNotBusy } from './instance-busy.ts';
 import { standbySchema } from './schemas.ts';
-import { defineTool, type RequestContext, type ToolServices } from './tool.ts';
+import { defineTool, type ToolServices } from './tool.ts';
 
 type StandbyArgs = z.output<typeof standbySchema>;
 

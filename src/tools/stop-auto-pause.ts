@@ -8,10 +8,12 @@ import {
   removeInstancePolicy,
   restartWatch,
 } from '../../db/repositories/idle-policies.ts';
+import { instanceRef } from '../domain/instance-ref.ts';
+import { requesterName } from '../domain/request-context.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
-import { instanceRef, loadOwnedInstance } from './instance-access.ts';
+import { loadOwnedInstance } from './instance-access.ts';
 import { stopAutoPauseSchema } from './schemas.ts';
-import { defineTool, requesterName } from './tool.ts';
+import { defineTool } from './tool.ts';
 
 /**
  * "stop auto-pausing i-3" (also when the channel's default would: the instance opts out of it),

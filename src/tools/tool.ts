@@ -1,54 +1,21 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { Database, OperationKind, ReplyTarget } from '../../db/schema.ts';
+import type { Database } from '../../db/schema.ts';
 import type { GpuProvider } from '../cloud/provider.ts';
 import type { Config } from '../config.ts';
-import type { OperationArgsIn, ToolName } from './schemas.ts';
+import type { JobRef, OperationEnqueuer } from '../domain/operations.ts';
+import type { RequestContext } from '../domain/request-context.ts';
+import type { OperationInputsIn, ToolName } from './schemas.ts';
 
-/** Who is asking and where the answer goes. */
-export interface RequestContext {
-  /** Who asks: platform-qualified on chat platforms (`slack:T1:U1`), the login on the terminal. */
-  user: string;
-  /** How the person is shown (audit log, messages); defaults to `user`. */
-  userName?: string;
-  platform?: string;
-  /** Instances belong to the channel they were deployed from; other channels cannot touch them. */
-  channel: string;
-  thread?: string;
-  /** The conversation (thread) the request belongs to, when it has one of its own. */
-  conversation?: string;
-  replyTo: ReplyTarget;
-}
-
-/** The requester as the audit log and messages name them. */
-export function requesterName(ctx: RequestContext): string {
-  return ctx.userName && ctx.userName !== ctx.user ? `${ctx.userName} (${ctx.user})` : ctx.user;
-}
-
-/** Puts an operation on the job queue; implemented in src/jobs. */
-export interface OperationEnqueuer {
-  enqueue<K extends OperationKind>(request: {
-    kind: K;
-    args: OperationArgsIn<K>;
-    context: RequestContext;
-    instanceId?: number;
-    /** Queued operations of these kinds on the same instance are cancelled in favour of this one. */
-    supersedes?: readonly OperationKind[];
-  }): Promise<JobRef>;
-}
-
-export interface JobRef {
-  operationId: string;
-  kind: OperationKind;
-  instance?: string;
-}
+/** The job queue as tools see it: every kind's data held to that kind's schema. */
+export type ToolOperations = OperationEnqueuer<OperationInputsIn>;
 
 export interface ToolServices {
   config: Config;
   db: Kysely<Database>;
   provider: GpuProvider;
-  operations: OperationEnqueuer;
+  operations: ToolOperations;
   log: Logger;
 }
 

@@ -3,8 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../db/repositories/audit.ts';
 import { getInstance, insertInstance, settleIdleInstance } from '../../db/repositories/instances.ts';
 import { createOperation, finishOperation, markOperationRunning } from '../../db/repositories/operations.ts';
-import type { Database, InstanceRow, InstanceState, NewInstance, OperationKind } from '../../db/schema.ts';
-import type { ProviderInstance, ProviderInstanceStatus } from '../../src/cloud/provider.ts';
+import type { Database, InstanceRow, NewInstance } from '../../db/schema.ts';
+import type { ProviderInstance } from '../../src/cloud/provider.ts';
+import type { InstanceState, ProviderInstanceStatus } from '../../src/domain/instance-states.ts';
+import type { OperationKind } from '../../src/domain/operations.ts';
 import { openTestDatabase, type TestDatabase, uniquePrefix } from '../support/index.ts';
 
 /**

@@ -9,6 +9,7 @@ import type { InstanceRow } from '../../db/schema.ts';
 import { blobKey, type Manifest, manifestKey } from '../../src/cloud/snapshot/manifest.ts';
 import type { ObjectStore } from '../../src/cloud/storage/object-store.ts';
 import { loadConfig } from '../../src/config.ts';
+import type { RequestContext } from '../../src/domain/request-context.ts';
 import { snapshotInstance } from '../../src/jobs/operations/snapshot-jobs.ts';
 import type { JobContext, SnapshotServices, WorkerServices } from '../../src/jobs/queue/job-context.ts';
 import { StorageLease } from '../../src/jobs/queue/storage-lease.ts';
@@ -19,7 +20,6 @@ import {
   scheduledOperationId,
 } from '../../src/jobs/upkeep/snapshot-maintenance.ts';
 import { silentLogger } from '../../src/log.ts';
-import type { RequestContext } from '../../src/tools/tool.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
 import { waitFor } from '../support/index.ts';
 

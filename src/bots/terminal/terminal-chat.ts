@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { Conversation } from '../../agent/conversation.ts';
-import type { RequestContext } from '../../tools/tool.ts';
+import type { RequestContext } from '../../domain/request-context.ts';
 import type { ChatRequests } from '../chat-requests.ts';
 import { failureAnswer } from '../failure-answer.ts';
 import type { NoticeFeed } from '../notice-feed.ts';

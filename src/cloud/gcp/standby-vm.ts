@@ -1,4 +1,5 @@
 import type { GcpConfig } from '../../config.ts';
+import { instanceRef } from '../../domain/instance-ref.ts';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 import type { VmSpec } from './gcp-compute.ts';
 
@@ -27,7 +28,7 @@ export function standbyLabels(deploymentId: string, instanceId: number): Record<
       .toLowerCase()
       .replace(/[^a-z0-9_-]/g, '')
       .slice(0, 63),
-    'gpuops-instance': `i-${instanceId}`,
+    'gpuops-instance': instanceRef(instanceId),
   };
 }
 

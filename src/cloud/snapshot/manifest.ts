@@ -1,3 +1,5 @@
+import type { SnapshotContents, SnapshotEntryType } from '../../domain/snapshot-contents.ts';
+
 /**
  * What a snapshot holds: every entry of the workspace with its type, mode, size, modification
  * time and, for files, the SHA-256 of its content, which is also where the content is stored
@@ -6,7 +8,7 @@
 export interface ManifestEntry {
   /** Relative to the workspace, never starting with `/` or containing `..`. */
   path: string;
-  type: 'file' | 'dir' | 'symlink';
+  type: SnapshotEntryType;
   /** Permission bits, e.g. 0o644. */
   mode: number;
   size: number;
@@ -51,21 +53,11 @@ export function isSafeRelativePath(path: string): boolean {
   );
 }
 
-/** What a snapshot holds at a glance: counts, the largest files and the largest top-level entries. */
-export interface ManifestSummary {
-  dirs: number;
-  symlinks: number;
-  /** The largest files, largest first. */
-  largest_files: Array<{ path: string; bytes: number }>;
-  /** Top-level entries by total size (a folder counts every file under it), largest first. */
-  top_level: Array<{ path: string; type: ManifestEntry['type']; files: number; bytes: number }>;
-}
-
-export function summarizeManifest(manifest: Manifest, top = 5): ManifestSummary {
+export function summarizeManifest(manifest: Manifest, top = 5): SnapshotContents {
   let dirs = 0;
   let symlinks = 0;
   const files: Array<{ path: string; bytes: number }> = [];
-  const topLevel = new Map<string, ManifestSummary['top_level'][number]>();
+  const topLevel = new Map<string, SnapshotContents['top_level'][number]>();
   for (const entry of manifest.entries) {
     if (entry.type === 'dir') dirs++;
     else if (entry.type === 'symlink') symlinks++;

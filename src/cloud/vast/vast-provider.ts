@@ -1,3 +1,4 @@
+import type { ProviderInstanceStatus } from '../../domain/instance-states.ts';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 import { gpuByMarketName } from '../gpu-catalog.ts';
 import type {
@@ -7,7 +8,6 @@ import type {
   OfferQuery,
   ProviderAccount,
   ProviderInstance,
-  ProviderInstanceStatus,
 } from '../provider.ts';
 import { VastClient, type VastClientOptions } from './vast-client.ts';
 import type { VastInstance, VastOffer, VastSearchQuery } from './vast-schemas.ts';

@@ -8,6 +8,7 @@ import { type GpuModel, gpuById } from '../../cloud/gpu-catalog.ts';
 import { offerQuery, sharedFilters } from '../../cloud/market-query.ts';
 import type { Offer, ProviderInstance } from '../../cloud/provider.ts';
 import { sshCommand } from '../../cloud/ssh/ssh-command.ts';
+import { instanceRef } from '../../domain/instance-ref.ts';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 import { formatBytes, formatPrice } from '../../format/text.ts';
 import type { DeployJobArgs } from '../../tools/schemas.ts';
@@ -61,7 +62,7 @@ export const runDeploy: JobHandler = async (ctx) => {
         : `its host failed (${outcome.instance.status}${outcome.instance.statusMessage ? `: ${outcome.instance.statusMessage}` : ''})`;
     throw new GpuopsError(
       ErrorCode.HostFailed,
-      `The machine for i-${row.id} failed while starting: ${why}. Ask again to deploy on another offer.`,
+      `The machine for ${instanceRef(row.id)} failed while starting: ${why}. Ask again to deploy on another offer.`,
     );
   }
   const live = outcome.instance;
@@ -197,7 +198,7 @@ async function recordRental(
 function deployResult(row: InstanceRow, gpus: string[]): OperationResult {
   const ssh = row.ssh_host && row.ssh_port ? sshCommand(row.ssh_host, row.ssh_port) : undefined;
   return {
-    instance: `i-${row.id}`,
+    instance: instanceRef(row.id),
     gpu: row.gpu_name,
     gpuCount: row.gpu_count,
     pricePerHour: row.price_per_hour,
@@ -205,7 +206,7 @@ function deployResult(row: InstanceRow, gpus: string[]): OperationResult {
     ...(row.location && { location: row.location }),
     ...(ssh && { ssh }),
     summary: [
-      `i-${row.id} running`,
+      `${instanceRef(row.id)} running`,
       `${row.gpu_count}x ${row.gpu_name}`,
       formatPrice(row.price_per_hour),
       row.location ?? '',

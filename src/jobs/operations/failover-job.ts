@@ -9,6 +9,7 @@ import { compatibleReplacements, gpuById, gpuByMarketName } from '../../cloud/gp
 import { countriesFor } from '../../cloud/market-query.ts';
 import type { Offer, OfferQuery, ProviderInstance } from '../../cloud/provider.ts';
 import { sshCommand } from '../../cloud/ssh/ssh-command.ts';
+import { instanceRef } from '../../domain/instance-ref.ts';
 import { asGpuopsError, ErrorCode, GpuopsError, isGpuopsError } from '../../errors.ts';
 import { formatElapsed, formatPrice } from '../../format/text.ts';
 import type { FailoverJobArgs } from '../../tools/schemas.ts';
@@ -113,7 +114,7 @@ export const runFailover: JobHandler = async (ctx) => {
     if (outcome.kind !== 'reached') {
       throw new GpuopsError(
         ErrorCode.HostFailed,
-        `The replacement machine failed while starting (${outcome.kind === 'gone' ? 'the provider removed it' : outcome.instance.status}). i-${row.id} is unchanged and ${snapshotRef(snapshot)} is safe; say "failover i-${row.id}" to try another offer.`,
+        `The replacement machine failed while starting (${outcome.kind === 'gone' ? 'the provider removed it' : outcome.instance.status}). ${instanceRef(row.id)} is unchanged and ${snapshotRef(snapshot)} is safe; say "failover ${instanceRef(row.id)}" to try another offer.`,
       );
     }
     const live = outcome.instance;
@@ -127,7 +128,7 @@ export const runFailover: JobHandler = async (ctx) => {
     );
     dataMs += Date.now() - restoreStarted;
 
-    await ctx.report(STEP.move, `i-${row.id} → machine ${live.id}`);
+    await ctx.report(STEP.move, `${instanceRef(row.id)} → machine ${live.id}`);
     const moved = await moveRecord(ctx, row, failover, live, snapshot, startedAt, providerWaitMs);
     row = moved.row;
     failover = moved.failover;
@@ -193,7 +194,7 @@ async function chooseSnapshot(
   if (!snapshot) {
     throw new GpuopsError(
       ErrorCode.InvalidState,
-      `i-${row.id} has no complete snapshot${unreadable ? `, and its workspace could not be read now (${unreadable})` : ''}, so there is nothing to restore on a new machine. Nothing was rented.`,
+      `${instanceRef(row.id)} has no complete snapshot${unreadable ? `, and its workspace could not be read now (${unreadable})` : ''}, so there is nothing to restore on a new machine. Nothing was rented.`,
     );
   }
   const dataAgeMs = Math.max(0, ctx.operation.created_at.getTime() - snapshot.created_at.getTime());
@@ -262,7 +263,7 @@ async function replacementOffers(ctx: JobContext, row: InstanceRow, args: Failov
   if (offers.length === 0) {
     throw new GpuopsError(
       ErrorCode.NoMatchingOffer,
-      `No offer of ${search.wanted} with ${row.disk_gb} GB of disk is under ${formatPrice(search.ceiling)} per GPU right now. i-${row.id} is unchanged and nothing was rented; say "failover i-${row.id} under $<price>" to allow more, or name another GPU.`,
+      `No offer of ${search.wanted} with ${row.disk_gb} GB of disk is under ${formatPrice(search.ceiling)} per GPU right now. ${instanceRef(row.id)} is unchanged and nothing was rented; say "failover ${instanceRef(row.id)} under $<price>" to allow more, or name another GPU.`,
     );
   }
   return offers;
@@ -387,7 +388,7 @@ function failoverResult(
       ? `same price, ${formatPrice(row.price_per_hour)}`
       : `${formatPrice(row.price_per_hour)} (was ${formatPrice(failover.old_price_per_hour)})`;
   return {
-    instance: `i-${row.id}`,
+    instance: instanceRef(row.id),
     gpu: row.gpu_name,
     gpuCount: row.gpu_count,
     pricePerHour: row.price_per_hour,
@@ -402,29 +403,29 @@ function failoverResult(
     },
     summary: (row.state === 'on_standby'
       ? [
-          `No GPU offer fits under i-${row.id}'s price ceiling, so it now runs on its CPU standby ${failover.new_provider_instance_id?.replace(/^gcp:/, '')} (${failover.new_gpu_name?.replace(/^CPU standby \(|\)$/g, '')}, ${formatPrice(row.price_per_hour)}, ${row.location})`,
+          `No GPU offer fits under ${instanceRef(row.id)}'s price ceiling, so it now runs on its CPU standby ${failover.new_provider_instance_id?.replace(/^gcp:/, '')} (${failover.new_gpu_name?.replace(/^CPU standby \(|\)$/g, '')}, ${formatPrice(row.price_per_hour)}, ${row.location})`,
           `workspace at snap-${failover.snapshot_id}, verified`,
           `recovery time (RTO) ${formatElapsed(recoveryMs)}, data age (RPO) ${dataAgeMs === 0 ? '0 s' : formatElapsed(dataAgeMs)}`,
           release,
           ssh ? `${ssh} (workspace in ~/workspace)` : '',
-          `gpuops moves it back to a ${row.gpu_count}x ${row.gpu_name} when one is available; "failback i-${row.id}" tries now`,
+          `gpuops moves it back to a ${row.gpu_count}x ${row.gpu_name} when one is available; "failback ${instanceRef(row.id)}" tries now`,
         ]
       : timings.reason === 'failback'
         ? [
-            `i-${row.id} is back on a GPU: ${row.gpu_count}x ${row.gpu_name}, ${formatPrice(row.price_per_hour)}${row.location ? `, ${row.location}` : ''}`,
+            `${instanceRef(row.id)} is back on a GPU: ${row.gpu_count}x ${row.gpu_name}, ${formatPrice(row.price_per_hour)}${row.location ? `, ${row.location}` : ''}`,
             `the work done on its standby was snapshotted (snap-${failover.snapshot_id}), restored and verified`,
             `in ${formatElapsed(recoveryMs)}; the VM is its standby again`,
             ssh ?? '',
           ]
         : timings.reason === 'wake'
           ? [
-              `i-${row.id} woke up on a new machine: ${row.gpu_count}x ${row.gpu_name}, ${priceChange}${row.location ? `, ${row.location}` : ''}`,
+              `${instanceRef(row.id)} woke up on a new machine: ${row.gpu_count}x ${row.gpu_name}, ${priceChange}${row.location ? `, ${row.location}` : ''}`,
               `workspace restored from snap-${failover.snapshot_id}, taken when it hibernated, and verified`,
               `in ${formatElapsed(recoveryMs)}`,
               ssh ?? '',
             ]
           : [
-              `i-${row.id} moved to a new machine: ${row.gpu_count}x ${row.gpu_name}, ${priceChange}${row.location ? `, ${row.location}` : ''}`,
+              `${instanceRef(row.id)} moved to a new machine: ${row.gpu_count}x ${row.gpu_name}, ${priceChange}${row.location ? `, ${row.location}` : ''}`,
               `workspace restored from snap-${failover.snapshot_id} and verified`,
               `recovery time (RTO) ${formatElapsed(recoveryMs)}, data age (RPO) ${dataAgeMs === 0 ? '0 s, a fresh snapshot' : formatElapsed(dataAgeMs)}`,
               release,

@@ -2,6 +2,7 @@ import { updateFailover } from '../../../db/repositories/failovers.ts';
 import { updateInstance } from '../../../db/repositories/instances.ts';
 import { getStandby, updateStandby } from '../../../db/repositories/standbys.ts';
 import type { FailoverRow, InstanceRow, SnapshotRow, StandbyRow } from '../../../db/schema.ts';
+import { instanceRef } from '../../domain/instance-ref.ts';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 import type { JobContext } from '../queue/job-context.ts';
 import type { WorkspaceLocation } from './snapshot-jobs.ts';
@@ -39,11 +40,11 @@ export async function moveToStandby(
   if (target.snapshotId < snapshot.id) {
     throw new GpuopsError(
       ErrorCode.Internal,
-      `i-${row.id}'s standby holds ${target.snapshot}, older than ${`snap-${snapshot.id}`}; nothing was moved.`,
+      `${instanceRef(row.id)}'s standby holds ${target.snapshot}, older than ${`snap-${snapshot.id}`}; nothing was moved.`,
     );
   }
   const dataMs = Date.now() - started;
-  await ctx.report(steps.move, `i-${row.id} → standby VM ${target.vmName}`);
+  await ctx.report(steps.move, `${instanceRef(row.id)} → standby VM ${target.vmName}`);
   await updateStandby(ctx.db, row.id, { state: 'serving' }, ['ready', 'stopped']);
   const now = new Date();
   const moved = await updateInstance(ctx.db, row.id, {
@@ -79,7 +80,7 @@ export async function standbyWorkspace(ctx: JobContext, row: InstanceRow): Promi
   if (standby?.state !== 'serving') {
     throw new GpuopsError(
       ErrorCode.InvalidState,
-      `i-${row.id} is on its standby, but the standby is ${standby?.state ?? 'gone'}; its workspace cannot be read.`,
+      `${instanceRef(row.id)} is on its standby, but the standby is ${standby?.state ?? 'gone'}; its workspace cannot be read.`,
     );
   }
   return { ssh: standbyTarget(ctx, standby), root: standbyServicesOf(ctx).gcp.workspaceDir };

@@ -1,10 +1,10 @@
-import { hibernatedColumns } from '../../../db/instance-states.ts';
 import { recordAudit } from '../../../db/repositories/audit.ts';
-import { updateInstance } from '../../../db/repositories/instances.ts';
+import { hibernatedColumns, updateInstance } from '../../../db/repositories/instances.ts';
 import { addInstanceNotice } from '../../../db/repositories/notices.ts';
 import { snapshotOfOperation } from '../../../db/repositories/snapshots.ts';
 import type { InstanceRow, SnapshotRow } from '../../../db/schema.ts';
 import { diskCostPerHour } from '../../cloud/provider.ts';
+import { instanceRef } from '../../domain/instance-ref.ts';
 import { asGpuopsError, ErrorCode, GpuopsError, isGpuopsError } from '../../errors.ts';
 import { formatBytes, formatPrice } from '../../format/text.ts';
 import { type JobContext, type JobHandler, operationArgs } from '../queue/job-context.ts';
@@ -35,14 +35,14 @@ export const runHibernate: JobHandler = async (ctx) => {
       return hibernatedResult(row, await snapshotOfOperation(ctx.db, ctx.operation.id));
     const providerId = row.provider_instance_id;
     if (!providerId) {
-      throw new GpuopsError(ErrorCode.InvalidState, `i-${row.id} has no machine to hibernate.`);
+      throw new GpuopsError(ErrorCode.InvalidState, `${instanceRef(row.id)} has no machine to hibernate.`);
     }
     const live = await ctx.provider.getInstance(providerId);
     let snapshot = await snapshotOfOperation(ctx.db, ctx.operation.id);
     if (!live && snapshot?.state !== 'complete') {
       throw new GpuopsError(
         ErrorCode.HostFailed,
-        `i-${row.id}'s machine no longer exists at the provider, so its workspace could not be snapshotted; nothing was hibernated.`,
+        `${instanceRef(row.id)}'s machine no longer exists at the provider, so its workspace could not be snapshotted; nothing was hibernated.`,
       );
     }
     let startedHere = false;
@@ -75,7 +75,7 @@ export const runHibernate: JobHandler = async (ctx) => {
     await recordAudit(ctx.db, {
       actor: auto ? 'gpuops' : ctx.operation.requester,
       action: auto ? 'auto-hibernate' : 'hibernate',
-      target: `i-${row.id}`,
+      target: instanceRef(row.id),
       channel: row.channel,
       outcome: 'ok',
       price_per_hour: row.price_per_hour,
@@ -89,7 +89,7 @@ export const runHibernate: JobHandler = async (ctx) => {
     const result = hibernatedResult(hibernated, snapshot, diskPerHour);
     if (auto) {
       await addInstanceNotice(ctx.db, row, result.summary, [
-        { label: `Wake i-${row.id}`, tool: 'resume', args: { instance: `i-${row.id}` } },
+        { label: `Wake ${instanceRef(row.id)}`, tool: 'resume', args: { instance: instanceRef(row.id) } },
       ]);
     }
     return result;
@@ -99,7 +99,7 @@ export const runHibernate: JobHandler = async (ctx) => {
       await tell(
         ctx,
         row,
-        `i-${row.id} could not be hibernated: ${error.message} It stays as it was; "hibernate i-${row.id}" tries again.`,
+        `${instanceRef(row.id)} could not be hibernated: ${error.message} It stays as it was; "hibernate ${instanceRef(row.id)}" tries again.`,
       );
     }
     throw err;
@@ -115,7 +115,7 @@ async function startForSnapshot(ctx: JobContext, row: InstanceRow, providerId: s
     if (isGpuopsError(err) && err.code === ErrorCode.ResumeUnavailable) {
       throw new GpuopsError(
         ErrorCode.ResumeUnavailable,
-        `i-${row.id}'s machine cannot start (its GPUs were rented by someone else), so its workspace cannot be read and it was not hibernated; it stays paused with its disk. "failover i-${row.id}" moves it to a new machine from its latest snapshot.`,
+        `${instanceRef(row.id)}'s machine cannot start (its GPUs were rented by someone else), so its workspace cannot be read and it was not hibernated; it stays paused with its disk. "failover ${instanceRef(row.id)}" moves it to a new machine from its latest snapshot.`,
         { cause: err },
       );
     }
@@ -131,7 +131,7 @@ async function startForSnapshot(ctx: JobContext, row: InstanceRow, providerId: s
   if (outcome.kind !== 'reached') {
     throw new GpuopsError(
       ErrorCode.HostFailed,
-      `i-${row.id}'s machine failed while starting for its snapshot (${outcome.kind === 'gone' ? 'gone' : outcome.instance.status}); it was not hibernated.`,
+      `${instanceRef(row.id)}'s machine failed while starting for its snapshot (${outcome.kind === 'gone' ? 'gone' : outcome.instance.status}); it was not hibernated.`,
     );
   }
   return updateInstance(ctx.db, row.id, {
@@ -165,9 +165,9 @@ function hibernatedResult(
       ? ` (its ${row.disk_gb} GB disk cost ${formatPrice(diskPerHour)} paused)`
       : '';
   return {
-    instance: `i-${row.id}`,
+    instance: instanceRef(row.id),
     state: 'hibernated',
-    summary: `i-${row.id} hibernated: ${what} and its machine was released, so nothing bills but the snapshot${saved}. Say "resume i-${row.id}" to wake it on the best matching offer.`,
+    summary: `${instanceRef(row.id)} hibernated: ${what} and its machine was released, so nothing bills but the snapshot${saved}. Say "resume ${instanceRef(row.id)}" to wake it on the best matching offer.`,
   };
 }
 

@@ -3,6 +3,7 @@ import { latestCompleteSnapshot } from '../../../db/repositories/snapshots.ts';
 import { getStandby, updateStandby } from '../../../db/repositories/standbys.ts';
 import type { InstanceRow } from '../../../db/schema.ts';
 import { sshCommand } from '../../cloud/ssh/ssh-command.ts';
+import { instanceRef } from '../../domain/instance-ref.ts';
 import { ErrorCode, GpuopsError, isGpuopsError } from '../../errors.ts';
 import { formatElapsed, formatPrice } from '../../format/text.ts';
 import type { JobContext, JobHandler } from '../queue/job-context.ts';
@@ -23,7 +24,7 @@ async function loadTarget(ctx: JobContext): Promise<InstanceRow & { provider_ins
   if (!row.provider_instance_id) {
     throw new GpuopsError(
       ErrorCode.InvalidState,
-      `i-${row.id} was never rented at the provider; there is nothing to do.`,
+      `${instanceRef(row.id)} was never rented at the provider; there is nothing to do.`,
     );
   }
   return row as InstanceRow & { provider_instance_id: string };
@@ -32,7 +33,7 @@ async function loadTarget(ctx: JobContext): Promise<InstanceRow & { provider_ins
 function goneError(row: InstanceRow): GpuopsError {
   return new GpuopsError(
     ErrorCode.HostFailed,
-    `i-${row.id} no longer exists at the provider (its host may have been removed or reclaimed).`,
+    `${instanceRef(row.id)} no longer exists at the provider (its host may have been removed or reclaimed).`,
   );
 }
 
@@ -54,7 +55,7 @@ export const runPause: JobHandler = async (ctx) => {
     await updateInstance(ctx.db, row.id, { state: 'failed', provider_status: outcome.instance.status });
     throw new GpuopsError(
       ErrorCode.HostFailed,
-      `i-${row.id}'s host failed while stopping (${outcome.instance.status}).`,
+      `${instanceRef(row.id)}'s host failed while stopping (${outcome.instance.status}).`,
     );
   }
   await updateInstance(ctx.db, row.id, {
@@ -64,9 +65,9 @@ export const runPause: JobHandler = async (ctx) => {
     stopped_at: new Date(),
   });
   return {
-    instance: `i-${row.id}`,
+    instance: instanceRef(row.id),
     state: 'stopped',
-    summary: `i-${row.id} paused; GPUs no longer billed (storage still is). Say "resume i-${row.id}" to start it again.`,
+    summary: `${instanceRef(row.id)} paused; GPUs no longer billed (storage still is). Say "resume ${instanceRef(row.id)}" to start it again.`,
   };
 };
 
@@ -82,7 +83,7 @@ export const runResume: JobHandler = async (ctx) => {
       if (isGpuopsError(err) && err.code === ErrorCode.ResumeUnavailable) {
         throw new GpuopsError(
           ErrorCode.ResumeUnavailable,
-          `i-${row.id} cannot resume: its machine's GPUs were rented by someone else while it was stopped. ${await moveHint(ctx, row)}`,
+          `${instanceRef(row.id)} cannot resume: its machine's GPUs were rented by someone else while it was stopped. ${await moveHint(ctx, row)}`,
           { cause: err },
         );
       }
@@ -102,7 +103,7 @@ export const runResume: JobHandler = async (ctx) => {
     await updateInstance(ctx.db, row.id, { state: 'failed', provider_status: outcome.instance.status });
     throw new GpuopsError(
       ErrorCode.HostFailed,
-      `i-${row.id}'s host failed while resuming (${outcome.instance.status}). Say "destroy i-${row.id}" and deploy a new one.`,
+      `${instanceRef(row.id)}'s host failed while resuming (${outcome.instance.status}). Say "destroy ${instanceRef(row.id)}" and deploy a new one.`,
     );
   }
   await ctx.report(2);
@@ -118,12 +119,12 @@ export const runResume: JobHandler = async (ctx) => {
   const ssh =
     updated.ssh_host && updated.ssh_port ? sshCommand(updated.ssh_host, updated.ssh_port) : undefined;
   const result: OperationResult = {
-    instance: `i-${row.id}`,
+    instance: instanceRef(row.id),
     state: 'running',
     gpu: updated.gpu_name,
     gpuCount: updated.gpu_count,
     pricePerHour: updated.price_per_hour,
-    summary: `i-${row.id} running again · ${updated.gpu_count}x ${updated.gpu_name} · ${formatPrice(updated.price_per_hour)}${ssh ? ` · ${ssh}` : ''}`,
+    summary: `${instanceRef(row.id)} running again · ${updated.gpu_count}x ${updated.gpu_name} · ${formatPrice(updated.price_per_hour)}${ssh ? ` · ${ssh}` : ''}`,
   };
   if (ssh) result.ssh = ssh;
   return result;
@@ -145,7 +146,11 @@ export const runDestroy: JobHandler = async (ctx) => {
     destroyed_at: new Date(),
     running_since: null,
   });
-  return { instance: `i-${row.id}`, state: 'destroyed', summary: `i-${row.id} destroyed; billing stopped.` };
+  return {
+    instance: instanceRef(row.id),
+    state: 'destroyed',
+    summary: `${instanceRef(row.id)} destroyed; billing stopped.`,
+  };
 };
 
 /**
@@ -182,9 +187,9 @@ async function destroyHibernated(ctx: JobContext): Promise<OperationResult | und
     ssh_port: null,
   });
   return {
-    instance: `i-${row.id}`,
+    instance: instanceRef(row.id),
     state: 'destroyed',
-    summary: `i-${row.id} destroyed; ${what}, and its snapshots are kept until you delete them.`,
+    summary: `${instanceRef(row.id)} destroyed; ${what}, and its snapshots are kept until you delete them.`,
   };
 }
 
@@ -192,7 +197,7 @@ async function destroyHibernated(ctx: JobContext): Promise<OperationResult | und
 async function moveHint(ctx: JobContext, row: InstanceRow): Promise<string> {
   const latest = await latestCompleteSnapshot(ctx.db, row.id, -1);
   if (latest) {
-    return `Say "failover i-${row.id}" to move it to the best matching ${row.gpu_count}x ${row.gpu_name} offer with snap-${latest.id} (taken ${formatElapsed(Date.now() - latest.created_at.getTime())} ago; changes since then stay on the old disk), or wait and resume later.`;
+    return `Say "failover ${instanceRef(row.id)}" to move it to the best matching ${row.gpu_count}x ${row.gpu_name} offer with snap-${latest.id} (taken ${formatElapsed(Date.now() - latest.created_at.getTime())} ago; changes since then stay on the old disk), or wait and resume later.`;
   }
-  return `It has no snapshot, so its workspace cannot be moved: wait and resume later, or say "deploy ${row.gpu_count}x ${row.gpu_name}" for a new machine and "destroy i-${row.id}" once you no longer need its disk.`;
+  return `It has no snapshot, so its workspace cannot be moved: wait and resume later, or say "deploy ${row.gpu_count}x ${row.gpu_name}" for a new machine and "destroy ${instanceRef(row.id)}" once you no longer need its disk.`;
 }

@@ -7,7 +7,9 @@ import {
   markOperationRunning,
   updateOperation,
 } from '../../../db/repositories/operations.ts';
-import type { OperationKind, OperationRow } from '../../../db/schema.ts';
+import type { OperationRow } from '../../../db/schema.ts';
+import { instanceRef } from '../../domain/instance-ref.ts';
+import type { OperationKind } from '../../domain/operations.ts';
 import { asGpuopsError, ErrorCode, type GpuopsError } from '../../errors.ts';
 import { countMetric, observeMetric } from '../../metrics.ts';
 import type { QueueBackend } from '../queue/backend.ts';
@@ -84,7 +86,7 @@ export async function processOperation(
     kind: operation.kind,
     steps,
     startedAt,
-    ...(instanceId !== undefined && { instance: `i-${instanceId}` }),
+    ...(instanceId !== undefined && { instance: instanceRef(instanceId) }),
   });
 
   const ctx = {
@@ -179,7 +181,7 @@ export async function failOperation(
   await recordAudit(db, {
     actor: operation.requester,
     action: operation.kind,
-    target: ended.instance_id === null ? operation.id : `i-${ended.instance_id}`,
+    target: ended.instance_id === null ? operation.id : instanceRef(ended.instance_id),
     channel: operation.channel,
     outcome: 'error',
     price_per_hour: null,

@@ -1,16 +1,18 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { hibernatedColumns, settledColumns } from '../../../db/instance-states.ts';
 import { failoverOfOperation } from '../../../db/repositories/failovers.ts';
 import {
   deleteUnrentedInstance,
   findInstanceByOperation,
   getInstance,
+  hibernatedColumns,
+  settledColumns,
   updateInstance,
 } from '../../../db/repositories/instances.ts';
 import { snapshotOfOperation } from '../../../db/repositories/snapshots.ts';
 import type { Database, InstanceRow, OperationRow } from '../../../db/schema.ts';
 import type { GpuProvider } from '../../cloud/provider.ts';
+import { instanceRef } from '../../domain/instance-ref.ts';
 import { deployLabel } from './rental-label.ts';
 
 /**
@@ -68,7 +70,7 @@ async function finishHalfDoneHibernation(
   if (!row?.provider_instance_id || snapshot?.state !== 'complete') return undefined;
   if (await services.provider.getInstance(row.provider_instance_id)) return undefined;
   await updateInstance(services.db, row.id, hibernatedColumns(new Date()));
-  return `i-${row.id}'s workspace is in snap-${snapshot.id} and its machine is gone, so it is hibernated; say "resume i-${row.id}" to wake it.`;
+  return `${instanceRef(row.id)}'s workspace is in snap-${snapshot.id} and its machine is gone, so it is hibernated; say "resume ${instanceRef(row.id)}" to wake it.`;
 }
 
 /**
@@ -97,7 +99,7 @@ async function releaseFailedReplacement(services: SettleServices, operation: Ope
 
 /** The state of an instance after a failed operation, and what can be done from there. */
 export function whereItStands(row: InstanceRow): string {
-  const ref = `i-${row.id}`;
+  const ref = instanceRef(row.id);
   switch (row.state) {
     case 'running':
       return `${ref} is running, as the provider says; you can pause or destroy it.`;
@@ -139,7 +141,7 @@ async function releaseFailedDeploy(services: SettleServices, operation: Operatio
   } catch (err) {
     log.error({ op: operation.id, providerId, err }, 'could not release the machine of a failed deploy');
     if (row) await settleInstance(services, row).catch(() => undefined);
-    const ref = row ? `i-${row.id}` : `the machine ${providerId}`;
+    const ref = row ? instanceRef(row.id) : `the machine ${providerId}`;
     return `Releasing the machine it rented failed too, so ${ref} may still bill: gpuops will try again on its next check, or say "destroy ${ref}".`;
   }
   if (row) row = await settleInstance(services, row);

@@ -14,6 +14,7 @@ import {
 } from '../../cloud/snapshot/workspace-snapshot.ts';
 import type { SshTarget } from '../../cloud/ssh/ssh-client.ts';
 import { SshSession } from '../../cloud/ssh/ssh-session.ts';
+import { instanceRef } from '../../domain/instance-ref.ts';
 import { asGpuopsError, ErrorCode, GpuopsError } from '../../errors.ts';
 import { formatBytes } from '../../format/text.ts';
 import {
@@ -48,7 +49,7 @@ async function runningTarget(ctx: JobContext): Promise<InstanceRow & { ssh_host:
   if (!live) {
     throw new GpuopsError(
       ErrorCode.InvalidState,
-      `i-${row.id} is ${row.state === 'running' ? 'not running at the provider' : row.state}; its workspace can be reached only while it runs. Resume it first.`,
+      `${instanceRef(row.id)} is ${row.state === 'running' ? 'not running at the provider' : row.state}; its workspace can be reached only while it runs. Resume it first.`,
     );
   }
   return live;
@@ -79,10 +80,10 @@ export const runSnapshot: JobHandler = async (ctx) => {
       ? ` Deleted ${retention.deleted.join(', ')} (keeping the last ${retention.keep}).`
       : '';
   return {
-    instance: `i-${row.id}`,
+    instance: instanceRef(row.id),
     state: 'running',
     snapshot: ref,
-    summary: `${ref}${named} of i-${row.id}: ${done.files} files, ${formatBytes(Number(done.bytes))} (${formatBytes(Number(done.uploaded_bytes))} new). Say "restore ${ref} onto i-…" to bring it back.${removed}`,
+    summary: `${ref}${named} of ${instanceRef(row.id)}: ${done.files} files, ${formatBytes(Number(done.bytes))} (${formatBytes(Number(done.uploaded_bytes))} new). Say "restore ${ref} onto i-…" to bring it back.${removed}`,
   };
 };
 
@@ -167,10 +168,10 @@ export const runRestore: JobHandler = async (ctx) => {
   const args = operationArgs(ctx.operation, 'restore');
   const report = await restoreSnapshotOnto(ctx, row, args.snapshot);
   return {
-    instance: `i-${row.id}`,
+    instance: instanceRef(row.id),
     state: 'running',
     snapshot: args.snapshot,
-    summary: `${args.snapshot} restored onto i-${row.id} and verified: ${report.files} files, ${formatBytes(report.bytes)}, no mismatches, in ${(report.ms / 1000).toFixed(1)} s.`,
+    summary: `${args.snapshot} restored onto ${instanceRef(row.id)} and verified: ${report.files} files, ${formatBytes(report.bytes)}, no mismatches, in ${(report.ms / 1000).toFixed(1)} s.`,
   };
 };
 
@@ -209,7 +210,7 @@ export async function restoreSnapshotOnto(
       if (report.mismatchCount > 0) {
         throw new GpuopsError(
           ErrorCode.SnapshotMismatch,
-          `${snapshotRef} was written onto i-${target.id}, but ${report.mismatchCount} of its entries do not match it: ${report.mismatches.slice(0, 3).join('; ')}. Do not rely on this copy.`,
+          `${snapshotRef} was written onto ${instanceRef(target.id)}, but ${report.mismatchCount} of its entries do not match it: ${report.mismatches.slice(0, 3).join('; ')}. Do not rely on this copy.`,
           { details: { mismatches: report.mismatches } },
         );
       }

@@ -28,6 +28,7 @@ import { type MirrorReport, mirrorSnapshot } from '../../cloud/snapshot/workspac
 import type { SshTarget } from '../../cloud/ssh/ssh-client.ts';
 import { SshSession } from '../../cloud/ssh/ssh-session.ts';
 import type { GcpConfig } from '../../config.ts';
+import { instanceRef } from '../../domain/instance-ref.ts';
 import { asGpuopsError, ErrorCode, GpuopsError } from '../../errors.ts';
 import { formatBytes, formatDuration, formatPrice } from '../../format/text.ts';
 import type { QueueBackend } from '../queue/backend.ts';
@@ -147,7 +148,7 @@ export const runStandby: JobHandler = async (ctx) => {
     );
   }
   ctx.setInstance(instance.id);
-  const ref = `i-${instance.id}`;
+  const ref = instanceRef(instance.id);
   const latest = await latestCompleteSnapshot(ctx.db, instance.id, 0);
   if (!latest) {
     throw new GpuopsError(
@@ -269,7 +270,7 @@ export async function syncStandby(
 ): Promise<StandbySyncOutcome> {
   const standby = standbyServicesOf(services);
   const snapshots = snapshotServicesOf(services);
-  const ref = `i-${instanceId}`;
+  const ref = instanceRef(instanceId);
   const holder = `sync-${randomBytes(6).toString('hex')}`;
   const claimed = await claimStandbySync(services.db, instanceId, holder, leaseMs);
   if (!claimed) {
@@ -386,7 +387,7 @@ export function standbyTarget(
   row: StandbyRow,
 ): SshTarget {
   const standby = standbyServicesOf(services);
-  if (!row.nat_ip) throw noStandby(`i-${row.instance_id}`, row);
+  if (!row.nat_ip) throw noStandby(instanceRef(row.instance_id), row);
   return {
     host: row.nat_ip,
     port: standby.gcp.sshPort,
@@ -426,10 +427,14 @@ export async function syncStandbys(services: WorkerServices): Promise<StandbySyn
   for (const row of await listStandbys(services.db, ['serving'])) {
     if (await findInFlightOperation(services.db, row.instance_id)) continue;
     try {
-      if (await keepServingStandbyUp(services, row)) report.restarted.push(`i-${row.instance_id}`);
+      if (await keepServingStandbyUp(services, row)) report.restarted.push(instanceRef(row.instance_id));
     } catch (err) {
       const error = asGpuopsError(err);
-      report.failed.push({ instance: `i-${row.instance_id}`, code: error.code, message: error.message });
+      report.failed.push({
+        instance: instanceRef(row.instance_id),
+        code: error.code,
+        message: error.message,
+      });
     }
   }
   try {
@@ -441,14 +446,18 @@ export async function syncStandbys(services: WorkerServices): Promise<StandbySyn
   for (const row of await listStandbys(services.db, ['creating', 'deleting'])) {
     if (await findInFlightOperation(services.db, row.instance_id)) continue;
     try {
-      if (await settleOrphanedStandby(services, row)) report.settled.push(`i-${row.instance_id}`);
+      if (await settleOrphanedStandby(services, row)) report.settled.push(instanceRef(row.instance_id));
     } catch (err) {
       const error = asGpuopsError(err);
-      report.failed.push({ instance: `i-${row.instance_id}`, code: error.code, message: error.message });
+      report.failed.push({
+        instance: instanceRef(row.instance_id),
+        code: error.code,
+        message: error.message,
+      });
     }
   }
   for (const row of await listStandbys(services.db, ['ready', 'stopped'])) {
-    const ref = `i-${row.instance_id}`;
+    const ref = instanceRef(row.instance_id);
     try {
       const outcome = await syncStandby(services, row.instance_id);
       report[outcome.outcome === 'synced' ? 'synced' : 'current'].push(ref);
@@ -515,7 +524,7 @@ async function copySnapshot(
     services.db,
     {
       mode: 'shared',
-      holder: `standby sync of i-${snapshot.instance_id}`,
+      holder: `standby sync of ${instanceRef(snapshot.instance_id)}`,
       ...(services.shutdown && { signal: services.shutdown }),
     },
     async () => {
@@ -578,7 +587,7 @@ async function releaseFailedStandby(
       { err, vm: vmName },
       'could not delete a failed standby VM; the next standby pass will',
     );
-    const released = `Deleting its VM ${vmName} failed too; gpuops tries again on its next standby pass, or say "turn off standby for i-${instanceId}".`;
+    const released = `Deleting its VM ${vmName} failed too; gpuops tries again on its next standby pass, or say "turn off standby for ${instanceRef(instanceId)}".`;
     await updateStandby(services.db, instanceId, {
       error: JSON.stringify({ code: error.code, message: `${error.message} ${released}` }),
     });
@@ -648,7 +657,7 @@ async function deleteOrphanVms(services: WorkerServices): Promise<string[]> {
 
 /** GCP no longer has the VM: the standby is marked failed and the channel told. */
 async function standbyVanished(services: WorkerServices, row: StandbyRow): Promise<never> {
-  const ref = `i-${row.instance_id}`;
+  const ref = instanceRef(row.instance_id);
   const message = `${ref}'s standby VM ${row.vm_name} is gone at GCP (deleted outside gpuops); say "enable standby for ${ref}" to make a new one.`;
   const updated = await updateStandby(
     services.db,
@@ -679,7 +688,7 @@ async function standbyVanished(services: WorkerServices, row: StandbyRow): Promi
  */
 async function keepServingStandbyUp(services: WorkerServices, row: StandbyRow): Promise<boolean> {
   const compute = await standbyServicesOf(services).compute(row.zone);
-  const ref = `i-${row.instance_id}`;
+  const ref = instanceRef(row.instance_id);
   const vm = await compute.getVm(row.vm_name);
   const instance = await getInstance(services.db, row.instance_id);
   if (instance?.state !== 'on_standby') return false;

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEAD_STATUSES } from '../../../db/instance-states.ts';
-import type { ProviderInstance, ProviderInstanceStatus } from '../../cloud/provider.ts';
+import type { ProviderInstance } from '../../cloud/provider.ts';
+import type { ProviderInstanceStatus } from '../../domain/instance-states.ts';
+import { DEAD_STATUSES } from '../../domain/instance-states.ts';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 import type { JobContext } from '../queue/job-context.ts';
 

@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database, OperationKind, OperationRow } from '../../../db/schema.ts';
+import type { Database, OperationRow } from '../../../db/schema.ts';
 import type { GcpCompute } from '../../cloud/gcp/gcp-compute.ts';
 import type { GpuProvider } from '../../cloud/provider.ts';
 import type { SshKeyPair } from '../../cloud/ssh/ssh-keys.ts';
 import type { ObjectStore } from '../../cloud/storage/object-store.ts';
 import type { Config, GcpConfig } from '../../config.ts';
+import type { OperationKind } from '../../domain/operations.ts';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 import { OPERATION_ARGS, type OperationArgs } from '../../tools/schemas.ts';
 import type { OperationResult } from './progress.ts';

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { getOperation, getOperations } from '../../../db/repositories/operations.ts';
 import type { Database, OperationRow } from '../../../db/schema.ts';
+import { instanceRef } from '../../domain/instance-ref.ts';
 import type { QueueBackend } from './backend.ts';
 import { isProgressView, type OperationResult, type ProgressView, stepsOf } from './progress.ts';
 import { OPERATIONS_QUEUE } from './queue-names.ts';
@@ -24,7 +25,7 @@ export function finalView(row: OperationRow): ProgressView {
     ...(result?.instance
       ? { instance: result.instance }
       : row.instance_id !== null
-        ? { instance: `i-${row.instance_id}` }
+        ? { instance: instanceRef(row.instance_id) }
         : {}),
     state: row.state === 'succeeded' ? 'succeeded' : 'failed',
     step: row.step ?? steps[steps.length - 1] ?? 'done',
@@ -237,7 +238,7 @@ export class JobWatcher {
     return {
       operationId,
       kind: row.kind,
-      ...(row.instance_id !== null && { instance: `i-${row.instance_id}` }),
+      ...(row.instance_id !== null && { instance: instanceRef(row.instance_id) }),
       state: row.state === 'queued' ? 'queued' : 'running',
       step: row.step ?? 'Queued',
       stepIndex: 0,

@@ -7,12 +7,14 @@ import {
   createOperation,
   finishOperation,
 } from '../../../db/repositories/operations.ts';
-import type { Database, OperationKind } from '../../../db/schema.ts';
+import type { Database } from '../../../db/schema.ts';
 import type { Config } from '../../config.ts';
+import { instanceRef } from '../../domain/instance-ref.ts';
+import type { JobRef, OperationEnqueuer, OperationKind, OperationRequest } from '../../domain/operations.ts';
+import { requesterName } from '../../domain/request-context.ts';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 import { countMetric } from '../../metrics.ts';
-import type { OperationArgsIn } from '../../tools/schemas.ts';
-import { type JobRef, type OperationEnqueuer, type RequestContext, requesterName } from '../../tools/tool.ts';
+import type { OperationInputsIn } from '../../tools/schemas.ts';
 import type { QueueBackend } from './backend.ts';
 import { OPERATIONS_QUEUE } from './queue-names.ts';
 
@@ -40,7 +42,7 @@ export function newOperationId(): string {
 }
 
 /** Records an operation and puts it on the queue; the job id is the operation id. */
-export class OperationQueue implements OperationEnqueuer {
+export class OperationQueue implements OperationEnqueuer<OperationInputsIn> {
   private readonly queue;
 
   constructor(
@@ -56,15 +58,12 @@ export class OperationQueue implements OperationEnqueuer {
     });
   }
 
-  async enqueue<K extends OperationKind>(request: {
-    kind: K;
-    args: OperationArgsIn<K>;
-    context: RequestContext;
-    instanceId?: number;
-    operationId?: string;
-    /** Queued operations of these kinds on the same instance are cancelled in favour of this one. */
-    supersedes?: readonly OperationKind[];
-  }): Promise<JobRef> {
+  async enqueue<K extends OperationKind>(
+    request: OperationRequest<OperationInputsIn, K> & {
+      /** Scheduled passes name their operation, so a pass run twice enqueues it once. */
+      operationId?: string;
+    },
+  ): Promise<JobRef> {
     const operationId = request.operationId ?? newOperationId();
     if (request.instanceId !== undefined && request.supersedes?.length) {
       const cancelled = await cancelQueuedOperations(
@@ -94,7 +93,7 @@ export class OperationQueue implements OperationEnqueuer {
     await recordAudit(this.db, {
       actor: requesterName(request.context),
       action: request.kind,
-      target: request.instanceId === undefined ? operationId : `i-${request.instanceId}`,
+      target: request.instanceId === undefined ? operationId : instanceRef(request.instanceId),
       channel: request.context.channel,
       outcome: 'requested',
       price_per_hour: null,
@@ -130,7 +129,7 @@ export class OperationQueue implements OperationEnqueuer {
     return {
       operationId,
       kind: request.kind,
-      ...(request.instanceId !== undefined && { instance: `i-${request.instanceId}` }),
+      ...(request.instanceId !== undefined && { instance: instanceRef(request.instanceId) }),
     };
   }
 

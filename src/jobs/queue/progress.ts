@@ -1,4 +1,4 @@
-import type { OperationKind } from '../../../db/schema.ts';
+import type { OperationKind } from '../../domain/operations.ts';
 
 /**
  * What a job reports while it runs, and what the bot side renders into one chat message. The

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { DEAD_STATUSES } from '../../../db/instance-states.ts';
 import { recordAudit } from '../../../db/repositories/audit.ts';
 import {
   claimAutoFailover,
@@ -21,6 +20,8 @@ import {
 import { latestCompleteSnapshot } from '../../../db/repositories/snapshots.ts';
 import type { InstanceHealthRow, InstanceRow } from '../../../db/schema.ts';
 import { sshExec } from '../../cloud/ssh/ssh-client.ts';
+import { instanceRef } from '../../domain/instance-ref.ts';
+import { DEAD_STATUSES } from '../../domain/instance-states.ts';
 import { formatElapsed, formatPrice } from '../../format/text.ts';
 import { replacementSearch } from '../operations/failover-job.ts';
 import type { QueueBackend } from '../queue/backend.ts';
@@ -65,7 +66,7 @@ export async function checkHealth(
   const rows = await listInstances(db, { states: ['running', 'failed'] });
   const busy = await instancesWithOperationsInFlight(db);
   for (const row of rows) {
-    const ref = `i-${row.id}`;
+    const ref = instanceRef(row.id);
     const health = await getHealth(db, row.id);
     if (health?.failover_operation_id && !health.failover_reported_at) {
       // An automatic failover of this loss is running or has ended: tell how it ended, once.
@@ -151,7 +152,7 @@ async function startAutoFailover(
   why: string,
 ): Promise<string | undefined> {
   const { db, log } = services;
-  const ref = `i-${row.id}`;
+  const ref = instanceRef(row.id);
   const snapshot = await latestCompleteSnapshot(db, row.id, -1);
   if (!snapshot) {
     if (await claimLostReport(db, row.id, new Date())) {
@@ -212,7 +213,7 @@ async function reportFailoverEnd(
   if (operation && IN_FLIGHT.includes(operation.state)) return false;
   const succeeded = operation?.state === 'succeeded';
   if (!(await claimFailoverReport(services.db, row.id, operationId, { succeeded, at: now }))) return false;
-  const ref = `i-${row.id}`;
+  const ref = instanceRef(row.id);
   const result = operation?.result as { summary?: string } | null | undefined;
   const failover = await services.db
     .selectFrom('failovers')
@@ -252,7 +253,7 @@ async function reportFailoverEnd(
 }
 
 async function tellLoss(services: WorkerServices, row: InstanceRow, why: string): Promise<void> {
-  const ref = `i-${row.id}`;
+  const ref = instanceRef(row.id);
   const snapshot = await latestCompleteSnapshot(services.db, row.id, -1);
   const recover = snapshot
     ? `Say "failover ${ref}" to move it to a new machine with snap-${snapshot.id} (taken ${formatElapsed(Date.now() - snapshot.created_at.getTime())} ago), or "destroy ${ref}" to stop paying for it.`
@@ -333,7 +334,7 @@ export async function failBackDue(
       await operations.enqueue({
         kind: 'failover',
         operationId,
-        args: { instance: `i-${row.id}`, reason: 'failback' },
+        args: { instance: instanceRef(row.id), reason: 'failback' },
         context: {
           user: AUTOMATIC_REQUESTER,
           userName: 'gpuops failback',
@@ -349,9 +350,9 @@ export async function failBackDue(
     await addInstanceNotice(
       db,
       row,
-      `A ${search.wanted} is available again under ${formatPrice(search.ceiling)} per GPU: moving i-${row.id} back from its CPU standby, with the work done there (operation ${operationId}).`,
+      `A ${search.wanted} is available again under ${formatPrice(search.ceiling)} per GPU: moving ${instanceRef(row.id)} back from its CPU standby, with the work done there (operation ${operationId}).`,
     );
-    started.push(`i-${row.id}`);
+    started.push(instanceRef(row.id));
   }
   return started;
 }

@@ -3,6 +3,7 @@ import { listInstances } from '../../../db/repositories/instances.ts';
 import { addInstanceNotice } from '../../../db/repositories/notices.ts';
 import { findInFlightOperation, getOperation, instanceThread } from '../../../db/repositories/operations.ts';
 import type { InstanceRow } from '../../../db/schema.ts';
+import { instanceRef } from '../../domain/instance-ref.ts';
 import { formatElapsed } from '../../format/text.ts';
 import { AUTOMATIC_REQUESTER, type WorkerServices } from '../queue/job-context.ts';
 import type { OperationQueue } from '../queue/operation-queue.ts';
@@ -41,7 +42,7 @@ export async function hibernateDue(
       await operations.enqueue({
         kind: 'hibernate',
         operationId,
-        args: { instance: `i-${row.id}`, reason: 'auto' },
+        args: { instance: instanceRef(row.id), reason: 'auto' },
         context: {
           user: AUTOMATIC_REQUESTER,
           userName: 'gpuops hibernation',
@@ -57,9 +58,9 @@ export async function hibernateDue(
     await addInstanceNotice(
       db,
       row,
-      `i-${row.id} has been paused for ${formatElapsed(now.getTime() - row.stopped_at!.getTime())}, past its hibernation time: snapshotting its workspace and releasing its machine so its disk stops billing (operation ${operationId}). "resume i-${row.id}" wakes it later.`,
+      `${instanceRef(row.id)} has been paused for ${formatElapsed(now.getTime() - row.stopped_at!.getTime())}, past its hibernation time: snapshotting its workspace and releasing its machine so its disk stops billing (operation ${operationId}). "resume ${instanceRef(row.id)}" wakes it later.`,
     );
-    started.push(`i-${row.id}`);
+    started.push(instanceRef(row.id));
   }
   return started;
 }

@@ -31,9 +31,10 @@ import {
 import type { InstanceRow } from '../../../db/schema.ts';
 import { diskCostPerHour } from '../../cloud/provider.ts';
 import { readGpuUtilization } from '../../cloud/ssh/gpu-utilization.ts';
+import { instanceRef } from '../../domain/instance-ref.ts';
+import type { RequestContext } from '../../domain/request-context.ts';
 import { ErrorCode, isGpuopsError } from '../../errors.ts';
 import { formatDuration, formatPrice } from '../../format/text.ts';
-import type { RequestContext } from '../../tools/tool.ts';
 import type { QueueBackend } from '../queue/backend.ts';
 import type { WorkerServices } from '../queue/job-context.ts';
 import type { OperationQueue } from '../queue/operation-queue.ts';
@@ -129,7 +130,7 @@ async function checkInstance(
   report: IdleCheckReport,
 ): Promise<void> {
   const { db, config, log } = services;
-  const ref = `i-${instance.id}`;
+  const ref = instanceRef(instance.id);
   if (!instance.ssh_host || !instance.ssh_port) return;
   // An operation under way owns the instance; its episode waits (a long one breaks it by the gap).
   if (await findInFlightOperation(db, instance.id)) return;
@@ -221,7 +222,7 @@ async function requestPause(
   report: IdleCheckReport,
 ): Promise<void> {
   const { db, log } = services;
-  const ref = `i-${instance.id}`;
+  const ref = instanceRef(instance.id);
   const operationId = autoPauseOperationId(instance.id, idleSince);
   if (!(await claimPause(db, instance.id, idleSince, operationId, at))) return;
   const replyTo = await instanceThread(db, instance);
@@ -279,7 +280,7 @@ async function settleRequestedPauses(
       // Recorded before the watch row lets go of the operation, so a crash between the two
       // leaves it to the next pass; the audit log takes each once.
       await recordAutoPause(db, {
-        instance: `i-${instance.id}`,
+        instance: instanceRef(instance.id),
         channel: instance.channel,
         pricePerHour: instance.price_per_hour,
         diskPerHour: await pausedDiskCost(services, instance),
@@ -289,16 +290,17 @@ async function settleRequestedPauses(
         idleMinutes: policy?.idleMinutes ?? null,
         minUtilization: policy?.minUtilization ?? null,
       });
-      if (await settlePause(db, watch.instance_id, operationId)) report.settled.push(`i-${instance.id}`);
+      if (await settlePause(db, watch.instance_id, operationId))
+        report.settled.push(instanceRef(instance.id));
       continue;
     }
     if (!(await settlePause(db, watch.instance_id, operationId))) continue;
-    report.settled.push(`i-${watch.instance_id}`);
+    report.settled.push(instanceRef(watch.instance_id));
     if (instance) {
       await notify(
         services,
         instance,
-        `Auto-pause of i-${instance.id} did not work: ${operation.error?.message ?? 'the pause failed'}. It is still watched and will be tried again after another idle window.`,
+        `Auto-pause of ${instanceRef(instance.id)} did not work: ${operation.error?.message ?? 'the pause failed'}. It is still watched and will be tried again after another idle window.`,
       );
     }
   }

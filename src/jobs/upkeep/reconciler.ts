@@ -1,8 +1,8 @@
-import { LIVE_STATES, settledColumns } from '../../../db/instance-states.ts';
 import { recordAudit } from '../../../db/repositories/audit.ts';
 import {
   deleteUnrentedInstance,
   listInstances,
+  settledColumns,
   settleIdleInstance,
   updateIdleInstance,
   updateInstance,
@@ -14,8 +14,11 @@ import {
   instancesWithOperationsInFlight,
   listUnfinishedOperations,
 } from '../../../db/repositories/operations.ts';
-import type { InstanceRow, InstanceState } from '../../../db/schema.ts';
+import type { InstanceRow } from '../../../db/schema.ts';
 import type { ProviderInstance } from '../../cloud/provider.ts';
+import { instanceRef } from '../../domain/instance-ref.ts';
+import type { InstanceState } from '../../domain/instance-states.ts';
+import { LIVE_STATES } from '../../domain/instance-states.ts';
 import { formatPrice } from '../../format/text.ts';
 import { endIfAbandoned } from '../operations/operation-worker.ts';
 import { operationOfLabel } from '../operations/rental-label.ts';
@@ -147,7 +150,7 @@ async function settleRecord(
     // Its deploy ended without hearing of a rental; the label says whether one happened after all.
     const found = machines.find((m) => m.label === current.label);
     if (!found) {
-      if (await deleteUnrentedInstance(db, current.id)) report.removed.push(`i-${current.id}`);
+      if (await deleteUnrentedInstance(db, current.id)) report.removed.push(instanceRef(current.id));
       return undefined;
     }
     const adopted = await updateIdleInstance(db, current.id, { provider_instance_id: found.id });
@@ -168,7 +171,7 @@ async function settleRecord(
   // A record an operation took meanwhile is still that operation's claim on its machine.
   if (!settled.moved) return settled.row;
   const { row: updated, moved } = settled;
-  const ref = `i-${current.id}`;
+  const ref = instanceRef(current.id);
   report.repaired.push({ instance: ref, from: moved.from, to: moved.to, provider: moved.provider });
   await addNotice(db, {
     channel: current.channel,
@@ -200,7 +203,7 @@ async function destroyOrphan(
   await recordAudit(db, {
     actor: 'gpuops',
     action: 'destroy-orphan',
-    target: claim ? `i-${claim.id}` : machine.id,
+    target: claim ? instanceRef(claim.id) : machine.id,
     channel,
     outcome: 'ok',
     price_per_hour: machine.pricePerHour,

@@ -19,9 +19,10 @@ import {
   snapshotsAwaitingPurge,
   snapshotsBeingRestored,
 } from '../../../db/repositories/snapshots.ts';
-import type { ReplyTarget, SnapshotPolicyRow } from '../../../db/schema.ts';
+import type { SnapshotPolicyRow } from '../../../db/schema.ts';
 import { collectGarbage, type GarbageReport } from '../../cloud/snapshot/snapshot-gc.ts';
-import type { RequestContext } from '../../tools/tool.ts';
+import { instanceRef } from '../../domain/instance-ref.ts';
+import type { ReplyTarget, RequestContext } from '../../domain/request-context.ts';
 import type { QueueBackend } from '../queue/backend.ts';
 import type { SnapshotServices, WorkerServices } from '../queue/job-context.ts';
 import type { OperationQueue } from '../queue/operation-queue.ts';
@@ -73,7 +74,7 @@ export async function applyRetention(
       channel: row.channel,
       outcome: 'ok',
       price_per_hour: null,
-      details: JSON.stringify({ instance: `i-${instanceId}`, reason: 'retention', keep }),
+      details: JSON.stringify({ instance: instanceRef(instanceId), reason: 'retention', keep }),
     });
   }
   if (deleted.length > 0) {
@@ -169,7 +170,7 @@ export async function runSnapshotSchedules(
   const { db, log } = services;
   const report: ScheduleReport = { queued: [], skipped: [], ended: [] };
   for (const policy of await listSnapshotSchedules(db)) {
-    const ref = `i-${policy.instance_id}`;
+    const ref = instanceRef(policy.instance_id);
     try {
       await reportLastOutcome(services, policy);
       const instance = await getInstance(db, policy.instance_id);
@@ -248,7 +249,7 @@ async function reportLastOutcome(services: WorkerServices, policy: SnapshotPolic
     channel: policy.channel,
     reply_to: policy.reply_to === null ? null : JSON.stringify(policy.reply_to),
     instance_id: policy.instance_id,
-    text: `The scheduled snapshot of i-${policy.instance_id} (${operation.id}) failed: ${operation.error?.message ?? 'no reason recorded'} The schedule stays on.`,
+    text: `The scheduled snapshot of ${instanceRef(policy.instance_id)} (${operation.id}) failed: ${operation.error?.message ?? 'no reason recorded'} The schedule stays on.`,
   });
 }
 

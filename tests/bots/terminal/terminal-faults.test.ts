@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addNotice, getNotice } from '../../../db/repositories/notices.ts';
 import { runTerminalChat } from '../../../src/bots/terminal/terminal-chat.ts';
 import { terminalSafe } from '../../../src/bots/terminal/terminal-text.ts';
-import type { RequestContext } from '../../../src/tools/tool.ts';
+import type { RequestContext } from '../../../src/domain/request-context.ts';
 import { startTestGpuops, type TestGpuops } from '../../support/gpuops-harness.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../../support/openai-stand-in.ts';
 import { waitFor } from '../../support/wait.ts';

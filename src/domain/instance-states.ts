@@ -1,11 +1,41 @@
-import type { ProviderInstance, ProviderInstanceStatus } from '../src/cloud/provider.ts';
-import type { InstanceRow, InstanceState, InstanceUpdate } from './schema.ts';
-
 /**
  * How gpuops's instance states relate to what the provider says. The provider is the truth about
  * machines: whenever no operation is moving an instance, its record is what `settledState` makes
  * of the provider's status.
  */
+
+/**
+ * gpuops's lifecycle state of an instance (the provider's own status is kept beside it).
+ * `stopping`, `starting` and `destroying` only last while an operation moves the instance; when
+ * it ends, however it ends, the state is settled against the provider (settledState below).
+ * `failed`: the machine still exists at the provider but is dead (exited, offline); it can only
+ * be destroyed. `destroyed`: the provider no longer has the machine; nothing bills.
+ * `hibernated`: the machine was released after its workspace was snapshotted; nothing bills but the
+ * snapshot, and resuming it restores that snapshot onto a new machine under the same name.
+ * `on_standby`: no GPU could be had when it failed over, so it runs on its CPU standby VM (its SSH
+ * address is the VM's); failing back moves it onto a GPU machine again.
+ */
+export type InstanceState =
+  | 'provisioning'
+  | 'running'
+  | 'stopping'
+  | 'stopped'
+  | 'starting'
+  | 'failed'
+  | 'destroying'
+  | 'destroyed'
+  | 'hibernated'
+  | 'on_standby';
+
+/** The instance states gpuops reasons about, mapped from vast.ai's `actual_status`. */
+export type ProviderInstanceStatus =
+  | 'provisioning'
+  | 'loading'
+  | 'running'
+  | 'stopped'
+  | 'exited'
+  | 'offline'
+  | 'unknown';
 
 /** What the provider says of a machine: one of its statuses, or that it no longer lists it. */
 export type ProviderView = ProviderInstanceStatus | 'gone';
@@ -44,28 +74,6 @@ export function settledState(view: ProviderView, previous: InstanceState): Insta
   return previous === 'provisioning' ? 'provisioning' : 'starting';
 }
 
-/** The columns that make a record follow the provider's view of its machine. */
-export function settledColumns(
-  row: InstanceRow,
-  live: ProviderInstance | null,
-): Omit<InstanceUpdate, 'id' | 'created_at' | 'updated_at'> {
-  const view: ProviderView = live?.status ?? 'gone';
-  const state = settledState(view, row.state);
-  return {
-    state,
-    provider_status: view,
-    ...(state === 'destroyed' && { destroyed_at: row.destroyed_at ?? new Date(), running_since: null }),
-    ...(state === 'running' && {
-      running_since: row.running_since ?? new Date(),
-      ...(live?.sshHost && { ssh_host: live.sshHost }),
-      ...(live?.sshPort && { ssh_port: live.sshPort }),
-    }),
-    ...((state === 'stopped' || state === 'failed') && { running_since: null }),
-    ...(state === 'stopped' && { stopped_at: row.stopped_at ?? new Date() }),
-    ...(state !== 'stopped' && row.stopped_at !== null && { stopped_at: null }),
-  };
-}
-
 /** Whether the record and the provider tell the same story (an operation may be moving it). */
 export function agreesWithProvider(state: InstanceState, view: ProviderView): boolean {
   switch (state) {
@@ -96,18 +104,4 @@ export function agreesWithProvider(state: InstanceState, view: ProviderView): bo
 export function billsGpus(state: InstanceState, view: ProviderView | undefined): boolean {
   if (view !== undefined) return GPU_BILLING.has(view);
   return state === 'running' || state === 'provisioning' || state === 'starting' || state === 'stopping';
-}
-
-/** The columns of an instance whose machine was released after its workspace was snapshotted. */
-export function hibernatedColumns(at: Date): Omit<InstanceUpdate, 'id' | 'created_at' | 'updated_at'> {
-  return {
-    state: 'hibernated',
-    provider_instance_id: null,
-    provider_status: 'gone',
-    ssh_host: null,
-    ssh_port: null,
-    running_since: null,
-    stopped_at: null,
-    hibernated_at: at,
-  };
 }
