@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { InstancesClient, type protos, ZoneOperationsClient } from '@google-cloud/compute';
 import { GoogleAuth, JWT, OAuth2Client, UserRefreshClient } from 'google-auth-library';
 import pRetry from 'p-retry';
+import pTimeout from 'p-timeout';
 import type { Logger } from 'pino';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 import { rememberSecrets } from '../../redact.ts';
@@ -116,11 +117,10 @@ export class GcpCompute {
   async verifyCredentials(): Promise<string> {
     if (this.options.apiEndpoint) return 'a fixed test token (GPUOPS_GCP_API_ENDPOINT is a local stand-in)';
     try {
-      const token: unknown = await withDeadline<unknown>(
-        this.auth.client.getAccessToken(),
-        this.options.timeoutMs,
-        'getting an access token',
-      );
+      const token: unknown = await pTimeout<unknown>(this.auth.client.getAccessToken(), {
+        milliseconds: this.options.timeoutMs,
+        message: `getting an access token timed out after ${this.options.timeoutMs} ms`,
+      });
       const value = typeof token === 'string' ? token : (token as { token?: string } | null)?.token;
       if (!value) throw new Error('no access token came back');
       return this.auth.who;
@@ -470,14 +470,4 @@ function lastPart(link: string | null | undefined): string {
 function isNotFoundOf(err: unknown, name: string): boolean {
   const e = err as { httpStatusCode?: number; message?: string } | undefined;
   return e?.httpStatusCode === 404 && (e.message ?? '').includes(`/instances/${name}`);
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
