@@ -156,6 +156,7 @@ function snapshotStorage(
       },
     },
     async close() {
+      // A store that failed to open has nothing to close; whoever opened it was given the error.
       const made = await opened?.catch(() => undefined);
       made?.store.close();
       await made?.local?.close();

@@ -101,6 +101,7 @@ function describe(config: Config): string {
 async function checkDatabase(config: Config): Promise<Omit<DoctorResult, 'name'>> {
   if (!config.databaseUrl) {
     const dir = path.join(config.dataDir, 'pglite');
+    // No lock file (or none readable) means no process holds the embedded database.
     const holder = await readFile(`${dir}.lock`, 'utf8').catch(() => undefined);
     const where = existsSync(path.join(dir, 'PG_VERSION'))
       ? `embedded PGlite in ${dir}`
@@ -135,6 +136,7 @@ async function checkDatabase(config: Config): Promise<Omit<DoctorResult, 'name'>
       detail: `PostgreSQL ${version}; ${pending === 0 ? 'schema up to date' : `${pending} migration${pending === 1 ? '' : 's'} to apply (gpuops applies them when it starts)`}`,
     };
   } finally {
+    // The check has its answer; a connection that fails to close cleanly changes nothing in it.
     await client.end().catch(() => {});
   }
 }

@@ -47,6 +47,7 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<voi
   const pending = new Set<Promise<unknown>>();
   const failed = async (err: unknown, what: string) => {
     options.chat.log.error({ err }, what);
+    // Logged above; a terminal that cannot be written to has nobody left to tell.
     await surface.post(failureAnswer(err)).catch(() => undefined);
   };
   let busy = Promise.resolve();

@@ -8,6 +8,7 @@ export class SerialQueue {
 
   run<T>(task: () => Promise<T> | T): Promise<T> {
     const result = this.tail.then(task);
+    // The caller gets the task's error through `result`; the next task runs either way.
     this.tail = result.catch(() => undefined);
     return result;
   }

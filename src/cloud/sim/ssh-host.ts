@@ -164,6 +164,7 @@ export class SshHost {
       finished = true;
       this.processes.delete(child);
       if (processGroupAlive(child)) this.lingering.add(child);
+      // A stream that failed has finished too; the exit status below is what the client hears.
       await Promise.all(paced.map((pace) => streamFinished(pace).catch(() => undefined)));
       try {
         if (signal) channel.exit(signal.replace(/^SIG/, ''), false, '');
