@@ -4,6 +4,7 @@ import { extractLimit, extractMemory, extractOrder, extractReliability } from '.
 import { extractGpus, extractUnknownGpus } from './extract-gpu.ts';
 import { extractImage } from './extract-image.ts';
 import { extractInstances } from './extract-instances.ts';
+import { extractName } from './extract-name.ts';
 import { extractPrice } from './extract-price.ts';
 import { extractRegion } from './extract-region.ts';
 import { extractSnapshots } from './extract-snapshots.ts';
@@ -12,13 +13,15 @@ import type { UnreadText } from './unread-text.ts';
 
 /**
  * Runs the extractors over one request. The order matters because each consumes what it
- * understood: image references go first (their tags hold digits and colons), then snapshot and instance ids,
+ * understood: image references go first (their tags hold digits and colons), then names ("called v2-4090" names
+ * no GPU), snapshot and instance ids,
  * disk sizes ("200 GB disk" is not GPU memory), sort phrases ("bang for the buck" is not a price),
  * reliability ("99%"), prices, GPU names, limits and counts (which read the GPU markers), memory
  * (after "A100 80GB" has been taken as a name), regions, and last the GPU-looking leftovers.
  */
 const PIPELINE: ReadonlyArray<(unread: UnreadText, out: Extraction) => void> = [
   extractImage,
+  extractName,
   extractSnapshots,
   extractInstances,
   extractDisk,

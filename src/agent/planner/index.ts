@@ -138,9 +138,19 @@ function scoreClause(text: string, previous?: Extraction): ClausePlan {
   const extraction = extract(unread);
   const verdict = classify(unread.text, extraction);
   switch (verdict.kind) {
-    case 'tool':
+    case 'tool': {
       if (previous) inherit(verdict.declaration, extraction, previous);
-      return { plan: buildPlan(verdict.declaration, extraction, unread.text), extraction };
+      const answer = verdict.unread?.answer;
+      const plan = buildPlan(
+        verdict.declaration,
+        extraction,
+        unread.text,
+        answer === undefined ? undefined : say.cannotRead(answer),
+      );
+      // A tool of the kind the request is about that cannot read it says how to ask for it.
+      if (plan.kind === 'unknown' && answer !== undefined) return { plan, extraction, cannot: answer };
+      return { plan, extraction };
+    }
     case 'unsupported':
       return {
         plan: { kind: 'unknown', message: say.cannotRead(verdict.answer) },

@@ -18,7 +18,8 @@ export interface ScoredDeclaration extends ToolDeclaration {
 }
 
 export type Verdict =
-  | { kind: 'tool'; declaration: ScoredDeclaration }
+  /** `unread`: how to ask for the tools whose words the request said, if this one cannot build it. */
+  | { kind: 'tool'; declaration: ScoredDeclaration; unread?: Unread }
   | { kind: 'unsupported'; answer: string }
   | { kind: 'negated'; word: string }
   /** Two instance actions and no way to tell which instance each is for ("pause i-3 destroy i-4"). */
@@ -31,8 +32,17 @@ const SCORED: readonly ScoredDeclaration[] = DECLARED.filter(
 ).sort((a, b) => a.reading.risk - b.reading.risk);
 
 // Words of what gpuops does (or does not do yet) that no reading took: answered with how to ask
-// for it rather than a guess, when no tool scored at least this much.
-const UNREAD: readonly Unread[] = [...DECLARED.flatMap((d) => (d.unread ? [d.unread] : [])), ...NOT_YET];
+// for it rather than a guess at another kind of tool, when no tool scored more than this. A
+// reading of a tool of the same kind (the same `can`) is not a guess: it is tried first.
+interface DeclaredUnread {
+  unread: Unread;
+  /** What the declaring tool can do; undefined for what no tool does yet. */
+  can?: string;
+}
+const UNREAD: readonly DeclaredUnread[] = [
+  ...DECLARED.flatMap((d) => (d.unread ? [{ unread: d.unread, can: d.can }] : [])),
+  ...NOT_YET.map((unread) => ({ unread })),
+];
 const UNSUPPORTED_WEIGHT = 6;
 
 // "don't destroy i-3", "do not stop it": the verb after a negation does not count.
@@ -79,8 +89,14 @@ export function classify(text: string, ex: Extraction): Verdict {
     if ([...acted].some((d) => others.includes(d.tool))) scores.set(declaration, 0);
   }
 
+  // Only tools the request could be for: "bring back snap-2 onto i-7" acts like a resume, but a
+  // snapshot id leaves resume far below the threshold.
   const actions = SCORED.filter(
-    (d) => d.reading.needsAct && d.reading.uses.includes('instance') && acted.has(d),
+    (d) =>
+      d.reading.needsAct &&
+      d.reading.uses.includes('instance') &&
+      acted.has(d) &&
+      (scores.get(d) ?? 0) >= THRESHOLD,
   );
   if (actions.length > 1 && ex.instances.length > 0) {
     return { kind: 'conflict', verbs: actions.map((d) => d.reading.verb) };
@@ -98,19 +114,21 @@ export function classify(text: string, ex: Extraction): Verdict {
   }
 
   const unread = firstUnread(scored);
-  if (unread && (best === undefined || UNSUPPORTED_WEIGHT >= bestScore)) {
-    return { kind: 'unsupported', answer: unread.answer };
+  const sameKind = unread?.can !== undefined && unread.can === best?.can;
+  if (unread && !sameKind && (best === undefined || UNSUPPORTED_WEIGHT >= bestScore)) {
+    return { kind: 'unsupported', answer: unread.unread.answer };
   }
-  if (best !== undefined) return { kind: 'tool', declaration: best };
+  if (best !== undefined)
+    return { kind: 'tool', declaration: best, ...(unread && { unread: unread.unread }) };
   if (negatedWord !== undefined) return { kind: 'negated', word: negatedWord };
   return { kind: 'none' };
 }
 
 /** The Unread whose words come first in the text. */
-function firstUnread(text: string): Unread | undefined {
-  let first: { unread: Unread; at: number } | undefined;
+function firstUnread(text: string): DeclaredUnread | undefined {
+  let first: { unread: DeclaredUnread; at: number } | undefined;
   for (const unread of UNREAD) {
-    const at = text.search(unread.words);
+    const at = text.search(unread.unread.words);
     if (at >= 0 && (first === undefined || at < first.at)) first = { unread, at };
   }
   return first?.unread;

@@ -13,6 +13,7 @@ export type Slot =
   | 'order'
   | 'limit'
   | 'image'
+  | 'name'
   | 'disk';
 
 /** Whether the request gave the slot, readable or not: "i-1.5" still says it is about an instance. */
@@ -40,6 +41,8 @@ export function hasSlot(ex: Extraction, slot: Slot): boolean {
       return ex.limit !== undefined;
     case 'image':
       return ex.image !== undefined;
+    case 'name':
+      return ex.name !== undefined || ex.problems.some((p) => p.field === 'name');
     case 'disk':
       return ex.diskGb !== undefined;
   }

@@ -19,6 +19,7 @@ export type Field =
   | 'memory'
   | 'instance'
   | 'snapshot'
+  | 'name'
   | 'limit'
   | 'region';
 
@@ -51,6 +52,8 @@ export interface Extraction {
    */
   regionChoices?: { places: string[]; problem: Problem };
   image?: string;
+  /** A name for what is made ("called before-upgrade"), as written. */
+  name?: string;
   diskGb?: number;
   minReliability?: number;
   minGpuRamGb?: number;

@@ -96,7 +96,7 @@ describe('a message where one request is for something gpuops cannot do', () => 
     ['pause i-3 and clone i-4', 'pause i-3', /can't clone or resize an instance yet/],
     ['snapshot i-3 then duplicate it', 'snapshot i-3', /can't clone or resize an instance yet/],
     ['resize i-4 and destroy i-5', 'destroy i-5', /can't clone or resize an instance yet/],
-    ['pause i-3 and back up everything somewhere', 'pause i-3', /can't read that as a snapshot request/],
+    ['pause i-3 and restore i-4 from yesterday', 'pause i-3', /can't read that as a snapshot request/],
   ])(
     'answers "%s" plainly about that part, runs nothing, and names the part it understood',
     (text, rest, why) => {

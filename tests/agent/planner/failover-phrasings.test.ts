@@ -78,9 +78,9 @@ describe('failover, auto-failover and hibernation phrasings', () => {
   });
 
   it.each([
-    ['restore snap-2 on a 4090', { snapshot: 'snap-2', gpu: '4090' }],
+    ['restore snap-2 on a 4090', { snapshot: 'snap-2', gpu: 'rtx-4090' }],
     ['restore snap-2 onto a new instance', { snapshot: 'snap-2' }],
-    ['bring back snap-2 on a new A100 80GB', { snapshot: 'snap-2', gpu: 'A100 80GB' }],
+    ['bring back snap-2 on a new A100 80GB', { snapshot: 'snap-2', gpu: 'a100-80gb' }],
   ])('reads "%s" as a restore onto a new instance', (text, args) => {
     expect(calls(text)).toEqual([{ tool: 'restore_to_new_instance', args }]);
   });

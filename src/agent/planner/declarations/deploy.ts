@@ -205,6 +205,7 @@ export const deploy: ToolDeclaration = {
     objects: [{ pattern: /\bnew\b/, points: 1 }],
     slots: [
       { slots: ['instance'], points: -4 },
+      { slots: ['snapshot'], points: -6 },
       { slots: ['gpu'], points: 2 },
       { slots: ['price'], points: 1 },
       { slots: ['count'], points: 1 },

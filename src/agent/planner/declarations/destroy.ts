@@ -23,7 +23,7 @@ export const destroy: ToolDeclaration = {
     objects: [{ pattern: SNAPSHOT_NOUN, points: -3 }],
     slots: [
       { slots: ['instance'], points: 3 },
-      { slots: ['snapshot'], points: -4 },
+      { slots: ['snapshot'], points: -6 },
     ],
     needsAct: true,
     risk: 6,

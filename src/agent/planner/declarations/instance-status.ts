@@ -30,7 +30,7 @@ export const instanceStatus: ToolDeclaration = {
     ],
     slots: [
       { slots: ['instance'], points: 3, notAfterNegation: true },
-      { slots: ['snapshot'], points: -4 },
+      { slots: ['snapshot'], points: -6 },
     ],
     risk: 0,
     uses: ['instance'],

@@ -72,7 +72,10 @@ export const pause: ToolDeclaration = {
   reading: {
     acts: [{ pattern: new RegExp(String.raw`\b(?:${PAUSE_VERBS})\b`), points: 5 }],
     objects: [],
-    slots: [{ slots: ['instance'], points: 3 }],
+    slots: [
+      { slots: ['instance'], points: 3 },
+      { slots: ['snapshot'], points: -6 },
+    ],
     needsAct: true,
     risk: 3,
     uses: ['instance'],

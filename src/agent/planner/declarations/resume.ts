@@ -38,7 +38,10 @@ export const resume: ToolDeclaration = {
       },
     ],
     objects: [{ pattern: /\bstart\b[^.;]*\b(?:again|back)\b/, points: 3 }],
-    slots: [{ slots: ['instance'], points: 3 }],
+    slots: [
+      { slots: ['instance'], points: 3 },
+      { slots: ['snapshot'], points: -6 },
+    ],
     needsAct: true,
     risk: 4,
     uses: ['instance'],

@@ -246,6 +246,7 @@ export const searchOffers: ToolDeclaration = {
     ],
     slots: [
       { slots: ['instance'], points: -4 },
+      { slots: ['snapshot'], points: -6 },
       { slots: ['gpu'], points: 3 },
       { slots: ['order', 'limit', 'memory'], points: 2 },
       { slots: ['price'], points: 1 },

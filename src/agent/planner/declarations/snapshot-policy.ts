@@ -1,5 +1,5 @@
 import type { ToolDeclaration } from '../declaration.ts';
-import { readSnapshotPolicy } from '../snapshots.ts';
+import { readSnapshotPolicy } from '../snapshot-schedules.ts';
 import { SNAPSHOT_TALK } from '../topic-words.ts';
 
 export const snapshotPolicy: ToolDeclaration = {

@@ -100,26 +100,62 @@ export const HELD_OUT: readonly HeldOut[] = [
   { text: 'spin up a new machine from snap-2', tool: 'restore_to_new_instance' },
   { text: 'list the backups of instance 6', calls: one('list_snapshots', { instance: 'i-6' }) },
   { text: 'show me the checkpoints for i-2', calls: one('list_snapshots', { instance: 'i-2' }) },
-  { text: 'could you snapshot i-5 every 12 hours?', calls: one('snapshot_policy', { instance: 'i-5', every_minutes: 720 }) },
+  {
+    text: 'could you snapshot i-5 every 12 hours?',
+    calls: one('snapshot_policy', { instance: 'i-5', every_minutes: 720 }),
+  },
   { text: 'back up i-9 nightly', calls: one('snapshot_policy', { instance: 'i-9', every_minutes: 1440 }) },
-  { text: 'no more scheduled backups for i-4', calls: one('snapshot_policy', { instance: 'i-4', stop_schedule: true }) },
+  {
+    text: 'no more scheduled backups for i-4',
+    calls: one('snapshot_policy', { instance: 'i-4', stop_schedule: true }),
+  },
   { text: 'move i-6 to another host', calls: one('failover', { instance: 'i-6' }) },
   { text: 'i-3 went down, can you recover it?', calls: one('failover', { instance: 'i-3' }) },
-  { text: 'switch on automatic failover for i-8', calls: one('auto_failover', { instance: 'i-8', enabled: true }) },
+  {
+    text: 'switch on automatic failover for i-8',
+    calls: one('auto_failover', { instance: 'i-8', enabled: true }),
+  },
   { text: 'turn auto failover off on i-8', calls: one('auto_failover', { instance: 'i-8', enabled: false }) },
-  { text: 'could you hibernate instance 6 and i-7', calls: [...one('hibernate', { instance: 'i-6' }), ...one('hibernate', { instance: 'i-7' })] },
-  { text: 'hibernate i-2 once it has been paused for 3 hours', calls: one('hibernation_policy', { instance: 'i-2', after_minutes: 180 }) },
-  { text: "don't hibernate i-2 anymore", calls: one('hibernation_policy', { instance: 'i-2', after_minutes: null }) },
-  { text: 'please set up a standby for instance 5', calls: one('standby', { instance: 'i-5', enabled: true }) },
+  {
+    text: 'could you hibernate instance 6 and i-7',
+    calls: [...one('hibernate', { instance: 'i-6' }), ...one('hibernate', { instance: 'i-7' })],
+  },
+  {
+    text: 'hibernate i-2 once it has been paused for 3 hours',
+    calls: one('hibernation_policy', { instance: 'i-2', after_minutes: 180 }),
+  },
+  {
+    text: "don't hibernate i-2 anymore",
+    calls: one('hibernation_policy', { instance: 'i-2', after_minutes: null }),
+  },
+  {
+    text: 'please set up a standby for instance 5',
+    calls: one('standby', { instance: 'i-5', enabled: true }),
+  },
   { text: 'remove the cpu standby from i-5', calls: one('standby', { instance: 'i-5', enabled: false }) },
-  { text: 'auto pause i-7 after 45 minutes of idling', calls: one('auto_pause', { instance: 'i-7', idle_minutes: 45 }) },
+  {
+    text: 'auto pause i-7 after 45 minutes of idling',
+    calls: one('auto_pause', { instance: 'i-7', idle_minutes: 45 }),
+  },
   { text: 'stop auto pausing instance 7', calls: one('stop_auto_pause', { instance: 'i-7' }) },
   { text: 'leave i-7 running for 2 hours', calls: one('keep_running', { instance: 'i-7', minutes: 120 }) },
   { text: 'how much has auto-pause saved us this month?', calls: one('idle_savings', { period: 'month' }) },
-  { text: 'wipe snap-3 and snap-4', calls: [...one('delete_snapshot', { snapshot: 'snap-3' }), ...one('delete_snapshot', { snapshot: 'snap-4' })] },
+  {
+    text: 'wipe snap-3 and snap-4',
+    calls: [
+      ...one('delete_snapshot', { snapshot: 'snap-3' }),
+      ...one('delete_snapshot', { snapshot: 'snap-4' }),
+    ],
+  },
   { text: 'details on snapshot snap-11', calls: one('describe_snapshot', { snapshot: 'snap-11' }) },
-  { text: 'pause i-2 and then hibernate i-3', calls: [...one('pause', { instance: 'i-2' }), ...one('hibernate', { instance: 'i-3' })] },
-  { text: 'snapshot i-4 and fail it over', calls: [...one('snapshot', { instance: 'i-4' }), ...one('failover', { instance: 'i-4' })] },
+  {
+    text: 'pause i-2 and then hibernate i-3',
+    calls: [...one('pause', { instance: 'i-2' }), ...one('hibernate', { instance: 'i-3' })],
+  },
+  {
+    text: 'snapshot i-4 and fail it over',
+    calls: [...one('snapshot', { instance: 'i-4' }), ...one('failover', { instance: 'i-4' })],
+  },
   { text: 'run ./finetune.sh on i-2', cannot: 'jobs' },
   { text: 'serve mistral 7b with TGI', cannot: 'endpoints' },
 ];
