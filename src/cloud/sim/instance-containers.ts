@@ -1,14 +1,22 @@
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { mapContainerPaths, type PathMounts } from './container-paths.ts';
 import type { InstanceRecord } from './instance-record.ts';
 import type { GpuBoard } from './nvidia-smi.ts';
-import { killProcessGroup, spawnShell } from './shell-process.ts';
+import { killProcessGroup, killTaggedProcesses, spawnShell } from './shell-process.ts';
 import { SshHost } from './ssh-host.ts';
 import type { SshKeyring } from './ssh-keyring.ts';
-import { clearGpuLoad, instanceDirs, prepareInstanceDirs, removeInstanceDirs } from './workspace.ts';
+import { installTrlStandIn } from './trl-stand-in.ts';
+import {
+  clearGpuLoad,
+  type InstanceDirs,
+  instanceDirs,
+  prepareInstanceDirs,
+  removeInstanceDirs,
+} from './workspace.ts';
 
 export interface InstanceContainersOptions {
   keyring: SshKeyring;
@@ -16,6 +24,8 @@ export interface InstanceContainersOptions {
   dataDir: string;
   /** Each instance's SSH runs at its offer's inet_up and inet_down, as the host's network would. */
   linkSpeeds?: boolean | undefined;
+  /** How long one optimizer step of the stand-in trainer (`trl sft`, see trl-stand-in.ts) takes, ms. */
+  trainerStepMs: number;
   logger: Logger;
 }
 
@@ -37,6 +47,17 @@ function mbpsToBytes(mbps: number): number {
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Marks every process an instance runs (it is in their environment), so that stopping the
+ * instance finds those that left its process groups (`setsid`, a job's supervisor).
+ */
+const MACHINE_TAG = 'GPUOPS_SIM_MACHINE';
+
+/** What lives outside the workspace, as a machine's /root/.local/state would: job folders (see ssh/remote-job.ts). */
+function stateDir(dirs: InstanceDirs): string {
+  return path.join(dirs.root, 'state');
+}
 
 /**
  * What an instance does to the machine the simulator runs on: its folders (workspace, the
@@ -68,6 +89,12 @@ export class InstanceContainers {
   async start(r: InstanceRecord, at: number): Promise<void> {
     const dirs = instanceDirs(this.o.dataDir, r.id);
     await clearGpuLoad(dirs);
+    // At every start, so instances kept from an earlier run of the simulator have it too, at today's pace.
+    await installTrlStandIn({
+      binDir: dirs.bin,
+      libDir: path.join(dirs.root, 'lib'),
+      stepMs: this.o.trainerStepMs,
+    });
     const ssh = await SshHost.start({
       instanceId: r.id,
       hostKey: r.hostKey,
@@ -94,6 +121,7 @@ export class InstanceContainers {
     const container = this.running.get(r.id);
     this.running.delete(r.id);
     await container?.ssh.stop();
+    await killTaggedProcesses(MACHINE_TAG, instanceDirs(this.o.dataDir, r.id).root);
     // Everything the machine ran was killed with it; its GPUs are idle.
     await clearGpuLoad(instanceDirs(this.o.dataDir, r.id)).catch(() => undefined);
   }
@@ -128,6 +156,9 @@ export class InstanceContainers {
     for (const child of this.onstarts.values()) killProcessGroup(child);
     this.onstarts.clear();
     await Promise.all([...this.running.values()].map((c) => c.ssh.stop()));
+    for (const id of this.running.keys()) {
+      await killTaggedProcesses(MACHINE_TAG, instanceDirs(this.o.dataDir, id).root);
+    }
     this.running.clear();
   }
 
@@ -146,6 +177,7 @@ export class InstanceContainers {
       LOGNAME: 'root',
       SHELL: '/bin/sh',
       LANG: 'C.UTF-8',
+      XDG_STATE_HOME: stateDir(dirs),
       ...userEnv,
       PATH: `${dirs.bin}:${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`,
       // Command lines may name /workspace (see container-paths.ts); script files that want the
@@ -154,6 +186,7 @@ export class InstanceContainers {
       GPUOPS_SIM_INSTANCE_ID: String(r.id),
       CONTAINER_ID: String(r.id),
       VAST_CONTAINERLABEL: `C.${r.id}`,
+      [MACHINE_TAG]: dirs.root,
     };
   }
 }

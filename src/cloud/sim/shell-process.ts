@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 
 /**
  * Runs a command with `/bin/sh -c` in its own process group, so stopping an instance can kill
@@ -40,4 +41,44 @@ export function processGroupAlive(child: ChildProcess): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Kills every process of this machine's user whose environment holds `name=value`, wherever its
+ * process group or session: what an instance started with `setsid` or `nohup` to outlive its SSH
+ * connection must still go when the instance does. Reads /proc, so on a system without it
+ * (not Linux) only process groups are killed, as before. Two passes, for a child forked while the
+ * first ran.
+ */
+export async function killTaggedProcesses(name: string, value: string): Promise<number> {
+  const tag = Buffer.from(`${name}=${value}\0`);
+  const afterAnother = Buffer.concat([Buffer.from([0]), tag]);
+  let killed = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    let pids: string[];
+    try {
+      pids = (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry));
+    } catch {
+      return killed;
+    }
+    for (const pid of pids) {
+      if (Number(pid) === process.pid) continue;
+      let environ: Buffer;
+      try {
+        environ = await readFile(`/proc/${pid}/environ`);
+      } catch {
+        // Gone already, or another user's process: not one of this instance's.
+        continue;
+      }
+      // The variable itself, first or after another's end, not one whose name ends the same (MY_<name>).
+      if (!environ.subarray(0, tag.length).equals(tag) && !environ.includes(afterAnother)) continue;
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+        killed++;
+      } catch {
+        // It exited between the read and the kill.
+      }
+    }
+  }
+  return killed;
 }

@@ -28,6 +28,11 @@ export interface SimulatorOptions {
    */
   linkSpeeds?: boolean;
   /**
+   * How long one optimizer step of the instances' stand-in trainer (`trl sft`, see trl-stand-in.ts)
+   * takes, in ms. Default 1500 × timeScale: a QLoRA step of a 7-8B model on one 24 GB GPU.
+   */
+  trainerStepMs?: number;
+  /**
    * Where instance workspaces live and state.json persists, so a restart keeps the account's
    * instances and keys. Default: a fresh temporary folder, removed on close, and no persistence.
    */
@@ -60,7 +65,10 @@ export interface Simulator {
   close(): Promise<void>;
 }
 
-function checkOptions(o: Required<Pick<SimulatorOptions, 'port' | 'seed' | 'offers' | 'timeScale'>>): void {
+function checkOptions(
+  o: Required<Pick<SimulatorOptions, 'port' | 'seed' | 'offers' | 'timeScale'>> &
+    Pick<SimulatorOptions, 'trainerStepMs'>,
+): void {
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65_535) {
     throw new Error(`Simulator port must be 0-65535 (0 picks a free one), not ${o.port}.`);
   }
@@ -70,6 +78,9 @@ function checkOptions(o: Required<Pick<SimulatorOptions, 'port' | 'seed' | 'offe
   }
   if (!Number.isFinite(o.timeScale) || o.timeScale < 0) {
     throw new Error(`Simulator timeScale must be 0 or more (1 = realistic delays), not ${o.timeScale}.`);
+  }
+  if (o.trainerStepMs !== undefined && (!Number.isFinite(o.trainerStepMs) || o.trainerStepMs < 0)) {
+    throw new Error(`Simulator trainerStepMs must be 0 or more milliseconds, not ${o.trainerStepMs}.`);
   }
 }
 
@@ -86,7 +97,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const seed = opts.seed ?? 42;
   const offers = opts.offers ?? 2_400;
   const timeScale = opts.timeScale ?? 1;
-  checkOptions({ port, seed, offers, timeScale });
+  checkOptions({ port, seed, offers, timeScale, trainerStepMs: opts.trainerStepMs });
   const logger = opts.logger ?? pino({ level: 'silent' });
 
   const ownsDataDir = opts.dataDir === undefined;
@@ -105,6 +116,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     dataDir,
     timeScale,
     linkSpeeds: opts.linkSpeeds,
+    trainerStepMs: opts.trainerStepMs ?? 1_500 * timeScale,
     logger,
     onChange: changed,
   });
