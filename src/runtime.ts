@@ -16,11 +16,7 @@ import type { ObjectStore } from './cloud/storage/object-store.ts';
 import { VastProvider } from './cloud/vast/vast-provider.ts';
 import type { Config } from './config.ts';
 import { type OperationWorker, startOperationWorker } from './jobs/operations/operation-worker.ts';
-import {
-  gcpStandbyServices,
-  type StandbySyncHandle,
-  startStandbySync,
-} from './jobs/operations/standby-jobs.ts';
+import { gcpStandbyServices } from './jobs/operations/standby-services.ts';
 import { type QueueBackend, resolveQueueBackend } from './jobs/queue/backend.ts';
 import type { SnapshotServices } from './jobs/queue/job-context.ts';
 import { JobWatcher } from './jobs/queue/job-watcher.ts';
@@ -32,6 +28,7 @@ import {
   type SnapshotMaintenanceHandle,
   startSnapshotMaintenance,
 } from './jobs/upkeep/snapshot-maintenance.ts';
+import { type StandbySyncHandle, startStandbySync } from './jobs/upkeep/standby-sync-pass.ts';
 import { createLogger } from './log.ts';
 import type { ToolServices } from './tools/tool.ts';
 

@@ -3,13 +3,10 @@ import { getInstance } from '../../db/repositories/instances.ts';
 import { getStandby } from '../../db/repositories/standbys.ts';
 import { standbyVmSpec } from '../../src/cloud/gcp/standby-vm.ts';
 import { sshExec } from '../../src/cloud/ssh/ssh-client.ts';
-import {
-  gcpStandbyServices,
-  prepareStandby,
-  syncStandby,
-  syncStandbys,
-} from '../../src/jobs/operations/standby-jobs.ts';
+import { gcpStandbyServices } from '../../src/jobs/operations/standby-services.ts';
+import { prepareStandby, syncStandby } from '../../src/jobs/operations/standby-sync.ts';
 import type { WorkerServices } from '../../src/jobs/queue/job-context.ts';
+import { syncStandbys } from '../../src/jobs/upkeep/standby-sync-pass.ts';
 import { getTool } from '../../src/tools/registry.ts';
 import { type ComputeStandIn, startComputeStandIn } from '../support/gcp/compute-stand-in.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';

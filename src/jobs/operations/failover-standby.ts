@@ -6,7 +6,8 @@ import { instanceRef } from '../../domain/instance-ref.ts';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 import type { JobContext } from '../queue/job-context.ts';
 import type { WorkspaceLocation } from './snapshot-jobs.ts';
-import { prepareStandby, standbyServicesOf, standbyTarget } from './standby-jobs.ts';
+import { standbyServicesOf } from './standby-services.ts';
+import { prepareStandby, standbyTarget } from './standby-sync.ts';
 
 /**
  * Failover onto the instance's CPU standby on GCP, when no GPU can be had under its ceiling, and

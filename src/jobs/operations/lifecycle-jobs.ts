@@ -10,7 +10,7 @@ import type { JobContext, JobHandler } from '../queue/job-context.ts';
 import type { OperationResult } from '../queue/progress.ts';
 import { checkGpusOverSsh } from './health-check.ts';
 import { loadOperationInstance } from './operation-instance.ts';
-import { standbyServicesOf } from './standby-jobs.ts';
+import { standbyServicesOf } from './standby-services.ts';
 import { waitForStatus, waitUntilGone } from './wait-for-status.ts';
 
 /**

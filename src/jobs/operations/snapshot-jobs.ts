@@ -17,12 +17,7 @@ import { SshSession } from '../../cloud/ssh/ssh-session.ts';
 import { instanceRef } from '../../domain/instance-ref.ts';
 import { asGpuopsError, ErrorCode, GpuopsError } from '../../errors.ts';
 import { formatBytes } from '../../format/text.ts';
-import {
-  type JobContext,
-  type JobHandler,
-  operationArgs,
-  type SnapshotServices,
-} from '../queue/job-context.ts';
+import { type JobContext, type JobHandler, operationArgs, snapshotServicesOf } from '../queue/job-context.ts';
 import { withStorageLease } from '../queue/storage-lease.ts';
 import { applyRetention, purgeDeletedSnapshots } from '../upkeep/snapshot-maintenance.ts';
 import { loadOperationInstance, withLiveSsh } from './operation-instance.ts';
@@ -34,13 +29,6 @@ import { loadOperationInstance, withLiveSsh } from './operation-instance.ts';
  * the storage while they work (src/jobs/queue/storage-lease.ts), so the clean-up never deletes content
  * a snapshot found already stored (and so skipped), or that a restore is reading.
  */
-
-function snapshotServices(ctx: JobContext): SnapshotServices {
-  if (!ctx.snapshots) {
-    throw new GpuopsError(ErrorCode.Internal, 'This worker has no snapshot storage configured.');
-  }
-  return ctx.snapshots;
-}
 
 async function runningTarget(ctx: JobContext): Promise<InstanceRow & { ssh_host: string; ssh_port: number }> {
   const row = await loadOperationInstance(ctx);
@@ -71,7 +59,7 @@ export const runSnapshot: JobHandler = async (ctx) => {
   const retention = await applyRetention(ctx, row.id, 'gpuops (retention)');
   if (retention.deleted.length > 0) {
     // Frees their storage now if nothing else holds it; otherwise the next maintenance tick does.
-    await purgeDeletedSnapshots({ ...ctx, snapshots: snapshotServices(ctx) }).catch((err: unknown) =>
+    await purgeDeletedSnapshots({ ...ctx, snapshots: snapshotServicesOf(ctx) }).catch((err: unknown) =>
       ctx.log.warn({ err }, 'snapshot storage clean-up failed; the next tick retries'),
     );
   }
@@ -102,7 +90,7 @@ export async function snapshotInstance(
     from?: WorkspaceLocation;
   },
 ): Promise<SnapshotRow> {
-  const services = snapshotServices(ctx);
+  const services = snapshotServicesOf(ctx);
   const store = await services.store();
   const firstStep = options.firstStep ?? 0;
   const snapshot = await startSnapshotRow(ctx.db, {
@@ -186,7 +174,7 @@ export async function restoreSnapshotOnto(
   snapshotRef: string,
   firstStep = 0,
 ): Promise<RestoreReport> {
-  const services = snapshotServices(ctx);
+  const services = snapshotServicesOf(ctx);
   const store = await services.store();
   return withStorageLease(ctx.db, storageLeaseFor(ctx, 'restore'), async () => {
     // Looked at under the lease: a snapshot deleted from here on keeps its content until this ends.

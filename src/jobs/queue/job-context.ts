@@ -19,6 +19,14 @@ export interface SnapshotServices {
   workspaceDir: string;
 }
 
+/** The worker's snapshot storage; throws when this worker has none configured. */
+export function snapshotServicesOf(services: Pick<WorkerServices, 'snapshots'>): SnapshotServices {
+  if (!services.snapshots) {
+    throw new GpuopsError(ErrorCode.Internal, 'This worker has no snapshot storage configured.');
+  }
+  return services.snapshots;
+}
+
 /** Google Compute Engine, for CPU standby VMs. */
 export interface StandbyServices {
   gcp: GcpConfig;
