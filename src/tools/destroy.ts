@@ -1,32 +1,17 @@
-import type { InstanceRow } from '../../db/schema.ts';
 import { instanceRef } from '../domain/instance-ref.ts';
-import type { RequestContext } from '../domain/request-context.ts';
-import { ErrorCode, GpuopsError } from '../errors.ts';
+import { LIVE_STATES } from '../domain/instance-states.ts';
 import { formatPrice } from '../format/text.ts';
-import { loadCurrentInstance } from './instance-access.ts';
-import { assertNotBusy } from './instance-busy.ts';
+import { instanceAction } from './instance-action.ts';
 import { destroySchema } from './schemas.ts';
-import { defineTool, type ToolServices } from './tool.ts';
+import { defineTool } from './tool.ts';
 
-/** A destroy replaces a pause or resume that has not started yet: the user wants the machine gone. */
-const SUPERSEDES = ['pause', 'resume'] as const;
-
-/** The instance, if it is this channel's, not destroyed already and not busy (checked before asking and again before acting). */
-async function loadDestroyable(
-  services: ToolServices,
-  ref: string,
-  ctx: RequestContext,
-): Promise<InstanceRow> {
-  const row = await loadCurrentInstance(services, ref, ctx);
-  if (row.state === 'destroyed') {
-    throw new GpuopsError(
-      ErrorCode.InvalidState,
-      `${instanceRef(row.id)} is already destroyed; nothing bills.`,
-    );
-  }
-  await assertNotBusy(services.db, row, SUPERSEDES);
-  return row;
-}
+const destroying = instanceAction({
+  // Every state but destroyed: a machine exists, or (hibernated) a snapshot stands in for it.
+  from: [...LIVE_STATES, 'hibernated', 'on_standby'],
+  refusal: (ref) => `${ref} is already destroyed; nothing bills.`,
+  // A destroy replaces a pause or resume that has not started yet: the user wants the machine gone.
+  supersedes: ['pause', 'resume'],
+});
 
 export const destroyTool = defineTool({
   name: 'destroy',
@@ -35,22 +20,15 @@ export const destroyTool = defineTool({
   schema: destroySchema,
   kind: 'job',
   async confirmation(args, ctx, services) {
-    const row = await loadDestroyable(services, args.instance, ctx);
+    const row = await destroying.load(services, args.instance, ctx);
     return `Destroy ${instanceRef(row.id)} (${row.gpu_count}x ${row.gpu_name}, ${formatPrice(row.price_per_hour)}, ${row.state})? Its disk and everything on it will be deleted; this cannot be undone.`;
   },
   async run(args, ctx, services) {
-    const row = await loadDestroyable(services, args.instance, ctx);
-    const job = await services.operations.enqueue({
+    const row = await destroying.load(services, args.instance, ctx);
+    return destroying.start(services, ctx, row, {
       kind: 'destroy',
       args,
-      context: ctx,
-      instanceId: row.id,
-      supersedes: SUPERSEDES,
+      answer: `Destroying ${instanceRef(row.id)}.`,
     });
-    return {
-      text: `Destroying ${instanceRef(row.id)}. Operation ${job.operationId}.`,
-      data: { operation: job.operationId, instance: instanceRef(row.id) },
-      job,
-    };
   },
 });

@@ -6,19 +6,18 @@ import { instanceRef } from '../domain/instance-ref.ts';
 import type { RequestContext } from '../domain/request-context.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatElapsed, formatPrice } from '../format/text.ts';
-import { loadCurrentInstance } from './instance-access.ts';
-import { assertNotBusy } from './instance-busy.ts';
+import { instanceAction } from './instance-action.ts';
 import { failoverSchema } from './schemas.ts';
 import { defineTool, type ToolServices } from './tool.ts';
 
-/** States a failover can start from: the machine runs, is paused, or is dead at the provider. */
-const MOVABLE: ReadonlySet<InstanceRow['state']> = new Set([
-  'running',
-  'stopped',
-  'failed',
-  'hibernated',
-  'on_standby',
-]);
+const moving = instanceAction({
+  // The machine runs, is paused, is dead at the provider, was released, or stands in on its standby.
+  from: ['running', 'stopped', 'failed', 'hibernated', 'on_standby'],
+  refusal: (ref, state) =>
+    state === 'destroyed'
+      ? `${ref} is destroyed. Its snapshots are kept: "list snapshots of ${ref}" shows them, and "restore snap-N onto i-…" brings one back on another instance.`
+      : `${ref} is ${state}; it can be moved once it is running, paused or failed.`,
+});
 
 interface Checked {
   row: InstanceRow;
@@ -32,19 +31,10 @@ async function check(
   ctx: RequestContext,
   services: ToolServices,
 ): Promise<Checked> {
-  const row = await loadCurrentInstance(services, args.instance, ctx);
+  const row = await moving.load(services, args.instance, ctx);
   const ref = instanceRef(row.id);
   const gpu = args.gpu === undefined ? undefined : resolveGpuArg(args.gpu);
   checkBudget(args.max_price_per_gpu_hour, row.gpu_count, services.config);
-  if (!MOVABLE.has(row.state)) {
-    throw new GpuopsError(
-      ErrorCode.InvalidState,
-      row.state === 'destroyed'
-        ? `${ref} is destroyed. Its snapshots are kept: "list snapshots of ${ref}" shows them, and "restore snap-N onto i-…" brings one back on another instance.`
-        : `${ref} is ${row.state}; it can be moved once it is running, paused or failed.`,
-    );
-  }
-  await assertNotBusy(services.db, row);
   const latest = await latestCompleteSnapshot(services.db, row.id, -1);
   if (row.state !== 'running' && row.state !== 'on_standby' && !latest) {
     throw new GpuopsError(
@@ -79,7 +69,7 @@ export const failoverTool = defineTool({
   },
   async run(args, ctx, services) {
     const { row, gpu } = await check(args, ctx, services);
-    const job = await services.operations.enqueue({
+    return moving.start(services, ctx, row, {
       kind: 'failover',
       args: {
         instance: instanceRef(row.id),
@@ -89,13 +79,7 @@ export const failoverTool = defineTool({
         }),
         reason: row.state === 'hibernated' ? 'wake' : row.state === 'on_standby' ? 'failback' : 'requested',
       },
-      context: ctx,
-      instanceId: row.id,
+      answer: `Moving ${instanceRef(row.id)} to a new machine.`,
     });
-    return {
-      text: `Moving ${instanceRef(row.id)} to a new machine. Operation ${job.operationId}.`,
-      data: { operation: job.operationId, instance: instanceRef(row.id) },
-      job,
-    };
   },
 });

@@ -1,14 +1,13 @@
 import { recordAudit } from '../../db/repositories/audit.ts';
 import { updateInstance } from '../../db/repositories/instances.ts';
-import type { InstanceRow } from '../../db/schema.ts';
 import { instanceRef } from '../domain/instance-ref.ts';
-import { type RequestContext, requesterName } from '../domain/request-context.ts';
+import { requesterName } from '../domain/request-context.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatElapsed, formatPrice } from '../format/text.ts';
-import { loadCurrentInstance, loadOwnedInstance } from './instance-access.ts';
-import { assertNotBusy } from './instance-busy.ts';
+import { loadOwnedInstance } from './instance-access.ts';
+import { instanceAction } from './instance-action.ts';
 import { hibernateSchema, hibernationPolicySchema } from './schemas.ts';
-import { defineTool, type ToolServices } from './tool.ts';
+import { defineTool } from './tool.ts';
 
 /**
  * Hibernation: an instance's workspace is snapshotted and its machine released, so neither GPU nor
@@ -16,28 +15,13 @@ import { defineTool, type ToolServices } from './tool.ts';
  * now; `hibernation_policy` makes it happen after the instance has been paused for a while.
  */
 
-async function loadHibernatable(
-  args: { instance: string },
-  ctx: RequestContext,
-  services: ToolServices,
-): Promise<InstanceRow> {
-  const row = await loadCurrentInstance(services, args.instance, ctx);
-  const ref = instanceRef(row.id);
-  if (row.state === 'hibernated') {
-    throw new GpuopsError(
-      ErrorCode.InvalidState,
-      `${ref} is already hibernated; say "resume ${ref}" to wake it.`,
-    );
-  }
-  if (row.state !== 'running' && row.state !== 'stopped') {
-    throw new GpuopsError(
-      ErrorCode.InvalidState,
-      `${ref} is ${row.state}; only a running or paused instance can hibernate.${row.state === 'failed' ? ` Its machine is dead: "failover ${ref}" moves it, "destroy ${ref}" releases it.` : ''}`,
-    );
-  }
-  await assertNotBusy(services.db, row);
-  return row;
-}
+const hibernating = instanceAction({
+  from: ['running', 'stopped'],
+  refusal: (ref, state) =>
+    state === 'hibernated'
+      ? `${ref} is already hibernated; say "resume ${ref}" to wake it.`
+      : `${ref} is ${state}; only a running or paused instance can hibernate.${state === 'failed' ? ` Its machine is dead: "failover ${ref}" moves it, "destroy ${ref}" releases it.` : ''}`,
+});
 
 export const hibernateTool = defineTool({
   name: 'hibernate',
@@ -46,7 +30,7 @@ export const hibernateTool = defineTool({
   schema: hibernateSchema,
   kind: 'job',
   async confirmation(args, ctx, services) {
-    const row = await loadHibernatable(args, ctx, services);
+    const row = await hibernating.load(services, args.instance, ctx);
     const ref = instanceRef(row.id);
     const start =
       row.state === 'stopped'
@@ -55,18 +39,12 @@ export const hibernateTool = defineTool({
     return `Hibernate ${ref} (${row.gpu_count}x ${row.gpu_name}, ${formatPrice(row.price_per_hour)}, ${row.state})? Its workspace is snapshotted, then its machine is released for good.${start} "resume ${ref}" later rents the best matching offer and restores the workspace there.`;
   },
   async run(args, ctx, services) {
-    const row = await loadHibernatable(args, ctx, services);
-    const job = await services.operations.enqueue({
+    const row = await hibernating.load(services, args.instance, ctx);
+    return hibernating.start(services, ctx, row, {
       kind: 'hibernate',
       args: { instance: instanceRef(row.id), reason: 'requested' },
-      context: ctx,
-      instanceId: row.id,
+      answer: `Hibernating ${instanceRef(row.id)}.`,
     });
-    return {
-      text: `Hibernating ${instanceRef(row.id)}. Operation ${job.operationId}.`,
-      data: { operation: job.operationId, instance: instanceRef(row.id) },
-      job,
-    };
   },
 });
 

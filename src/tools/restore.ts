@@ -2,11 +2,15 @@ import { instanceRef } from '../domain/instance-ref.ts';
 import type { RequestContext } from '../domain/request-context.ts';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { formatBytes } from '../format/text.ts';
-import { loadCurrentInstance } from './instance-access.ts';
-import { assertNotBusy } from './instance-busy.ts';
+import { instanceAction } from './instance-action.ts';
 import { restoreSchema } from './schemas.ts';
 import { loadOwnedSnapshot } from './snapshot-access.ts';
 import { defineTool, type ToolServices } from './tool.ts';
+
+const restoring = instanceAction({
+  from: ['running'],
+  refusal: (ref, state) => `${ref} is ${state}; a snapshot can be restored only onto a running instance.`,
+});
 
 async function check(
   args: { snapshot: string; instance: string },
@@ -20,14 +24,7 @@ async function check(
       `${args.snapshot} is ${snapshot.state === 'failed' ? 'a failed snapshot' : 'still being taken'}; only a complete one can be restored.`,
     );
   }
-  const row = await loadCurrentInstance(services, args.instance, ctx);
-  await assertNotBusy(services.db, row);
-  if (row.state !== 'running') {
-    throw new GpuopsError(
-      ErrorCode.InvalidState,
-      `${instanceRef(row.id)} is ${row.state}; a snapshot can be restored only onto a running instance.`,
-    );
-  }
+  const row = await restoring.load(services, args.instance, ctx);
   // Disk sizes are decimal GB, as the marketplace rents them.
   const bytes = Number(snapshot.bytes ?? 0);
   if (bytes > row.disk_gb * 1e9) {
@@ -51,16 +48,11 @@ export const restoreTool = defineTool({
   },
   async run(args, ctx, services) {
     const { row } = await check(args, ctx, services);
-    const job = await services.operations.enqueue({
+    return restoring.start(services, ctx, row, {
       kind: 'restore',
       args,
-      context: ctx,
-      instanceId: row.id,
+      answer: `Restoring ${args.snapshot} onto ${instanceRef(row.id)}.`,
+      data: { snapshot: args.snapshot },
     });
-    return {
-      text: `Restoring ${args.snapshot} onto ${instanceRef(row.id)}. Operation ${job.operationId}.`,
-      data: { operation: job.operationId, instance: instanceRef(row.id), snapshot: args.snapshot },
-      job,
-    };
   },
 });

@@ -1,9 +1,12 @@
 import { instanceRef } from '../domain/instance-ref.ts';
-import { ErrorCode, GpuopsError } from '../errors.ts';
-import { loadCurrentInstance } from './instance-access.ts';
-import { assertNotBusy } from './instance-busy.ts';
+import { instanceAction } from './instance-action.ts';
 import { resumeSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';
+
+const resuming = instanceAction({
+  from: ['stopped', 'hibernated'],
+  refusal: (ref, state) => `${ref} is ${state}; only a paused (stopped) instance can be resumed.`,
+});
 
 export const resumeTool = defineTool({
   name: 'resume',
@@ -12,33 +15,20 @@ export const resumeTool = defineTool({
   schema: resumeSchema,
   kind: 'job',
   async run(args, ctx, services) {
-    const row = await loadCurrentInstance(services, args.instance, ctx);
-    await assertNotBusy(services.db, row);
+    const row = await resuming.load(services, args.instance, ctx);
+    const ref = instanceRef(row.id);
     if (row.state === 'hibernated') {
       // Its machine was released: waking restores its snapshot onto the best matching offer.
-      const job = await services.operations.enqueue({
+      return resuming.start(services, ctx, row, {
         kind: 'failover',
-        args: { instance: instanceRef(row.id), reason: 'wake' },
-        context: ctx,
-        instanceId: row.id,
+        args: { instance: ref, reason: 'wake' },
+        answer: `Waking ${ref}: its machine was released when it hibernated, so I'm renting the best matching ${row.gpu_count}x ${row.gpu_name} offer and restoring its workspace there.`,
       });
-      return {
-        text: `Waking ${instanceRef(row.id)}: its machine was released when it hibernated, so I'm renting the best matching ${row.gpu_count}x ${row.gpu_name} offer and restoring its workspace there. Operation ${job.operationId}.`,
-        data: { operation: job.operationId, instance: instanceRef(row.id) },
-        job,
-      };
     }
-    if (row.state !== 'stopped') {
-      throw new GpuopsError(
-        ErrorCode.InvalidState,
-        `${instanceRef(row.id)} is ${row.state}; only a paused (stopped) instance can be resumed.`,
-      );
-    }
-    const job = await services.operations.enqueue({ kind: 'resume', args, context: ctx, instanceId: row.id });
-    return {
-      text: `Resuming ${instanceRef(row.id)} (${row.gpu_count}x ${row.gpu_name}). Operation ${job.operationId}.`,
-      data: { operation: job.operationId, instance: instanceRef(row.id) },
-      job,
-    };
+    return resuming.start(services, ctx, row, {
+      kind: 'resume',
+      args,
+      answer: `Resuming ${ref} (${row.gpu_count}x ${row.gpu_name}).`,
+    });
   },
 });

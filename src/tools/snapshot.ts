@@ -1,9 +1,12 @@
 import { instanceRef } from '../domain/instance-ref.ts';
-import { ErrorCode, GpuopsError } from '../errors.ts';
-import { loadCurrentInstance } from './instance-access.ts';
-import { assertNotBusy } from './instance-busy.ts';
+import { instanceAction } from './instance-action.ts';
 import { snapshotSchema } from './schemas.ts';
 import { defineTool } from './tool.ts';
+
+const snapshotting = instanceAction({
+  from: ['running'],
+  refusal: (ref, state) => `${ref} is ${state}; its workspace can be snapshotted only while it runs.`,
+});
 
 export const snapshotTool = defineTool({
   name: 'snapshot',
@@ -12,24 +15,11 @@ export const snapshotTool = defineTool({
   schema: snapshotSchema,
   kind: 'job',
   async run(args, ctx, services) {
-    const row = await loadCurrentInstance(services, args.instance, ctx);
-    await assertNotBusy(services.db, row);
-    if (row.state !== 'running') {
-      throw new GpuopsError(
-        ErrorCode.InvalidState,
-        `${instanceRef(row.id)} is ${row.state}; its workspace can be snapshotted only while it runs.`,
-      );
-    }
-    const job = await services.operations.enqueue({
+    const row = await snapshotting.load(services, args.instance, ctx);
+    return snapshotting.start(services, ctx, row, {
       kind: 'snapshot',
       args,
-      context: ctx,
-      instanceId: row.id,
+      answer: `Snapshotting ${instanceRef(row.id)}${args.name ? ` as "${args.name}"` : ''}.`,
     });
-    return {
-      text: `Snapshotting ${instanceRef(row.id)}${args.name ? ` as "${args.name}"` : ''}. Operation ${job.operationId}.`,
-      data: { operation: job.operationId, instance: instanceRef(row.id) },
-      job,
-    };
   },
 });
