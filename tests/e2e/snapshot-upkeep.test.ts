@@ -11,14 +11,11 @@ import type { ObjectStore } from '../../src/cloud/storage/object-store.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { RequestContext } from '../../src/domain/request-context.ts';
 import { snapshotInstance } from '../../src/jobs/operations/snapshot-jobs.ts';
+import { purgeDeletedSnapshots } from '../../src/jobs/operations/snapshot-purge.ts';
+import { applyRetention } from '../../src/jobs/operations/snapshot-retention.ts';
 import type { JobContext, SnapshotServices, WorkerServices } from '../../src/jobs/queue/job-context.ts';
 import { StorageLease } from '../../src/jobs/queue/storage-lease.ts';
-import {
-  applyRetention,
-  purgeDeletedSnapshots,
-  runSnapshotSchedules,
-  scheduledOperationId,
-} from '../../src/jobs/upkeep/snapshot-maintenance.ts';
+import { runSnapshotSchedules, scheduledOperationId } from '../../src/jobs/upkeep/snapshot-maintenance.ts';
 import { silentLogger } from '../../src/log.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
 import { waitFor } from '../support/index.ts';

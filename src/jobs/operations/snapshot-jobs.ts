@@ -19,8 +19,9 @@ import { asGpuopsError, ErrorCode, GpuopsError } from '../../errors.ts';
 import { formatBytes } from '../../format/text.ts';
 import { type JobContext, type JobHandler, operationArgs, snapshotServicesOf } from '../queue/job-context.ts';
 import { withStorageLease } from '../queue/storage-lease.ts';
-import { applyRetention, purgeDeletedSnapshots } from '../upkeep/snapshot-maintenance.ts';
 import { loadOperationInstance, withLiveSsh } from './operation-instance.ts';
+import { purgeDeletedSnapshots } from './snapshot-purge.ts';
+import { applyRetention } from './snapshot-retention.ts';
 
 /**
  * Snapshot and restore jobs. Both run on an instance that is running (SSH must answer); both are

@@ -1,4 +1,3 @@
-import { recordAudit } from '../../../db/repositories/audit.ts';
 import { getInstance } from '../../../db/repositories/instances.ts';
 import { addNotice } from '../../../db/repositories/notices.ts';
 import { findInFlightOperation, getOperation } from '../../../db/repositories/operations.ts';
@@ -6,134 +5,27 @@ import { markProgressShown } from '../../../db/repositories/progress-messages.ts
 import {
   claimDueTime,
   deleteSnapshotPolicy,
-  getSnapshotPolicy,
   listSnapshotSchedules,
   releaseDueTime,
   setScheduledOperation,
 } from '../../../db/repositories/snapshot-policies.ts';
-import {
-  completeSnapshotsOf,
-  liveSnapshots,
-  markSnapshotDeleted,
-  markSnapshotsPurged,
-  snapshotsAwaitingPurge,
-  snapshotsBeingRestored,
-} from '../../../db/repositories/snapshots.ts';
 import type { SnapshotPolicyRow } from '../../../db/schema.ts';
-import { collectGarbage, type GarbageReport } from '../../cloud/snapshot/snapshot-gc.ts';
 import { instanceRef } from '../../domain/instance-ref.ts';
 import type { ReplyTarget, RequestContext } from '../../domain/request-context.ts';
+import { purgeDeletedSnapshots } from '../operations/snapshot-purge.ts';
 import type { QueueBackend } from '../queue/backend.ts';
 import type { SnapshotServices, WorkerServices } from '../queue/job-context.ts';
 import type { OperationQueue } from '../queue/operation-queue.ts';
 import { SNAPSHOT_MAINTENANCE_QUEUE } from '../queue/queue-names.ts';
-import { StorageLease } from '../queue/storage-lease.ts';
 import { startScheduledPass } from './scheduled-pass.ts';
 
 /**
- * Snapshot upkeep: retention (keep the last N complete snapshots of an instance), the storage
- * clean-up that frees what deleted snapshots alone used, and schedules ("snapshot i-3 every
- * hour"), looked at on a tick of their own.
+ * The snapshot maintenance tick: snapshot schedules ("snapshot i-3 every hour") queued when due,
+ * and the storage clean-up (src/jobs/operations/snapshot-purge.ts) that frees what deleted
+ * snapshots alone used, retried here when a snapshot or restore held the storage at the time.
  */
 
 type Services = WorkerServices & { snapshots: SnapshotServices };
-
-/** How many complete snapshots of the instance to keep: its own policy, else the deployment's; 0 keeps all. */
-export async function keepLastOf(services: WorkerServices, instanceId: number): Promise<number> {
-  const policy = await getSnapshotPolicy(services.db, instanceId);
-  return policy?.keep_last ?? services.config.snapshotKeep;
-}
-
-/**
- * Deletes the instance's complete snapshots beyond the newest `keep` (through the same path as
- * "delete snap-3": marked deleted now, storage freed by the clean-up). Never the newest complete
- * one, and never one a queued or running restore reads. Returns the snapshots deleted.
- */
-export async function applyRetention(
-  services: WorkerServices,
-  instanceId: number,
-  actor: string,
-): Promise<{ keep: number; deleted: string[] }> {
-  const keep = await keepLastOf(services, instanceId);
-  if (keep <= 0) return { keep, deleted: [] };
-  const complete = await completeSnapshotsOf(services.db, instanceId);
-  const beyond = complete.slice(Math.max(keep, 1));
-  if (beyond.length === 0) return { keep, deleted: [] };
-  const reading = await snapshotsBeingRestored(services.db);
-  const deleted: string[] = [];
-  for (const snapshot of beyond) {
-    const ref = `snap-${snapshot.id}`;
-    if (reading.has(ref)) continue;
-    const row = await markSnapshotDeleted(services.db, snapshot.id);
-    if (!row) continue;
-    deleted.push(ref);
-    await recordAudit(services.db, {
-      actor,
-      action: 'delete_snapshot',
-      target: ref,
-      channel: row.channel,
-      outcome: 'ok',
-      price_per_hour: null,
-      details: JSON.stringify({ instance: instanceRef(instanceId), reason: 'retention', keep }),
-    });
-  }
-  if (deleted.length > 0) {
-    services.log.info({ instanceId, keep, deleted }, 'snapshots beyond retention deleted');
-  }
-  return { keep, deleted };
-}
-
-export type PurgeOutcome =
-  | { state: 'nothing' }
-  | { state: 'busy'; blockers: string[] }
-  | { state: 'done'; purged: string[]; report: GarbageReport };
-
-/**
- * Frees the storage of deleted snapshots: their manifests, and content no other snapshot (of any
- * instance) references. Runs only under the storage's exclusive lease, so never beside a snapshot
- * or restore under way; when one holds the storage it does nothing and says so ("busy"), and the
- * next tick tries again.
- */
-export async function purgeDeletedSnapshots(
-  services: Services,
-  options: { leaseMs?: number } = {},
-): Promise<PurgeOutcome> {
-  const { db, log } = services;
-  if ((await snapshotsAwaitingPurge(db)).length === 0) return { state: 'nothing' };
-  const attempt = await StorageLease.tryAcquire(db, {
-    mode: 'exclusive',
-    holder: 'snapshot storage clean-up',
-    ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
-  });
-  if (!attempt.lease) {
-    log.info({ blockers: attempt.blockers }, 'snapshot storage busy; clean-up deferred to the next tick');
-    return { state: 'busy', blockers: attempt.blockers };
-  }
-  const lease = attempt.lease;
-  try {
-    // Read under the lease: nothing can complete, start or restore meanwhile.
-    const pending = await snapshotsAwaitingPurge(db);
-    if (pending.length === 0) return { state: 'nothing' };
-    const live = await liveSnapshots(db);
-    const store = await services.snapshots.store();
-    const report = await collectGarbage({
-      store,
-      live: live.map((s) => ({ id: `snap-${s.id}`, required: s.state === 'complete' })),
-      purge: pending.map((s) => `snap-${s.id}`),
-      stillHeld: () => lease.confirm(),
-    });
-    await lease.confirm();
-    await markSnapshotsPurged(
-      db,
-      pending.map((s) => s.id),
-    );
-    const purged = pending.map((s) => `snap-${s.id}`);
-    log.info({ purged, ...report }, 'deleted snapshots purged from storage');
-    return { state: 'done', purged, report };
-  } finally {
-    await lease.release().catch(() => undefined);
-  }
-}
 
 /** What one look at the schedules did. */
 export interface ScheduleReport {
