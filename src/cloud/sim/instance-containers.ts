@@ -94,6 +94,7 @@ export class InstanceContainers {
       binDir: dirs.bin,
       libDir: path.join(dirs.root, 'lib'),
       stepMs: this.o.trainerStepMs,
+      loadDir: dirs.gpuLoad,
     });
     const ssh = await SshHost.start({
       instanceId: r.id,

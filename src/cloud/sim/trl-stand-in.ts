@@ -47,6 +47,8 @@ export interface TrlStandInOptions {
   libDir: string;
   /** How long one optimizer step takes, ms. */
   stepMs: number;
+  /** Where GPU work registers itself for the stand-in nvidia-smi (see nvidia-smi.ts): training shows as load. */
+  loadDir: string;
 }
 
 /** Writes `trl` (a shell wrapper that runs the stand-in with this Node) and its program. */
@@ -54,7 +56,12 @@ export async function installTrlStandIn(o: TrlStandInOptions): Promise<void> {
   await mkdir(o.libDir, { recursive: true });
   await mkdir(o.binDir, { recursive: true });
   const program = path.join(o.libDir, 'trl-stand-in.mjs');
-  const config = `const STEP_MS = ${JSON.stringify(Math.max(0, o.stepMs))};\nconst TRL_VERSION = ${JSON.stringify(TRL_STAND_IN_VERSION)};\n`;
+  const config = [
+    `const STEP_MS = ${JSON.stringify(Math.max(0, o.stepMs))};`,
+    `const TRL_VERSION = ${JSON.stringify(TRL_STAND_IN_VERSION)};`,
+    `const LOAD_DIR = ${JSON.stringify(o.loadDir)};`,
+    '',
+  ].join('\n');
   await writeFile(program, config + PROGRAM);
   const wrapper = path.join(o.binDir, 'trl');
   await writeFile(wrapper, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(program)} "$@"\n`);
@@ -503,6 +510,15 @@ async function sft(argv) {
     }
   };
 
+  // Every GPU busy while it trains, as nvidia-smi will report; the entry goes when the process does.
+  const load = path.join(LOAD_DIR, String(process.pid));
+  try {
+    mkdirSync(LOAD_DIR, { recursive: true });
+    writeFileSync(load, 'all 97\n');
+    process.on('exit', () => rmSync(load, { force: true }));
+  } catch {
+    // Without its load entry the run only looks idle to nvidia-smi; the training itself goes on.
+  }
   for (let step = 1; step <= maxSteps; step++) {
     await sleep(STEP_MS);
     const loss = lossAt(step);

@@ -102,6 +102,8 @@ const SIGNALS: Record<number, string> = {
  * group for `cancel`, waits for it and writes its status. Fixed text: nothing of the job in it.
  */
 const SUPERVISOR = `d=$1
+# A start that gave up on this supervisor and was taken over has another claimant: leave it be.
+[ "$(cat "$d/claim.pid" 2>/dev/null)" = "$2" ] || exit 0
 echo $$ > "$d/supervisor.pid"
 if command -v bash >/dev/null 2>&1; then run=bash; else run=/bin/sh; fi
 # Our own children are never group leaders, so setsid does not fork and $! is the command.
@@ -211,32 +213,44 @@ export class RemoteJob {
       folderLine(this.id),
       LIVENESS,
       REPORT,
-      `fail() { echo "${HEADER} error $1"; exit 0; }`,
-      `command -v setsid >/dev/null 2>&1 || fail 'setsid is not installed on this machine (util-linux): gpuops needs it to run jobs that outlive the SSH connection.'`,
-      `mkdir -p "\${d%/*}" || fail "cannot make the jobs folder \${d%/*}."`,
-      // mkdir is the claim: of two starts at once, one makes the folder and the other waits for its launch.
-      `if ! mkdir "$d" 2>/dev/null; then`,
-      `  i=0; while [ ! -e "$d/launched" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done`,
+      // fail RETRYABLE MESSAGE: the answer when the start cannot go on (1: trying again can help).
+      `fail() { echo "${HEADER} error $1 $2"; exit 0; }`,
+      `command -v setsid >/dev/null 2>&1 || fail 0 'setsid is not installed on this machine (util-linux): gpuops needs it to run jobs that outlive the SSH connection.'`,
+      `mkdir -p "\${d%/*}" || fail 1 "cannot make the jobs folder \${d%/*} (is the disk full?)."`,
+      // The claim is a rename of a folder that already names its claimant: of two starts at once,
+      // exactly one renames its folder into place; the other's lands inside it, or fails.
+      'claim() {',
+      '  t="$d.claim.$$"',
+      '  rm -rf "$t"; mkdir "$t" && echo $$ > "$t/claim.pid" || return 1',
+      '  mv "$t" "$d" 2>/dev/null',
+      '  [ "$(cat "$d/claim.pid" 2>/dev/null)" = "$$" ] && return 0',
+      `  rm -rf "$t" "$d/\${t##*/}"`,
+      '  return 1',
+      '}',
+      'if ! claim; then',
+      '  i=0; while [ ! -e "$d/launched" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done',
       `  if [ -e "$d/launched" ]; then echo '${HEADER} existing'; report; exit 0; fi`,
-      // A start that died before its launch (its SSH connection cut) left a folder and no run: set it aside.
-      `  mv "$d" "$d.failed.$$" 2>/dev/null`,
-      `  mkdir "$d" 2>/dev/null || fail 'another start of this job is under way; read it again in a moment.'`,
+      `  pid_alive "$(cat "$d/claim.pid" 2>/dev/null)" && fail 1 'another start of this job is under way; read it again in a moment.'`,
+      // A start that died before its launch (its SSH connection cut) left a claim and no run: set it aside.
+      '  mv "$d" "$d.failed.$$" 2>/dev/null',
+      `  claim || fail 1 'another start of this job is under way; read it again in a moment.'`,
       'fi',
-      `printf '%s\\n' ${shellQuote(spec.command)} > "$d/command.sh" || fail 'cannot write the command on this machine (is its disk full?).'`,
+      `printf '%s\\n' ${shellQuote(spec.command)} > "$d/command.sh" || fail 1 'cannot write the command on this machine (is its disk full?).'`,
       spec.workdir === undefined
         ? ''
-        : `cd -- ${shellQuote(spec.workdir)} 2>/dev/null || { rm -rf "$d"; fail ${shellQuote(`there is no folder ${spec.workdir} on this machine to run the command in.`)}; }`,
+        : `cd -- ${shellQuote(spec.workdir)} 2>/dev/null || { rm -rf "$d"; fail 0 ${shellQuote(`there is no folder ${spec.workdir} on this machine to run the command in.`)}; }`,
       exports,
       `export GPUOPS_JOB_ID=${shellQuote(this.id)}`,
       outputLine,
       'export GPUOPS_OUTPUT',
-      `mkdir -p -- "$GPUOPS_OUTPUT" || { rm -rf "$d"; fail "cannot make the output folder $GPUOPS_OUTPUT."; }`,
+      `mkdir -p -- "$GPUOPS_OUTPUT" || { rm -rf "$d"; fail 0 "cannot make the output folder $GPUOPS_OUTPUT."; }`,
       `cat > "$d/supervise.sh" <<'GPUOPS_SUPERVISOR'\n${SUPERVISOR}GPUOPS_SUPERVISOR`,
       ': > "$d/log"',
-      'setsid /bin/sh "$d/supervise.sh" "$d" </dev/null >/dev/null 2>&1 &',
-      // `launched` only once the supervisor is known, so a reader never sees a run without one.
-      'i=0; while [ ! -s "$d/supervisor.pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done',
-      `[ -s "$d/supervisor.pid" ] || { rm -rf "$d"; echo "${HEADER} error the job's supervisor did not start."; exit 0; }`,
+      'setsid /bin/sh "$d/supervise.sh" "$d" $$ </dev/null >/dev/null 2>&1 &',
+      // `launched` only once the supervisor is known, so a reader never sees a run without one. A
+      // supervisor too slow to show up is left to find, when it does, that its claim was taken over.
+      'i=0; while [ ! -s "$d/supervisor.pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done',
+      `[ -s "$d/supervisor.pid" ] || fail 1 "the job's supervisor did not start within 10 s (is the machine overloaded?)."`,
       'date +%s > "$d/launched"',
       `echo '${HEADER} created'`,
       'report',
@@ -323,7 +337,8 @@ export class RemoteJob {
     if (parts[1] === 'error') {
       throw new GpuopsError(
         ErrorCode.SshFailed,
-        `Job ${this.id} on ${this.target.host}:${this.target.port}: ${parts.slice(2).join(' ')}`,
+        `Job ${this.id} on ${this.target.host}:${this.target.port}: ${parts.slice(3).join(' ')}`,
+        { retryable: parts[2] === '1' },
       );
     }
     const [, kind, status, size, cancelledFlag] = parts;

@@ -2,9 +2,11 @@ import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TRL_STAND_IN_VERSION } from '../../../src/cloud/sim/trl-stand-in.ts';
+import { readGpuUtilization } from '../../../src/cloud/ssh/gpu-utilization.ts';
 import { RemoteJob } from '../../../src/cloud/ssh/remote-job.ts';
 import type { SshTarget } from '../../../src/cloud/ssh/ssh-client.ts';
 import { cheapestOffer, newKeyPair, sshExec, useSimulator, waitForStatus } from '../../support/simulator.ts';
+import { waitFor } from '../../support/wait.ts';
 
 /** The fine-tune command line of issue #18, as TRL 1.9's `trl sft` takes it. */
 const FINE_TUNE = [
@@ -114,6 +116,20 @@ describe("the simulator's stand-in of TRL's trainer (trl sft)", () => {
     expect(state.log_history.map((entry: { loss: number }) => entry.loss)).toEqual(
       losses.map((m) => Number(m[1])),
     );
+  });
+
+  it('shows as GPU load while it trains, and stops when its job is cancelled', async () => {
+    const job = new RemoteJob(target, 'fine-tune-long');
+    await job.start({ command: `${FINE_TUNE} --max_steps 100000 --output_dir long`, workdir: '/workspace' });
+    await waitFor(async () => (await readGpuUtilization(target, 15_000))[0] === 97, {
+      what: 'the GPU to be busy training',
+      timeoutMs: 20_000,
+    });
+    expect(await job.cancel(2_000)).toMatchObject({ kind: 'killed', signal: 'SIGTERM', cancelled: true });
+    await waitFor(async () => (await readGpuUtilization(target, 15_000))[0] === 0, {
+      what: 'the GPU to be idle again',
+      timeoutMs: 20_000,
+    });
   });
 
   it('writes the same adapter bytes for the same inputs, and other bytes for other settings', async () => {

@@ -131,6 +131,21 @@ describe('a job command run on an instance over SSH', () => {
     await sshExec(target, 'rm runs.txt');
   });
 
+  it('takes over the claim of a start that died before launching, and runs the command once', async () => {
+    const job = newJob();
+    // What a start cut off between its claim and its launch leaves: a claim by a process that is gone.
+    const leftover = await sshExec(
+      target,
+      `d="$XDG_STATE_HOME/gpuops/jobs/${job.id}"; mkdir -p "$d" && echo 999999999 > "$d/claim.pid" && echo ok`,
+    );
+    expect(leftover.stdout).toBe('ok\n');
+    const started = await job.start({ command: 'echo once' });
+    expect(started.created).toBe(true);
+    const { text, last } = await follow(job);
+    expect(text).toBe('once\n');
+    expect(last.state).toMatchObject({ kind: 'exited', code: 0 });
+  });
+
   it('lets a second worker take over from the offset the first one saved: no line lost or repeated', async () => {
     const id = `j-${++jobNumber}`;
     const first = new RemoteJob(target, id, { maxReadBytes: 40 });
@@ -172,7 +187,10 @@ describe('a job command run on an instance over SSH', () => {
   it('kills a command that ignores SIGTERM once the grace period is over', async () => {
     const job = newJob();
     await job.start({ command: "trap '' TERM; echo stubborn; sleep 300" });
-    await waitFor(async () => (await job.read()).bytes.length > 0, { what: 'the job to start' });
+    await waitFor(async () => (await job.read()).bytes.length > 0, {
+      what: 'the job to start',
+      timeoutMs: 20_000,
+    });
     const state = await job.cancel(300);
     expect(state).toEqual({ kind: 'killed', signal: 'SIGKILL', code: 137, cancelled: true });
   });
@@ -211,7 +229,10 @@ describe('a job command run on an instance over SSH', () => {
   it('reads a job whose machine was stopped under it as lost', async () => {
     const job = newJob();
     await job.start({ command: 'echo working; sleep 300' });
-    await waitFor(async () => (await job.read()).bytes.length > 0, { what: 'the job to start' });
+    await waitFor(async () => (await job.read()).bytes.length > 0, {
+      what: 'the job to start',
+      timeoutMs: 20_000,
+    });
     await api.setState(instanceId, 'stopped');
     await waitForStatus(api, instanceId, 'stopped');
     await api.setState(instanceId, 'running');
