@@ -18,7 +18,6 @@ import { recommendGpuTool } from './recommend-gpu.ts';
 import { restoreTool } from './restore.ts';
 import { restoreToNewTool } from './restore-to-new.ts';
 import { resumeTool } from './resume.ts';
-import type { ToolName } from './schemas.ts';
 import { searchOffersTool } from './search-offers.ts';
 import { snapshotTool } from './snapshot.ts';
 import { snapshotPolicyTool } from './snapshot-policy.ts';
@@ -52,12 +51,12 @@ export const TOOLS: readonly Tool[] = [
   keepRunningTool,
   idleSavingsTool,
   standbyTool,
-] as unknown as readonly Tool[];
+];
 
-const byName = new Map(TOOLS.map((t) => [t.name, t]));
+const byName: ReadonlyMap<string, Tool> = new Map(TOOLS.map((t) => [t.name, t]));
 
 export function getTool(name: string): Tool | undefined {
-  return byName.get(name as ToolName);
+  return byName.get(name);
 }
 
 /**

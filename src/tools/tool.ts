@@ -6,6 +6,7 @@ import type { GpuProvider } from '../cloud/provider.ts';
 import type { Config } from '../config.ts';
 import type { JobRef, OperationEnqueuer } from '../domain/operations.ts';
 import type { RequestContext } from '../domain/request-context.ts';
+import { ErrorCode, GpuopsError } from '../errors.ts';
 import type { OperationInputsIn, ToolName } from './schemas.ts';
 
 /** The job queue as tools see it: every kind's data held to that kind's schema. */
@@ -28,7 +29,8 @@ export interface ToolResult {
   job?: JobRef;
 }
 
-export interface Tool<S extends z.ZodObject = z.ZodObject> {
+/** A tool as its module writes it: its checks and its action take what its own schema parsed. */
+export interface ToolDefinition<S extends z.ZodObject> {
   name: ToolName;
   description: string;
   schema: S;
@@ -42,6 +44,47 @@ export interface Tool<S extends z.ZodObject = z.ZodObject> {
   run(args: z.output<S>, ctx: RequestContext, services: ToolServices): Promise<ToolResult>;
 }
 
-export function defineTool<S extends z.ZodObject>(tool: Tool<S>): Tool<S> {
+/**
+ * A tool as the registry, the agent and the bots hold it, whatever its schema. Its arguments
+ * arrive as data (a model's call, a stored confirmation, a button's call), and each entry point
+ * reads them with the tool's own schema before its definition sees them: one list holds every
+ * tool, and no definition is called with arguments its schema did not give.
+ */
+export interface Tool {
+  readonly name: ToolName;
+  readonly description: string;
+  readonly schema: z.ZodObject;
+  readonly kind: 'quick' | 'job';
+  confirmation?(args: unknown, ctx: RequestContext, services: ToolServices): Promise<string | null>;
+  run(args: unknown, ctx: RequestContext, services: ToolServices): Promise<ToolResult>;
+}
+
+export function defineTool<S extends z.ZodObject>(definition: ToolDefinition<S>): Tool {
+  const { name, description, schema, kind, confirmation } = definition;
+  // Callers check arguments against the schema first (the agent, to tell a model what it got
+  // wrong); reading them again here is what lets the compiler hold the definition to its schema.
+  const read = (args: unknown): z.output<S> => {
+    const parsed = schema.safeParse(args);
+    if (parsed.success) return parsed.data;
+    const issues = parsed.error.issues.map(
+      (issue) => `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`,
+    );
+    throw new GpuopsError(
+      ErrorCode.BadInput,
+      `${name} was not run: its arguments do not fit it (${issues.join('; ')}). Ask again.`,
+      { cause: parsed.error },
+    );
+  };
+  const tool: Tool = {
+    name,
+    description,
+    schema,
+    kind,
+    run: async (args, ctx, services) => definition.run(read(args), ctx, services),
+  };
+  if (confirmation) {
+    tool.confirmation = async (args, ctx, services) =>
+      confirmation.call(definition, read(args), ctx, services);
+  }
   return tool;
 }
