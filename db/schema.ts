@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { InstanceState } from '../src/domain/instance-states.ts';
+import type { OperationResult } from '../src/domain/operation-result.ts';
 import type { OperationKind } from '../src/domain/operations.ts';
 import type { ReplyTarget } from '../src/domain/request-context.ts';
 import type { SnapshotContents } from '../src/domain/snapshot-contents.ts';
@@ -70,7 +71,7 @@ export interface OperationsTable {
   created_at: Timestamp;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;
-  result: NullableJson<Record<string, unknown>>;
+  result: NullableJson<OperationResult>;
   error: NullableJson<{ code: string; message: string }>;
   /** The bot process that keeps the progress message current, while its lease lasts. */
   reply_owner: string | null;

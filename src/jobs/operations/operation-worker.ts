@@ -9,13 +9,14 @@ import {
 } from '../../../db/repositories/operations.ts';
 import type { OperationRow } from '../../../db/schema.ts';
 import { instanceRef } from '../../domain/instance-ref.ts';
+import { type OperationResult, readOperationResult } from '../../domain/operation-result.ts';
 import type { OperationKind } from '../../domain/operations.ts';
 import { asGpuopsError, ErrorCode, type GpuopsError } from '../../errors.ts';
 import { countMetric, observeMetric } from '../../metrics.ts';
 import type { QueueBackend } from '../queue/backend.ts';
 import type { JobHandler, WorkerServices } from '../queue/job-context.ts';
 import type { OperationJobData } from '../queue/operation-queue.ts';
-import { type OperationResult, stepProgress, stepsOf } from '../queue/progress.ts';
+import { stepProgress, stepsOf } from '../queue/progress.ts';
 import { OPERATIONS_QUEUE } from '../queue/queue-names.ts';
 import { runDeploy } from './deploy-job.ts';
 import { runFailover } from './failover-job.ts';
@@ -63,12 +64,12 @@ export async function processOperation(
   }
   const operation = await getOperation(db, job.data.operationId);
   if (!operation) throw new UnrecoverableError(`Operation ${job.data.operationId} is not in the database.`);
-  if (operation.state === 'succeeded') return operation.result as unknown as OperationResult;
+  if (operation.state === 'succeeded') return recordedResult(operation, log);
   const started = await markOperationRunning(db, operation.id, 'starting');
   if (!started) {
     // Ended without this job: cancelled while queued, or finalised after BullMQ lost it.
     const ended = await getOperation(db, operation.id);
-    if (ended?.state === 'succeeded') return ended.result as unknown as OperationResult;
+    if (ended?.state === 'succeeded') return recordedResult(ended, log);
     throw new UnrecoverableError(ended?.error?.message ?? 'Operation ended.');
   }
   if (job.attemptsStarted <= 1 && job.processedOn) {
@@ -104,11 +105,8 @@ export async function processOperation(
   };
 
   try {
-    const result = await HANDLERS[operation.kind](ctx);
-    const finished = await finishOperationIfOpen(db, operation.id, {
-      state: 'succeeded',
-      result: result as unknown as Record<string, unknown>,
-    });
+    const result: OperationResult = await HANDLERS[operation.kind](ctx);
+    const finished = await finishOperationIfOpen(db, operation.id, { state: 'succeeded', result });
     if (finished) {
       recordFinished(finished);
       const price =
@@ -189,6 +187,23 @@ export async function failOperation(
   });
   log.warn({ op: operation.id, kind: operation.kind, code: error.code }, 'operation failed');
   return ended;
+}
+
+/**
+ * The result stored with a succeeded operation, for a job delivered again after it. One that does
+ * not fit fails the job for good: no attempt would read it differently.
+ */
+function recordedResult(operation: OperationRow, log: WorkerServices['log']): OperationResult {
+  try {
+    return readOperationResult(operation.id, operation.result);
+  } catch (err) {
+    const error = asGpuopsError(err);
+    log.error(
+      { op: operation.id, code: error.code, err },
+      'the stored result of a succeeded operation does not fit',
+    );
+    throw new UnrecoverableError(error.message);
+  }
 }
 
 /** Returns a job to the queue untouched (no attempt counted), to be taken up after `delayMs`. */
