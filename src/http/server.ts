@@ -243,10 +243,12 @@ async function mountDashboard(
   });
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath('/admin/queues');
-  // bull-board types its adapter against bullmq's own Queue class; the backend's is that class at run time.
+  // bull-board types the queue it adapts as bullmq's default, Redis-typed Queue, yet shows a
+  // Postgres-backed one too (it asks the queue's backend which datastore it is). Ours is that class
+  // with other backend and connection type parameters, so a plain `as` suffices.
   type AdaptedQueue = ConstructorParameters<typeof BullMQAdapter>[0];
   createBullBoard({
-    queues: [new BullMQAdapter(queue as unknown as AdaptedQueue)],
+    queues: [new BullMQAdapter(queue as AdaptedQueue)],
     serverAdapter,
   });
   await app.register(async (scope) => {

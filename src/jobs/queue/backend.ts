@@ -1,10 +1,12 @@
 import {
   type BackendClasses,
+  type BackendFactory,
   type ConnectionOptions,
   createPostgresBackend,
   createRedisBackend,
   type IQueueBackend,
   type PostgresConnectionOptions,
+  type QueueBaseOptions,
   type QueueEventsOptions,
   runMigrations,
   type WorkerOptions,
@@ -25,7 +27,8 @@ type Classes = BackendClasses<IQueueBackend, QueueConnection>;
 
 /**
  * Where BullMQ keeps gpuops's jobs, and its classes bound to that place. Create every Queue,
- * Worker and QueueEvents through it:
+ * Worker and QueueEvents through it, with its `connection` or `producerConnection` itself (a copy
+ * is refused: the classes take either backend's kind of connection in type, so they check at run time):
  *
  * ```ts
  * new backend.Worker(name, fn, { connection: backend.connection, prefix: backend.prefix, ...backend.workerDefaults });
@@ -138,7 +141,7 @@ function redisBackend(url: string, prefix: string, logger: Logger): QueueBackend
   const connection: ConnectionOptions = { url, maxRetriesPerRequest: null };
   const producerConnection: ConnectionOptions = { url, maxRetriesPerRequest: 1, enableOfflineQueue: false };
   return bind(
-    withBackend(createRedisBackend),
+    createRedisBackend,
     {
       kind: 'redis',
       describe: describeRedisUrl(url),
@@ -170,7 +173,7 @@ async function postgresBackend(opts: ResolveQueueBackendOptions, logger: Logger)
     idleTimeoutMillis: 30_000,
   };
   return bind(
-    withBackend(createPostgresBackend),
+    createPostgresBackend,
     {
       kind: 'postgres',
       describe: embedded
@@ -238,22 +241,23 @@ type BackendSettings = Omit<QueueBackend, 'Queue' | 'Worker' | 'QueueEvents' | '
  * left open (a forgotten Worker keeps polling and holds the process open) and so errors nobody
  * listens for reach the log instead of BullMQ's console.error.
  */
-function bind<B extends IQueueBackend, C>(
-  classes: BackendClasses<B, C>,
-  settings: BackendSettings,
+function bind<B extends IQueueBackend, C extends QueueConnection>(
+  factory: BackendFactory<B, C>,
+  settings: BackendSettings & { connection: C; producerConnection: C },
   logger: Logger,
 ): QueueBackend {
   const workers = new Set<Closable>();
   const events = new Set<Closable>();
   const queues = new Set<Closable>();
-  // The classes are the same at run time for both backends; only their type parameters differ.
-  const common = classes as unknown as Classes;
+  const classes: Classes = withBackend(
+    ownConnectionsOnly(factory, [settings.connection, settings.producerConnection]),
+  );
   const log = logger.child({ queueBackend: settings.kind });
   return {
     ...settings,
-    Queue: tracked(common.Queue, queues, log),
-    Worker: tracked(common.Worker, workers, log),
-    QueueEvents: tracked(common.QueueEvents, events, log),
+    Queue: tracked(classes.Queue, queues, log),
+    Worker: tracked(classes.Worker, workers, log),
+    QueueEvents: tracked(classes.QueueEvents, events, log),
     async close() {
       // Workers first: they finish their active jobs, which may still publish events.
       for (const open of [workers, events, queues]) {
@@ -263,11 +267,35 @@ function bind<B extends IQueueBackend, C>(
   };
 }
 
-function tracked<T>(Base: T, open: Set<Closable>, log: Logger): T {
-  // biome-ignore lint/suspicious/noExplicitAny: a mixin's base must have an (...args: any[]) constructor.
-  const Ctor = Base as unknown as new (...args: any[]) => Closable;
-  class Tracked extends Ctor {
-    // biome-ignore lint/suspicious/noExplicitAny: passes BullMQ's constructor arguments through untouched.
+/**
+ * The backend's factory as QueueBackend's classes type it, taking either kind of connection: at
+ * run time it takes only the connections this backend was made with, which are of its own kind,
+ * and a Queue, Worker or QueueEvents given any other fails when it is made.
+ */
+function ownConnectionsOnly<B extends IQueueBackend, C extends QueueConnection>(
+  factory: BackendFactory<B, C>,
+  own: readonly C[],
+): BackendFactory<IQueueBackend, QueueConnection> {
+  const usesOwn = (opts: QueueBaseOptions<QueueConnection>): opts is QueueBaseOptions<C> =>
+    own.some((connection) => connection === opts.connection);
+  return (name, opts, options) => {
+    if (!usesOwn(opts)) {
+      throw new GpuopsError(
+        ErrorCode.Internal,
+        `Queue ${name} was given a connection its queue backend was not made with; pass the backend's connection or producerConnection.`,
+      );
+    }
+    return factory(name, opts, options);
+  };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: TypeScript requires a mixin's base to be constructible with (...args: any[]).
+type Constructor<T> = new (...args: any[]) => T;
+
+/** A subclass of `Base` that keeps its open instances in `open` and logs the errors nobody else listens for. */
+function tracked<Base extends Constructor<Closable>>(Base: Base, open: Set<Closable>, log: Logger) {
+  return class Tracked extends Base {
+    // biome-ignore lint/suspicious/noExplicitAny: a mixin's constructor must take (...args: any[]); BullMQ's arguments pass through untouched.
     constructor(...args: any[]) {
       super(...args);
       open.add(this);
@@ -287,6 +315,5 @@ function tracked<T>(Base: T, open: Set<Closable>, log: Logger): T {
         open.delete(this);
       }
     }
-  }
-  return Tracked as unknown as T;
+  };
 }

@@ -176,6 +176,18 @@ describe.each(setups)('the job queue on $name', (setup) => {
     expect(job.failedReason).toBe('that GPU does not exist');
   });
 
+  it('refuses a connection it was not made with, equal or not', () => {
+    const name = uniqueQueueName();
+    const copy = structuredClone(b.connection);
+    expect(copy).toEqual(b.connection);
+    expect(() => new b.Queue(name, { connection: copy, prefix: b.prefix })).toThrow(
+      /was given a connection its queue backend was not made with/,
+    );
+    expect(() => new b.Worker(name, async () => {}, { connection: copy, prefix: b.prefix })).toThrow(
+      /was given a connection its queue backend was not made with/,
+    );
+  });
+
   it('closes the Workers, QueueEvents and Queues made from it that are still open', async () => {
     const name = uniqueQueueName();
     const queue = new b.Queue(name, { connection: b.connection, prefix: b.prefix });
