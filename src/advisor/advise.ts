@@ -558,7 +558,15 @@ function describeWorkload(w: Workload): Advice['workload'] {
 }
 
 function round(m: MemoryBreakdown): MemoryBreakdown {
-  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, round1(v)])) as unknown as MemoryBreakdown;
+  return {
+    weights: round1(m.weights),
+    kv_cache: round1(m.kv_cache),
+    activations: round1(m.activations),
+    optimizer: round1(m.optimizer),
+    gradients: round1(m.gradients),
+    overhead: round1(m.overhead),
+    total: round1(m.total),
+  };
 }
 function round1(n: number): number {
   return Math.round(n * 10) / 10;

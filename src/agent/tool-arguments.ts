@@ -104,13 +104,16 @@ function closest(key: string, candidates: readonly string[]): string | undefined
   return best && best.distance <= Math.max(2, Math.floor(best.name.length / 3)) ? best.name : undefined;
 }
 
-/** The schema's own base type under optional/default/describe wrappers. */
-function baseType(type: z.ZodType | undefined): z.ZodType | undefined {
-  let current = type;
+/** The schema's own base type under its optional, default and nullable wrappers. */
+function baseType(type: z.ZodType | undefined): z.core.$ZodType | undefined {
+  let current: z.core.$ZodType | undefined = type;
   for (let depth = 0; current && depth < 8; depth++) {
-    const def = (current as unknown as { def: { type: string; innerType?: z.ZodType } }).def;
-    if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType) {
-      current = def.innerType;
+    if (
+      current instanceof z.ZodOptional ||
+      current instanceof z.ZodDefault ||
+      current instanceof z.ZodNullable
+    ) {
+      current = current.unwrap();
     } else {
       return current;
     }
