@@ -1,6 +1,6 @@
 import { NUMERAL } from './numerals.ts';
-import type { Extraction } from './types.ts';
-import type { UnreadText } from './unread-text.ts';
+import { type Extraction, emptyExtraction } from './types.ts';
+import { UnreadText } from './unread-text.ts';
 
 /**
  * Instance ids: "i-3", "I3", "#3", "instance 3", "instances 3 and 4", "i-3, i-4 and i-5",
@@ -74,4 +74,32 @@ function addIds(out: Extraction, written: string): void {
     const id = `i-${part.replace(/^0+(?=\d)/, '')}`;
     if (!out.instances.includes(id)) out.instances.push(id);
   }
+}
+
+/**
+ * The request with each instance named as "i-<number>" ("instance 5", "#5", "I5" become "i-5"),
+ * for the readers that read a whole request in their own words, so they know every way of naming
+ * an instance that the shared extractor knows. Ids it cannot use are left as written.
+ */
+export function withInstanceIdsWritten(text: string): string {
+  const unread = new UnreadText(text);
+  const spans: { start: number; end: number; id: string }[] = [];
+  for (const pattern of [AFTER_NOUN, WRITTEN_ID]) {
+    unread.take(pattern, (m) => {
+      if (isNumberWithUnit(unread, m)) return false;
+      const found = emptyExtraction();
+      addIds(found, writtenId(unread, m));
+      const [id, ...others] = found.instances;
+      if (id === undefined || others.length > 0) return false;
+      spans.push({ start: m.index, end: m.index + m[0].length, id });
+      return true;
+    });
+  }
+  let result = '';
+  let at = 0;
+  for (const span of spans.sort((a, b) => a.start - b.start)) {
+    result += `${text.slice(at, span.start)}${span.id}`;
+    at = span.end;
+  }
+  return result + text.slice(at);
 }

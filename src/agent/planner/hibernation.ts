@@ -3,9 +3,10 @@ import { type DurationLimits, readMinutes } from './extract-duration.ts';
 import type { Plan } from './types.ts';
 
 /**
- * Hibernation phrasings: "hibernate i-3" (now), "hibernate i-3 after 2 hours paused", "hibernate
- * i-3 when it has been paused for 90 minutes", "stop hibernating i-3", "never hibernate i-3".
- * A span that cannot be read exactly gets a question, never a hibernation now.
+ * Hibernation policy phrasings, read whole by hibernation_policy since a span is a shape the shared
+ * slots cannot say yet: "hibernate i-3 after 2 hours paused", "hibernate i-3 when it has been
+ * paused for 90 minutes", "stop hibernating i-3", "never hibernate i-3". A span that cannot be read
+ * exactly gets a question, never a hibernation now; "hibernate i-3" alone is hibernate's, scored.
  */
 
 const HIBERNATE = /\bhibernat\w*\b/i;
@@ -45,14 +46,6 @@ export function readHibernationPolicy(text: string): Plan | undefined {
     tool: 'hibernation_policy',
     args: { instance, after_minutes: span.minutes },
   }));
-}
-
-/** hibernate: "hibernate i-3", now; read after its policy, which takes every hibernation with a span. */
-export function readHibernate(text: string): Plan | undefined {
-  const instances = instancesIn(text);
-  if (!HIBERNATE.test(text) || instances.length === 0 || OFF.test(text)) return undefined;
-  if (readMinutes(text, HIBERNATION_TIME)) return undefined;
-  return each(instances, (instance) => ({ tool: 'hibernate', args: { instance } }));
 }
 
 function instancesIn(text: string): string[] {

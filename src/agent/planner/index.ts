@@ -4,6 +4,7 @@ import { cleanRequest, MAX_REQUEST_CHARS } from './clean-request.ts';
 import type { ToolDeclaration, WholeRequest } from './declaration.ts';
 import { DECLARED } from './declarations/index.ts';
 import { extract } from './extract.ts';
+import { withInstanceIdsWritten } from './extract-instances.ts';
 import { classify, type ScoredDeclaration } from './intent.ts';
 import * as say from './messages.ts';
 import { NOT_YET_CLAUSE_WORDS, planMissingCapability } from './missing-capabilities.ts';
@@ -86,6 +87,8 @@ interface ClausePlan {
   extraction: Extraction;
   /** How to ask for what the clause wanted, when it named something gpuops cannot do as said. */
   cannot?: string;
+  /** Said only what the next clause is about, no act or object ("i-4 is dead, fail it over"). */
+  context?: boolean;
 }
 
 /**
@@ -93,9 +96,10 @@ interface ClausePlan {
  * minutes"), read by the tools that declare them, each only for text that is wholly its own.
  */
 function readWhole(text: string, previous?: Extraction): Plan | undefined {
+  const written = withInstanceIdsWritten(text);
   for (const declaration of WHOLE) {
     if (previous && declaration.whole.pronounsPointBack) continue;
-    const plan = declaration.whole.read(text);
+    const plan = declaration.whole.read(written);
     if (plan) return plan;
   }
   return undefined;
@@ -149,7 +153,7 @@ function scoreClause(text: string, previous?: Extraction): ClausePlan {
       );
       // A tool of the kind the request is about that cannot read it says how to ask for it.
       if (plan.kind === 'unknown' && answer !== undefined) return { plan, extraction, cannot: answer };
-      return { plan, extraction };
+      return { plan, extraction, ...(verdict.slotsOnly && { context: true }) };
     }
     case 'unsupported':
       return {
@@ -195,6 +199,11 @@ function planClauses(clauses: readonly string[], needs: 'every clause' | 'any cl
   let previous: Extraction | undefined;
   for (const clause of clauses) {
     const result = planClause(clause, previous);
+    // "i-4 is dead, fail it over": the first clause is not a status request, it names the instance.
+    if (result.context && clauses.length > 1) {
+      previous = result.extraction;
+      continue;
+    }
     cannot ??= result.cannot;
     if (result.plan.kind === 'unknown' && needs === 'every clause' && !result.cannot) return undefined;
     if (result.plan.kind !== 'unknown') {

@@ -1,7 +1,17 @@
 import type { ToolName } from '../../tools/schemas.ts';
 import { checkedCalls } from './checked-calls.ts';
+import type { SlotCue } from './declaration.ts';
 import { missingInstance, missingSnapshot } from './questions.ts';
 import type { Extraction, Plan } from './types.ts';
+
+/**
+ * The slots of an action on instances (pause, destroy, failover, ...): an instance id points at it,
+ * a snapshot id says the request is about a snapshot instead ("bring back snap-2 onto i-7").
+ */
+export const INSTANCE_ACTION_SLOTS: readonly SlotCue[] = [
+  { slots: ['instance'], points: 3 },
+  { slots: ['snapshot'], points: -6 },
+];
 
 /** One call per instance named ("pause i-3 and i-4"), or which instance, when none is. */
 export function callPerInstance(tool: ToolName, verb: string, ex: Extraction): Plan {

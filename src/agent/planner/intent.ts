@@ -18,8 +18,11 @@ export interface ScoredDeclaration extends ToolDeclaration {
 }
 
 export type Verdict =
-  /** `unread`: how to ask for the tools whose words the request said, if this one cannot build it. */
-  | { kind: 'tool'; declaration: ScoredDeclaration; unread?: Unread }
+  /**
+   * `unread`: how to ask for the tools whose words the request said, if this one cannot build it.
+   * `slotsOnly`: no act or object of the tool was said, only values it takes ("i-4 is dead").
+   */
+  | { kind: 'tool'; declaration: ScoredDeclaration; unread?: Unread; slotsOnly: boolean }
   | { kind: 'unsupported'; answer: string }
   | { kind: 'negated'; word: string }
   /** Two instance actions and no way to tell which instance each is for ("pause i-3 destroy i-4"). */
@@ -69,6 +72,7 @@ export function classify(text: string, ex: Extraction): Verdict {
 
   const scores = new Map<ScoredDeclaration, number>();
   const acted = new Set<ScoredDeclaration>();
+  const cued = new Set<ScoredDeclaration>();
   for (const declaration of SCORED) {
     const { acts, objects, slots } = declaration.reading;
     let score = 0;
@@ -77,7 +81,11 @@ export function classify(text: string, ex: Extraction): Verdict {
       score += act.points;
       acted.add(declaration);
     }
-    for (const object of objects) if (object.pattern.test(scored)) score += object.points;
+    for (const object of objects) {
+      if (!object.pattern.test(scored)) continue;
+      score += object.points;
+      if (object.points > 0) cued.add(declaration);
+    }
     for (const cue of slots) {
       if (cue.notAfterNegation && negatedWord !== undefined) continue;
       if (cue.slots.some((slot) => hasSlot(ex, slot))) score += cue.points;
@@ -118,8 +126,10 @@ export function classify(text: string, ex: Extraction): Verdict {
   if (unread && !sameKind && (best === undefined || UNSUPPORTED_WEIGHT >= bestScore)) {
     return { kind: 'unsupported', answer: unread.unread.answer };
   }
-  if (best !== undefined)
-    return { kind: 'tool', declaration: best, ...(unread && { unread: unread.unread }) };
+  if (best !== undefined) {
+    const slotsOnly = !acted.has(best) && !cued.has(best);
+    return { kind: 'tool', declaration: best, slotsOnly, ...(unread && { unread: unread.unread }) };
+  }
   if (negatedWord !== undefined) return { kind: 'negated', word: negatedWord };
   return { kind: 'none' };
 }

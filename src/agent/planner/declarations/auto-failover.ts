@@ -1,5 +1,6 @@
 import type { ToolDeclaration } from '../declaration.ts';
-import { readAutoFailover } from '../failover.ts';
+import { AUTO_FAILOVER, autoFailoverPlan } from '../failover-calls.ts';
+import { INSTANCE_ACTION_SLOTS } from '../instance-calls.ts';
 
 export const autoFailover: ToolDeclaration = {
   tool: 'auto_failover',
@@ -11,5 +12,16 @@ export const autoFailover: ToolDeclaration = {
       calls: [{ tool: 'auto_failover', args: { instance: 'i-5', enabled: true } }],
     },
   ],
-  whole: { order: 30, read: readAutoFailover },
+  clauseWords: String.raw`auto(?:matic)?[\s-]*fail[\s-]*over`,
+  reading: {
+    acts: [{ pattern: AUTO_FAILOVER, points: 8 }],
+    objects: [],
+    slots: INSTANCE_ACTION_SLOTS,
+    needsAct: true,
+    risk: 3,
+    uses: ['instance'],
+    inherits: 'instances',
+    verb: 'turn on automatic failover for',
+    build: autoFailoverPlan,
+  },
 };

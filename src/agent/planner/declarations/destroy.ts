@@ -1,5 +1,5 @@
 import type { ToolDeclaration } from '../declaration.ts';
-import { callPerInstance } from '../instance-calls.ts';
+import { callPerInstance, INSTANCE_ACTION_SLOTS } from '../instance-calls.ts';
 import { SNAPSHOT_NOUN } from '../topic-words.ts';
 
 const DESTROY_VERBS = String.raw`destroy|terminate|delete|kill|tear\s*(?:\S+\s+)?down|teardown|remove|nuke|get\s+rid\s+of|release|dispose\s+of|decommission|rm|trash|scrap`;
@@ -21,10 +21,7 @@ export const destroy: ToolDeclaration = {
     acts: [{ pattern: new RegExp(String.raw`\b(?:${DESTROY_VERBS})\b`), points: 5 }],
     // "delete snapshots of i-3" is about its snapshots, never the machine.
     objects: [{ pattern: SNAPSHOT_NOUN, points: -3 }],
-    slots: [
-      { slots: ['instance'], points: 3 },
-      { slots: ['snapshot'], points: -6 },
-    ],
+    slots: INSTANCE_ACTION_SLOTS,
     needsAct: true,
     risk: 6,
     uses: ['instance'],

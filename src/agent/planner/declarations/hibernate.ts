@@ -1,11 +1,22 @@
 import type { ToolDeclaration } from '../declaration.ts';
-import { readHibernate } from '../hibernation.ts';
+import { callPerInstance, INSTANCE_ACTION_SLOTS } from '../instance-calls.ts';
 
 export const hibernate: ToolDeclaration = {
   tool: 'hibernate',
   can: 'hibernate them',
-  clauseWords: String.raw`hibernate`,
+  clauseWords: 'hibernate',
   neighbours: ['resume', 'hibernation_policy'],
   examples: [{ text: 'hibernate i-3', calls: [{ tool: 'hibernate', args: { instance: 'i-3' } }] }],
-  whole: { order: 41, read: readHibernate },
+  // A span ("after 2 hours paused") or "stop hibernating" is hibernation_policy's, read whole first.
+  reading: {
+    acts: [{ pattern: /\bhibernat\w*/, points: 6 }],
+    objects: [],
+    slots: INSTANCE_ACTION_SLOTS,
+    needsAct: true,
+    risk: 4,
+    uses: ['instance'],
+    inherits: 'instances',
+    verb: 'hibernate',
+    build: (ex) => callPerInstance('hibernate', 'hibernate', ex),
+  },
 };

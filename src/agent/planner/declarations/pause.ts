@@ -1,7 +1,7 @@
 import type { ToolDeclaration } from '../declaration.ts';
-import { callPerInstance } from '../instance-calls.ts';
+import { callPerInstance, INSTANCE_ACTION_SLOTS } from '../instance-calls.ts';
 
-const PAUSE_VERBS = String.raw`pause|stop|suspend|halt|hibernate|freeze|shut\s*(?:\S+\s+)?down|turn\s+(?:\S+\s+)?off|power\s+(?:\S+\s+)?off|put\s+(?:\S+\s+){0,3}to\s+sleep`;
+const PAUSE_VERBS = String.raw`pause|stop|suspend|halt|freeze|shut\s*(?:\S+\s+)?down|turn\s+(?:\S+\s+)?off|power\s+(?:\S+\s+)?off|put\s+(?:\S+\s+){0,3}to\s+sleep`;
 
 export const pause: ToolDeclaration = {
   tool: 'pause',
@@ -72,12 +72,11 @@ export const pause: ToolDeclaration = {
   reading: {
     acts: [{ pattern: new RegExp(String.raw`\b(?:${PAUSE_VERBS})\b`), points: 5 }],
     objects: [],
-    slots: [
-      { slots: ['instance'], points: 3 },
-      { slots: ['snapshot'], points: -6 },
-    ],
+    slots: INSTANCE_ACTION_SLOTS,
     needsAct: true,
     risk: 3,
+    // "stop auto-failover for i-3" turns automatic failover off; it pauses nothing.
+    yieldsTo: ['auto_failover'],
     uses: ['instance'],
     inherits: 'instances',
     verb: 'pause',

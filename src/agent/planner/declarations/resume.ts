@@ -1,6 +1,6 @@
 import { START } from '../act-words.ts';
 import type { ToolDeclaration } from '../declaration.ts';
-import { callPerInstance } from '../instance-calls.ts';
+import { callPerInstance, INSTANCE_ACTION_SLOTS } from '../instance-calls.ts';
 
 const RESUME_VERBS = String.raw`resume|unpause|un-pause|unsuspend|restart|continue|wake(?:\s+(?:\S+\s+)?up)?|turn\s+(?:\S+\s+)?(?:back\s+)?on|power\s+(?:\S+\s+)?(?:back\s+)?on|bring\s+(?:\S+\s+)?back`;
 
@@ -38,12 +38,11 @@ export const resume: ToolDeclaration = {
       },
     ],
     objects: [{ pattern: /\bstart\b[^.;]*\b(?:again|back)\b/, points: 3 }],
-    slots: [
-      { slots: ['instance'], points: 3 },
-      { slots: ['snapshot'], points: -6 },
-    ],
+    slots: INSTANCE_ACTION_SLOTS,
     needsAct: true,
     risk: 4,
+    // "turn on automatic failover on i-3" turns failover on; it resumes nothing.
+    yieldsTo: ['auto_failover'],
     uses: ['instance'],
     inherits: 'instances',
     verb: 'resume',
