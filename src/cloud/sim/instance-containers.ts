@@ -122,7 +122,7 @@ export class InstanceContainers {
     const container = this.running.get(r.id);
     this.running.delete(r.id);
     await container?.ssh.stop();
-    await killTaggedProcesses(MACHINE_TAG, instanceDirs(this.o.dataDir, r.id).root);
+    killTaggedProcesses(MACHINE_TAG, instanceDirs(this.o.dataDir, r.id).root);
     // Everything the machine ran was killed with it; its GPUs are idle.
     await clearGpuLoad(instanceDirs(this.o.dataDir, r.id)).catch(() => undefined);
   }
@@ -158,7 +158,7 @@ export class InstanceContainers {
     this.onstarts.clear();
     await Promise.all([...this.running.values()].map((c) => c.ssh.stop()));
     for (const id of this.running.keys()) {
-      await killTaggedProcesses(MACHINE_TAG, instanceDirs(this.o.dataDir, id).root);
+      killTaggedProcesses(MACHINE_TAG, instanceDirs(this.o.dataDir, id).root);
     }
     this.running.clear();
   }

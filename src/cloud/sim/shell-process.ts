@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Runs a command with `/bin/sh -c` in its own process group, so stopping an instance can kill
@@ -47,25 +47,28 @@ export function processGroupAlive(child: ChildProcess): boolean {
  * Kills every process of this machine's user whose environment holds `name=value`, wherever its
  * process group or session: what an instance started with `setsid` or `nohup` to outlive its SSH
  * connection must still go when the instance does. Reads /proc, so on a system without it
- * (not Linux) only process groups are killed, as before. Two passes, for a child forked while the
- * first ran.
+ * (not Linux) only process groups are killed, as before. Synchronous: a few hundred small reads
+ * cost less than their round trips through the thread pool would on a busy machine, and stopping
+ * an instance waits for it. A second pass when the first killed something, for a child forked
+ * meanwhile.
  */
-export async function killTaggedProcesses(name: string, value: string): Promise<number> {
+export function killTaggedProcesses(name: string, value: string): number {
   const tag = Buffer.from(`${name}=${value}\0`);
   const afterAnother = Buffer.concat([Buffer.from([0]), tag]);
   let killed = 0;
   for (let pass = 0; pass < 2; pass++) {
     let pids: string[];
     try {
-      pids = (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry));
+      pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
     } catch {
       return killed;
     }
+    const before = killed;
     for (const pid of pids) {
       if (Number(pid) === process.pid) continue;
       let environ: Buffer;
       try {
-        environ = await readFile(`/proc/${pid}/environ`);
+        environ = readFileSync(`/proc/${pid}/environ`);
       } catch {
         // Gone already, or another user's process: not one of this instance's.
         continue;
@@ -79,6 +82,7 @@ export async function killTaggedProcesses(name: string, value: string): Promise<
         // It exited between the read and the kill.
       }
     }
+    if (killed === before) break;
   }
   return killed;
 }
