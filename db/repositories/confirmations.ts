@@ -1,5 +1,10 @@
 import type { Kysely } from 'kysely';
-import type { ReplyTarget } from '../../src/domain/request-context.ts';
+import {
+  type ReplyTarget,
+  type RequestContext,
+  requestContextSchema,
+} from '../../src/domain/request-context.ts';
+import { ErrorCode, GpuopsError } from '../../src/errors.ts';
 import type { ConfirmationRow, ConfirmationState, Database } from '../schema.ts';
 
 /** Questions put to a requester with buttons; each is decided once, by its requester, in time. */
@@ -13,7 +18,7 @@ export interface NewConfirmation {
   question: string;
   tool: string;
   args: Record<string, unknown>;
-  context: Record<string, unknown>;
+  context: RequestContext;
   expiresAt: Date;
 }
 
@@ -52,6 +57,23 @@ export async function getConfirmation(
   id: string,
 ): Promise<ConfirmationRow | undefined> {
   return db.selectFrom('confirmations').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * The request a confirmation was asked in, read back to run its call as the requester. gpuops
+ * stored it, so one that does not read as a request is gpuops's own fault (Internal), named with
+ * the first field that is wrong; nothing runs on a guess.
+ */
+export function confirmationContext(row: Pick<ConfirmationRow, 'id' | 'context'>): RequestContext {
+  const parsed = requestContextSchema.safeParse(row.context);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  throw new GpuopsError(
+    ErrorCode.Internal,
+    `Confirmation ${row.id} was stored with a request that does not read as one (${where}${issue?.message ?? 'unreadable'}); nothing was done. Ask for it again.`,
+    { details: { confirmation: row.id } },
+  );
 }
 
 /**

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import {
+  confirmationContext,
   createConfirmation,
   decideConfirmation,
   expireConfirmations,
@@ -73,7 +74,7 @@ export class ButtonConfirmations {
       question,
       tool: call.tool,
       args: call.args,
-      context: { ...call.context },
+      context: call.context,
       expiresAt: new Date(Date.now() + this.ttlMs),
     });
     const ref = await surface.post({
@@ -115,20 +116,18 @@ export class ButtonConfirmations {
       };
     }
     const decision = click.action === CONFIRM_ACTION ? 'confirmed' : 'declined';
+    // Read before deciding: a stored request that does not fit refuses the click and leaves the
+    // question open (to expire), rather than deciding a confirmation nothing can run.
+    const context = decision === 'confirmed' ? confirmationContext(row) : undefined;
     const decided = await decideConfirmation(this.db, row.id, decision, click.user);
     if (!decided) {
       const now = (await getConfirmation(this.db, row.id)) ?? row;
       return { kind: 'closed', row: now, text: closedText(now) };
     }
-    if (decision === 'declined') {
+    if (context === undefined) {
       return { kind: 'declined', row: decided, text: `🚫 Cancelled by ${click.userName}: nothing changed.` };
     }
-    return {
-      kind: 'confirmed',
-      row: decided,
-      context: decided.context as unknown as RequestContext,
-      text: `✅ Confirmed by ${click.userName}.`,
-    };
+    return { kind: 'confirmed', row: decided, context, text: `✅ Confirmed by ${click.userName}.` };
   }
 
   /** Expires questions past their time; returns them so their buttons can be replaced. */
