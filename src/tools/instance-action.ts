@@ -39,10 +39,14 @@ export interface InstanceAction {
    * starts from; else the refusal. Run before asking and again before acting, so nothing is asked
    * in vain and nothing acts on a state that changed while the question was open.
    */
-  load(services: ToolServices, ref: string, ctx: RequestContext): Promise<InstanceRow>;
+  load(
+    services: Pick<ToolServices, 'db' | 'provider'>,
+    ref: string,
+    ctx: RequestContext,
+  ): Promise<InstanceRow>;
   /** Enqueues the operation on a loaded instance and answers with it. */
   start<K extends OperationKind>(
-    services: ToolServices,
+    services: Pick<ToolServices, 'operations'>,
     ctx: RequestContext,
     row: InstanceRow,
     operation: InstanceOperation<K>,
