@@ -3,31 +3,6 @@ import { shellQuote } from './shell-quote.ts';
 import type { SshTarget } from './ssh-client.ts';
 import { SshSession } from './ssh-session.ts';
 
-/**
- * A job's command run on an instance so that it outlives the SSH connection that started it and
- * the gpuops worker that follows it: a worker killed mid-job leaves the command running, and any
- * other worker finds it by the job's id and follows it to its end.
- *
- * Everything lives in the job's folder on the machine, `${XDG_STATE_HOME:-$HOME/.local/state}/
- * gpuops/jobs/<id>/`: outside /workspace, so snapshots never carry a job's bookkeeping to another
- * machine (where it would read as a run that never happened there), and kept across a stop and
- * start of the instance like the rest of its disk.
- *
- * - `command.sh`: the command exactly as given, written by `printf` from one single-quoted word, so no
- *   quote, `$`, backtick or newline in it is read by gpuops's own shell. It travels on the command
- *   line rather than on stdin so that a machine that rewrites command lines, as the simulator maps
- *   /workspace to an instance's folder, sees it as it would a command typed over SSH.
- * - `log`: the command's stdout and stderr, interleaved as written (both opened for appending).
- * - `status`: its exit status, written (atomically, by rename) by a small supervisor that waits
- *   for it; `cancelled` when gpuops stopped it; `launched` once the start completed.
- *
- * The supervisor and the command each run in a session of their own (`setsid`, stdin from
- * /dev/null), so closing the SSH connection, or the instance's shell exiting, signals neither;
- * `cancel` signals the command's whole process group, what it started in the background included.
- * Needs `setsid` (util-linux, in every Debian or Ubuntu based image); the command runs with bash
- * when the machine has it, else /bin/sh.
- */
-
 /** What gpuops asks the machine to run. */
 export interface RemoteJobSpec {
   /** Shell text, run as a script file, exactly as written. */
@@ -160,8 +135,34 @@ const REPORT = `report() {
 }`;
 
 /**
- * One job on one machine. Any number of handles may exist for the same job (a worker that took
- * it over makes its own); each call is one SSH exchange of its own with a deadline.
+ * A job's command run on an instance so that it outlives the SSH connection that started it and
+ * the gpuops worker that follows it: a worker killed mid-job leaves the command running, and any
+ * other worker finds it by the job's id and follows it to its end.
+ *
+ * Everything lives in the job's folder on the machine, `${XDG_STATE_HOME:-$HOME/.local/state}/
+ * gpuops/jobs/<id>/`: outside /workspace, so snapshots never carry a job's bookkeeping to another
+ * machine (where it would read as a run that never happened there), and kept across a stop and
+ * start of the instance like the rest of its disk.
+ *
+ * - `command.sh`: the command exactly as given, written by `printf` from one single-quoted word, so no
+ *   quote, `$`, backtick or newline in it is read by gpuops's own shell. It travels on the command
+ *   line rather than on stdin so that a machine that rewrites command lines, as the simulator maps
+ *   /workspace to an instance's folder, sees it as it would a command typed over SSH.
+ * - `claim.pid`: the start that claimed the folder; a start that finds a claim whose claimant is
+ *   gone, and no launch, takes it over.
+ * - `log`: the command's stdout and stderr, interleaved as written (both opened for appending).
+ * - `status`: its exit status, written (atomically, by rename) by a small supervisor that waits
+ *   for it; `cancelled` when gpuops stopped it; `launched` once the start completed.
+ *
+ * The supervisor and the command each run in a session of their own (`setsid`, stdin from
+ * /dev/null), so closing the SSH connection, or the instance's shell exiting, signals neither;
+ * `cancel` signals the command's whole process group, what it started in the background included.
+ * Needs `setsid` (util-linux, in every Debian or Ubuntu based image); the command runs with bash
+ * when the machine has it, else /bin/sh.
+ *
+ * A RemoteJob is a handle on one job on one machine. Any number of handles may exist for the same
+ * job (a worker that took it over makes its own); each call is one SSH exchange of its own (a new
+ * connection) with a deadline.
  */
 export class RemoteJob {
   private readonly timeoutMs: number;
