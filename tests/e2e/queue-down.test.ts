@@ -1,18 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
-import { type OwnRedis, startOwnRedis } from '../support/redis-server.ts';
+import {
+  type RedisClients,
+  type RestartableRedis,
+  startRestartableRedis,
+} from '../support/restartable-redis.ts';
 
 describe('when the queue goes down', () => {
-  let redis: OwnRedis;
+  let redis: RestartableRedis;
   let g: TestGpuops;
+  let clientsBefore: RedisClients;
 
   beforeAll(async () => {
-    redis = await startOwnRedis();
+    redis = await startRestartableRedis();
     g = await startTestGpuops({ db: 'postgres', queue: 'redis', env: { REDIS_URL: redis.url } });
+    clientsBefore = await redis.clients();
   });
   afterAll(async () => {
-    await redis?.kill();
+    // Redis back (empty) and gpuops's clients reconnected before it closes: they then close at
+    // once, where against a dead Redis each would wait out the runtime's close timeout.
+    await redis?.restart();
+    if (clientsBefore) await redis?.awaitClients(clientsBefore);
     await g?.close();
+    await redis?.kill();
   });
 
   it('answers a deploy with a clear error instead of hanging, and records nothing as pending', async () => {

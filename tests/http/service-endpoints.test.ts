@@ -1,9 +1,15 @@
+import { rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { failNext, resetFailures } from '../../src/cloud/sim/admin-client.ts';
 import { type HttpServer, startHttpServer } from '../../src/http/server.ts';
+import { seededDataDir } from '../support/embedded-data-dir.ts';
 import { startTestGpuops, type TestGpuops } from '../support/gpuops-harness.ts';
 import { testBackends } from '../support/index.ts';
-import { type OwnRedis, startOwnRedis } from '../support/redis-server.ts';
+import {
+  type RedisClients,
+  type RestartableRedis,
+  startRestartableRedis,
+} from '../support/restartable-redis.ts';
 
 /** The value of one sample in Prometheus text, e.g. `gpuops_operations_started_total{kind="deploy"}`. */
 function sample(text: string, series: string): number | undefined {
@@ -11,16 +17,112 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
+/**
+ * Every suite's gpuops starts at once when the file starts, so their start-ups (embedded
+ * databases, simulators, queues) overlap; the suites then run one after another. Each suite
+ * starts its HTTP server itself: a process has one metrics sink, the newest server's registry.
+ */
+interface Started {
+  g: TestGpuops;
+  close(): Promise<void>;
+}
+const starting = new Map<string, Promise<Started>>();
+const closing = new Map<string, Promise<void>>();
+
+function startEarly(name: string, start: () => Promise<Started>): void {
+  const started = start();
+  // Reported by the suite that awaits it.
+  started.catch(() => {});
+  starting.set(name, started);
+}
+
+function started(name: string): Promise<Started> {
+  const startup = starting.get(name);
+  if (!startup) throw new Error(`nothing started as ${name}`);
+  return startup;
+}
+
+/** Closes what `name` started, once; nothing when it failed to start. */
+function closeStarted(name: string): Promise<void> {
+  let closed = closing.get(name);
+  if (!closed) {
+    closed = started(name).then(
+      (s) => s.close(),
+      () => {},
+    );
+    closing.set(name, closed);
+  }
+  return closed;
+}
+
+/** A gpuops on the embedded database, in a data folder whose database is already migrated. */
+async function startOnEmbedded(options: Omit<Parameters<typeof startTestGpuops>[0], 'db'>): Promise<Started> {
+  const dataDir = await seededDataDir();
+  try {
+    const g = await startTestGpuops({
+      ...options,
+      db: 'pglite',
+      env: { ...options.env, GPUOPS_DATA_DIR: dataDir },
+    });
+    return {
+      g,
+      async close() {
+        await g.close();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+const DASHBOARD = 'the queue dashboard';
+const READINESS = 'readiness when the queue or the database goes down';
+let ownRedis: RestartableRedis | undefined;
+
+beforeAll(async () => {
+  for (const backend of testBackends) {
+    const env = { GPUOPS_PROVIDER_RETRIES: '0' };
+    startEarly(backend.name, async () => {
+      if (backend.db === 'pglite') return startOnEmbedded({ queue: backend.queue, env });
+      const g = await startTestGpuops({ db: backend.db, queue: backend.queue, env });
+      return { g, close: () => g.close() };
+    });
+  }
+  startEarly(READINESS, async () => {
+    const redis = await startRestartableRedis();
+    ownRedis = redis;
+    try {
+      const g = await startTestGpuops({ db: 'postgres', queue: 'redis', env: { REDIS_URL: redis.url } });
+      return { g, close: () => g.close() };
+    } catch (err) {
+      await redis.kill();
+      throw err;
+    }
+  });
+  startEarly(DASHBOARD, () =>
+    startOnEmbedded({
+      queue: 'postgres',
+      env: { GPUOPS_DASHBOARD_USER: 'ops', GPUOPS_DASHBOARD_PASSWORD: 'hunter2-but-longer' },
+    }),
+  );
+  // Every start-up over before any suite runs: none competes with a test's timing.
+  await Promise.allSettled(starting.values());
+  // The four start-ups each had a hook's time (60 s) of their own when each suite started its own.
+}, 240_000);
+afterAll(async () => {
+  // What a suite that did not run (filtered out, or failed) left open.
+  await Promise.all([...starting.keys()].map(closeStarted));
+  await ownRedis?.kill();
+});
+
 describe.each(testBackends)('the service endpoints, on $name', (backend) => {
   let g: TestGpuops;
   let http: HttpServer;
 
   beforeAll(async () => {
-    g = await startTestGpuops({
-      db: backend.db,
-      queue: backend.queue,
-      env: { GPUOPS_PROVIDER_RETRIES: '0' },
-    });
+    ({ g } = await started(backend.name));
     http = await startHttpServer(g.runtime, { port: 0, host: '127.0.0.1' });
   });
   afterEach(async () => {
@@ -28,7 +130,7 @@ describe.each(testBackends)('the service endpoints, on $name', (backend) => {
   });
   afterAll(async () => {
     await http?.close();
-    await g?.close();
+    await closeStarted(backend.name);
   });
 
   it('says it is alive on /healthz', async () => {
@@ -108,20 +210,26 @@ describe.each(testBackends)('the service endpoints, on $name', (backend) => {
   });
 });
 
-describe('readiness when the queue or the database goes down', () => {
-  let redis: OwnRedis;
+describe(READINESS, () => {
+  let redis: RestartableRedis;
   let g: TestGpuops;
   let http: HttpServer;
+  let clientsBefore: RedisClients | undefined;
 
   beforeAll(async () => {
-    redis = await startOwnRedis();
-    g = await startTestGpuops({ db: 'postgres', queue: 'redis', env: { REDIS_URL: redis.url } });
+    ({ g } = await started(READINESS));
+    redis = ownRedis!;
     http = await startHttpServer(g.runtime, { port: 0, host: '127.0.0.1' });
+    clientsBefore = await redis.clients();
   });
   afterAll(async () => {
     await http?.close();
+    // Redis back (empty) and gpuops's clients reconnected before it closes: they then close at
+    // once, where against a dead Redis each would wait out the runtime's close timeout.
+    await redis?.restart();
+    if (clientsBefore) await redis.awaitClients(clientsBefore);
+    await closeStarted(READINESS);
     await redis?.kill();
-    await g?.close();
   });
 
   it('reports the queue down, within the check timeout, while the rest stays up', async () => {
@@ -166,20 +274,16 @@ describe('readiness when the queue or the database goes down', () => {
   });
 });
 
-describe('the queue dashboard', () => {
+describe(DASHBOARD, () => {
   let g: TestGpuops;
   let http: HttpServer;
   beforeAll(async () => {
-    g = await startTestGpuops({
-      db: 'pglite',
-      queue: 'postgres',
-      env: { GPUOPS_DASHBOARD_USER: 'ops', GPUOPS_DASHBOARD_PASSWORD: 'hunter2-but-longer' },
-    });
+    ({ g } = await started(DASHBOARD));
     http = await startHttpServer(g.runtime, { port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => {
     await http?.close();
-    await g?.close();
+    await closeStarted(DASHBOARD);
   });
 
   it('asks for a login, refuses a wrong one, and shows the operations queue with the right one', async () => {
