@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { shellQuote } from '../../util/shell-quote.ts';
 import type { GpuModel } from '../gpu-catalog.ts';
 
 /**
@@ -124,18 +125,13 @@ const NO_PROCESSES =
 const TABLE_END =
   '+-----------------------------------------------------------------------------------------+';
 
-/** Single-quotes a string for sh. */
-function shQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
  * Shell functions both scripts share: `load_entries` prints "<pid> <gpu> <util>" for every live
  * process registered in the load folder (forgetting dead ones), `gpu_util <i>` the utilisation of
  * GPU i: the highest of the processes on it, 0 when none runs.
  */
 function loadFunctions(loadDir: string): string {
-  return `LOAD_DIR=${shQuote(loadDir)}
+  return `LOAD_DIR=${shellQuote(loadDir)}
 
 # True while the process runs: kill -0 alone would count a zombie nobody reaped.
 alive() {
@@ -187,12 +183,12 @@ export function nvidiaSmiScript(board: GpuBoard): string {
   return `#!/bin/sh
 # nvidia-smi stand-in for simulated instance ${board.instanceId} (${board.numGpus}x ${name}).
 NUM=${board.numGpus}
-NAME=${shQuote(name)}
+NAME=${shellQuote(name)}
 MEM=${board.memoryMb}
-DRIVER=${shQuote(board.driverVersion)}
+DRIVER=${shellQuote(board.driverVersion)}
 CAP=${cap}
-CC=${shQuote(computeCap)}
-UUIDS=${shQuote(uuids.join(' '))}
+CC=${shellQuote(computeCap)}
+UUIDS=${shellQuote(uuids.join(' '))}
 ${loadFunctions(board.loadDir)}
 
 # What GPU i shows under the load it has now: utilisation, memory used, power, state, temperature.
@@ -238,7 +234,7 @@ TABLE
   i=0
   while [ "$i" -lt "$NUM" ]; do
     case "$i" in
-${gpuLines.map((line, i) => `      ${i}) echo ${shQuote(line)} ;;`).join('\n')}
+${gpuLines.map((line, i) => `      ${i}) echo ${shellQuote(line)} ;;`).join('\n')}
     esac
     gpu_state "$i"
     left=" N/A   \${temp}C    $pstate"
@@ -247,7 +243,7 @@ ${gpuLines.map((line, i) => `      ${i}) echo ${shQuote(line)} ;;`).join('\n')}
     # The power figure fills the rest of the 41-wide cell after the temperature and state.
     printf "|%s%$((41 - \${#left}))s|%24s|%7s%%%14s|\\n" "$left" "$watts" "$memory" "$util" 'Default '
     printf '|%41s|%24s|%22s|\\n' '' '' 'N/A '
-    echo ${shQuote(TABLE_RULE)}
+    echo ${shellQuote(TABLE_RULE)}
     i=$((i + 1))
   done
   cat <<'TABLE'
@@ -255,7 +251,7 @@ ${PROCESSES_HEAD.join('\n')}
 TABLE
   entries=$(load_entries)
   if [ -z "$entries" ]; then
-    echo ${shQuote(NO_PROCESSES)}
+    echo ${shellQuote(NO_PROCESSES)}
   else
     while read -r pid lgpu _lutil; do
       i=0
@@ -269,7 +265,7 @@ TABLE
 $entries
 ENTRIES
   fi
-  echo ${shQuote(TABLE_END)}
+  echo ${shellQuote(TABLE_END)}
   exit 0
 fi
 
@@ -352,7 +348,7 @@ export function gpuBurnScript(board: GpuBoard): string {
   return `#!/bin/sh
 # gpu-burn stand-in for simulated instance ${board.instanceId}: loads its GPUs while it runs.
 NUM=${board.numGpus}
-LOAD_DIR=${shQuote(board.loadDir)}
+LOAD_DIR=${shellQuote(board.loadDir)}
 usage() { echo "usage: gpu-burn [-u PERCENT] [-i GPU] [SECONDS]"; }
 util=100
 gpu=all

@@ -1,10 +1,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { shellQuote } from '../../util/shell-quote.ts';
 import { type Simulator, type SimulatorOptions, startSimulator } from './simulator.ts';
-
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The file `gpuops sim` leaves the admin key in, readable by its user only. */
 export function adminKeyFile(dataDir: string): string {

@@ -1,6 +1,6 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { shellQuote } from '../ssh/shell-quote.ts';
+import { shellQuote } from '../../util/shell-quote.ts';
 
 /**
  * The simulator's stand-in of Hugging Face TRL's command line (`trl sft`), put on every simulated

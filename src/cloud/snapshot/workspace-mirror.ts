@@ -1,4 +1,5 @@
 import { ErrorCode, GpuopsError } from '../../errors.ts';
+import { shellQuote } from '../../util/shell-quote.ts';
 import type { SshSession } from '../ssh/ssh-session.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { type Manifest, type ManifestEntry, manifestTotals } from './manifest.ts';
@@ -39,8 +40,8 @@ export async function mirrorSnapshot(options: {
   for (;;) {
     await session.run(
       previous
-        ? `rm -rf ${quote(next)} && if [ -d ${quote(root)} ]; then cp -a ${quote(root)} ${quote(next)}; else mkdir -p ${quote(next)}; fi`
-        : `rm -rf ${quote(next)} && mkdir -p ${quote(next)}`,
+        ? `rm -rf ${shellQuote(next)} && if [ -d ${shellQuote(root)} ]; then cp -a ${shellQuote(root)} ${shellQuote(next)}; else mkdir -p ${shellQuote(next)}; fi`
+        : `rm -rf ${shellQuote(next)} && mkdir -p ${shellQuote(next)}`,
       '',
       SHELL_TIMEOUT_MS,
     );
@@ -73,7 +74,7 @@ export async function mirrorSnapshot(options: {
     }
     const old = `${root}.old`;
     await session.run(
-      `rm -rf ${quote(old)} && { if [ -e ${quote(root)} ]; then mv ${quote(root)} ${quote(old)}; fi; } && mv ${quote(next)} ${quote(root)} && rm -rf ${quote(old)}`,
+      `rm -rf ${shellQuote(old)} && { if [ -e ${shellQuote(root)} ]; then mv ${shellQuote(root)} ${shellQuote(old)}; fi; } && mv ${shellQuote(next)} ${shellQuote(root)} && rm -rf ${shellQuote(old)}`,
       '',
       SHELL_TIMEOUT_MS,
     );
@@ -114,7 +115,7 @@ function changesBetween(previous: Manifest, next: Manifest): { delta: ManifestEn
 /** Removes what is under `root` but not in the manifest (left by an earlier copy, or made on the host). */
 async function removeExtras(session: SshSession, root: string, manifest: Manifest): Promise<void> {
   const listed = await session.run(
-    `cd ${quote(root)} && find . -mindepth 1 -printf '%P\\0'`,
+    `cd ${shellQuote(root)} && find . -mindepth 1 -printf '%P\\0'`,
     '',
     SHELL_TIMEOUT_MS,
   );
@@ -129,13 +130,10 @@ async function removeExtras(session: SshSession, root: string, manifest: Manifes
 async function removePaths(session: SshSession, root: string, paths: readonly string[]): Promise<void> {
   if (paths.length === 0) return;
   await session.run(
-    `cd ${quote(root)} && xargs -0 -r rm -rf --`,
+    `cd ${shellQuote(root)} && xargs -0 -r rm -rf --`,
     Buffer.from(`${paths.join('\0')}\0`),
     SHELL_TIMEOUT_MS,
   );
 }
 
 /** A word for /bin/sh, whatever it contains. */
-function quote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import tar from 'tar-stream';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
+import { shellQuote } from '../../util/shell-quote.ts';
 import type { SshSession } from '../ssh/ssh-session.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import {
@@ -175,7 +176,7 @@ export async function restoreWorkspace(options: {
     }
   }
   const extract = await session.stream(
-    `mkdir -p ${quote(root)} && cd ${quote(root)} && tar -xpf - --no-same-owner`,
+    `mkdir -p ${shellQuote(root)} && cd ${shellQuote(root)} && tar -xpf - --no-same-owner`,
     TRANSFER_TIMEOUT_MS,
   );
   // tar -x says nothing on stdout, but the channel's readable side must still flow to its end,
@@ -255,7 +256,7 @@ export async function verifyWorkspace(
 /** Every file, directory and symlink under `root`, with GNU find's exact fields (NUL-separated). */
 async function listWorkspace(session: SshSession, root: string): Promise<ManifestEntry[]> {
   const out = await session.run(
-    `cd ${quote(root)} && find . -mindepth 1 \\( -type f -o -type d -o -type l \\) -printf '%y\\0%m\\0%s\\0%T@\\0%P\\0%l\\0'`,
+    `cd ${shellQuote(root)} && find . -mindepth 1 \\( -type f -o -type d -o -type l \\) -printf '%y\\0%m\\0%s\\0%T@\\0%P\\0%l\\0'`,
     '',
     LIST_TIMEOUT_MS,
   );
@@ -305,7 +306,7 @@ async function streamHashes(
 ): Promise<void> {
   if (paths.length === 0) return;
   const command = await session.stream(
-    `cd ${quote(root)} && xargs -0 -r sha256sum -z --`,
+    `cd ${shellQuote(root)} && xargs -0 -r sha256sum -z --`,
     TRANSFER_TIMEOUT_MS,
   );
   command.stdin.end(Buffer.from(`${paths.join('\0')}\0`));
@@ -349,7 +350,7 @@ async function uploadFiles(
   const byPath = new Map(entries.map((e) => [e.path, e]));
   // tar reads the names as they come, so files are streamed while later ones are still hashed.
   const command = await session.stream(
-    `cd ${quote(root)} && tar -cf - --null --no-recursion -T -`,
+    `cd ${shellQuote(root)} && tar -cf - --null --no-recursion -T -`,
     TRANSFER_TIMEOUT_MS,
   );
   const feeding = feed((path) => {
@@ -484,6 +485,3 @@ async function uploadFiles(
 }
 
 /** A word for /bin/sh, whatever it contains. */
-function quote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}

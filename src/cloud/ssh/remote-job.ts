@@ -1,5 +1,5 @@
 import { ErrorCode, GpuopsError } from '../../errors.ts';
-import { shellQuote } from './shell-quote.ts';
+import { shellQuote } from '../../util/shell-quote.ts';
 import type { SshTarget } from './ssh-client.ts';
 import { SshSession } from './ssh-session.ts';
 
