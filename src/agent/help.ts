@@ -1,4 +1,4 @@
-import { DECLARED } from './planner/declarations/index.ts';
+import { DECLARED } from '../tools/declarations/index.ts';
 import { EXAMPLES, FALLBACK_EXAMPLES } from './planner/example-requests.ts';
 
 export { EXAMPLES, FALLBACK_EXAMPLES } from './planner/example-requests.ts';

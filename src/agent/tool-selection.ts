@@ -1,7 +1,7 @@
+import { DECLARATIONS, DECLARED } from '../tools/declarations/index.ts';
 import { TOOLS } from '../tools/registry.ts';
 import type { ToolName } from '../tools/schemas.ts';
 import type { Tool } from '../tools/tool.ts';
-import { DECLARATIONS, DECLARED } from './planner/declarations/index.ts';
 import { planRequest } from './planner/index.ts';
 
 /**

@@ -1,5 +1,4 @@
-import type { Phrasing } from '../planner/declaration.ts';
-import { DECLARED } from '../planner/declarations/index.ts';
+import { DECLARED, type Phrasing } from '../../tools/declarations/index.ts';
 
 /**
  * Everyday phrasings and the exact tool calls each must become: the offline planner's table
@@ -8,6 +7,6 @@ import { DECLARED } from '../planner/declarations/index.ts';
  * them or replaces them.
  */
 
-export type { Phrasing } from '../planner/declaration.ts';
+export type { Phrasing } from '../../tools/declarations/index.ts';
 
 export const PHRASINGS: readonly Phrasing[] = DECLARED.flatMap((declaration) => declaration.examples);

@@ -1,62 +1,23 @@
-import type { PlannedCall, ToolName } from '../../tools/schemas.ts';
+import type { ToolDeclaration } from '../../tools/declarations/tool-declaration.ts';
+import type { ToolName } from '../../tools/schemas.ts';
 import type { Slot } from './slots.ts';
 import type { Extraction, Field, Plan } from './types.ts';
 
-/** One request and the calls that answer it, in the agent's own argument names. */
-export interface Phrasing {
-  text: string;
-  calls: PlannedCall[];
-}
-
 /**
- * How people ask for one tool, declared once beside the others (DESIGN.md principle 3) and read by
- * the offline planner, `gpuops eval`, help and the per-request tool selection. Adding a tool is
- * adding its declaration to declarations/index.ts, whose table is keyed by every tool name.
+ * How the offline planner reads a request for one tool: its scoring (`reading`), or where the
+ * shared slots cannot say it yet, a reader of the whole request (`whole`). The rest of what a tool
+ * declares (what it can do, its examples, its clause, unread and topic words) is data beside its
+ * schema, in src/tools/declarations; the two are joined by tool name in declarations/index.ts.
  */
-export interface ToolDeclaration {
-  readonly tool: ToolName;
-  /** What the tool lets people do, as "what gpuops can do" says it; tools sharing a phrase are named once. */
-  readonly can: string;
-  /** What a request for this tool often needs next: offered to the model along with it. */
-  readonly neighbours: readonly ToolName[];
-  /**
-   * Requests that must become exactly these calls: the offline planner's table and the default set
-   * of `gpuops eval`. A compound request sits with the tool of its first call.
-   */
-  readonly examples: readonly Phrasing[];
+export interface ToolReading {
   /** How the planner's scoring reads a request for it; see `Reading`. */
   readonly reading?: Reading;
   /** Shapes of a whole request read before any scoring; see `WholeRequest`. */
   readonly whole?: WholeRequest;
-  /**
-   * Verbs that start a request for this tool inside a longer message, where the message splits into
-   * requests ("stop i-3 and destroy i-4"); a regex source of whole words.
-   */
-  readonly clauseWords?: string;
-  /** Words that say a request is for this tool even when it could not be read; see `Unread`. */
-  readonly unread?: Unread;
-  /** Words that put a request on this tool's topic, for the tools offered to a model; see `Topic`. */
-  readonly topic?: Topic;
 }
 
-/**
- * A request with these words that no tool's reading took (or took with a score under 6) is
- * answered with `answer`, how to ask for the tool, rather than a guess at another tool.
- */
-export interface Unread {
-  readonly words: RegExp;
-  readonly answer: string;
-}
-
-/**
- * A request the planner cannot place is still offered the tools whose topic it talks about, with
- * their neighbours ("how long do we keep snapshots around?" gets the snapshot tools).
- */
-export interface Topic {
-  readonly words: RegExp;
-  /** Offered even when the planner placed the request: its words are easily read as another tool's ("is a standby worth it for i-3?"). */
-  readonly evenWhenPlaced?: boolean;
-}
+/** A tool's declared data and how the planner reads it, as the planner sees them together. */
+export type PlannerDeclaration = ToolDeclaration & ToolReading;
 
 /**
  * Shapes read whole, before the scoring, for what the shared slots cannot say yet (a schedule, a

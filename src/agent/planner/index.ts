@@ -1,7 +1,7 @@
 import { buildPlan } from './build.ts';
 import { cancelled } from './cancelled.ts';
 import { cleanRequest, MAX_REQUEST_CHARS } from './clean-request.ts';
-import type { ToolDeclaration, WholeRequest } from './declaration.ts';
+import type { PlannerDeclaration, WholeRequest } from './declaration.ts';
 import { DECLARED } from './declarations/index.ts';
 import { extract } from './extract.ts';
 import { withInstanceIdsWritten } from './extract-instances.ts';
@@ -41,7 +41,7 @@ const CLAUSE_BREAK = new RegExp(
 );
 /** Declarations that read whole requests, in the order they are tried. */
 const WHOLE = DECLARED.filter(
-  (d): d is ToolDeclaration & { whole: WholeRequest } => d.whole !== undefined,
+  (d): d is PlannerDeclaration & { whole: WholeRequest } => d.whole !== undefined,
 ).sort((a, b) => a.whole.order - b.whole.order);
 
 const CLAUSE_BREAKS = new RegExp(CLAUSE_BREAK.source, 'gi');

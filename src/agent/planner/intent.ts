@@ -1,4 +1,5 @@
-import type { Reading, ToolDeclaration, Unread } from './declaration.ts';
+import type { Unread } from '../../tools/declarations/tool-declaration.ts';
+import type { PlannerDeclaration, Reading } from './declaration.ts';
 import { DECLARED } from './declarations/index.ts';
 import { NOT_YET } from './missing-capabilities.ts';
 import { hasSlot } from './slots.ts';
@@ -13,9 +14,9 @@ import type { Extraction } from './types.ts';
  * it never rents. Nothing here names a tool: adding one is adding its declaration.
  */
 
-export interface ScoredDeclaration extends ToolDeclaration {
+export type ScoredDeclaration = PlannerDeclaration & {
   readonly reading: Reading;
-}
+};
 
 export type Verdict =
   /**

@@ -1,4 +1,4 @@
-import type { Unread } from './declaration.ts';
+import type { Unread } from '../../tools/declarations/tool-declaration.ts';
 import { cannotYet, type MissingCapability } from './messages.ts';
 import type { Plan } from './types.ts';
 

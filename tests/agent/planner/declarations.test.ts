@@ -42,3 +42,24 @@ describe('the tool declarations', () => {
     expect(names).not.toContain('deploy');
   });
 });
+
+describe('the declarations beside the tool schemas', () => {
+  it('hold every tool, and the planner joins its readings to them by tool name', async () => {
+    const { DECLARATIONS: DATA } = await import('../../../src/tools/declarations/index.ts');
+    expect(Object.keys(DATA).sort()).toEqual(Object.keys(TOOL_SCHEMAS).sort());
+    for (const [tool, data] of Object.entries(DATA)) {
+      const joined = DECLARATIONS[tool as keyof typeof DATA];
+      expect(joined.examples).toBe(data.examples);
+      expect(joined.can).toBe(data.can);
+    }
+  });
+
+  it('import nothing from the agent: imports point down', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const folder = new URL('../../../src/tools/declarations/', import.meta.url);
+    for (const file of readdirSync(folder)) {
+      const source = readFileSync(new URL(file, folder), 'utf8');
+      expect(source, file).not.toMatch(/from\s+'[^']*\/agent\//);
+    }
+  });
+});

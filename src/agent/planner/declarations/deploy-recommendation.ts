@@ -1,12 +1,6 @@
 import { readDeployRecommendation } from '../advice.ts';
-import type { ToolDeclaration } from '../declaration.ts';
-import { ADVICE_TALK } from '../topic-words.ts';
+import type { ToolReading } from '../declaration.ts';
 
-export const deployRecommendation: ToolDeclaration = {
-  tool: 'deploy_recommendation',
-  can: 'recommend a GPU for a model',
-  neighbours: ['recommend_gpu'],
-  examples: [],
+export const deployRecommendation: ToolReading = {
   whole: { order: 60, pronounsPointBack: true, read: readDeployRecommendation },
-  topic: { words: ADVICE_TALK },
 };

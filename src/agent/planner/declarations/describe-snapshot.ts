@@ -1,14 +1,8 @@
-import type { ToolDeclaration } from '../declaration.ts';
+import { SNAPSHOT_NOUN } from '../../../tools/declarations/topic-words.ts';
+import type { ToolReading } from '../declaration.ts';
 import { callPerSnapshot } from '../instance-calls.ts';
-import { SNAPSHOT_NOUN, SNAPSHOT_TALK } from '../topic-words.ts';
 
-export const describeSnapshot: ToolDeclaration = {
-  tool: 'describe_snapshot',
-  can: 'snapshot and restore their workspaces (on a schedule too)',
-  neighbours: ['list_snapshots', 'restore'],
-  examples: [
-    { text: 'describe snap-3', calls: [{ tool: 'describe_snapshot', args: { snapshot: 'snap-3' } }] },
-  ],
+export const describeSnapshot: ToolReading = {
   reading: {
     acts: [],
     objects: [
@@ -28,5 +22,4 @@ export const describeSnapshot: ToolDeclaration = {
     verb: 'describe',
     build: (ex) => callPerSnapshot('describe_snapshot', 'describe', ex),
   },
-  topic: { words: SNAPSHOT_TALK },
 };

@@ -1,12 +1,7 @@
-import type { ToolDeclaration } from '../declaration.ts';
+import type { ToolReading } from '../declaration.ts';
 import { callPerInstance, INSTANCE_ACTION_SLOTS } from '../instance-calls.ts';
 
-export const hibernate: ToolDeclaration = {
-  tool: 'hibernate',
-  can: 'hibernate them',
-  clauseWords: 'hibernate',
-  neighbours: ['resume', 'hibernation_policy'],
-  examples: [{ text: 'hibernate i-3', calls: [{ tool: 'hibernate', args: { instance: 'i-3' } }] }],
+export const hibernate: ToolReading = {
   // A span ("after 2 hours paused") or "stop hibernating" is hibernation_policy's, read whole first.
   reading: {
     acts: [{ pattern: /\bhibernat\w*/, points: 6 }],

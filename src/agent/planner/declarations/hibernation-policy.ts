@@ -1,15 +1,6 @@
-import type { ToolDeclaration } from '../declaration.ts';
+import type { ToolReading } from '../declaration.ts';
 import { readHibernationPolicy } from '../hibernation.ts';
 
-export const hibernationPolicy: ToolDeclaration = {
-  tool: 'hibernation_policy',
-  can: 'hibernate them',
-  neighbours: ['hibernate', 'resume'],
-  examples: [
-    {
-      text: 'hibernate i-3 after 2 hours paused',
-      calls: [{ tool: 'hibernation_policy', args: { instance: 'i-3', after_minutes: 120 } }],
-    },
-  ],
+export const hibernationPolicy: ToolReading = {
   whole: { order: 40, read: readHibernationPolicy },
 };

@@ -1,5 +1,6 @@
+import { DECLARATIONS as DECLARED_DATA } from '../../../tools/declarations/index.ts';
 import type { ToolName } from '../../../tools/schemas.ts';
-import type { ToolDeclaration } from '../declaration.ts';
+import type { PlannerDeclaration, ToolReading } from '../declaration.ts';
 import { autoFailover } from './auto-failover.ts';
 import { autoPause } from './auto-pause.ts';
 import { deleteSnapshot } from './delete-snapshot.ts';
@@ -27,10 +28,10 @@ import { standby } from './standby.ts';
 import { stopAutoPause } from './stop-auto-pause.ts';
 
 /**
- * Every tool's declaration, keyed by tool so that a tool cannot be added without one. The order is
- * the order of `gpuops eval`'s default set: the everyday tools first.
+ * How the planner reads a request for each tool, keyed by tool so that no tool is left without a
+ * way in; joined here with what each tool declares beside its schema (src/tools/declarations).
  */
-export const DECLARATIONS: Readonly<Record<ToolName, ToolDeclaration>> = {
+const READINGS: Readonly<Record<ToolName, ToolReading>> = {
   search_offers: searchOffers,
   deploy: deploy,
   pause: pause,
@@ -58,4 +59,9 @@ export const DECLARATIONS: Readonly<Record<ToolName, ToolDeclaration>> = {
   standby: standby,
 };
 
-export const DECLARED: readonly ToolDeclaration[] = Object.values(DECLARATIONS);
+/** Every tool's declaration with how the planner reads it, keyed by tool, in the declarations' order. */
+export const DECLARATIONS: Readonly<Record<ToolName, PlannerDeclaration>> = Object.fromEntries(
+  Object.entries(DECLARED_DATA).map(([tool, data]) => [tool, { ...data, ...READINGS[data.tool] }]),
+) as Record<ToolName, PlannerDeclaration>;
+
+export const DECLARED: readonly PlannerDeclaration[] = Object.values(DECLARATIONS);

@@ -1,13 +1,8 @@
 import { LOOK } from '../act-words.ts';
-import type { ToolDeclaration } from '../declaration.ts';
+import type { ToolReading } from '../declaration.ts';
 import { listSnapshots as listPlan } from '../snapshot-calls.ts';
-import { SNAPSHOT_TALK } from '../topic-words.ts';
 
-export const listSnapshots: ToolDeclaration = {
-  tool: 'list_snapshots',
-  can: 'snapshot and restore their workspaces (on a schedule too)',
-  neighbours: ['restore', 'describe_snapshot'],
-  examples: [{ text: 'show my snapshots', calls: [{ tool: 'list_snapshots', args: {} }] }],
+export const listSnapshots: ToolReading = {
   reading: {
     acts: [],
     objects: [
@@ -31,5 +26,4 @@ export const listSnapshots: ToolDeclaration = {
     verb: 'list snapshots of',
     build: listPlan,
   },
-  topic: { words: SNAPSHOT_TALK },
 };

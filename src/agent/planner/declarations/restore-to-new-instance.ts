@@ -1,17 +1,8 @@
-import type { ToolDeclaration } from '../declaration.ts';
+import type { ToolReading } from '../declaration.ts';
 import { restoreToNew } from '../snapshot-calls.ts';
 import { PUT_BACK, RESTORE_VERBS } from './restore.ts';
 
-export const restoreToNewInstance: ToolDeclaration = {
-  tool: 'restore_to_new_instance',
-  can: 'snapshot and restore their workspaces (on a schedule too)',
-  neighbours: ['list_snapshots', 'restore'],
-  examples: [
-    {
-      text: 'restore snap-3 on a 4090',
-      calls: [{ tool: 'restore_to_new_instance', args: { snapshot: 'snap-3', gpu: 'rtx-4090' } }],
-    },
-  ],
+export const restoreToNewInstance: ToolReading = {
   reading: {
     acts: [
       { pattern: RESTORE_VERBS, points: 4 },

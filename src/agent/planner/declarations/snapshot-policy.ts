@@ -1,21 +1,6 @@
-import type { ToolDeclaration } from '../declaration.ts';
+import type { ToolReading } from '../declaration.ts';
 import { readSnapshotPolicy } from '../snapshot-schedules.ts';
-import { SNAPSHOT_TALK } from '../topic-words.ts';
 
-export const snapshotPolicy: ToolDeclaration = {
-  tool: 'snapshot_policy',
-  can: 'snapshot and restore their workspaces (on a schedule too)',
-  neighbours: ['snapshot', 'list_snapshots'],
-  examples: [
-    {
-      text: 'snapshot i-3 every 6 hours',
-      calls: [{ tool: 'snapshot_policy', args: { instance: 'i-3', every_minutes: 360 } }],
-    },
-    {
-      text: 'keep the last 5 snapshots of i-3',
-      calls: [{ tool: 'snapshot_policy', args: { instance: 'i-3', keep_last: 5 } }],
-    },
-  ],
+export const snapshotPolicy: ToolReading = {
   whole: { order: 10, read: readSnapshotPolicy },
-  topic: { words: SNAPSHOT_TALK },
 };

@@ -1,14 +1,6 @@
 import { readStopAutoPause } from '../auto-pause.ts';
-import type { ToolDeclaration } from '../declaration.ts';
-import { IDLE_TALK } from '../topic-words.ts';
+import type { ToolReading } from '../declaration.ts';
 
-export const stopAutoPause: ToolDeclaration = {
-  tool: 'stop_auto_pause',
-  can: 'pause them when idle',
-  neighbours: ['auto_pause'],
-  examples: [
-    { text: 'stop auto-pausing i-3', calls: [{ tool: 'stop_auto_pause', args: { instance: 'i-3' } }] },
-  ],
+export const stopAutoPause: ToolReading = {
   whole: { order: 52, read: readStopAutoPause },
-  topic: { words: IDLE_TALK },
 };
