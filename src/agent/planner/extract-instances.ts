@@ -1,3 +1,4 @@
+import { instanceRef } from '../../domain/instance-ref.ts';
 import { NUMERAL } from './numerals.ts';
 import { type Extraction, emptyExtraction } from './types.ts';
 import { UnreadText } from './unread-text.ts';
@@ -71,7 +72,8 @@ function addIds(out: Extraction, written: string): void {
     return;
   }
   for (const part of digits.split(',')) {
-    const id = `i-${part.replace(/^0+(?=\d)/, '')}`;
+    // At most MAX_ID_DIGITS digits, so the number is exact.
+    const id = instanceRef(Number(part));
     if (!out.instances.includes(id)) out.instances.push(id);
   }
 }
