@@ -44,6 +44,10 @@ const WHOLE = DECLARED.filter(
   (d): d is PlannerDeclaration & { whole: WholeRequest } => d.whole !== undefined,
 ).sort((a, b) => a.whole.order - b.whole.order);
 
+// "could you", "would you please", "hey,": how a request is asked, not what it asks for.
+const COURTESY =
+  /^(?:(?:please|pls|hey|hi|hello|ok|okay|so|(?:can|could|would|will)\s+(?:you|u)(?:\s+please)?)[\s,]+)+/i;
+
 const CLAUSE_BREAKS = new RegExp(CLAUSE_BREAK.source, 'gi');
 const BARE_VERB = new RegExp(`^${CLAUSE_VERB}$`, 'i');
 
@@ -96,7 +100,10 @@ interface ClausePlan {
  * minutes"), read by the tools that declare them, each only for text that is wholly its own.
  */
 function readWhole(text: string, previous?: Extraction): Plan | undefined {
-  const written = withInstanceIdsWritten(text);
+  // Readers of a whole request read a question as the command it asks for ("could you ...?").
+  const written = withInstanceIdsWritten(text)
+    .replace(COURTESY, '')
+    .replace(/\s*\?+\s*$/, '');
   for (const declaration of WHOLE) {
     if (previous && declaration.whole.pronounsPointBack) continue;
     const plan = declaration.whole.read(written);

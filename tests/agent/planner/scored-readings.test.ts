@@ -76,6 +76,21 @@ describe('the tools read by the scoring like the everyday ones', () => {
     });
   });
 
+  it.each([
+    ['would you keep i-3 running for 2 hours?', call('keep_running', { instance: 'i-3', minutes: 120 })],
+    [
+      'could you snapshot i-5 every 12 hours?',
+      call('snapshot_policy', { instance: 'i-5', every_minutes: 720 }),
+    ],
+    [
+      'hey, can you hibernate i-3 after 2 hours paused?',
+      call('hibernation_policy', { instance: 'i-3', after_minutes: 120 }),
+    ],
+    ['can you enable standby for instance 3?', call('standby', { instance: 'i-3', enabled: true })],
+  ])('lets the whole-request readers read the question "%s" as the command it asks for', (text, expected) => {
+    expect(planRequest(text)).toEqual({ kind: 'calls', calls: [expected] });
+  });
+
   it('keeps tool names out of the planner control flow: index, intent and build name no tool', () => {
     for (const file of ['index.ts', 'intent.ts', 'build.ts']) {
       const source = readFileSync(new URL(`../../../src/agent/planner/${file}`, import.meta.url), 'utf8');
