@@ -20,9 +20,10 @@ export interface ToolReading {
 export type PlannerDeclaration = ToolDeclaration & ToolReading;
 
 /**
- * Shapes read whole, before the scoring, for what the shared slots cannot say yet (a schedule, a
- * snapshot id beside an instance id, an idle threshold, a model to serve): the calls, a question,
- * or undefined when the request is not wholly one of them.
+ * Shapes read whole, before the scoring, for what the shared slots cannot say yet (a schedule, an
+ * idle span or threshold, a standby's machine options, a model to serve): the calls, a question,
+ * or undefined when the request is not wholly one of them. The text comes with instance ids written
+ * as "i-3" however they were named, and without the courtesy around it ("could you", "?").
  */
 export interface WholeRequest {
   /** Tried lowest first: where two tools' shapes overlap, the one whose reading is narrower goes first. */

@@ -16,8 +16,10 @@ import { UnreadText } from './unread-text.ts';
  * The offline planner: turns an everyday request ("deploy two 4090s under $0.45/hr with the
  * pytorch image", "pause i-3 and i-4") into the same typed tool calls the LLM agent makes, when no
  * LLM is configured. Small extractors pull out prices, counts, GPUs, regions, images, disks,
- * instance ids and offer filters; keyword scoring picks the intent; every call is checked against
- * its tool's zod schema before it is returned.
+ * instance and snapshot ids, names and offer filters; each tool's declared reading is scored on
+ * them and the best builds the calls; a few tools read shapes the slots cannot say yet (schedules,
+ * idle spans) from the whole request, as they declare. Every call is checked against its tool's zod
+ * schema before it is returned.
  */
 
 export { EXAMPLE_REQUESTS } from './messages.ts';
