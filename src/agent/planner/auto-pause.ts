@@ -54,11 +54,9 @@ function all(plans: Plan[]): Plan {
   return { kind: 'calls', calls: plans.flatMap((p) => (p.kind === 'calls' ? p.calls : [])) };
 }
 
-/** idle_savings: "how much did auto-pause save this week?". */
-export function readIdleSavings(raw: string): Plan | undefined {
-  const text = raw.toLowerCase().trim();
-  return asksSavings(text) ? savingsPlan(text) : undefined;
-}
+/** Saving words and idle words, the cues of a question about what auto-pause saved. */
+export const SAVINGS_WORDS = SAVE;
+export const IDLE_WORDS = new RegExp(`${AUTO_PAUSE.source}|${IDLE.source}`);
 
 function asksSavings(text: string): boolean {
   return SAVE.test(text) && (AUTO_PAUSE.test(text) || IDLE.test(text));
@@ -169,7 +167,8 @@ function keepPlan(instance: string, rest: string): Plan {
   return checked({ tool: 'keep_running', args: span ? { instance, minutes: span.minutes } : { instance } });
 }
 
-function savingsPlan(text: string): Plan {
+/** idle_savings: "how much did auto-pause save this week?", for the period it names. */
+export function savingsPlan(text: string): Plan {
   if (/\b(?:yesterday|last\s+(?:week|month|year)|previous|past\s+\d)/.test(text)) {
     return clarify('I can tell what auto-pause saved today, this week, this month, or in all.');
   }

@@ -73,3 +73,12 @@ describe('auto-pause phrasings', () => {
     expect(calls('pause i-3')).toEqual([{ tool: 'pause', args: { instance: 'i-3' } }]);
   });
 });
+
+describe('what auto-pause saved, read by the scoring', () => {
+  it.each([
+    ['how much money did idle pausing save us in total', 'all'],
+    ['savings from auto-pause today?', 'today'],
+  ])('reads "%s" as the savings of %s', (text, period) => {
+    expect(planRequest(text)).toEqual({ kind: 'calls', calls: [{ tool: 'idle_savings', args: { period } }] });
+  });
+});
