@@ -168,7 +168,7 @@ export interface ConfirmationsTable {
   question: string;
   tool: string;
   args: Json<Record<string, unknown>>;
-  /** The request's context (src/tools RequestContext), to run the call as the requester. */
+  /** The request's context (src/domain/request-context.ts), read back through its schema before a click runs the call as the requester. */
   context: Json<Record<string, unknown>>;
   /** Where the question was posted, so its buttons can be replaced by the outcome. */
   message: NullableJson<ReplyTarget>;
