@@ -10,6 +10,7 @@ import { countriesFor } from '../../cloud/market-query.ts';
 import type { Offer, OfferQuery, ProviderInstance } from '../../cloud/provider.ts';
 import { sshCommand } from '../../cloud/ssh/ssh-command.ts';
 import { instanceRef } from '../../domain/instance-ref.ts';
+import type { OperationResult } from '../../domain/operation-result.ts';
 import { asGpuopsError, ErrorCode, GpuopsError, isGpuopsError } from '../../errors.ts';
 import { formatElapsed, formatPrice } from '../../format/text.ts';
 import type { FailoverJobArgs } from '../../tools/schemas.ts';
@@ -20,7 +21,6 @@ import {
   operationArgs,
   type WorkerServices,
 } from '../queue/job-context.ts';
-import type { OperationResult } from '../queue/progress.ts';
 import {
   moveToStandby,
   releaseStandbyAfterFailback,

@@ -4,10 +4,10 @@ import { getStandby, updateStandby } from '../../../db/repositories/standbys.ts'
 import type { InstanceRow } from '../../../db/schema.ts';
 import { sshCommand } from '../../cloud/ssh/ssh-command.ts';
 import { instanceRef } from '../../domain/instance-ref.ts';
+import type { OperationResult } from '../../domain/operation-result.ts';
 import { ErrorCode, GpuopsError, isGpuopsError } from '../../errors.ts';
 import { formatElapsed, formatPrice } from '../../format/text.ts';
 import type { JobContext, JobHandler } from '../queue/job-context.ts';
-import type { OperationResult } from '../queue/progress.ts';
 import { checkGpusOverSsh } from './health-check.ts';
 import { loadOperationInstance } from './operation-instance.ts';
 import { standbyServicesOf } from './standby-services.ts';

@@ -6,10 +6,10 @@ import type { GpuProvider } from '../../cloud/provider.ts';
 import type { SshKeyPair } from '../../cloud/ssh/ssh-keys.ts';
 import type { ObjectStore } from '../../cloud/storage/object-store.ts';
 import type { Config, GcpConfig } from '../../config.ts';
+import type { OperationResult } from '../../domain/operation-result.ts';
 import type { OperationKind } from '../../domain/operations.ts';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 import { OPERATION_ARGS, type OperationArgs } from '../../tools/schemas.ts';
-import type { OperationResult } from './progress.ts';
 
 /** Where snapshots go and what they take on an instance. */
 export interface SnapshotServices {

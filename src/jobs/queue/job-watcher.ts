@@ -3,8 +3,9 @@ import type { Logger } from 'pino';
 import { getOperation, getOperations } from '../../../db/repositories/operations.ts';
 import type { Database, OperationRow } from '../../../db/schema.ts';
 import { instanceRef } from '../../domain/instance-ref.ts';
+import type { OperationResult } from '../../domain/operation-result.ts';
 import type { QueueBackend } from './backend.ts';
-import { isProgressView, type OperationResult, type ProgressView, stepsOf } from './progress.ts';
+import { isProgressView, type ProgressView, stepsOf } from './progress.ts';
 import { OPERATIONS_QUEUE } from './queue-names.ts';
 
 export interface JobListener {

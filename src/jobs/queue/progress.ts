@@ -1,3 +1,4 @@
+import type { OperationResult } from '../../domain/operation-result.ts';
 import type { OperationKind } from '../../domain/operations.ts';
 
 /**
@@ -21,20 +22,6 @@ export interface ProgressView {
   detail?: string;
   result?: OperationResult;
   error?: { code: string; message: string };
-}
-
-/** What a finished operation leaves behind, rendered as its final line. */
-export interface OperationResult {
-  instance: string;
-  gpu?: string;
-  gpuCount?: number;
-  pricePerHour?: number;
-  state?: string;
-  location?: string;
-  ssh?: string;
-  /** How long its parts took, for operations that report it (failover: RTO, RPO, provider waits). */
-  timings?: Record<string, number>;
-  summary: string;
 }
 
 /** Steps of each job kind, in order; progress percentages come from the step index. */
