@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
+import pTimeout from 'p-timeout';
 import type { Registry } from 'prom-client';
 import { ErrorCode, GpuopsError } from '../errors.ts';
 import { OPERATIONS_QUEUE } from '../jobs/queue/queue-names.ts';
@@ -204,14 +205,11 @@ export async function prepareHttpServer(
 
 async function runCheck(check: ReadinessCheck): Promise<CheckResult> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const detail = await Promise.race([
-      check.check(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer in ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
-      }),
-    ]);
+    const detail = await pTimeout(check.check(), {
+      milliseconds: CHECK_TIMEOUT_MS,
+      message: `no answer in ${CHECK_TIMEOUT_MS} ms`,
+    });
     return { ok: true, ms: Math.round(performance.now() - started), ...(detail && { detail }) };
   } catch (err) {
     return {
@@ -219,8 +217,6 @@ async function runCheck(check: ReadinessCheck): Promise<CheckResult> {
       ms: Math.round(performance.now() - started),
       error: err instanceof Error ? err.message : String(err),
     };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import pTimeout from 'p-timeout';
 import type { Logger } from 'pino';
 import { recordAudit } from '../../../db/repositories/audit.ts';
 import {
@@ -27,14 +28,6 @@ export interface OperationJobData {
 }
 
 const ENQUEUE_TIMEOUT_MS = 10_000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 export function newOperationId(): string {
   // Not all digits and no ":" (BullMQ custom ids), short enough to read out in chat.
@@ -111,13 +104,16 @@ export class OperationQueue implements OperationEnqueuer<OperationInputsIn> {
       },
     );
     try {
-      await withTimeout(added, ENQUEUE_TIMEOUT_MS);
+      await pTimeout(added, {
+        milliseconds: ENQUEUE_TIMEOUT_MS,
+        message: `no answer in ${ENQUEUE_TIMEOUT_MS} ms`,
+      });
     } catch (err) {
       // The operation row stays "queued" with no job: mark it failed so it is not mistaken for pending work.
       await finishOperation(this.db, operationId, {
         state: 'failed',
         error: { code: ErrorCode.QueueUnavailable, message: 'The job queue did not accept the operation.' },
-      }).catch(() => {});
+      }).catch(() => {}); // If even that fails, the reconciler ends operations whose job is gone.
       throw new GpuopsError(
         ErrorCode.QueueUnavailable,
         `The job queue did not take the ${request.kind} within ${ENQUEUE_TIMEOUT_MS / 1000} s (${err instanceof Error ? err.message : String(err)}); nothing was started. Try again shortly.`,
