@@ -1,4 +1,5 @@
 import { type Insertable, type Kysely, sql } from 'kysely';
+import { defineLease } from '../lease.ts';
 import type { Database, InstanceRow, NoticeAction, NoticeRow, NoticesTable } from '../schema.ts';
 
 /**
@@ -71,6 +72,9 @@ export async function claimNoticeAction(
     .executeTakeFirst();
 }
 
+/** A bot process's claim on a notice while it posts it (db/lease.ts). */
+const noticeLease = defineLease('notices', { holder: 'claimed_by', until: 'claimed_until' });
+
 /** Which undelivered notices a bot process takes: some channels (a terminal), or a platform's. */
 export type NoticeScope = { channels: readonly string[] } | { platform: string };
 
@@ -88,16 +92,13 @@ export async function claimNotices(
   maxAttempts: number,
 ): Promise<NoticeRow[]> {
   if ('channels' in scope && scope.channels.length === 0) return [];
+  const claimed = noticeLease.claim(owner, leaseMs);
   const rows = await db
-    .updateTable('notices')
-    .set((eb) => ({
-      claimed_by: owner,
-      claimed_until: sql<Date>`now() + ${`${Math.max(1, Math.round(leaseMs))} milliseconds`}::interval`,
-      attempts: eb('attempts', '+', 1),
-    }))
+    .updateTable(noticeLease.table)
+    .set((eb) => ({ ...claimed.set, attempts: eb('attempts', '+', 1) }))
+    .where(claimed.where)
     .where('delivered_at', 'is', null)
     .where('attempts', '<', maxAttempts)
-    .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', sql<Date>`now()`)]))
     .where((eb) =>
       'channels' in scope
         ? eb('channel', 'in', [...scope.channels])
@@ -106,6 +107,27 @@ export async function claimNotices(
     .returningAll()
     .execute();
   return rows.sort((a, b) => a.id - b.id);
+}
+
+/**
+ * Extends `owner`'s claim on a notice it is still posting; false once the claim is not its own
+ * (another process took it after it ran out) or the notice was delivered.
+ */
+export async function renewNoticeClaim(
+  db: Kysely<Database>,
+  id: number,
+  owner: string,
+  leaseMs: number,
+): Promise<boolean> {
+  const renew = noticeLease.renew(owner, leaseMs);
+  const renewed = await db
+    .updateTable(noticeLease.table)
+    .set(renew.set)
+    .where(renew.where)
+    .where('id', '=', id)
+    .where('delivered_at', 'is', null)
+    .executeTakeFirst();
+  return renewed.numUpdatedRows > 0n;
 }
 
 /**
@@ -133,14 +155,12 @@ export async function releaseNotice(
   retryInMs: number,
   error: string,
 ): Promise<void> {
+  const release = noticeLease.release(owner, retryInMs);
   await db
-    .updateTable('notices')
-    .set({
-      claimed_until: sql<Date>`now() + ${`${Math.max(0, Math.round(retryInMs))} milliseconds`}::interval`,
-      last_error: error.slice(0, 500),
-    })
+    .updateTable(noticeLease.table)
+    .set({ ...release.set, last_error: error.slice(0, 500) })
+    .where(release.where)
     .where('id', '=', id)
-    .where('claimed_by', '=', owner)
     .where('delivered_at', 'is', null)
     .execute();
 }

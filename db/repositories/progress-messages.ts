@@ -1,50 +1,60 @@
 import { type Kysely, sql } from 'kysely';
 import type { ReplyTarget } from '../../src/domain/request-context.ts';
+import { defineLease } from '../lease.ts';
 import type { Database, OperationRow } from '../schema.ts';
 
 /**
  * Which bot process keeps each operation's progress message current. A process holds a lease
  * while it follows an operation and renews it; when the process dies the lease lapses and another
- * (or the restarted one) takes the message over, so every message reaches its final state.
+ * (or the restarted one) takes the message over, so every message reaches its final state. The
+ * lease runs on the database's clock (db/lease.ts), never on a bot process's own.
  */
 
-/** Records where the progress message is and that `owner` keeps it current until `until`. */
+const messageLease = defineLease('operations', { holder: 'reply_owner', until: 'reply_lease_until' });
+
+/** Records where the progress message is and that `owner` keeps it current for `leaseMs` from now. */
 export async function recordProgressMessage(
   db: Kysely<Database>,
   operationId: string,
   replyTo: ReplyTarget,
   owner: string,
-  until: Date,
+  leaseMs: number,
 ): Promise<void> {
+  // The message was just posted, so nobody else can hold it yet: its poster takes it as it is.
+  const { set } = messageLease.claim(owner, leaseMs);
   await db
-    .updateTable('operations')
-    .set({ reply_to: JSON.stringify(replyTo), reply_owner: owner, reply_lease_until: until })
+    .updateTable(messageLease.table)
+    .set({ ...set, reply_to: JSON.stringify(replyTo) })
     .where('id', '=', operationId)
     .execute();
 }
 
-/** Extends `owner`'s leases on these operations; those another process took over are left alone. */
-export async function renewProgressLeases(
+/**
+ * Extends `owner`'s lease on the operation's message; false when it is no longer `owner`'s
+ * (another process took it over, or its final state was shown).
+ */
+export async function renewProgressLease(
   db: Kysely<Database>,
-  operationIds: readonly string[],
+  operationId: string,
   owner: string,
-  until: Date,
-): Promise<void> {
-  if (operationIds.length === 0) return;
-  await db
-    .updateTable('operations')
-    .set({ reply_lease_until: until })
-    .where('id', 'in', operationIds)
-    .where('reply_owner', '=', owner)
+  leaseMs: number,
+): Promise<boolean> {
+  const renew = messageLease.renew(owner, leaseMs);
+  const renewed = await db
+    .updateTable(messageLease.table)
+    .set(renew.set)
+    .where(renew.where)
+    .where('id', '=', operationId)
     .where('reply_done_at', 'is', null)
-    .execute();
+    .executeTakeFirst();
+  return renewed.numUpdatedRows > 0n;
 }
 
 /** The final state was shown (or there is no message to show it in): nothing more is owed. */
 export async function markProgressShown(db: Kysely<Database>, operationId: string): Promise<void> {
   await db
     .updateTable('operations')
-    .set({ reply_done_at: new Date(), reply_lease_until: null })
+    .set({ reply_done_at: sql<Date>`now()`, reply_lease_until: null })
     .where('id', '=', operationId)
     .where('reply_done_at', 'is', null)
     .execute();
@@ -56,45 +66,51 @@ export async function releaseProgressLease(
   operationId: string,
   owner: string,
 ): Promise<void> {
+  const release = messageLease.release(owner);
   await db
-    .updateTable('operations')
-    .set({ reply_lease_until: null })
+    .updateTable(messageLease.table)
+    .set(release.set)
+    .where(release.where)
     .where('id', '=', operationId)
-    .where('reply_owner', '=', owner)
     .execute();
 }
 
 /**
- * Claims progress messages on `surface` that are still owed a final state and that nobody holds
- * (never leased, or the lease lapsed), newest first. A claim is atomic: two processes never both
- * get one message.
+ * Claims, for `leaseMs`, progress messages on `surface` that are still owed a final state, that
+ * nobody holds (never leased, released, or run out) and whose operation began within `withinMs`,
+ * newest first. A claim is atomic: two processes never both get one message.
  */
 export async function claimOrphanedProgress(
   db: Kysely<Database>,
   surface: string,
   owner: string,
-  until: Date,
-  options: { limit: number; notBefore: Date },
+  leaseMs: number,
+  options: { limit: number; withinMs: number },
 ): Promise<OperationRow[]> {
   const candidates = await db
-    .selectFrom('operations')
+    .selectFrom(messageLease.table)
     .select('id')
     .where('reply_done_at', 'is', null)
-    .where('created_at', '>=', options.notBefore)
+    .where(
+      'created_at',
+      '>=',
+      sql<Date>`now() - ${Math.max(0, Math.ceil(options.withinMs))} * interval '1 millisecond'`,
+    )
     .where(sql<boolean>`reply_to->>'surface' = ${surface}`)
     .where(sql<boolean>`reply_to ? 'message'`)
-    .where((eb) => eb.or([eb('reply_lease_until', 'is', null), eb('reply_lease_until', '<', new Date())]))
+    .where(messageLease.free)
     .orderBy('created_at', 'desc')
     .limit(options.limit)
     .execute();
   const claimed: OperationRow[] = [];
   for (const { id } of candidates) {
+    const claim = messageLease.claim(owner, leaseMs);
     const row = await db
-      .updateTable('operations')
-      .set({ reply_owner: owner, reply_lease_until: until })
+      .updateTable(messageLease.table)
+      .set(claim.set)
+      .where(claim.where)
       .where('id', '=', id)
       .where('reply_done_at', 'is', null)
-      .where((eb) => eb.or([eb('reply_lease_until', 'is', null), eb('reply_lease_until', '<', new Date())]))
       .returningAll()
       .executeTakeFirst();
     if (row) claimed.push(row);

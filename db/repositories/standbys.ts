@@ -1,4 +1,5 @@
-import { type Kysely, sql, type Updateable } from 'kysely';
+import type { Kysely, Updateable } from 'kysely';
+import { defineLease } from '../lease.ts';
 import type { Database, StandbyRow, StandbyState, StandbysTable } from '../schema.ts';
 
 /** CPU standbys: one row per instance that has (or had) one; the VM at GCP is the truth. */
@@ -78,6 +79,12 @@ export async function updateStandby(
   return query.returningAll().executeTakeFirst();
 }
 
+/** A sync's hold on a standby: one sync at a time per standby (db/lease.ts). */
+const syncLease = defineLease('standbys', { holder: 'sync_holder', until: 'sync_lease_until' });
+
+/** The states a standby can be synced in. */
+const SYNCABLE: readonly StandbyState[] = ['ready', 'stopped'];
+
 /**
  * Takes the standby for one sync by `holder`, for `leaseMs`, if it is ready or stopped and no other
  * sync holds it; undefined otherwise. The holder renews the lease while it works, so a worker that
@@ -89,30 +96,31 @@ export async function claimStandbySync(
   holder: string,
   leaseMs: number,
 ): Promise<StandbyRow | undefined> {
+  const claim = syncLease.claim(holder, leaseMs);
   return db
-    .updateTable('standbys')
-    .set({ sync_lease_until: leaseEnd(leaseMs), sync_holder: holder })
+    .updateTable(syncLease.table)
+    .set(claim.set)
+    .where(claim.where)
     .where('instance_id', '=', instanceId)
-    .where('state', 'in', ['ready', 'stopped'])
-    .where((eb) => eb.or([eb('sync_lease_until', 'is', null), eb('sync_lease_until', '<', sql<Date>`now()`)]))
+    .where('state', 'in', SYNCABLE)
     .returningAll()
     .executeTakeFirst();
 }
 
-/** Extends the holder's lease; false when it is no longer theirs (it ran out and was taken, or the standby was turned off). */
+/** Extends the holder's lease; false when it is no longer theirs (another sync took it, or the standby was turned off). */
 export async function renewStandbySync(
   db: Kysely<Database>,
   instanceId: number,
   holder: string,
   leaseMs: number,
 ): Promise<boolean> {
+  const renew = syncLease.renew(holder, leaseMs);
   const renewed = await db
-    .updateTable('standbys')
-    .set({ sync_lease_until: leaseEnd(leaseMs) })
+    .updateTable(syncLease.table)
+    .set(renew.set)
+    .where(renew.where)
     .where('instance_id', '=', instanceId)
-    .where('sync_holder', '=', holder)
-    .where('state', 'in', ['ready', 'stopped'])
-    .where('sync_lease_until', '>=', sql<Date>`now()`)
+    .where('state', 'in', SYNCABLE)
     .executeTakeFirst();
   return renewed.numUpdatedRows > 0n;
 }
@@ -122,14 +130,11 @@ export async function releaseStandbySync(
   instanceId: number,
   holder: string,
 ): Promise<void> {
+  const release = syncLease.release(holder);
   await db
-    .updateTable('standbys')
-    .set({ sync_lease_until: null, sync_holder: null })
+    .updateTable(syncLease.table)
+    .set(release.set)
+    .where(release.where)
     .where('instance_id', '=', instanceId)
-    .where('sync_holder', '=', holder)
     .execute();
-}
-
-function leaseEnd(leaseMs: number) {
-  return sql<Date>`now() + ${`${Math.ceil(leaseMs)} milliseconds`}::interval`;
 }

@@ -6,9 +6,11 @@ import {
   markNoticeDelivered,
   type NoticeScope,
   releaseNotice,
+  renewNoticeClaim,
 } from '../../db/repositories/notices.ts';
 import type { Database, NoticeRow } from '../../db/schema.ts';
 import type { MessageRef } from '../agent/chat-surface.ts';
+import { LeaseRenewal } from '../jobs/queue/lease-renewal.ts';
 
 /**
  * Posts a notice; resolves once the platform took it (with the message it made), rejects when it
@@ -19,9 +21,11 @@ export type NoticeDelivery = (notice: NoticeRow) => Promise<MessageRef | undefin
 export interface NoticeFeedOptions {
   pollMs?: number;
   /**
-   * How long a claim keeps other processes off a notice. Longer than any one post can take (the
-   * chat clients give up within about a minute and a half), so a slow post is not posted again
-   * beside it; a process that dies holding a claim delays its notice by at most this.
+   * How long a claim keeps other processes off a notice after its last renewal (renewed every
+   * third of it while the notice waits for its turn and is posted). Longer than any one post can
+   * take (the chat clients give up within about a minute and a half), so a post that stalls this
+   * process is not posted again beside it; a process that dies holding a claim delays its notice
+   * by at most this.
    */
   leaseMs?: number;
   /** The wait after a first failed post; doubled after each further failure, up to `maxRetryMs`. */
@@ -35,7 +39,8 @@ export interface NoticeFeedOptions {
  * Delivers the notices workers leave for channels (db/repositories/notices.ts) to whichever chat
  * in this process serves each channel, at least once and, short of a crash, once:
  *
- * 1. claim: one statement gives undelivered, unclaimed notices to this process for a lease;
+ * 1. claim: one statement gives undelivered, unclaimed notices to this process for a lease, renewed
+ *    until each is posted (src/jobs/queue/lease-renewal.ts);
  * 2. post: the platform's adapter posts it and resolves only when the platform accepted it;
  * 3. mark: delivered, with the message's id; a failed post lets the claim go after a backoff.
  *
@@ -125,16 +130,39 @@ export class NoticeFeed {
         this.log.warn({ err }, 'could not read notices');
         continue;
       }
-      for (const notice of claimed) await this.deliver(notice, deliveryFor(notice));
+      // Held while they wait for their turn too: a batch posts one at a time.
+      const claims = claimed.map((notice) => ({ notice, renewal: this.renewing(notice) }));
+      for (const { notice, renewal } of claims) await this.deliver(notice, renewal, deliveryFor(notice));
     }
   }
 
-  private async deliver(notice: NoticeRow, deliver: NoticeDelivery | undefined): Promise<void> {
-    let posted: MessageRef | undefined;
-    try {
-      if (!deliver) throw new Error('nobody in this process shows this channel any more');
-      posted = await deliver(notice);
-    } catch (err) {
+  private renewing(notice: NoticeRow): LeaseRenewal {
+    return new LeaseRenewal(
+      () => renewNoticeClaim(this.db, notice.id, this.owner, this.options.leaseMs),
+      this.options.leaseMs,
+      () =>
+        this.log.warn({ notice: notice.id }, 'another bot process took over a notice this one had claimed'),
+    );
+  }
+
+  private async deliver(
+    notice: NoticeRow,
+    renewal: LeaseRenewal,
+    deliver: NoticeDelivery | undefined,
+  ): Promise<void> {
+    // Its claim ran out while this process stalled and another took it: that one posts it.
+    if (renewal.lost) return;
+    // Started in a promise so that an adapter that throws at once fails like one that rejects.
+    const outcome = await Promise.resolve(notice)
+      .then(deliver ?? nobodyShows)
+      .then(
+        (posted) => ({ posted }),
+        (err: unknown) => ({ err }),
+      );
+    // No renewal may land after the claim is marked delivered or let go.
+    await renewal.stop();
+    if ('err' in outcome) {
+      const { err } = outcome;
       const retryIn = Math.min(
         this.options.maxRetryMs,
         this.options.retryMs * 2 ** Math.max(0, notice.attempts - 1),
@@ -152,7 +180,7 @@ export class NoticeFeed {
       );
       return;
     }
-    await markNoticeDelivered(this.db, notice.id, posted?.id).catch((err: unknown) =>
+    await markNoticeDelivered(this.db, notice.id, outcome.posted?.id).catch((err: unknown) =>
       this.log.error(
         { err, notice: notice.id },
         'a notice was posted but could not be marked delivered; it will be posted again when its claim runs out',
@@ -166,3 +194,6 @@ export class NoticeFeed {
     this.platforms.clear();
   }
 }
+
+const nobodyShows: NoticeDelivery = () =>
+  Promise.reject(new Error('nobody in this process shows this channel any more'));

@@ -6,13 +6,14 @@ import {
   markProgressShown,
   recordProgressMessage,
   releaseProgressLease,
-  renewProgressLeases,
+  renewProgressLease,
 } from '../../db/repositories/progress-messages.ts';
 import type { Database, OperationRow } from '../../db/schema.ts';
 import type { ChatSurface, MessageRef, OutgoingMessage } from '../agent/chat-surface.ts';
 import type { JobRef } from '../domain/operations.ts';
 import type { ReplyTarget } from '../domain/request-context.ts';
 import type { JobWatcher } from '../jobs/queue/job-watcher.ts';
+import { LeaseRenewal } from '../jobs/queue/lease-renewal.ts';
 import { JOB_STEPS, type ProgressView } from '../jobs/queue/progress.ts';
 import { countMetric } from '../metrics.ts';
 import { type FinalRetry, ProgressRelay } from './progress-relay.ts';
@@ -20,7 +21,10 @@ import { renderProgress } from './render.ts';
 
 export interface OperationFollowerOptions {
   progressIntervalMs: number;
-  /** How long a progress message stays this process's after its last renewal. Default 60 s. */
+  /**
+   * How long a progress message stays this process's after its last renewal (renewed every third
+   * of it, on the database's clock). Default 60 s.
+   */
   leaseMs?: number;
   /** Operations older than this are not taken over after a restart. Default 24 h. */
   adoptWithinMs?: number;
@@ -39,15 +43,18 @@ export interface ProgressHome {
  * Follows operations in chat: one progress message per operation, edited as it moves and always
  * ending in its final state. Where the message is and which process keeps it current are kept in
  * the operation's row, so after a restart (or when another bot process of the deployment dies)
- * the messages still owed an ending are found and followed again.
+ * the messages still owed an ending are found and followed again. One process edits a message at
+ * a time: the one holding its lease (db/repositories/progress-messages.ts); a process that finds
+ * another took a message over stops editing it and leaves its ending to that one.
  */
 export class OperationFollower {
   readonly owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   private readonly leaseMs: number;
   private readonly following = new Set<string>();
+  /** The leases on followed messages this process holds, each renewed until its follow ends. */
+  private readonly leases = new Map<string, LeaseRenewal>();
   /** Follows under way, so shutting down can wait for their last edits and lease releases. */
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly renewer: NodeJS.Timeout;
   private readonly homes: ProgressHome[] = [];
   private adopter: NodeJS.Timeout | undefined;
   private adopting = false;
@@ -60,8 +67,6 @@ export class OperationFollower {
     private readonly options: OperationFollowerOptions,
   ) {
     this.leaseMs = options.leaseMs ?? 60_000;
-    this.renewer = setInterval(() => void this.renew(), Math.max(1_000, Math.floor(this.leaseMs / 3)));
-    this.renewer.unref();
   }
 
   /**
@@ -112,10 +117,13 @@ export class OperationFollower {
         job.operationId,
         { ...replyTo, message: ref.id },
         this.owner,
-        this.leaseUntil(),
-      ).catch((err: unknown) =>
-        this.log.warn({ err, op: job.operationId }, 'could not record the progress message'),
-      );
+        this.leaseMs,
+      )
+        .then(() => this.holdLease(job.operationId))
+        .catch((err: unknown) =>
+          // Unrecorded, nobody else can find the message: this process edits it to the end unleased.
+          this.log.warn({ err, op: job.operationId }, 'could not record the progress message'),
+        );
     }
     return this.followToEnd(job.operationId, surface, ref, beforeFinal);
   }
@@ -138,9 +146,9 @@ export class OperationFollower {
     this.adopting = true;
     try {
       for (const home of this.homes) {
-        const rows = await claimOrphanedProgress(this.db, home.platform, this.owner, this.leaseUntil(), {
+        const rows = await claimOrphanedProgress(this.db, home.platform, this.owner, this.leaseMs, {
           limit: 100,
-          notBefore: new Date(Date.now() - (this.options.adoptWithinMs ?? 24 * 3_600_000)),
+          withinMs: this.options.adoptWithinMs ?? 24 * 3_600_000,
         });
         for (const row of rows) this.adopt(row, home);
       }
@@ -153,9 +161,11 @@ export class OperationFollower {
 
   private adopt(row: OperationRow, home: ProgressHome): void {
     const replyTo = row.reply_to;
+    // Followed here already: the claim only refreshed this process's own lease.
     if (!replyTo.message || this.following.has(row.id)) return;
     this.log.info({ op: row.id, surface: home.platform }, 'taking over a progress message');
     this.following.add(row.id);
+    this.holdLease(row.id);
     void this.track(this.followToEnd(row.id, home.surfaceFor(replyTo), { id: replyTo.message })).catch(
       (err: unknown) => this.log.warn({ err, op: row.id }, 'could not follow a taken-over operation'),
     );
@@ -178,9 +188,12 @@ export class OperationFollower {
       text: renderProgress(view),
       progress: view,
     });
+    // Unleased when its message could not be recorded: then nobody else can take it over.
+    const lease = this.leases.get(operationId);
+    const ours = () => !lease?.lost;
     const relay = new ProgressRelay(
       async (view, newest) => {
-        if (!ref) return;
+        if (!ref || !ours()) return;
         countMetric('chatEdits', { platform: surface.name });
         // The surface asks for the newest view when its edit budget lets the edit go.
         await surface.update(ref, message(view), () => message(newest()));
@@ -196,10 +209,14 @@ export class OperationFollower {
           this.log.warn({ err, op: operationId }, 'could not note the operation’s end before showing it'),
         );
       }
+      // Taken over by another process (this one stalled past its lease): that one shows the end.
+      if (!ours()) return final;
       const ended = final.state === 'succeeded' || final.state === 'failed';
       // A process stopping with the operation under way edits once and hands the message on at
       // once rather than holding it through retries.
       const shown = await relay.final(final, { retry: ended });
+      // No renewal may land after the lease is marked done or let go.
+      await lease?.stop();
       if (ended && shown) {
         await markProgressShown(this.db, operationId).catch((err: unknown) =>
           this.log.warn({ err, op: operationId }, 'could not record that the final state was shown'),
@@ -215,29 +232,41 @@ export class OperationFollower {
         // operation under way): with the lease let go, the next adoption pass, here or in another
         // process, follows it again. Not followed any more here first, so that pass may take it.
         this.following.delete(operationId);
-        await releaseProgressLease(this.db, operationId, this.owner).catch(() => undefined);
+        await releaseProgressLease(this.db, operationId, this.owner).catch((err: unknown) =>
+          // The lease then runs out on its own, and the message is taken over after it instead.
+          this.log.warn({ err, op: operationId }, 'could not let go of a progress message'),
+        );
       }
       return final;
     } finally {
       this.following.delete(operationId);
+      await lease?.stop();
+      if (this.leases.get(operationId) === lease) this.leases.delete(operationId);
     }
   }
 
-  private leaseUntil(): Date {
-    return new Date(Date.now() + this.leaseMs);
-  }
-
-  private async renew(): Promise<void> {
-    if (this.following.size === 0) return;
-    await renewProgressLeases(this.db, [...this.following], this.owner, this.leaseUntil()).catch(
-      (err: unknown) => this.log.warn({ err }, 'could not renew progress message leases'),
+  /** Renews this process's lease on the operation's message until its follow ends. */
+  private holdLease(operationId: string): void {
+    const renewal = new LeaseRenewal(
+      () => renewProgressLease(this.db, operationId, this.owner, this.leaseMs),
+      this.leaseMs,
+      () =>
+        this.log.warn(
+          { op: operationId },
+          'another bot process took the progress message over (this one stalled past its lease); it shows the ending',
+        ),
     );
+    this.leases.set(operationId, renewal);
   }
 
-  /** Stops taking messages over; those followed now end when the job watcher closes. */
+  /**
+   * Stops taking messages over and renewing leases; those followed now end when the job watcher
+   * closes, and are let go then.
+   */
   close(): void {
     this.closed = true;
-    clearInterval(this.renewer);
+    // Never rejects; drain() waits for the follows, which wait for their renewals to stop.
+    for (const lease of this.leases.values()) void lease.stop();
     if (this.adopter) clearInterval(this.adopter);
   }
 

@@ -164,7 +164,7 @@ export async function syncStandby(
     ).catch(() => undefined);
     throw err;
   } finally {
-    renewal.stop();
+    await renewal.stop();
     await releaseStandbySync(services.db, instanceId, holder).catch(() => undefined);
   }
 }

@@ -91,7 +91,7 @@ export class StorageLease {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    this.renewal.stop();
+    await this.renewal.stop();
     await releaseStorageLock(this.db, this.id);
   }
 }

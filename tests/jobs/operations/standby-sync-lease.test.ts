@@ -31,7 +31,7 @@ describe("a standby's sync lease", () => {
     await updateStandby(t.handle.db, 7, { state: 'ready' });
   });
   afterEach(async () => {
-    for (const renewal of renewals.splice(0)) renewal.stop();
+    for (const renewal of renewals.splice(0)) await renewal.stop();
     await t.cleanup();
   });
 
@@ -48,7 +48,7 @@ describe("a standby's sync lease", () => {
     await sleep(3_000);
     expect(await claimStandbySync(t.handle.db, 7, 'sync-b', 600)).toBeUndefined();
     expect(await a.renew()).toBe(true);
-    a.stop();
+    await a.stop();
     await releaseStandbySync(t.handle.db, 7, 'sync-a');
     expect(await claimStandbySync(t.handle.db, 7, 'sync-b', 600)).toBeDefined();
   });
@@ -62,6 +62,21 @@ describe("a standby's sync lease", () => {
     await releaseStandbySync(t.handle.db, 7, 'sync-a');
     expect(await getStandby(t.handle.db, 7)).toMatchObject({ sync_holder: 'sync-b' });
     expect(await claimStandbySync(t.handle.db, 7, 'sync-c', 60_000)).toBeUndefined();
+  });
+
+  it('stays with a sync that stalled past its lease while no other sync took it', async () => {
+    // Nobody acted under the lease meanwhile, so the stalled sync may carry on with it.
+    expect(await claimStandbySync(t.handle.db, 7, 'sync-a', 300)).toBeDefined();
+    await sleep(500);
+    expect(await renewStandbySync(t.handle.db, 7, 'sync-a', 60_000)).toBe(true);
+    expect(await claimStandbySync(t.handle.db, 7, 'sync-b', 60_000)).toBeUndefined();
+  });
+
+  it('cannot be renewed once released', async () => {
+    expect(await claimStandbySync(t.handle.db, 7, 'sync-a', 60_000)).toBeDefined();
+    await releaseStandbySync(t.handle.db, 7, 'sync-a');
+    expect(await renewStandbySync(t.handle.db, 7, 'sync-a', 60_000)).toBe(false);
+    expect(await claimStandbySync(t.handle.db, 7, 'sync-b', 60_000)).toBeDefined();
   });
 
   it('is lost to a sync when the standby is turned off under it', async () => {
