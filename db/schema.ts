@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { InstanceState } from '../src/domain/instance-states.ts';
+import type { JobArtifact, JobSpec, JobState } from '../src/domain/jobs.ts';
 import type { OperationResult } from '../src/domain/operation-result.ts';
 import type { OperationKind } from '../src/domain/operations.ts';
 import type { ReplyTarget } from '../src/domain/request-context.ts';
@@ -381,7 +382,48 @@ export interface StandbysTable {
   updated_at: Generated<Date>;
 }
 
+/** A job (`j-<id>`): see db/migrations/0014-jobs.ts. */
+export interface JobsTable {
+  id: Generated<number>;
+  owner: string;
+  channel: string;
+  operation_id: string | null;
+  state: Generated<JobState>;
+  /** Read back through src/domain/jobs.ts's jobSpecSchema. */
+  spec: Json<JobSpec>;
+  rerun_of: number | null;
+  attempt: Generated<number>;
+  /** The run id of the current attempt on its machine (src/cloud/ssh/remote-job.ts). */
+  run_id: string | null;
+  /** The instance the current attempt runs on. */
+  instance_id: number | null;
+  /** Every instance the job ran on, the current one last. */
+  instance_ids: ColumnType<number[], string | undefined, string>;
+  /** How far into the current attempt's log on the machine is safe in storage. */
+  remote_offset: ColumnType<string, number | undefined, number>;
+  /** The whole log's length in storage, every attempt included. */
+  log_bytes: ColumnType<string, number | undefined, number>;
+  /** The log's last lines, for chat. */
+  log_tail: Generated<string>;
+  exit_code: number | null;
+  signal: string | null;
+  end_message: string | null;
+  /** USD of the attempts that ended (the current one is counted from attempt_started_at). */
+  cost: Generated<number>;
+  attempt_started_at: NullableTimestamp;
+  command_started_at: NullableTimestamp;
+  output_synced_at: NullableTimestamp;
+  artifacts: NullableJson<JobArtifact[]>;
+  cancel_requested_at: NullableTimestamp;
+  cancel_requested_by: string | null;
+  created_at: Generated<Date>;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  updated_at: Generated<Date>;
+}
+
 export interface Database {
+  jobs: JobsTable;
   standbys: StandbysTable;
   instance_health: InstanceHealthTable;
   idle_policies: IdlePoliciesTable;
@@ -402,6 +444,8 @@ export interface Database {
 }
 
 export type InstanceRow = Selectable<InstancesTable>;
+export type JobRow = Selectable<JobsTable>;
+export type JobUpdate = Updateable<JobsTable>;
 export type NewInstance = Insertable<InstancesTable>;
 export type InstanceUpdate = Updateable<InstancesTable>;
 export type OperationRow = Selectable<OperationsTable>;

@@ -118,6 +118,16 @@ const envSchema = z.object({
   /** How often snapshot schedules are looked at and deleted snapshots' storage is freed; 0 turns it off. */
   GPUOPS_SNAPSHOT_TICK_MS: int(60_000, 0, 3_600_000),
 
+  /** Jobs: a job's limits when its request names none (hours of run time; USD); 0: no such limit. */
+  GPUOPS_JOB_MAX_HOURS: num(24, 0, 30 * 24),
+  GPUOPS_JOB_MAX_COST: num(100, 0, 1_000_000),
+  /** How often a running job's machine is asked for new output (and its limits checked). */
+  GPUOPS_JOB_POLL_MS: int(1_000, 100, 60_000),
+  /** How often a running job's output folder is synced to storage, for retries to resume from. */
+  GPUOPS_JOB_OUTPUT_SYNC_MS: int(60_000, 1_000, 24 * 3_600_000),
+  /** How long a running job's machine may not answer over SSH before it counts as lost. */
+  GPUOPS_JOB_UNREACHABLE_MS: int(120_000, 1_000, 24 * 3_600_000),
+
   /** CPU standby on Google Compute Engine: on when the project is set. */
   GPUOPS_GCP_PROJECT: optionalString,
   GPUOPS_GCP_ZONE: z
@@ -236,6 +246,14 @@ export interface Config {
   snapshotKeep: number;
   /** The snapshot maintenance tick (schedules, storage clean-up); 0: off. */
   snapshotTickMs: number;
+  jobs: {
+    /** Defaults for a job whose request names no limit; 0: none. */
+    maxHours: number;
+    maxCost: number;
+    pollMs: number;
+    outputSyncMs: number;
+    unreachableMs: number;
+  };
   vast: { apiKey: string | undefined; baseUrl: string | undefined; timeoutMs: number; retries: number };
   /** Google Compute Engine for CPU standby; undefined when GPUOPS_GCP_PROJECT is unset. */
   gcp: GcpConfig | undefined;
@@ -393,6 +411,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workspaceDir: e.GPUOPS_WORKSPACE_DIR,
     snapshotKeep: e.GPUOPS_SNAPSHOT_KEEP,
     snapshotTickMs: e.GPUOPS_SNAPSHOT_TICK_MS,
+    jobs: {
+      maxHours: e.GPUOPS_JOB_MAX_HOURS,
+      maxCost: e.GPUOPS_JOB_MAX_COST,
+      pollMs: e.GPUOPS_JOB_POLL_MS,
+      outputSyncMs: e.GPUOPS_JOB_OUTPUT_SYNC_MS,
+      unreachableMs: e.GPUOPS_JOB_UNREACHABLE_MS,
+    },
     gcp:
       e.GPUOPS_GCP_PROJECT === undefined
         ? undefined

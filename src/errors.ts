@@ -37,6 +37,16 @@ export const ErrorCode = {
   SnapshotMismatch: 'snapshot_mismatch',
   Timeout: 'timeout',
   Cancelled: 'cancelled',
+  /** A job's command ended with a non-zero status (or a signal). */
+  JobFailed: 'job_failed',
+  /** A job reached its time limit and was stopped. */
+  JobTimedOut: 'job_timed_out',
+  /** A job reached its money limit and was stopped. */
+  JobOverBudget: 'job_over_budget',
+  /** A job's machine was lost (preempted, died) and no retry was left. */
+  JobLost: 'job_lost',
+  /** A job, or a job id, that is not there or not the requester's. */
+  JobNotFound: 'job_not_found',
   LlmUnavailable: 'llm_unavailable',
   /** The model server refused gpuops's API key (HTTP 401 or 403). */
   LlmAuth: 'llm_auth',

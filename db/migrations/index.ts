@@ -12,6 +12,7 @@ import * as standby from './0010-standby.ts';
 import * as noticeActions from './0011-notice-actions.ts';
 import * as standbySyncHolder from './0012-standby-sync-holder.ts';
 import * as noticeDelivery from './0013-notice-delivery.ts';
+import * as jobs from './0014-jobs.ts';
 
 /**
  * Every migration, by name, in the order they apply. Listed in code rather than read from the
@@ -33,4 +34,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0011-notice-actions': noticeActions,
   '0012-standby-sync-holder': standbySyncHolder,
   '0013-notice-delivery': noticeDelivery,
+  '0014-jobs': jobs,
 };

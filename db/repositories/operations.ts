@@ -76,6 +76,7 @@ const KIND_VERB: Record<OperationKind, string> = {
   hibernate: 'being hibernated',
   standby: 'getting a CPU standby',
   standby_off: 'having its CPU standby deleted',
+  run_job: 'running a job',
 };
 
 /** "being paused (op-1a2b3c4d5e, queued)": an in-flight operation as a person reads it. */

@@ -11,7 +11,9 @@ export type OperationKind =
   | 'failover'
   | 'standby'
   | 'standby_off'
-  | 'hibernate';
+  | 'hibernate'
+  /** A job (src/domain/jobs.ts): a command run on a machine to its end. */
+  | 'run_job';
 
 /** A started operation, as the bots follow it. */
 export interface JobRef {

@@ -472,6 +472,8 @@ export const OPERATION_ARGS = {
   standby: standbySchema,
   standby_off: standbySchema,
   hibernate: hibernateSchema.extend({ reason: z.enum(['requested', 'auto']).optional() }),
+  /** The job row (src/domain/jobs.ts) holds what to run; the operation runs it to its end. */
+  run_job: z.strictObject({ job: z.number().int().positive() }),
 } satisfies Record<OperationKind, z.ZodObject>;
 export type OperationArgsIn<K extends OperationKind> = z.input<(typeof OPERATION_ARGS)[K]>;
 export type OperationArgs<K extends OperationKind> = z.output<(typeof OPERATION_ARGS)[K]>;

@@ -16,7 +16,7 @@ import { countMetric, observeMetric } from '../../metrics.ts';
 import type { QueueBackend } from '../queue/backend.ts';
 import type { JobHandler, WorkerServices } from '../queue/job-context.ts';
 import type { OperationJobData } from '../queue/operation-queue.ts';
-import { stepProgress, stepsOf } from '../queue/progress.ts';
+import { type ProgressView, stepProgress, stepsOf } from '../queue/progress.ts';
 import { OPERATIONS_QUEUE } from '../queue/queue-names.ts';
 import { runDeploy } from './deploy-job.ts';
 import { runFailover } from './failover-job.ts';
@@ -97,8 +97,13 @@ export async function processOperation(
     setInstance(id: number) {
       instanceId = id;
     },
-    async report(stepIndex: number, detail?: string, withinStep?: number) {
-      const view = stepProgress(base(), stepIndex, detail, withinStep);
+    async report(
+      stepIndex: number,
+      detail?: string,
+      withinStep?: number,
+      extra?: Pick<ProgressView, 'output' | 'costSoFar'>,
+    ) {
+      const view = stepProgress(base(), stepIndex, detail, withinStep, extra);
       await job.updateProgress(view);
       await updateOperation(db, operation.id, { step: view.step, progress: JSON.stringify(view) });
     },

@@ -10,6 +10,7 @@ import type { OperationResult } from '../../domain/operation-result.ts';
 import type { OperationKind } from '../../domain/operations.ts';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 import { OPERATION_ARGS, type OperationArgs } from '../../tools/schemas.ts';
+import type { ProgressView } from './progress.ts';
 
 /** Where snapshots go and what they take on an instance. */
 export interface SnapshotServices {
@@ -57,7 +58,12 @@ export interface WorkerServices {
 export interface JobContext extends WorkerServices {
   operation: OperationRow;
   /** Reports step `stepIndex` of the job kind's steps, with a detail line and progress within the step. */
-  report(stepIndex: number, detail?: string, withinStep?: number): Promise<void>;
+  report(
+    stepIndex: number,
+    detail?: string,
+    withinStep?: number,
+    extra?: Pick<ProgressView, 'output' | 'costSoFar'>,
+  ): Promise<void>;
   /** Tells the watchers which instance this operation is about, once known. */
   setInstance(id: number): void;
 }

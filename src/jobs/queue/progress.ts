@@ -20,6 +20,10 @@ export interface ProgressView {
   /** Set by the renderer from startedAt, or by the job at the end. */
   elapsedMs?: number;
   detail?: string;
+  /** A job's last lines of output, oldest first (run_job). */
+  output?: string[];
+  /** A job's cost so far in USD, every machine it used included (run_job). */
+  costSoFar?: number;
   result?: OperationResult;
   error?: { code: string; message: string };
 }
@@ -46,6 +50,16 @@ export const JOB_STEPS: Record<OperationKind, readonly string[]> = {
   ],
   standby: ['Creating the VM at GCP', 'Copying the latest snapshot onto it', 'Verifying every file'],
   standby_off: ['Deleting the VM at GCP', 'Confirming it is gone'],
+  run_job: [
+    'Finding a machine',
+    'Renting the machine',
+    'Starting the machine',
+    'Checking SSH and GPUs',
+    'Fetching inputs',
+    'Running the command',
+    'Keeping the artifacts',
+    'Releasing the machine',
+  ],
   hibernate: [
     'Starting the machine to read its workspace',
     'Listing the workspace',
@@ -73,6 +87,7 @@ export function stepProgress(
   stepIndex: number,
   detail?: string,
   withinStep = 0,
+  extra: Pick<ProgressView, 'output' | 'costSoFar'> = {},
 ): ProgressView {
   const { steps: ownSteps, ...base } = operation;
   const steps = ownSteps ?? JOB_STEPS[base.kind];
@@ -88,6 +103,8 @@ export function stepProgress(
     stepCount: steps.length,
     pct,
     ...(detail === undefined ? {} : { detail }),
+    ...(extra.output && { output: extra.output }),
+    ...(extra.costSoFar !== undefined && { costSoFar: extra.costSoFar }),
   };
 }
 
