@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AdviceQuestionArgs } from '../advisor/types.ts';
+import { jobInputSchema } from '../domain/jobs.ts';
 import type { OperationKind } from '../domain/operations.ts';
 import { countArg, gpuArg, instanceArg, maxPriceArg, regionArg } from './args.ts';
 
@@ -360,6 +361,137 @@ export const standbySchema = z.object({
     .describe('A spot VM: about a third of the price, but GCP may stop it (the next sync starts it again)'),
 });
 
+/** A job id as people write it; anything else is refused, never guessed at. */
+const jobArg = z
+  .string()
+  .regex(/^j-\d{1,9}$/, 'a job id looks like j-4')
+  .describe('gpuops job id, like "j-4"');
+
+/** Hours a job may run, at most 30 days (what a job's spec holds). */
+const jobHoursArg = z
+  .number()
+  .positive()
+  .max(30 * 24)
+  .describe('Stop the job after this many hours (2 for "stop after 2 hours"); default from settings');
+
+const jobCostArg = z
+  .number()
+  .positive()
+  .max(1_000_000)
+  .describe('Stop the job once it has cost this many USD, every machine included ($5 for "or $5")');
+
+const jobRetriesArg = z
+  .number()
+  .int()
+  .min(0)
+  .max(10)
+  .describe('How many times the job moves to another machine when its host is lost ("retry on failure": 1)');
+
+export const runJobSchema = z.object({
+  command: z
+    .string()
+    .min(1)
+    .max(16_000)
+    .describe('Shell command to run, exactly as the user wrote it, e.g. "python train.py --epochs 3"'),
+  instance: instanceArg
+    .optional()
+    .describe('Run on this existing running instance of the channel ("on i-3"); it is left running after'),
+  gpu: gpuArg.optional().describe('Rent this GPU for the job; the machine is destroyed after'),
+  count: countArg.optional(),
+  min_gpu_ram_gb: z
+    .number()
+    .positive()
+    .max(1024)
+    .optional()
+    .describe('Without a GPU named: rent the cheapest GPU with at least this much memory ("with 24 GB")'),
+  max_price_per_gpu_hour: maxPriceArg.optional(),
+  region: regionArg.optional(),
+  repo: z
+    .string()
+    .min(1)
+    .max(400)
+    .optional()
+    .describe(
+      'Git repository to clone as the working folder, as written: "github.com/org/repo@main", "https://github.com/org/repo" (an @branch, tag or commit optional)',
+    ),
+  inputs: z
+    .array(jobInputSchema)
+    .max(32)
+    .optional()
+    .describe('Files to fetch first: {source: "s3://bucket/key" or "https://...", path: "data/train.jsonl"}'),
+  max_hours: jobHoursArg.optional(),
+  max_cost: jobCostArg.optional(),
+  retries: jobRetriesArg.optional(),
+  image: deploySchema.shape.image,
+  disk_gb: z.number().int().min(1).max(20_000).optional().describe('Disk of a rented machine in GB'),
+});
+
+export const FINE_TUNE_METHODS = ['qlora', 'lora', 'full-finetune'] as const;
+
+export const fineTuneSchema = z.object({
+  model: z
+    .string()
+    .min(1)
+    .max(100)
+    .describe('Model to fine-tune as the user wrote it ("Llama 3.1 8B") or a Hugging Face id ("org/name")'),
+  dataset: jobInputSchema.shape.source
+    .refine((address) => /\.jsonl$/i.test(address.split(/[?#]/)[0] ?? ''), 'the address of a .jsonl file')
+    .describe('The training data: an s3:// or https:// address of a JSONL file'),
+  method: z
+    .enum(FINE_TUNE_METHODS)
+    .default('qlora')
+    .describe('qlora (default: 4-bit base, LoRA adapter), lora, or full-finetune'),
+  epochs: z
+    .number()
+    .positive()
+    .max(100)
+    .default(1)
+    .describe('Passes over the data ("for 3 epochs"); default 1'),
+  training_examples: z
+    .number()
+    .int()
+    .min(1)
+    .max(1e10)
+    .optional()
+    .describe('Examples in the data set ("20k examples"), for the time and cost estimate'),
+  gpu: gpuArg.optional().describe("GPU to train on; by default the advisor's pick"),
+  count: countArg.optional(),
+  max_price_per_gpu_hour: maxPriceArg.optional(),
+  region: regionArg.optional(),
+  max_hours: jobHoursArg.optional(),
+  max_cost: jobCostArg.optional(),
+  retries: jobRetriesArg.optional(),
+});
+
+export const JOB_LOG_LINES_MAX = 200;
+export const jobLogsSchema = z.object({
+  job: jobArg,
+  lines: z
+    .number()
+    .int()
+    .min(1)
+    .max(JOB_LOG_LINES_MAX)
+    .optional()
+    .describe(`How many of the last lines to show, default 20, at most ${JOB_LOG_LINES_MAX}`),
+});
+
+export const listJobsSchema = z.object({
+  state: z
+    .enum(['active', 'ended', 'all'])
+    .optional()
+    .describe('active (queued or running), ended, or all (default)'),
+});
+
+export const jobStatusSchema = z.object({ job: jobArg });
+export const cancelJobSchema = z.object({ job: jobArg });
+
+export const rerunJobSchema = z.object({
+  job: jobArg,
+  gpu: gpuArg.optional().describe("Rent this GPU instead of the job's own"),
+  count: countArg.optional(),
+  instance: instanceArg.optional().describe('Run it on this existing instance instead'),
+});
+
 export const TOOL_SCHEMAS = {
   search_offers: searchOffersSchema,
   list_instances: listInstancesSchema,
@@ -386,6 +518,13 @@ export const TOOL_SCHEMAS = {
   hibernate: hibernateSchema,
   hibernation_policy: hibernationPolicySchema,
   standby: standbySchema,
+  run_job: runJobSchema,
+  fine_tune: fineTuneSchema,
+  job_logs: jobLogsSchema,
+  list_jobs: listJobsSchema,
+  job_status: jobStatusSchema,
+  cancel_job: cancelJobSchema,
+  rerun_job: rerunJobSchema,
 } as const;
 
 export type ToolName = keyof typeof TOOL_SCHEMAS;
@@ -398,6 +537,7 @@ const COUNT_ALIASES = {
   number_of_gpus: 'count',
 } as const;
 const INSTANCE_ALIASES = { instance_id: 'instance', instance_name: 'instance', id: 'instance' } as const;
+const JOB_ALIASES = { job_id: 'job', id: 'job' } as const;
 
 /**
  * Other names models give arguments, read as the schema's own where the meaning is the same
@@ -437,6 +577,20 @@ export const ARGUMENT_ALIASES: Readonly<Partial<Record<ToolName, Readonly<Record
   hibernate: INSTANCE_ALIASES,
   hibernation_policy: { ...INSTANCE_ALIASES, minutes: 'after_minutes' },
   standby: { ...INSTANCE_ALIASES, enable: 'enabled', machine: 'machine_type' },
+  run_job: {
+    ...GPU_ALIASES,
+    ...COUNT_ALIASES,
+    instance_id: 'instance',
+    cmd: 'command',
+    docker_image: 'image',
+    location: 'region',
+    repository: 'repo',
+  },
+  fine_tune: { ...GPU_ALIASES, ...COUNT_ALIASES, model_name: 'model', num_epochs: 'epochs' },
+  job_logs: JOB_ALIASES,
+  job_status: JOB_ALIASES,
+  cancel_job: JOB_ALIASES,
+  rerun_job: { job_id: 'job', ...GPU_ALIASES, ...COUNT_ALIASES, instance_id: 'instance' },
   recommend_gpu: {
     model_name: 'model',
     quantization: 'precision',

@@ -1,24 +1,31 @@
 import type { ToolName } from '../schemas.ts';
 import { autoFailover } from './auto-failover.ts';
 import { autoPause } from './auto-pause.ts';
+import { cancelJob } from './cancel-job.ts';
 import { deleteSnapshot } from './delete-snapshot.ts';
 import { deploy } from './deploy.ts';
 import { deployRecommendation } from './deploy-recommendation.ts';
 import { describeSnapshot } from './describe-snapshot.ts';
 import { destroy } from './destroy.ts';
 import { failover } from './failover.ts';
+import { fineTune } from './fine-tune.ts';
 import { hibernate } from './hibernate.ts';
 import { hibernationPolicy } from './hibernation-policy.ts';
 import { idleSavings } from './idle-savings.ts';
 import { instanceStatus } from './instance-status.ts';
+import { jobLogs } from './job-logs.ts';
+import { jobStatus } from './job-status.ts';
 import { keepRunning } from './keep-running.ts';
 import { listInstances } from './list-instances.ts';
+import { listJobs } from './list-jobs.ts';
 import { listSnapshots } from './list-snapshots.ts';
 import { pause } from './pause.ts';
 import { recommendGpu } from './recommend-gpu.ts';
+import { rerunJob } from './rerun-job.ts';
 import { restore } from './restore.ts';
 import { restoreToNewInstance } from './restore-to-new-instance.ts';
 import { resume } from './resume.ts';
+import { runJob } from './run-job.ts';
 import { searchOffers } from './search-offers.ts';
 import { snapshot } from './snapshot.ts';
 import { snapshotPolicy } from './snapshot-policy.ts';
@@ -58,6 +65,13 @@ export const DECLARATIONS: Readonly<Record<ToolName, ToolDeclaration>> = {
   hibernate: hibernate,
   hibernation_policy: hibernationPolicy,
   standby: standby,
+  run_job: runJob,
+  fine_tune: fineTune,
+  job_logs: jobLogs,
+  list_jobs: listJobs,
+  job_status: jobStatus,
+  cancel_job: cancelJob,
+  rerun_job: rerunJob,
 };
 
 export const DECLARED: readonly ToolDeclaration[] = Object.values(DECLARATIONS);

@@ -57,6 +57,15 @@ const READINGS: Readonly<Record<ToolName, ToolReading>> = {
   hibernate: hibernate,
   hibernation_policy: hibernationPolicy,
   standby: standby,
+  // The job tools (issue #18): no readings of their own yet; the planner's readers for them are
+  // being written, and until then a request for one is offered to a model by its topic words.
+  run_job: {},
+  fine_tune: {},
+  job_logs: {},
+  list_jobs: {},
+  job_status: {},
+  cancel_job: {},
+  rerun_job: {},
 };
 
 /** Every tool's declaration with how the planner reads it, keyed by tool, in the declarations' order. */
