@@ -1,6 +1,7 @@
 import { clearScreenDown, cursorTo, type Interface, moveCursor } from 'node:readline';
 import type { ChatSurface, ConfirmOptions, MessageRef, OutgoingMessage } from '../../agent/chat-surface.ts';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
+import { renderProgress } from '../render.ts';
 import { terminalSafe } from './terminal-text.ts';
 
 export interface TerminalSurfaceOptions {
@@ -24,14 +25,15 @@ export class TerminalSurface implements ChatSurface {
 
   async post(message: OutgoingMessage): Promise<MessageRef> {
     const ref = { id: `t${++this.counter}` };
-    this.write(ref.id, message.text, false);
+    this.write(ref.id, terminalText(message), false);
     return ref;
   }
 
   async update(ref: MessageRef, message: OutgoingMessage): Promise<void> {
-    if (this.lastText.get(ref.id) === message.text) return;
+    const text = terminalText(message);
+    if (this.lastText.get(ref.id) === text) return;
     const canRewrite = this.options.inPlace && this.last?.ref === ref.id;
-    this.write(ref.id, message.text, canRewrite);
+    this.write(ref.id, text, canRewrite);
   }
 
   confirm(question: string, options?: ConfirmOptions): Promise<boolean> {
@@ -57,6 +59,12 @@ export class TerminalSurface implements ChatSurface {
     this.lastText.set(id, text);
     if (this.promptVisible) this.options.prompt?.prompt(true);
   }
+}
+
+/** A job's output lines plainly under its progress line: a terminal needs no code block. */
+function terminalText(message: OutgoingMessage): string {
+  const view = message.kind === 'progress' ? message.progress : undefined;
+  return view?.output?.length ? renderProgress(view, Date.now(), { output: 'plain' }) : message.text;
 }
 
 function rowsOf(text: string, columns: number): number {
