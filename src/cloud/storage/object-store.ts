@@ -10,6 +10,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 
 export interface ObjectStoreOptions {
@@ -28,6 +29,11 @@ export interface ObjectStoreOptions {
 // from 2027 will need Node 22 would otherwise print into the terminal chat on the first snapshot.
 // Its own switch, so whoever sets it otherwise still gets the notice.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** How long a presigned download stays good by default: long enough for a slow dataset fetch. */
+const PRESIGN_DEFAULT_SECONDS = 6 * 3_600;
+/** SigV4's own limit on a presigned URL's life. */
+const PRESIGN_MAX_SECONDS = 7 * 86_400;
 
 /** Multipart parts: S3's minimum is 5 MiB; 8 MiB keeps the part count low without much memory. */
 const PART_SIZE = 8 * 1024 * 1024;
@@ -103,20 +109,27 @@ export class ObjectStore {
 
   /** Every key under `prefix`. */
   async list(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
+    return (await this.listWithSizes(prefix)).map((object) => object.key);
+  }
+
+  /** Every object under `prefix` with its size in bytes, in key order. */
+  async listWithSizes(prefix: string): Promise<Array<{ key: string; size: number }>> {
+    const objects: Array<{ key: string; size: number }> = [];
     let token: string | undefined;
     try {
       do {
         const page = await this.client.send(
           new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
         );
-        for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+        for (const object of page.Contents ?? []) {
+          if (object.Key) objects.push({ key: object.Key, size: object.Size ?? 0 });
+        }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
     } catch (err) {
       throw storageError(`listing ${prefix}`, err);
     }
-    return keys;
+    return objects;
   }
 
   /** Copies an object within the bucket (up to 5 GB, S3's single-copy limit). */
@@ -131,6 +144,30 @@ export class ObjectStore {
       );
     } catch (err) {
       throw storageError(`copying ${from} to ${to}`, err);
+    }
+  }
+
+  /**
+   * An https GET URL for `key` (in `bucket`, this store's by default) that anyone holding it can
+   * read until it expires, signed with this store's credentials and endpoint, so a machine can
+   * download an object without being given the keys. The URL's query string is a credential:
+   * never log or show it. Signing is local; no request is made.
+   */
+  async presignGet(key: string, options: { bucket?: string; expiresInSec?: number } = {}): Promise<string> {
+    const expiresIn = options.expiresInSec ?? PRESIGN_DEFAULT_SECONDS;
+    if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > PRESIGN_MAX_SECONDS) {
+      throw new GpuopsError(
+        ErrorCode.BadInput,
+        `A presigned download can last 1 second to 7 days, not ${expiresIn} seconds.`,
+      );
+    }
+    const bucket = options.bucket ?? this.bucket;
+    try {
+      return await getSignedUrl(this.client, new GetObjectCommand({ Bucket: bucket, Key: key }), {
+        expiresIn,
+      });
+    } catch (err) {
+      throw storageError(`signing a download of s3://${bucket}/${key}`, err);
     }
   }
 
