@@ -3,6 +3,7 @@ import {
   markSnapshotsPurged,
   snapshotsAwaitingPurge,
 } from '../../../db/repositories/snapshots.ts';
+import { jobOutputSnapshotId } from '../../cloud/jobs/job-artifacts.ts';
 import { collectGarbage, type GarbageReport } from '../../cloud/snapshot/snapshot-gc.ts';
 import type { SnapshotServices, WorkerServices } from '../queue/job-context.ts';
 import { StorageLease } from '../queue/storage-lease.ts';
@@ -14,9 +15,9 @@ export type PurgeOutcome =
 
 /**
  * Frees the storage of deleted snapshots: their manifests, and content no other snapshot (of any
- * instance) references. Runs only under the storage's exclusive lease, so never beside a snapshot
- * or restore under way; when one holds the storage it does nothing and says so ("busy"), and the
- * next tick tries again.
+ * instance) nor any job's kept output references. Runs only under the storage's exclusive lease,
+ * so never beside a snapshot, restore or job output sync under way; when one holds the storage it
+ * does nothing and says so ("busy"), and the next tick tries again.
  */
 export async function purgeDeletedSnapshots(
   services: WorkerServices & { snapshots: SnapshotServices },
@@ -39,10 +40,16 @@ export async function purgeDeletedSnapshots(
     const pending = await snapshotsAwaitingPurge(db);
     if (pending.length === 0) return { state: 'nothing' };
     const live = await liveSnapshots(db);
+    // Every job's output is kept as a snapshot of its own and shares the same content store. A job
+    // that never synced its output has no manifest, hence not required.
+    const jobs = await db.selectFrom('jobs').select('id').orderBy('id').execute();
     const store = await services.snapshots.store();
     const report = await collectGarbage({
       store,
-      live: live.map((s) => ({ id: `snap-${s.id}`, required: s.state === 'complete' })),
+      live: [
+        ...live.map((s) => ({ id: `snap-${s.id}`, required: s.state === 'complete' })),
+        ...jobs.map((job) => ({ id: jobOutputSnapshotId(job.id), required: false })),
+      ],
       purge: pending.map((s) => `snap-${s.id}`),
       stillHeld: () => lease.confirm(),
     });
