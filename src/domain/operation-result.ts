@@ -15,6 +15,8 @@ export const operationResultSchema = z.object({
   state: z.string().optional(),
   location: z.string().optional(),
   ssh: z.string().optional(),
+  /** The job a run_job operation ran ("j-4"). */
+  job: z.string().optional(),
   /** The snapshot a deploy restored onto its new machine. */
   snapshot: z.string().optional(),
   /** How long its parts took, for operations that report it (failover: RTO, RPO, provider waits). */

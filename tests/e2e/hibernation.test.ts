@@ -159,7 +159,10 @@ describe('hibernation', () => {
       timeoutMs: 30_000,
       what: 'the machine to be gone',
     });
-    const said = await settleAfterFailure(services, operation);
+    const said = await settleAfterFailure(services, operation, {
+      code: 'abandoned',
+      message: 'The hibernate did not finish.',
+    });
     expect(said).toMatch(
       new RegExp(`i-${id}'s workspace is in snap-\\d+ and its machine is gone, so it is hibernated`),
     );

@@ -22,6 +22,7 @@ import { runDeploy } from './deploy-job.ts';
 import { runFailover } from './failover-job.ts';
 import { runHibernate } from './hibernate-job.ts';
 import { runDestroy, runPause, runResume } from './lifecycle-jobs.ts';
+import { runJob } from './run-job.ts';
 import { settleAfterFailure } from './settle.ts';
 import { runRestore, runSnapshot } from './snapshot-jobs.ts';
 import { runStandby, runStandbyOff } from './standby-jobs.ts';
@@ -37,6 +38,7 @@ const HANDLERS: Record<OperationKind, JobHandler> = {
   hibernate: runHibernate,
   standby: runStandby,
   standby_off: runStandbyOff,
+  run_job: runJob,
 };
 
 /** How long a job of another deployment waits before a worker looks at it again (its own should take it first). */
@@ -169,7 +171,7 @@ export async function failOperation(
   const { db, log } = services;
   let standing: string;
   try {
-    standing = await settleAfterFailure(services, operation);
+    standing = await settleAfterFailure(services, operation, error);
   } catch (err) {
     log.warn({ op: operation.id, err }, 'could not settle after a failed operation; the reconciler will');
     standing = 'gpuops could not reach the provider to check where things stand; it will on its next check.';

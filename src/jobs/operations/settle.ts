@@ -13,6 +13,7 @@ import { snapshotOfOperation } from '../../../db/repositories/snapshots.ts';
 import type { Database, InstanceRow, OperationRow } from '../../../db/schema.ts';
 import type { GpuProvider } from '../../cloud/provider.ts';
 import { instanceRef } from '../../domain/instance-ref.ts';
+import { settleFailedJob } from './job-release.ts';
 import { deployLabel } from './rental-label.ts';
 
 /**
@@ -39,8 +40,14 @@ export async function settleInstance(services: SettleServices, row: InstanceRow)
  * saying where things stand and what they can do. Throws only when the provider cannot be reached;
  * the reconciler then finishes the job on a later pass.
  */
-export async function settleAfterFailure(services: SettleServices, operation: OperationRow): Promise<string> {
+export async function settleAfterFailure(
+  services: SettleServices,
+  operation: OperationRow,
+  error: { code: string; message: string },
+): Promise<string> {
   if (operation.kind === 'deploy') return releaseFailedDeploy(services, operation);
+  // A job releases its machines itself; this ends one that could not, and releases what it rented.
+  if (operation.kind === 'run_job') return settleFailedJob(services, operation, error);
   if (operation.kind === 'hibernate') {
     const hibernated = await finishHalfDoneHibernation(services, operation);
     if (hibernated) return hibernated;
