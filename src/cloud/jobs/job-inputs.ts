@@ -1,6 +1,5 @@
 import path from 'node:path';
-import type { JobInput, JobRepo, JobSpec } from '../../domain/jobs.ts';
-import { jobRef } from '../../domain/jobs.ts';
+import { type JobInput, type JobRepo, type JobSpec, jobRef, jobRelativePath } from '../../domain/jobs.ts';
 import { ErrorCode, GpuopsError } from '../../errors.ts';
 import { shellQuote } from '../../util/shell-quote.ts';
 
@@ -22,6 +21,9 @@ export interface InputsPlan {
 
 /** Suffix of a download or clone under way; never a name a job's inputs can take (they have no `+`). */
 const PARTIAL = '.gpuops+partial';
+
+/** What one SSH command line (a remote job's command) may carry: src/cloud/ssh/remote-job.ts's limit. */
+const MAX_SCRIPT_BYTES = 64 * 1024;
 
 /** Aborts a transfer that has crawled below 1 KiB/s for two minutes: stuck, not slow. */
 const CURL = 'curl -fsSL --retry 3 --connect-timeout 30 --speed-limit 1024 --speed-time 120';
@@ -45,6 +47,17 @@ gpuops_download() {
   else
     gpuops_fail 'neither curl nor wget is installed on this machine: use an image that has one of them.'
   fi
+}
+# URL, path relative to the working folder, the source as it may be shown (never a presigned URL).
+gpuops_fetch() {
+  gpuops_say "downloading $3 to $2"
+  case $2 in */*) mkdir -p "\${2%/*}" || gpuops_fail "cannot make the folder \${2%/*} for $2." ;; esac
+  rm -f "$2${PARTIAL}"
+  gpuops_download "$1" "$2${PARTIAL}" || {
+    rm -f "$2${PARTIAL}"
+    gpuops_fail "could not download $3 to $2; check that it exists and that this machine may read it."
+  }
+  mv -f "$2${PARTIAL}" "$2" || gpuops_fail "cannot move the download into place as $2."
 }`;
 
 export async function planInputs(
@@ -57,15 +70,8 @@ export async function planInputs(
     sign: (bucket: string, key: string) => Promise<string>;
   },
 ): Promise<InputsPlan> {
-  const workspace = path.posix.normalize(options.workspace).replace(/(.)\/$/, '$1');
-  if (!path.posix.isAbsolute(workspace)) {
-    throw new GpuopsError(
-      ErrorCode.Internal,
-      `A job's workspace must be an absolute path, not "${options.workspace}".`,
-    );
-  }
-  const repoName = spec.repo ? repositoryName(spec.repo.url) : undefined;
-  const workdir = repoName ? path.posix.join(workspace, repoName) : workspace;
+  const workspace = absoluteWorkspace(options.workspace);
+  const workdir = jobWorkdir(spec, workspace);
   const inputs = spec.inputs ?? [];
   if (!spec.repo && inputs.length === 0) return { script: undefined, workdir };
 
@@ -78,9 +84,43 @@ export async function planInputs(
     `mkdir -p ${shellQuote(workspace)} || gpuops_fail ${shellQuote(`cannot make the workspace ${workspace} (is the disk full or the folder read-only?).`)}`,
   );
   if (spec.repo) steps.push(cloneSteps(spec.repo, workdir));
-  for (const input of inputs) steps.push(await downloadSteps(input, workdir, options.sign));
+  if (inputs.length > 0) {
+    // Inputs are named relative to the folder the command runs in: one short line each, so even
+    // 32 of them with long presigned URLs stay well within what one SSH command line can carry.
+    steps.push(
+      `cd ${shellQuote(workdir)} || gpuops_fail ${shellQuote(`there is no folder ${workdir} to download the inputs into.`)}`,
+    );
+    for (const input of inputs) steps.push(await downloadStep(input, options.sign));
+  }
   steps.push(say(`inputs ready in ${workdir}`));
-  return { script: `${steps.join('\n')}\n`, workdir };
+  const script = `${steps.join('\n')}\n`;
+  if (Buffer.byteLength(script) > MAX_SCRIPT_BYTES) {
+    throw new GpuopsError(
+      ErrorCode.BadInput,
+      `${jobRef(options.jobId)}'s inputs take ${Math.ceil(Buffer.byteLength(script) / 1024)} KiB to describe to its machine, more than the ${MAX_SCRIPT_BYTES / 1024} KiB one step can carry: fetch fewer files (an archive of them, or a folder's files from a script of the job's own).`,
+    );
+  }
+  return { script, workdir };
+}
+
+/**
+ * The absolute folder a job's command runs in: the workspace, or the clone of its repository in
+ * it. What planInputs returns as workdir, without signing anything.
+ */
+export function jobWorkdir(spec: Pick<JobSpec, 'repo'>, workspace: string): string {
+  const root = absoluteWorkspace(workspace);
+  return spec.repo ? path.posix.join(root, repositoryName(spec.repo.url)) : root;
+}
+
+function absoluteWorkspace(workspace: string): string {
+  const normalized = path.posix.normalize(workspace).replace(/(.)\/$/, '$1');
+  if (!path.posix.isAbsolute(normalized)) {
+    throw new GpuopsError(
+      ErrorCode.Internal,
+      `A job's workspace must be an absolute path, not "${workspace}".`,
+    );
+  }
+  return normalized;
 }
 
 /** The folder a clone of `url` goes to: its last path segment without `.git`, as git clone names it. */
@@ -180,15 +220,17 @@ function cloneSteps(repo: JobRepo, dest: string): string {
   return lines.join('\n');
 }
 
-async function downloadSteps(
+async function downloadStep(
   input: JobInput,
-  workdir: string,
   sign: (bucket: string, key: string) => Promise<string>,
 ): Promise<string> {
-  const target = path.posix.join(workdir, input.path);
-  // The schema keeps paths inside the folder; this holds even if a spec skipped it.
-  if (!target.startsWith(`${workdir}/`)) {
-    throw new GpuopsError(ErrorCode.BadInput, `The input path "${input.path}" leaves the job's folder.`);
+  // The schema keeps paths inside the folder and free of a leading `-`; this holds even for a
+  // spec that skipped it.
+  if (!jobRelativePath.safeParse(input.path).success) {
+    throw new GpuopsError(
+      ErrorCode.BadInput,
+      `The input path "${input.path}" is not a path inside the job's folder.`,
+    );
   }
   let url: string;
   let shown: string;
@@ -206,15 +248,7 @@ async function downloadSteps(
       `The input "${withoutQuery(input.source)}" is neither an s3:// nor an https:// address.`,
     );
   }
-  const partial = shellQuote(`${target}${PARTIAL}`);
-  const parent = path.posix.dirname(target);
-  return [
-    say(`downloading ${shown} to ${input.path}`),
-    `mkdir -p ${shellQuote(parent)} || gpuops_fail ${shellQuote(`cannot make the folder ${parent} for ${input.path}.`)}`,
-    `rm -f ${partial}`,
-    `gpuops_download ${shellQuote(url)} ${partial} || { rm -f ${partial}; gpuops_fail ${shellQuote(`could not download ${shown} to ${input.path}; check that it exists and that this machine may read it.`)}; }`,
-    `mv -f ${partial} ${shellQuote(target)} || gpuops_fail ${shellQuote(`cannot move the download into ${target}.`)}`,
-  ].join('\n');
+  return `gpuops_fetch ${shellQuote(url)} ${shellQuote(input.path)} ${shellQuote(shown)}`;
 }
 
 /** An address as it may be shown: a query string can be a credential (a presigned URL's is). */

@@ -146,12 +146,19 @@ export async function readJobLog(
   for (const chunk of await listChunks(store, jobId)) {
     if (chunk.offset > position) throw gapError(jobId, position, chunk.offset);
     // Read even when the listing says the chunk ends before `position`: it may have grown since.
-    const body = await readChunk(store, chunk.key);
-    const end = chunk.offset + body.length;
-    if (end <= position) continue;
-    const fresh = body.subarray(position - chunk.offset);
-    if (!out.write(fresh)) await once(out as NodeJS.EventEmitter, 'drain');
-    position = end;
+    // Streamed, so a large chunk never sits in memory whole.
+    let at = chunk.offset;
+    for await (const part of await store.get(chunk.key)) {
+      const bytes = part as Buffer;
+      const end = at + bytes.length;
+      if (end > position) {
+        if (!out.write(bytes.subarray(Math.max(0, position - at)))) {
+          await once(out as NodeJS.EventEmitter, 'drain');
+        }
+        position = end;
+      }
+      at = end;
+    }
   }
   return { bytes: position };
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planInputs, repositoryName } from '../../../src/cloud/jobs/job-inputs.ts';
+import { jobWorkdir, planInputs, repositoryName } from '../../../src/cloud/jobs/job-inputs.ts';
 import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../../src/cloud/storage/local-s3.ts';
 import { ObjectStore } from '../../../src/cloud/storage/object-store.ts';
 import type { JobSpecIn } from '../../../src/domain/jobs.ts';
@@ -174,6 +174,13 @@ describe('fetching a job inputs on its machine', () => {
 
     const presigned = new URL(signed.at(-1) as string);
     expect(presigned.search).toContain('X-Amz-Signature');
+    expect(presigned.searchParams.get('X-Amz-Expires')).toBe(String(6 * 3600));
+    expect(`${presigned.origin}${presigned.pathname}`).toBe(
+      `${s3.endpoint}/job-inputs/datasets/eval%26set%3Dv2.jsonl`,
+    );
+    await expect(store.presignGet('k', { expiresInSec: 8 * 86_400 })).rejects.toMatchObject({
+      code: ErrorCode.BadInput,
+    });
     expect(result.log).not.toContain(presigned.search.slice(1));
     expect(result.log).not.toContain('X-Amz-');
     expect(result.log).not.toContain('s3cr3t');
@@ -211,6 +218,7 @@ describe('fetching a job inputs on its machine', () => {
       { workspace, jobId: 6, sign },
     );
     expect(plan.workdir).toBe(path.join(workspace, 'models'));
+    expect(jobWorkdir({ repo: { url: repoUrl, ref: 'feature' } }, workspace)).toBe(plan.workdir);
     const first = await runScript(plan.script as string, root);
     expect(first).toMatchObject({ code: 0 });
     expect(first.log).toContain(`gpuops: cloning ${repoUrl} at feature into ${plan.workdir}`);
@@ -340,6 +348,33 @@ describe('fetching a job inputs on its machine', () => {
     expect(await readFile(path.join(workspace, 'train.jsonl'), 'utf8')).toBe('{"text": "hello"}\n');
     expect(await readFile(path.join(workspace, 'eval.jsonl'), 'utf8')).toBe('{"q": 1}\n');
     expect(result.log).not.toContain('X-Amz-');
+  });
+
+  it('fits 32 inputs with presigned URLs in one command, and says so when inputs are too long to', async () => {
+    const many = Array.from({ length: 32 }, (_, i) => ({
+      source: `s3://job-inputs/datasets/shard-${String(i).padStart(4, '0')}/train-${'x'.repeat(60)}.jsonl`,
+      path: `data/shards/shard-${i}.jsonl`,
+    }));
+    const plan = await planInputs(spec({ inputs: many }), { workspace: '/workspace', jobId: 15, sign });
+    expect(Buffer.byteLength(plan.script as string)).toBeLessThan(64 * 1024);
+
+    // The longest the schema allows, 32 times over, is more than one command line can carry.
+    const huge = many.map((_, i) => ({
+      source: `${httpBase}/${'y'.repeat(970)}`,
+      path: `data/${'p'.repeat(150)}-${i}.jsonl`,
+    }));
+    const refused = await planInputs(spec({ inputs: huge }), {
+      workspace: '/workspace',
+      jobId: 15,
+      sign,
+    }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toMatchObject({ code: ErrorCode.BadInput });
+    expect((refused as Error).message).toMatch(
+      /^j-15's inputs take \d+ KiB to describe to its machine, more than the 64 KiB one step can carry/,
+    );
   });
 
   it('refuses a workspace that is not an absolute path', async () => {

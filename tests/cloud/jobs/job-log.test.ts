@@ -137,6 +137,21 @@ describe('job logs in storage', () => {
     expect((await readJobLogTail(store, 6, 15)).toString()).toBe('ne two 02\nthree\n'.slice(-15));
   });
 
+  it('keeps only the new part of a chunk that starts inside the one before it', async () => {
+    // Stored 0..6, then (recorded as 3) a worker re-read from 3 and stored 3..10.
+    const first = new JobLogWriter(store, 10, 0);
+    first.append(Buffer.from('abcdef'));
+    await first.flush();
+    const second = new JobLogWriter(store, 10, 3);
+    second.append(Buffer.from('defghij'));
+    await second.flush();
+    const { out, text } = collector();
+    expect(await readJobLog(store, 10, out)).toEqual({ bytes: 10 });
+    expect(text()).toBe('abcdefghij');
+    expect((await readJobLogTail(store, 10, 5)).toString()).toBe('fghij');
+    expect((await readJobLogTail(store, 10, 8)).toString()).toBe('cdefghij');
+  });
+
   it('says which bytes are missing when a chunk is gone', async () => {
     const writer = new JobLogWriter(store, 7, 0);
     writer.append(Buffer.from('aaaa'));
