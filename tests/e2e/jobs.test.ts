@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -246,4 +247,76 @@ describe('jobs', () => {
     expect(job.artifacts?.map((a) => a.path).sort()).toEqual(['ckpt', 'final.txt']);
     expect(await stillBilling(operationId)).toEqual([]);
   }, 180_000);
+});
+
+/** With the default workspace (/workspace on vast.ai images): the repository and files a job names are there before it runs. */
+describe('a job with inputs, in the default workspace', () => {
+  let g: TestGpuops;
+  let repoDir: string;
+
+  beforeAll(async () => {
+    g = await startTestGpuops({
+      db: 'postgres',
+      queue: 'redis',
+      env: { GPUOPS_HEALTH_INTERVAL_MS: '0', GPUOPS_JOB_POLL_MS: '200', GPUOPS_WORKSPACE_DIR: '/workspace' },
+    });
+    repoDir = await mkdtemp(path.join(tmpdir(), 'gpuops-job-repo-'));
+    const git = (...args: string[]) =>
+      execFileSync('git', args, {
+        cwd: repoDir,
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@e',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@e',
+        },
+      });
+    git('init', '-q', '-b', 'main');
+    await writeFile(path.join(repoDir, 'train.py'), 'print("training from the repo")\n');
+    git('add', '.');
+    git('commit', '-q', '-m', 'train');
+  });
+  afterAll(async () => {
+    await g?.close();
+    await rm(repoDir, { recursive: true, force: true });
+  });
+
+  it('clones the repository at its ref, downloads an s3:// file, and runs the command in the clone', async () => {
+    const store = await g.workerServices().snapshots!.store();
+    await store.put('datasets/train.jsonl', Buffer.from('{"text":"hello"}\n'));
+    const db = g.runtime.database.db;
+    const job = await createJob(db, {
+      owner: g.context.user,
+      channel: g.context.channel,
+      spec: jobSpecSchema.parse({
+        command: 'python3 train.py && wc -l < data/train.jsonl && pwd',
+        repo: { url: `file://${repoDir}`, ref: 'main' },
+        inputs: [{ source: `s3://${store.bucket}/datasets/train.jsonl`, path: 'data/train.jsonl' }],
+        target: { kind: 'rent', gpu: 'rtx-4090', count: 1, image: 'pytorch/pytorch:latest', disk_gb: 20 },
+      }),
+    });
+    const { operationId } = await g.runtime.operations.enqueue({
+      kind: 'run_job',
+      args: { job: job.id },
+      context: g.context,
+    });
+    await setJobOperation(db, job.id, operationId);
+    const operation = await waitFor(
+      async () => {
+        const op = await getOperation(db, operationId);
+        return op?.state === 'succeeded' || op?.state === 'failed' ? op : undefined;
+      },
+      { timeoutMs: 90_000, what: 'the job to end' },
+    );
+    expect(operation.state, JSON.stringify(operation.error)).toBe('succeeded');
+    const ended = (await getJob(db, job.id))!;
+    expect(ended.log_tail).toMatch(/training from the repo\n1\n/);
+    expect(ended.log_tail).toMatch(/gpuops: /);
+    expect(ended.log_tail).not.toMatch(/X-Amz-/);
+    const sim = await getSimState(g.sim);
+    expect(
+      sim.instances.filter((i) => !i.destroyed && (i.label ?? '').startsWith(`gpuops-${operationId}`)),
+    ).toEqual([]);
+  }, 120_000);
 });

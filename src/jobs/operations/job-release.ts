@@ -6,12 +6,15 @@ import {
 } from '../../../db/repositories/instances.ts';
 import { finishJob, getJobByOperation, jobHasEnded, jobSpecOf } from '../../../db/repositories/jobs.ts';
 import type { InstanceRow, OperationRow } from '../../../db/schema.ts';
+import { RemoteJob } from '../../cloud/ssh/remote-job.ts';
 import { instanceRef } from '../../domain/instance-ref.ts';
 import { jobEndOfCode } from '../../domain/jobs.ts';
+import { asGpuopsError } from '../../errors.ts';
 import type { WorkerServices } from '../queue/job-context.ts';
 import { deployLabel } from './rental-label.ts';
 
-type SettleServices = Pick<WorkerServices, 'db' | 'provider' | 'log'>;
+type SettleServices = Pick<WorkerServices, 'db' | 'provider' | 'log'> &
+  Partial<Pick<WorkerServices, 'sshKey'>>;
 
 /**
  * Releases the machine a job rented for one attempt and says so in one sentence. The record, or
@@ -66,6 +69,9 @@ export async function settleFailedJob(
       if (!said.startsWith('No machine')) released.push(said);
     }
   }
+  if (spec.target.kind === 'instance' && job.run_id) {
+    released.push(await stopOnInstance(services, spec.target.instance_id, job.run_id));
+  }
   const standing =
     released.length > 0
       ? released.join(' ')
@@ -84,4 +90,26 @@ export async function settleFailedJob(
     attempt_started_at: null,
   });
   return standing;
+}
+
+/**
+ * Stops a job's run on the team's own instance (which is not released): left running, it would
+ * keep the instance busy with work nobody follows.
+ */
+async function stopOnInstance(services: SettleServices, instanceId: number, runId: string): Promise<string> {
+  const ref = instanceRef(instanceId);
+  const row = await getInstance(services.db, instanceId);
+  if (!services.sshKey || !row?.ssh_host || !row.ssh_port || row.state !== 'running') {
+    return `Its command may still run on ${ref}; check there.`;
+  }
+  try {
+    await new RemoteJob(
+      { host: row.ssh_host, port: row.ssh_port, privateKey: services.sshKey.privateKey },
+      runId,
+    ).cancel();
+    return `Its command on ${ref} was stopped; ${ref} itself is left as it was.`;
+  } catch (err) {
+    services.log.warn({ err, instance: ref }, 'could not stop a job run on an instance');
+    return `Its command on ${ref} could not be stopped (${asGpuopsError(err).message}); check there.`;
+  }
 }

@@ -253,15 +253,14 @@ class JobRun {
   }
 
   /**
-   * The folders of the job on its machine: the workspace (a relative setting is resolved on the
-   * machine, from the folder SSH sessions start in), where the command runs and its output folder.
+   * The folders of the job on its machine: the workspace (made if missing; a relative setting is
+   * resolved from the folder SSH sessions start in), where the command runs and its output folder.
    */
   private async folders(
     machine: JobMachine,
   ): Promise<{ workspace: string; plan: InputsPlan; outputRoot: string }> {
-    const workspace = this.workspace.startsWith('/')
-      ? this.workspace
-      : await resolveOnMachine(machine.target, this.workspace);
+    // Made if missing: a job with nothing to fetch runs in it straight away.
+    const workspace = await resolveOnMachine(machine.target, this.workspace);
     const plan = await planInputs(this.spec, {
       workspace,
       jobId: this.job.id,
@@ -696,7 +695,7 @@ function endOf(outcome: RunOutcome): JobEnd {
   }
 }
 
-/** A folder relative to where SSH sessions start on the machine, as an absolute path there. */
+/** A folder on the machine (relative: to where SSH sessions start), made if missing, as an absolute path. */
 async function resolveOnMachine(target: SshTarget, folder: string): Promise<string> {
   const result = await sshExec(
     target,

@@ -12,6 +12,7 @@ import {
 import { snapshotOfOperation } from '../../../db/repositories/snapshots.ts';
 import type { Database, InstanceRow, OperationRow } from '../../../db/schema.ts';
 import type { GpuProvider } from '../../cloud/provider.ts';
+import type { SshKeyPair } from '../../cloud/ssh/ssh-keys.ts';
 import { instanceRef } from '../../domain/instance-ref.ts';
 import { settleFailedJob } from './job-release.ts';
 import { deployLabel } from './rental-label.ts';
@@ -26,6 +27,8 @@ export interface SettleServices {
   db: Kysely<Database>;
   provider: GpuProvider;
   log: Logger;
+  /** To stop a job's command on an instance that is not released. */
+  sshKey?: SshKeyPair;
 }
 
 /** Makes the record say what the provider says of its machine (a record with no machine is left as is). */
