@@ -34,6 +34,12 @@ export interface WholeRequest {
    * is skipped: "find a 4090 and deploy it" deploys the 4090.
    */
   readonly pronounsPointBack?: boolean;
+  /**
+   * Reads the message as typed, before it is cleaned or split into clauses, and only the whole
+   * message: a command to run is shell text taken exactly as written, and holds words that would
+   * otherwise split it or name ids ("cd src; python train.py --node 3"). Tried before every other reader.
+   */
+  readonly asTyped?: boolean;
   read(text: string): Plan | undefined;
 }
 
@@ -73,7 +79,7 @@ export interface Reading {
   /** Takes a place that covers several ("APAC") as one call per place rather than asking which. */
   readonly takesEachPlace?: boolean;
   /** What a later clause borrows from the one before when it names none ("stop i-3 and destroy it"). */
-  readonly inherits?: 'instances' | 'gpus';
+  readonly inherits?: 'instances' | 'gpus' | 'jobs';
   /** The act as a question names it: "pause", "status of". */
   readonly verb: string;
   /** The calls, or the question to ask; undefined when the request is not one for this tool after all. */

@@ -4,6 +4,7 @@ import { extractLimit, extractMemory, extractOrder, extractReliability } from '.
 import { extractGpus, extractUnknownGpus } from './extract-gpu.ts';
 import { extractImage } from './extract-image.ts';
 import { extractInstances } from './extract-instances.ts';
+import { extractJobs } from './extract-jobs.ts';
 import { extractName } from './extract-name.ts';
 import { extractPrice } from './extract-price.ts';
 import { extractRegion } from './extract-region.ts';
@@ -14,7 +15,7 @@ import type { UnreadText } from './unread-text.ts';
 /**
  * Runs the extractors over one request. The order matters because each consumes what it
  * understood: image references go first (their tags hold digits and colons), then names ("called v2-4090" names
- * no GPU), snapshot and instance ids,
+ * no GPU), snapshot, job and instance ids ("job 4" is no instance),
  * disk sizes ("200 GB disk" is not GPU memory), sort phrases ("bang for the buck" is not a price),
  * reliability ("99%"), prices, GPU names, limits and counts (which read the GPU markers), memory
  * (after "A100 80GB" has been taken as a name), regions, and last the GPU-looking leftovers.
@@ -23,6 +24,7 @@ const PIPELINE: ReadonlyArray<(unread: UnreadText, out: Extraction) => void> = [
   extractImage,
   extractName,
   extractSnapshots,
+  extractJobs,
   extractInstances,
   extractDisk,
   extractOrder,

@@ -42,9 +42,12 @@ const CLAUSE_BREAK = new RegExp(
   'i',
 );
 /** Declarations that read whole requests, in the order they are tried. */
-const WHOLE = DECLARED.filter(
+const READ_WHOLE = DECLARED.filter(
   (d): d is PlannerDeclaration & { whole: WholeRequest } => d.whole !== undefined,
 ).sort((a, b) => a.whole.order - b.whole.order);
+/** Those that read the message as typed, before anything else: a command is taken exactly as written. */
+const AS_TYPED = READ_WHOLE.filter((d) => d.whole.asTyped);
+const WHOLE = READ_WHOLE.filter((d) => !d.whole.asTyped);
 
 // "could you", "would you please", "hey,": how a request is asked, not what it asks for.
 const COURTESY =
@@ -60,6 +63,10 @@ export function planRequest(text: string): Plan {
   const cleaned = cleanRequest(trimmed);
   if (cleaned === '') return { kind: 'unknown', message: say.emptyRequest() };
   if (isHelp(cleaned)) return { kind: 'help' };
+  for (const declaration of AS_TYPED) {
+    const plan = declaration.whole.read(trimmed);
+    if (plan) return plan;
+  }
   const missing = planMissingCapability(cleaned);
   if (missing) return missing;
   const clauses = clausesOf(cleaned);
@@ -180,8 +187,8 @@ function scoreClause(text: string, previous?: Extraction): ClausePlan {
 }
 
 /**
- * "stop i-3 and then destroy it", "find a 4090 and deploy it": a later clause that needs ids or a
- * GPU and names none is about the ones the clause before named.
+ * "stop i-3 and then destroy it", "find a 4090 and deploy it", "cancel j-4 and rerun it": a later
+ * clause that needs ids or a GPU and names none is about the ones the clause before named.
  */
 function inherit(declaration: ScoredDeclaration, extraction: Extraction, previous: Extraction): void {
   const borrows = declaration.reading.inherits;
@@ -191,6 +198,7 @@ function inherit(declaration: ScoredDeclaration, extraction: Extraction, previou
   if (borrows === 'gpus' && extraction.gpus.length === 0 && extraction.unknownGpus.length === 0) {
     extraction.gpus.push(...previous.gpus);
   }
+  if (borrows === 'jobs' && extraction.jobs.length === 0) extraction.jobs.push(...previous.jobs);
 }
 
 /**
@@ -220,7 +228,11 @@ function planClauses(clauses: readonly string[], needs: 'every clause' | 'any cl
       understood.push(clause);
     }
     // Even a clause that did nothing ("don't destroy i-3") names what the next one is about.
-    if (result.extraction.instances.length > 0 || result.extraction.gpus.length > 0)
+    if (
+      result.extraction.instances.length > 0 ||
+      result.extraction.gpus.length > 0 ||
+      result.extraction.jobs.length > 0
+    )
       previous = result.extraction;
   }
   if (cannot !== undefined && plans.length > 0) {

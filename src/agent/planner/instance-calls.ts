@@ -6,11 +6,13 @@ import type { Extraction, Plan } from './types.ts';
 
 /**
  * The slots of an action on instances (pause, destroy, failover, ...): an instance id points at it,
- * a snapshot id says the request is about a snapshot instead ("bring back snap-2 onto i-7").
+ * a snapshot or job id says the request is about that instead ("bring back snap-2 onto i-7").
  */
 export const INSTANCE_ACTION_SLOTS: readonly SlotCue[] = [
   { slots: ['instance'], points: 3 },
   { slots: ['snapshot'], points: -6 },
+  // "stop j-4", "kill job 4": a job id says the request is about the job, not a machine.
+  { slots: ['job'], points: -6 },
 ];
 
 /** One call per instance named ("pause i-3 and i-4"), or which instance, when none is. */

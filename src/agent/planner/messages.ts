@@ -37,10 +37,9 @@ export function cannotDoPart(answer: string, understood: readonly string[]): str
 }
 
 /** What gpuops has no tool for yet, and what comes closest today. */
-export type MissingCapability = 'jobs' | 'endpoints';
+export type MissingCapability = 'endpoints';
 
 const MISSING: Readonly<Record<MissingCapability, string>> = {
-  jobs: 'gpuops can\'t run jobs yet (running a script or a training run on a machine, then stopping it); you can deploy the GPU ("deploy a 4090"), run it yourself over SSH ("status of i-3" shows how to connect), and pause or destroy it when done',
   endpoints:
     'gpuops can\'t serve models behind an endpoint yet (an API for a model); you can ask which GPU fits ("what GPU do I need to serve Llama 3 8B?") and deploy one with the vLLM image ("deploy a 4090 with vllm")',
 };

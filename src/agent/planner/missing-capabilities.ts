@@ -1,12 +1,12 @@
 import type { Unread } from '../../tools/declarations/tool-declaration.ts';
-import { cannotYet, type MissingCapability } from './messages.ts';
+import { cannotYet } from './messages.ts';
 import type { Plan } from './types.ts';
 
 /**
- * Requests for what gpuops has no tool for yet: running a job or a script, and serving a model
- * behind an endpoint. Read before every tool's phrasings, so "run train.py on a 4090 and shut it
- * down after" is answered plainly rather than read as a pause, and only for requests to do them:
- * "what GPU do I need to serve Llama 3 8B?" asks for advice, which gpuops gives.
+ * Requests for what gpuops has no tool for yet: serving a model behind an endpoint (issue #19).
+ * Read before every tool's phrasings but the job readers (a command to run may name a server), so
+ * "serve llama 3 8b with vLLM" is answered plainly rather than read as a deploy, and only for
+ * requests to do it: "what GPU do I need to serve Llama 3 8B?" asks for advice, which gpuops gives.
  */
 
 // A question about a GPU or a need ("what do I need", "can a 4090 run it"), not a request to act.
@@ -16,23 +16,6 @@ const QUESTION =
 const ASKS_WHICH_GPU =
   /\b(?:which|what)\s+(?:kind\s+of\s+)?(?:gpus?|cards?|hardware|machines?|setup)\b|\bhow\s+(?:much|many)\s+(?:vram|memory|gpus?)\b/i;
 const ON_AN_INSTANCE = String.raw`\b(?:on|in|onto|inside)\s+(?:instance\s+)?i-\d+\b`;
-
-const JOB_NOUN = String.raw`(?:[\w./-]+\.(?:py|sh|ipynb|jl|r|js|ts)\b|(?:training\s+)?scripts?\b|jobs?\b|training(?:\s+runs?)?\b|notebooks?\b|experiments?\b|benchmarks?\b|commands?\b|programs?\b|pipelines?\b|workloads?\b)`;
-const JOB: readonly RegExp[] = [
-  new RegExp(
-    String.raw`\b(?:run|execute|launch|start|kick\s+off|submit|queue|schedule)\s+(?:\S+\s+){0,3}?${JOB_NOUN}`,
-    'i',
-  ),
-  /\b(?:python3?|bash|sh|torchrun|deepspeed|accelerate\s+launch)\s+(?:-\S+\s+)*[\w./-]+\.(?:py|sh)\b/i,
-  // "train on a 4090 then stop": training, then the machine stopped, is a job.
-  /\btrain(?:ing)?\b.*\b(?:then|and|after(?:wards)?)\b.*\b(?:stop|shut|pause|destroy|kill|tear|turn\s+(?:it\s+)?off)\w*/i,
-  // "run nvidia-smi on i-3", "fine-tune llama 3 8b on i-3": work done on a machine gpuops rents.
-  new RegExp(
-    String.raw`\b(?:run|execute|exec|train|fine[\s-]?tune|finetune|pretrain)\b(?:\s+\S+){0,6}?\s*${ON_AN_INSTANCE}`,
-    'i',
-  ),
-  /\bssh\s+(?:into|to|onto|in\s+to)\s+\S+\s+(?:and|then)\s+(?:run|execute|start|launch)\b/i,
-];
 
 const ENDPOINT_NOUN =
   /\b(?:endpoints?|apis?|urls?|openai[\s-]*compatible|(?:inference|model|vllm|llm|tgi|ollama)\s+servers?)\b/i;
@@ -54,13 +37,9 @@ const SERVE_REQUEST: readonly RegExp[] = [
 export function planMissingCapability(text: string): Plan | undefined {
   const trimmed = text.trim();
   if (QUESTION.test(trimmed) || ASKS_WHICH_GPU.test(trimmed)) return undefined;
-  const missing: MissingCapability | undefined =
-    (ENDPOINT_NOUN.test(trimmed) && SERVING.test(trimmed)) || SERVE_REQUEST.some((p) => p.test(trimmed))
-      ? 'endpoints'
-      : JOB.some((pattern) => pattern.test(trimmed))
-        ? 'jobs'
-        : undefined;
-  return missing && { kind: 'unknown', message: cannotYet(missing) };
+  const serving =
+    (ENDPOINT_NOUN.test(trimmed) && SERVING.test(trimmed)) || SERVE_REQUEST.some((p) => p.test(trimmed));
+  return serving ? { kind: 'unknown', message: cannotYet('endpoints') } : undefined;
 }
 
 // Verbs of an act no tool does yet. They also start a request of their own inside a longer

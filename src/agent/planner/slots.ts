@@ -4,6 +4,7 @@ import type { Extraction } from './types.ts';
 export type Slot =
   | 'instance'
   | 'snapshot'
+  | 'job'
   | 'gpu'
   | 'count'
   | 'price'
@@ -23,6 +24,8 @@ export function hasSlot(ex: Extraction, slot: Slot): boolean {
       return ex.instances.length > 0 || ex.problems.some((p) => p.field === 'instance');
     case 'snapshot':
       return ex.snapshots.length > 0 || ex.problems.some((p) => p.field === 'snapshot');
+    case 'job':
+      return ex.jobs.length > 0 || ex.problems.some((p) => p.field === 'job');
     case 'gpu':
       return ex.gpus.length > 0 || ex.unknownGpus.length > 0;
     case 'count':

@@ -19,6 +19,7 @@ export type Field =
   | 'memory'
   | 'instance'
   | 'snapshot'
+  | 'job'
   | 'name'
   | 'limit'
   | 'region';
@@ -35,6 +36,8 @@ export interface Extraction {
   instances: string[];
   /** Snapshot ids in the order written, without duplicates ("snap-3"). */
   snapshots: string[];
+  /** Job ids in the order written, without duplicates ("j-4"). */
+  jobs: string[];
   /** Catalog models named, in order, without duplicates. */
   gpus: GpuModel[];
   /** GPU-looking words that match no catalog model ("rtx 9090", "a200"), as written. */
@@ -63,5 +66,13 @@ export interface Extraction {
 }
 
 export function emptyExtraction(): Extraction {
-  return { instances: [], snapshots: [], gpus: [], unknownGpus: [], priceIsTotal: false, problems: [] };
+  return {
+    instances: [],
+    snapshots: [],
+    jobs: [],
+    gpus: [],
+    unknownGpus: [],
+    priceIsTotal: false,
+    problems: [],
+  };
 }

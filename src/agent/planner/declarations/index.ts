@@ -3,24 +3,31 @@ import type { ToolName } from '../../../tools/schemas.ts';
 import type { PlannerDeclaration, ToolReading } from '../declaration.ts';
 import { autoFailover } from './auto-failover.ts';
 import { autoPause } from './auto-pause.ts';
+import { cancelJob } from './cancel-job.ts';
 import { deleteSnapshot } from './delete-snapshot.ts';
 import { deploy } from './deploy.ts';
 import { deployRecommendation } from './deploy-recommendation.ts';
 import { describeSnapshot } from './describe-snapshot.ts';
 import { destroy } from './destroy.ts';
 import { failover } from './failover.ts';
+import { fineTune } from './fine-tune.ts';
 import { hibernate } from './hibernate.ts';
 import { hibernationPolicy } from './hibernation-policy.ts';
 import { idleSavings } from './idle-savings.ts';
 import { instanceStatus } from './instance-status.ts';
+import { jobLogs } from './job-logs.ts';
+import { jobStatus } from './job-status.ts';
 import { keepRunning } from './keep-running.ts';
 import { listInstances } from './list-instances.ts';
+import { listJobs } from './list-jobs.ts';
 import { listSnapshots } from './list-snapshots.ts';
 import { pause } from './pause.ts';
 import { recommendGpu } from './recommend-gpu.ts';
+import { rerunJob } from './rerun-job.ts';
 import { restore } from './restore.ts';
 import { restoreToNewInstance } from './restore-to-new-instance.ts';
 import { resume } from './resume.ts';
+import { runJob } from './run-job.ts';
 import { searchOffers } from './search-offers.ts';
 import { snapshot } from './snapshot.ts';
 import { snapshotPolicy } from './snapshot-policy.ts';
@@ -57,15 +64,13 @@ const READINGS: Readonly<Record<ToolName, ToolReading>> = {
   hibernate: hibernate,
   hibernation_policy: hibernationPolicy,
   standby: standby,
-  // The job tools (issue #18): no readings of their own yet; the planner's readers for them are
-  // being written, and until then a request for one is offered to a model by its topic words.
-  run_job: {},
-  fine_tune: {},
-  job_logs: {},
-  list_jobs: {},
-  job_status: {},
-  cancel_job: {},
-  rerun_job: {},
+  run_job: runJob,
+  fine_tune: fineTune,
+  job_logs: jobLogs,
+  list_jobs: listJobs,
+  job_status: jobStatus,
+  cancel_job: cancelJob,
+  rerun_job: rerunJob,
 };
 
 /** Every tool's declaration with how the planner reads it, keyed by tool, in the declarations' order. */

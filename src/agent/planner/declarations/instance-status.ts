@@ -17,6 +17,7 @@ export const instanceStatus: ToolReading = {
     slots: [
       { slots: ['instance'], points: 3, notAfterNegation: true },
       { slots: ['snapshot'], points: -6 },
+      { slots: ['job'], points: -6 },
     ],
     risk: 0,
     uses: ['instance'],

@@ -31,7 +31,10 @@ export const listInstances: ToolReading = {
         points: 3,
       },
     ],
-    slots: [{ slots: ['instance'], points: -4 }],
+    slots: [
+      { slots: ['instance'], points: -4 },
+      { slots: ['job'], points: -4 },
+    ],
     risk: 1,
     yieldsTo: ['pause', 'resume', 'destroy'],
     uses: [],
