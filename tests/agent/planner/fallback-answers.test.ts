@@ -8,25 +8,8 @@ function answer(text: string): string {
   return plan.message;
 }
 
+// Jobs (issue #18) are no longer among them: tests/agent/planner/job-phrasings.test.ts reads them.
 describe('requests for what gpuops cannot do yet', () => {
-  it.each([
-    'run train.py on a 4090 and shut it down after',
-    'train on a 4090 then stop',
-    'could you execute python finetune.py on i-3',
-    'kick off my training job on two H100s',
-    'run python train.py',
-    'execute bash eval.sh on i-3',
-    'run nvidia-smi on i-3',
-    'ssh into i-3 and run nvidia-smi',
-    'fine-tune llama 3 8b on i-3',
-    'please run python -m torch.distributed.run train.py',
-    'I want to run train.py on two 4090s',
-  ])('says plainly that "%s" is a job it cannot run yet, then what it can do', (text) => {
-    const message = answer(text);
-    expect(message).toMatch(/^gpuops can't run jobs yet \(.+\).*what it can do: I can search GPU offers/s);
-    expect(message).not.toMatch(/which instance/i);
-  });
-
   it.each([
     'serve Llama 3 8B behind an API',
     'give me an OpenAI endpoint for Qwen',

@@ -7,11 +7,13 @@ import type { PlannedCall } from '../../../../src/tools/schemas.ts';
  *
  * `calls`: the exact calls expected. `tool`: only the tool is checked (arguments too rich to pin).
  * `cannot`: a request for something gpuops cannot do yet, answered plainly as such.
+ * `asks`: a request gpuops can do but that leaves out what it needs, asked about rather than guessed.
  */
 export type HeldOut =
   | { text: string; calls: PlannedCall[] }
   | { text: string; tool: string }
-  | { text: string; cannot: 'jobs' | 'endpoints' };
+  | { text: string; cannot: 'endpoints' }
+  | { text: string; asks: 'command' };
 
 const search = (args: Record<string, unknown>): PlannedCall => ({ tool: 'search_offers', args });
 const deploy = (args: Record<string, unknown>): PlannedCall => ({
@@ -87,10 +89,15 @@ export const HELD_OUT: readonly HeldOut[] = [
   // advice stays advice
   { text: 'which gpu should I rent to serve mistral 7b?', tool: 'recommend_gpu' },
   { text: 'how much VRAM do I need to fine-tune llama 3 8b with lora?', tool: 'recommend_gpu' },
+  // jobs: written as things gpuops could not do yet; since issue #18 it runs them, and asks for
+  // the command where none is said
+  { text: 'run my training script on an H100 overnight', asks: 'command' },
+  {
+    text: 'execute python finetune.py on i-3',
+    calls: one('run_job', { command: 'python finetune.py', instance: 'i-3' }),
+  },
+  { text: 'kick off a training run on two 4090s and destroy them when it finishes', asks: 'command' },
   // things gpuops cannot do yet
-  { text: 'run my training script on an H100 overnight', cannot: 'jobs' },
-  { text: 'execute python finetune.py on i-3', cannot: 'jobs' },
-  { text: 'kick off a training run on two 4090s and destroy them when it finishes', cannot: 'jobs' },
   { text: 'host mistral 7b as an api for my team', cannot: 'endpoints' },
   { text: 'deploy an inference endpoint for llama 3 70b', cannot: 'endpoints' },
   { text: 'set up a vLLM server serving qwen 2.5 behind an https url', cannot: 'endpoints' },
@@ -156,6 +163,6 @@ export const HELD_OUT: readonly HeldOut[] = [
     text: 'snapshot i-4 and fail it over',
     calls: [...one('snapshot', { instance: 'i-4' }), ...one('failover', { instance: 'i-4' })],
   },
-  { text: 'run ./finetune.sh on i-2', cannot: 'jobs' },
+  { text: 'run ./finetune.sh on i-2', calls: one('run_job', { command: './finetune.sh', instance: 'i-2' }) },
   { text: 'serve mistral 7b with TGI', cannot: 'endpoints' },
 ];

@@ -4,10 +4,8 @@ import { HELD_OUT, type HeldOut } from './phrasings.ts';
 /** Whether the planner reads one held-out phrasing right; see phrasings.ts for the three kinds. */
 export function readsRight(item: HeldOut): boolean {
   const plan = planRequest(item.text);
-  if ('cannot' in item) {
-    const what = item.cannot === 'jobs' ? /can't run jobs/i : /can't serve models/i;
-    return plan.kind === 'unknown' && what.test(plan.message);
-  }
+  if ('cannot' in item) return plan.kind === 'unknown' && /can't serve models/i.test(plan.message);
+  if ('asks' in item) return plan.kind === 'clarify' && /^Which command should I run\?/.test(plan.message);
   if (plan.kind !== 'calls') return false;
   if ('tool' in item) return plan.calls.length === 1 && plan.calls[0]!.tool === item.tool;
   const key = (c: unknown): string =>
