@@ -1,23 +1,30 @@
 import { z } from 'zod';
 import { autoFailoverTool } from './auto-failover.ts';
 import { autoPauseTool } from './auto-pause.ts';
+import { cancelJobTool } from './cancel-job.ts';
 import { deleteSnapshotTool } from './delete-snapshot.ts';
 import { deployTool } from './deploy.ts';
 import { deployRecommendationTool } from './deploy-recommendation.ts';
 import { describeSnapshotTool } from './describe-snapshot.ts';
 import { destroyTool } from './destroy.ts';
 import { failoverTool } from './failover.ts';
+import { fineTuneTool } from './fine-tune.ts';
 import { hibernateTool, hibernationPolicyTool } from './hibernate.ts';
 import { idleSavingsTool } from './idle-savings.ts';
 import { instanceStatusTool } from './instance-status.ts';
+import { jobLogsTool } from './job-logs.ts';
+import { jobStatusTool } from './job-status.ts';
 import { keepRunningTool } from './keep-running.ts';
 import { listInstancesTool } from './list-instances.ts';
+import { listJobsTool } from './list-jobs.ts';
 import { listSnapshotsTool } from './list-snapshots.ts';
 import { pauseTool } from './pause.ts';
 import { recommendGpuTool } from './recommend-gpu.ts';
+import { rerunJobTool } from './rerun-job.ts';
 import { restoreTool } from './restore.ts';
 import { restoreToNewTool } from './restore-to-new.ts';
 import { resumeTool } from './resume.ts';
+import { runJobTool } from './run-job.ts';
 import { searchOffersTool } from './search-offers.ts';
 import { snapshotTool } from './snapshot.ts';
 import { snapshotPolicyTool } from './snapshot-policy.ts';
@@ -51,6 +58,13 @@ export const TOOLS: readonly Tool[] = [
   keepRunningTool,
   idleSavingsTool,
   standbyTool,
+  runJobTool,
+  fineTuneTool,
+  jobLogsTool,
+  listJobsTool,
+  jobStatusTool,
+  cancelJobTool,
+  rerunJobTool,
 ];
 
 const byName: ReadonlyMap<string, Tool> = new Map(TOOLS.map((t) => [t.name, t]));
