@@ -9,7 +9,7 @@ export const fineTune: ToolDeclaration = {
   tool: 'fine_tune',
   can: 'fine-tune a model on your data (QLoRA, LoRA or full) with the GPU the advisor picks',
   clauseWords: 'fine-?tune|finetune|train',
-  neighbours: ['recommend_gpu', 'job_status'],
+  neighbours: ['recommend_gpu'],
   examples: [
     {
       text: 'fine-tune Llama 3.1 8B with QLoRA on s3://bucket/train.jsonl for 3 epochs',
@@ -21,5 +21,7 @@ export const fineTune: ToolDeclaration = {
       ],
     },
   ],
-  topic: { words: /\b(?:fine[\s-]?tun\w*|finetun\w*|q?lora|sft|trl|adapter|epochs?|dataset|\.jsonl)\b/i },
+  // The data a fine-tune job trains on, not fine-tuning as a topic: "which GPU for fine-tuning?" is
+  // the advisor's question, and offering this tool beside it only costs the model tokens.
+  topic: { words: /(?:\.jsonl\b|\bdata\s?sets?\b|\bepochs?\b|\btrl\b|\bsft\b)/i },
 };

@@ -1,8 +1,10 @@
 import type { ToolDeclaration } from './tool-declaration.ts';
 
-/** Words that put a request on the jobs' topic: a job, its id, its log, running a command. */
-export const JOB_TALK =
-  /\b(?:jobs?|j-\d+|logs?|output|run(?:s|ning)?|execute|script|command|train(?:ing)?\.py|artifacts?)\b/i;
+/**
+ * Words that put a request on the jobs' topic: a job, its id, its log or artifacts, a script. Not
+ * "run" or "output" alone: "keep i-3 running" is about idling, not jobs.
+ */
+export const JOB_TALK = /\b(?:jobs?|j-\d+|logs?|scripts?|artifacts?|re-?run)\b/i;
 
 /**
  * Permission and cost (issue #20, not enforced yet): spends money. A job on a rented machine bills
