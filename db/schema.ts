@@ -408,6 +408,11 @@ export interface JobsTable {
   exit_code: number | null;
   signal: string | null;
   end_message: string | null;
+  /**
+   * How the job is ending, written before its output is kept and its machine released, so a
+   * worker that takes over mid-ending finishes that ending rather than running anything again.
+   */
+  ending: NullableJson<Record<string, unknown>>;
   /** USD of the attempts that ended (the current one is counted from attempt_started_at). */
   cost: Generated<number>;
   attempt_started_at: NullableTimestamp;

@@ -26,6 +26,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('exit_code', 'integer')
     .addColumn('signal', 'text')
     .addColumn('end_message', 'text')
+    .addColumn('ending', 'jsonb')
     .addColumn('cost', 'double precision', (col) => col.notNull().defaultTo(0))
     .addColumn('attempt_started_at', 'timestamptz')
     .addColumn('command_started_at', 'timestamptz')

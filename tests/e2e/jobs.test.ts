@@ -6,7 +6,13 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getInstance } from '../../db/repositories/instances.ts';
-import { createJob, getJob, requestJobCancel, setJobOperation } from '../../db/repositories/jobs.ts';
+import {
+  createJob,
+  getJob,
+  requestJobCancel,
+  setJobOperation,
+  updateJob,
+} from '../../db/repositories/jobs.ts';
 import { getOperation } from '../../db/repositories/operations.ts';
 import type { JobRow, OperationRow } from '../../db/schema.ts';
 import { downloadArtifacts } from '../../src/cloud/jobs/job-artifacts.ts';
@@ -214,6 +220,34 @@ describe('jobs', () => {
     expect((await getInstance(g.runtime.database.db, id))!.state).toBe('running');
     expect((await g.follow(`destroy i-${id}`, { confirm: true })).state).toBe('succeeded');
   }, 120_000);
+
+  it('finishes the ending an earlier worker decided without running or renting anything again', async () => {
+    const db = g.runtime.database.db;
+    const job = await createJob(db, {
+      owner: g.context.user,
+      channel: g.context.channel,
+      spec: jobSpecSchema.parse({ command: 'echo never', target: rent4090, retries: 2 }),
+    });
+    // The worker died after deciding the end and releasing the machine, before writing the end.
+    await updateJob(db, job.id, {
+      state: 'running',
+      attempt: 1,
+      run_id: `j-${job.id}-a1`,
+      started_at: new Date(),
+      ending: JSON.stringify({ kind: 'exited', code: 0, phase: 'command' }),
+    });
+    const ref = await g.runtime.operations.enqueue({
+      kind: 'run_job',
+      args: { job: job.id },
+      context: g.context,
+    });
+    await setJobOperation(db, job.id, ref.operationId);
+    const { operation, job: finished } = await ended(ref.operationId, job.id);
+    expect(operation.state, JSON.stringify(operation.error)).toBe('succeeded');
+    expect(finished).toMatchObject({ state: 'succeeded', exit_code: 0, attempt: 1 });
+    const sim = await getSimState(g.sim);
+    expect(sim.instances.filter((i) => (i.label ?? '').startsWith(`gpuops-${ref.operationId}`))).toEqual([]);
+  }, 60_000);
 
   it('moves a job whose host dies to another machine and resumes it from its last synced checkpoint', async () => {
     const command = [

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 import { getInstance } from '../../../db/repositories/instances.ts';
 import {
   finishJob,
@@ -129,6 +130,8 @@ class JobRun {
     if (this.job.state === 'queued') {
       this.job = await updateJob(this.ctx.db, this.job.id, { state: 'starting', started_at: new Date() });
     }
+    const ending = this.job.ending ? readEnding(this.job.ending) : undefined;
+    if (ending) return this.finish(await this.machineLeft(), ending);
     for (;;) {
       if (this.job.attempt === 0) this.job = await updateJob(this.ctx.db, this.job.id, { attempt: 1 });
       const attempt = this.job.attempt;
@@ -559,11 +562,24 @@ class JobRun {
     });
   }
 
+  /** The machine of a job taken over mid-ending, when it still runs and answers; else undefined. */
+  private async machineLeft(): Promise<JobMachine | undefined> {
+    const row = this.job.instance_id ? await getInstance(this.ctx.db, this.job.instance_id) : undefined;
+    const live = row?.state === 'running' ? await withLiveSsh(this.ctx, row) : undefined;
+    if (!live) return undefined;
+    this.ctx.setInstance(live.id);
+    return { row: live, target: this.sshTarget(live), rented: this.spec.target.kind === 'rent' };
+  }
+
   /** Keeps the output, releases a rented machine and writes the job's end. */
   private async finish(machine: JobMachine | undefined, outcome: RunOutcome): Promise<OperationResult> {
     const { ctx } = this;
     const end = endOf(outcome);
-    const cost = this.costSoFar(machine?.row);
+    if (!this.job.ending)
+      this.job = await updateJob(ctx.db, this.job.id, { ending: JSON.stringify(outcome) });
+    const current =
+      machine?.row ?? (this.job.instance_id ? await getInstance(ctx.db, this.job.instance_id) : undefined);
+    const cost = this.costSoFar(current);
     await ctx.report(STEP.keeping, 'keeping what the output folder holds');
     let manifest = this.syncedManifest ?? (await readJobOutputManifest(this.store, this.job.id));
     if (machine && outcome.kind !== 'lost') {
@@ -579,11 +595,9 @@ class JobRun {
     }
     const artifacts = manifest ? artifactsOf(manifest) : [];
     let released = '';
-    if (machine?.rented || (!machine && this.spec.target.kind === 'rent' && this.job.instance_id)) {
+    if (this.spec.target.kind === 'rent' && (machine || this.job.instance_id)) {
       await ctx.report(STEP.releasing, 'releasing the machine');
-      const row =
-        machine?.row ?? (this.job.instance_id ? await getInstance(ctx.db, this.job.instance_id) : undefined);
-      released = await releaseJobMachine(ctx, ctx.operation.id, this.job.attempt, row);
+      released = await releaseJobMachine(ctx, ctx.operation.id, this.job.attempt, current);
     }
     const message = this.endMessage(end, outcome, artifacts, cost, released);
     this.note(message.split('\n')[0]!);
@@ -710,4 +724,31 @@ async function resolveOnMachine(target: SshTarget, folder: string): Promise<stri
     );
   }
   return resolved;
+}
+
+/** An ending written by an earlier worker, read back through its shape; one that does not read is none. */
+const endingSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('exited'),
+    code: z.number().int(),
+    signal: z.string().optional(),
+    phase: z.enum(['inputs', 'command']),
+  }),
+  z.object({ kind: z.literal('stopped'), end: z.enum(['cancelled', 'timed_out', 'over_budget']) }),
+  z.object({ kind: z.literal('lost'), why: z.string() }),
+]);
+
+function readEnding(stored: unknown): RunOutcome | undefined {
+  const parsed = endingSchema.safeParse(stored);
+  if (!parsed.success) return undefined;
+  const { data } = parsed;
+  if (data.kind === 'exited') {
+    return {
+      kind: 'exited',
+      code: data.code,
+      phase: data.phase,
+      ...(data.signal && { signal: data.signal }),
+    };
+  }
+  return data;
 }
