@@ -125,7 +125,7 @@ export function defaultQueuePrefix(deploymentId: string): string {
  * data folder, either made on the first snapshot job. Instances keep their work in /workspace on
  * vast.ai's images; on the simulated marketplace, in the folder their SSH sessions start in.
  */
-function snapshotStorage(
+export function snapshotStorage(
   config: Config,
   inProcessMarket: boolean,
 ): { services: SnapshotServices; close(): Promise<void> } {

@@ -109,6 +109,7 @@ program
         });
       const { redact, redactDeep } = await import('../redact.ts');
       let ok = true;
+      let status = 1;
       try {
         // What is printed is often kept (CI logs, files): an outside error that slipped past its
         // own redaction is still cleaned here.
@@ -122,10 +123,19 @@ program
           confirm: (q, options) => surface.confirm(q, options),
           ...(json && { toolCall: (call: { tool: string; args: unknown }) => json.toolCall(call) }),
         });
+        const { askExitStatus, jobOfOperation, jobResultFields } = await import('./jobs-command.ts');
+        const outcomes: Array<{ succeeded: boolean; job?: Awaited<ReturnType<typeof jobOfOperation>> }> = [];
         if (opts.wait) {
           const finals = await Promise.all(handled.jobs);
           for (const final of finals) {
             if (final.state !== 'succeeded') ok = false;
+            // A job's end, not only its operation's, decides the exit status (a script tells a
+            // time limit from a failed command by it).
+            const job = await jobOfOperation(runtime.database.db, final).catch((err: unknown) => {
+              runtime.log.warn({ err, op: final.operationId }, 'could not read the job of an operation');
+              return undefined;
+            });
+            outcomes.push({ succeeded: final.state === 'succeeded', job });
             json?.emit(
               redactDeep({
                 type: 'result',
@@ -133,6 +143,7 @@ program
                 kind: final.kind,
                 state: final.state,
                 ...(final.instance && { instance: final.instance }),
+                ...(job && jobResultFields(job)),
                 elapsed_ms: final.elapsedMs,
                 ...(final.result && { result: final.result }),
                 ...(final.error && { error: final.error }),
@@ -148,11 +159,81 @@ program
           ...(handled.notDone.length > 0 && { not_done: handled.notDone.map(redact) }),
           ...(handled.warnings.length > 0 && { warnings: handled.warnings.map(redact) }),
         });
+        status = askExitStatus(outcomes, ok);
       } finally {
         await runtime.close();
       }
-      process.exitCode = ok ? 0 : 1;
+      process.exitCode = status;
     },
+  );
+
+const jobs = program
+  .command('jobs')
+  .description(
+    "a channel's jobs: list them, see one, print its whole log, download its artifacts, cancel it",
+  );
+/** Runs a jobs command against the database and object store the configuration names. */
+async function withJobs(
+  json: boolean | undefined,
+  command: (
+    cli: typeof import('./jobs-command.ts'),
+    services: import('./jobs-command.ts').JobsCommandServices,
+  ) => Promise<number>,
+): Promise<void> {
+  const cli = await import('./jobs-command.ts');
+  process.exitCode = await cli.withJobsServices(config, streams, json, (services) => command(cli, services));
+}
+const streams = { out: process.stdout, err: process.stderr };
+const channelOption = ['--channel <name>', 'the channel the jobs belong to', 'terminal'] as const;
+jobs
+  .command('list')
+  .description('your jobs in the channel, newest first (the 20 newest)')
+  .option(...channelOption)
+  .option('--user <name>', 'whose jobs: yours (your login name) unless given')
+  .option('--all', "every job of the channel, everyone's")
+  .option('--json', 'one JSON object per job, one per line')
+  .action((opts: { channel: string; user?: string; all?: boolean; json?: boolean }) =>
+    withJobs(opts.json, (cli, services) =>
+      cli.jobsList(services, streams, { ...opts, user: requestContext(opts).user }),
+    ),
+  );
+jobs
+  .command('status')
+  .description('one job: what it runs, where, how it stands or ended, its cost, log and artifacts')
+  .argument('<job>', 'the job, e.g. j-4')
+  .option(...channelOption)
+  .option('--json', 'the job as one JSON object')
+  .action((job: string, opts: { channel: string; json?: boolean }) =>
+    withJobs(opts.json, (cli, services) => cli.jobsStatus(services, streams, job, opts)),
+  );
+jobs
+  .command('logs')
+  .description("the job's whole log, as its command wrote it, on stdout")
+  .argument('<job>', 'the job, e.g. j-4')
+  .option(...channelOption)
+  .action((job: string, opts: { channel: string }) =>
+    withJobs(false, (cli, services) => cli.jobsLogs(services, streams, job, opts)),
+  );
+jobs
+  .command('artifacts')
+  .description('downloads what the job kept, each file checked against its size and SHA-256')
+  .argument('<job>', 'the job, e.g. j-4')
+  .requiredOption('--out <dir>', 'the folder to put them in')
+  .option('--only <path...>', 'only these files (paths as `gpuops jobs status` lists them)')
+  .option(...channelOption)
+  .action((job: string, opts: { channel: string; out: string; only?: string[] }) =>
+    withJobs(false, (cli, services) => cli.jobsArtifacts(services, streams, job, opts)),
+  );
+jobs
+  .command('cancel')
+  .description('stops the job: its artifacts so far are kept and its machine released')
+  .argument('<job>', 'the job, e.g. j-4')
+  .option(...channelOption)
+  .option('--user <name>', 'who you are in the audit log')
+  .action((job: string, opts: { channel: string; user?: string }) =>
+    withJobs(false, (cli, services) =>
+      cli.jobsCancel(services, streams, job, { channel: opts.channel, user: requestContext(opts).user }),
+    ),
   );
 
 program
