@@ -1,3 +1,4 @@
+import { instanceRef } from '../domain/instance-ref.ts';
 import { isJobEnd, jobRef } from '../domain/jobs.ts';
 import { formatBytes, formatDuration, formatUsd } from '../format/text.ts';
 import { describeLimits, showCommand } from './job-plan.ts';
@@ -56,7 +57,7 @@ export const jobStatusTool = defineTool({
         owner: row.owner,
         command: spec.command,
         target: spec.target,
-        instance: view.machine ? `i-${view.machine.id}` : null,
+        instance: view.machine ? instanceRef(view.machine.id) : null,
         price_per_hour: view.machine?.price_per_hour ?? null,
         elapsed_seconds: Math.round(elapsed / 1000),
         cost: Math.round(cost * 1000) / 1000,
