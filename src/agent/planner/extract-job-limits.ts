@@ -37,10 +37,18 @@ const MONEY = String.raw`(?:\$\s*(\d+(?:[.,]\d+)*)|(\d+(?:[.,]\d+)*)\s*(?:\$|usd
 const ONE_LIMIT = `(?:${DURATION}|${MONEY})`;
 
 const STOP_AT = String.raw`\b(?:stop|end|kill|cancel|abort|cap|limit|halt|quit|bail|time\s*out)(?:\s+(?:it|the\s+(?:job|run|training)|everything))?\s+(?:after|at|once\s+(?:it\s+)?(?:hits|reaches|has\s+cost|costs)|if\s+it\s+(?:takes|runs|costs|goes\s+over|exceeds)(?:\s+(?:more\s+than|over|longer\s+than))?)\s+`;
-const AT_MOST = String.raw`\b(?:(?:for|take|taking|run(?:ning)?|spend(?:ing)?|cost(?:ing)?)\s+)?(?:at\s+most|no\s+more\s+than|not\s+more\s+than|no\s+longer\s+than|max(?:imum)?(?:\s+(?:of|cost|time|runtime|duration|spend))?|up\s+to|within|less\s+than|cap(?:ped)?\s+at|budget(?:\s+(?:of|is))?|time\s+limit(?:\s+of)?|timeout(?:\s+of)?|cost\s+(?:cap|limit)(?:\s+of)?|--max-(?:hours|cost))\s*[:=]?\s*`;
+const AT_MOST = String.raw`\b(?:(?:for|take|taking|run(?:ning)?|spend(?:ing)?|cost(?:ing)?)\s+)?(?:at\s+most|no\s+more\s+than|not\s+more\s+than|no\s+longer\s+than|max(?:imum)?(?:\s+(?:of|cost|time|runtime|duration|spend))?|up\s+to|within|less\s+than|cap(?:ped)?\s+at|budget(?:\s+(?:of|is))?|time\s+limit(?:\s+of)?|timeout(?:\s+of)?|cost\s+(?:cap|limit)(?:\s+of)?)\s*[:=]?\s*`;
 // A limit said, then more limits joined to it: "after 2 hours or $5", "2h, $10".
 const CHAIN = String.raw`${ONE_LIMIT}(?:\s*(?:,|or|and|/)\s*(?:after\s+|at\s+most\s+)?${ONE_LIMIT})*`;
+// "don't spend more than $5", "must not run longer than 3 hours"
+const NEVER_MORE = String.raw`\b(?:don'?t|do\s+not|never|shouldn'?t|must\s*n(?:o|')t|won'?t)\s+(?:let\s+it\s+)?(?:spend|cost|go\s+(?:over|above|beyond)|exceed|run|take|last)(?:\s+(?:more|longer)\s+than|\s+over)?\s+`;
+// "keep it under $5", "total cost under $10": a money limit, where a bare "under $5" is a price.
+const COST_UNDER = String.raw`\b(?:keep\s+(?:it|the\s+(?:cost|bill|spend|total))|(?:total\s+)?(?:cost|spend|bill)(?:\s+(?:is|of))?)\s+(?:under|below|within|less\s+than)\s+`;
 const LIMIT_PHRASES = [
+  new RegExp(`${NEVER_MORE}${CHAIN}`, 'g'),
+  new RegExp(`${COST_UNDER}${CHAIN}`, 'g'),
+  // "a 2 hour limit", "3h max"
+  new RegExp(String.raw`${DURATION}\s*(?:max(?:imum)?|limit|cap|tops|at\s+most|time\s*limit|timeout)\b`, 'g'),
   new RegExp(`${STOP_AT}${CHAIN}`, 'g'),
   new RegExp(`${AT_MOST}${CHAIN}`, 'g'),
   // "for 2 hours", "under 90 minutes": how long it may run
@@ -79,8 +87,35 @@ const RETRY_PHRASES: ReadonlyArray<{ pattern: RegExp; count: (m: RegExpExecArray
   },
 ];
 
+// "--max-hours 2", "--max-cost=5": flags of the CLI's own, whose numbers carry no unit.
+const FLAGS: ReadonlyArray<{ pattern: RegExp; set: (limits: JobLimits, value: number) => void }> = [
+  {
+    pattern: /--max-hours(?:\s+|=)(\S+)/g,
+    set: (limits, value) => {
+      if (value > 0 && value <= MAX_HOURS) limits.maxHours ??= value;
+      else limits.problem ??= `--max-hours takes hours from more than 0 to ${MAX_HOURS}.`;
+    },
+  },
+  {
+    pattern: /--max-cost(?:\s+|=)\$?(\S+)/g,
+    set: (limits, value) => {
+      if (value > 0 && value <= MAX_COST) limits.maxCost ??= value;
+      else limits.problem ??= '--max-cost takes US dollars for the whole job, more than 0.';
+    },
+  },
+];
+
 export function extractJobLimits(unread: UnreadText): JobLimits {
   const limits: JobLimits = {};
+  for (const { pattern, set } of FLAGS) {
+    unread.take(pattern, (m) => {
+      const value = readAmount(m[1]!.replace(/[.,;!?]+$/, ''));
+      if (Number.isNaN(value))
+        limits.problem ??= `I can't read "${unread.written(m.index, m.index + m[0].length)}" as a number.`;
+      else set(limits, value);
+      return true;
+    });
+  }
   for (const { pattern, count } of RETRY_PHRASES) {
     unread.take(pattern, (m) => {
       if (limits.retries !== undefined || limits.problem !== undefined) return true;

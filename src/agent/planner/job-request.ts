@@ -1,3 +1,4 @@
+import { jobInputSchema } from '../../domain/jobs.ts';
 import { checked, compact } from './checked-calls.ts';
 import { cleanRequest } from './clean-request.ts';
 import { extract } from './extract.ts';
@@ -28,7 +29,7 @@ const COURTESY =
 
 /** "and destroy it after", "then shut them down when it finishes": what every rented job does anyway. */
 const RELEASE_AFTER =
-  /(?:[,;]?\s*(?:and|then|&)?\s*(?:then\s+)?)(?:destroy|terminate|delete|kill|tear|shut|stop|release|remove|nuke|get\s+rid\s+of|turn|power|pause|free(?:\s+up)?|clean\s+up|give\s+back|drop|dispose\s+of)\s+(?:(?:it|them|everything|(?:the|that|this)\s+(?:machine|instance|box|gpu|server|vm|node|rental|rig)s?)\s+)?(?:(?:down|off|up)\s+)?(?:after(?:wards)?|when\s+(?:(?:it|the\s+(?:job|run|script|training))\s+(?:is\s+|'s\s+)?)?(?:done|finished|finishes|completes?|complete|ends|over)|once\s+(?:(?:it|the\s+(?:job|run|script|training))\s+(?:is\s+|'s\s+)?)?(?:done|finished|finishes|completes?|complete|ends|over)|at\s+the\s+end|$)/g;
+  /(?:[,;]?\s*(?:and|then|&)?\s*(?:then\s+)?)(?:destroy|terminate|delete|kill|tear|shut|stop|release|remove|nuke|get\s+rid\s+of|turn|power|pause|free(?:\s+up)?|clean\s+up|give\s+back|drop|dispose\s+of)\s+(?:(?:it|them|everything|(?:the|that|this)\s+(?:machine|instance|box|gpu|server|vm|node|rental|rig)s?)\s+)?(?:(?:down|off|up)\s+)?(?:after(?:wards)?|(?:when|once|after)\s+(?:(?:it|the\s+(?:job|run|script|training|command))(?:\s+is|\s+has|'s)?\s+)?(?:done|finished|finishes|completes?|completed|complete|ends|ended|over|exits)|at\s+the\s+end|$)/g;
 // Where a job runs: a GPU's words without a model ("on the cheapest GPU", "on any GPU").
 const ANY_GPU =
   /\b(?:cheapest|cheap|any|whatever|some)\s+(?:\S+\s+)?(?:gpus?|cards?|machines?|boxe?s?|instances?|offers?)\b/;
@@ -41,6 +42,12 @@ const REPO = new RegExp(
 // "with s3://bucket/data.jsonl", "using https://example.com/d.jsonl as data/train.jsonl"
 const INPUT =
   /(?:\b(?:with|using|fetch(?:ing)?|download(?:ing)?|inputs?|data(?:set)?|files?|and)\s+(?:(?:the\s+)?(?:inputs?|data(?:set)?|files?)\s+)?(?:from\s+)?)?((?:s3|https?):\/\/\S+?)[.,;!?]*(?=\s|$)(?:\s+(?:as|to|into|at)\s+([\w.][\w./-]*))?/gi;
+
+// "but keep it running after", "don't destroy it": a rented machine is released whatever is said.
+const KEEP_AFTER =
+  /\b(?:keep|leave)\s+(?:it|them|the\s+(?:machine|instance|box|gpu|server)s?)\s+(?:running|up|alive|on|around)\b|\b(?:don'?t|do\s+not|never|without)\s+(?:destroy|delet|kill|releas|terminat|shut|tear|stop|remov)\w*/;
+// A flag left outside the command's quotes ("run train.py with --epochs 3"): part of the command or not?
+const STRAY_FLAG = /(?:^|\s)(--?[a-z][\w-]*)/;
 
 /** The values of a rented machine a run takes; a problem with any other value is not worth a question. */
 const RUN_FIELDS: readonly Field[] = ['price', 'count', 'disk', 'region', 'memory', 'instance'];
@@ -65,7 +72,15 @@ export function readRunJob(typed: string): Plan | undefined {
   }
   const unread = new UnreadText(withoutAddresses);
   const limits = extractJobLimits(unread);
+  const keepAsked = KEEP_AFTER.test(unread.text);
   const releaseAsked = takeReleaseAfter(unread);
+  const stray = STRAY_FLAG.exec(unread.text)?.[1];
+  if (stray !== undefined) {
+    return {
+      kind: 'clarify',
+      message: `Is "${stray}" part of the command? Put the whole command in backticks so it runs exactly as written, e.g. "run \`${command} ${stray} ...\` on a 4090".`,
+    };
+  }
   const ex = extract(unread);
 
   const problem = limits.problem ?? ex.problems.find((p) => RUN_FIELDS.includes(p.field))?.message;
@@ -75,6 +90,12 @@ export function readRunJob(typed: string): Plan | undefined {
 
   const where = target(ex, withoutAddresses.toLowerCase(), command, releaseAsked);
   if ('question' in where) return { kind: 'clarify', message: where.question };
+  if (keepAsked && where.args.instance === undefined) {
+    return {
+      kind: 'clarify',
+      message: `A machine rented for a job is released when the job ends, so nothing bills after. To keep a machine, deploy one ("deploy a 4090") and run the job on it ("run \`${command}\` on i-3"): it is left running after.`,
+    };
+  }
   return checked({
     tool: 'run_job',
     args: compact({
@@ -180,8 +201,11 @@ export function readFineTune(typed: string): Plan | undefined {
     return undefined;
   }
   const verbEnd = verb.index + verb[0].length;
-  const modelStart =
-    verbEnd + (/^\s+(?:(?:a|an|the|my|our|of)\s+)*/i.exec(typed.slice(verbEnd))?.[0].length ?? 0);
+  // "fine-tune a llama", "train a QLoRA adapter for Llama 3.1 8B": the model comes after these.
+  const lead =
+    /^\s+(?:(?:a|an|the|my|our|of)\s+)*(?:(?:q?lora|full)(?:\s+(?:adapter|fine[\s-]?tune|finetune|model))?\s+(?:for|of|on)\s+(?:(?:a|an|the)\s+)?)?/i;
+  const modelStart = verbEnd + (lead.exec(typed.slice(verbEnd))?.[0].length ?? 0);
+  verbEnd + (/^\s+(?:(?:a|an|the|my|our|of)\s+)*/i.exec(typed.slice(verbEnd))?.[0].length ?? 0);
   const afterVerb = typed.slice(modelStart);
   const model = afterVerb.slice(0, MODEL_END.exec(afterVerb)?.index ?? afterVerb.length).trim();
   if (model === '' || /^(?:it|this|that|them|models?)$/i.test(model)) {
@@ -191,16 +215,23 @@ export function readFineTune(typed: string): Plan | undefined {
     };
   }
   const source = dataset[1]!;
+  if (!jobInputSchema.shape.source.safeParse(source).success) {
+    return {
+      kind: 'clarify',
+      message: `I can't fetch ${source}: give the training data as an s3://bucket/key or https:// address, e.g. "s3://my-bucket/train.jsonl".`,
+    };
+  }
   if (!/\.jsonl$/i.test(source.split(/[?#]/)[0] ?? '')) {
     return {
       kind: 'clarify',
       message: `A fine-tune trains on a JSONL file, and ${source} is not one: give the address of a .jsonl file, e.g. "s3://bucket/train.jsonl".`,
     };
   }
-  const restTyped = `${typed.slice(0, verb.index)} ${typed.slice(modelStart + model.length)}`.replace(
-    source,
-    ' ',
-  );
+  const restTyped =
+    `${typed.slice(0, verb.index)} ${typed.slice(verbEnd, modelStart)} ${typed.slice(modelStart + model.length)}`.replace(
+      source,
+      ' ',
+    );
   let rest = cleanRequest(restTyped);
   const method = METHODS.find(([pattern]) => pattern.test(rest));
   if (method) rest = rest.replace(method[0], ' ');

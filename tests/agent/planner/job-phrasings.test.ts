@@ -118,6 +118,13 @@ describe('a request to run a job', () => {
     ['retry twice', { retries: 2 }],
     ['with 3 retries', { retries: 3 }],
     ['no retries', { retries: 0 }],
+    ["don't spend more than $5", { max_cost: 5 }],
+    ['keep it under $5', { max_cost: 5 }],
+    ['with a 2 hour limit', { max_hours: 2 }],
+    ['--max-hours 2 --max-cost 5', { max_hours: 2, max_cost: 5 }],
+    ['and retry on preemption', { retries: 1 }],
+    ["and turn it off when it's done", {}],
+    ['then delete the instance', {}],
   ])('reads the limit "%s"', (limit, args) => {
     expect(planRequest(`run \`python train.py\` on a 4090, ${limit}`)).toEqual({
       kind: 'calls',
@@ -172,6 +179,8 @@ describe('a request to run a job', () => {
     ['run `python train.py` on a 4090, retry 20 times', /at most 10 times/],
     ['run `python train.py` on a 4090, stop after 1,5 hours', /can't read "stop after 1,5 hours"/],
     ['run `python train.py` on i-3 with a 4090', /on i-3 as it is, or on a GPU rented for it/],
+    ['run train.py with --epochs 3 on a 4090', /Is "--epochs" part of the command\?/],
+    ['run `python train.py` on a 4090 but keep it running after', /released when the job ends/],
   ])('asks about "%s" rather than running something else', (text, answer) => {
     expect(question(text)).toMatch(answer);
   });
@@ -242,6 +251,7 @@ describe('a request to fine-tune a model', () => {
     ['fine-tune llama 3 8b on i-3', /^A fine-tune rents a machine for itself/],
     ['fine-tune on s3://bucket/train.jsonl', /^Which model should I fine-tune/],
     ['fine-tune llama 3 8b on s3://bucket/train.csv', /trains on a JSONL file/],
+    ['fine-tune llama 3 8b on s3://b/train.jsonl', /^I can't fetch s3:\/\/b\/train\.jsonl/],
   ])('asks about "%s"', (text, answer) => {
     expect(question(text)).toMatch(answer);
   });
@@ -271,6 +281,7 @@ describe('requests about jobs that exist', () => {
     ['run j-4 again on 2x A100', call('rerun_job', { job: 'j-4', gpu: 'a100-40gb', count: 2 })],
     ['retry j-4', call('rerun_job', { job: 'j-4' })],
     ['rerun j-4 on i-5', call('rerun_job', { job: 'j-4', instance: 'i-5' })],
+    ['restart j-4 on an A100', call('rerun_job', { job: 'j-4', gpu: 'a100-40gb' })],
   ])('reads "%s"', (text, expected) => {
     expect(planRequest(text)).toEqual({ kind: 'calls', calls: [expected] });
   });

@@ -1,7 +1,7 @@
 import type { ToolReading } from '../declaration.ts';
 import { JOB_ACTION_SLOTS, JOB_NOUN, rerunPlan } from '../job-calls.ts';
 
-const RERUN_VERBS = String.raw`re-?run|re-?try|re-?submit|re-?launch|repeat|run\s+(?:\S+\s+){0,3}?(?:again|once\s+more)|do\s+(?:\S+\s+){0,2}?again`;
+const RERUN_VERBS = String.raw`re-?run|re-?try|re-?submit|re-?launch|re-?start|repeat|run\s+(?:\S+\s+){0,3}?(?:again|once\s+more)|do\s+(?:\S+\s+){0,2}?again`;
 
 export const rerunJob: ToolReading = {
   reading: {
@@ -13,7 +13,7 @@ export const rerunJob: ToolReading = {
     ],
     needsAct: true,
     risk: 5,
-    // Not 'instance': "run i-3 again" is no second action on an instance to ask about.
+    // Not 'instance': "restart i-3" resumes it; with 'instance' it would be asked which of the two.
     uses: ['job', 'count'],
     inherits: 'jobs',
     verb: 'rerun',
